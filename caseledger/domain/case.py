@@ -1,0 +1,798 @@
+"""The mechanics every case type shares (processes/common.md), written once.
+
+``Case`` is the base aggregate of DARDR reviews, ASB Case Reviews and encampment cases. It keeps
+stages, deadlines, returns to agencies, actions, parallel processes, pauses, notes, closure and
+re-opening. A case type adds a ``ProcessDefinition`` (its stage table), its own events and its
+rules. Every event carries the effective time, the actor, an optional reason and, where it
+applies, the basis; the recorded time is the event timestamp, supplied by the caller's clock.
+Personal data (names, contact details, free text) is kept only in an event's ``personal`` field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from caseledger.domain import times
+from caseledger.domain.calendar import (
+    LONDON,
+    ClockRule,
+    WorkingCalendar,
+    due_after_pause,
+    due_time,
+    end_of_day,
+)
+from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
+from caseledger.domain.policy import Basis, CasePolicy
+from caseledger.domain.process import ProcessDefinition, Transition
+
+RAG = ("red", "amber", "green")
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who is recording what, effective when, recorded when, and with which calendar."""
+
+    effective: str
+    actor: str
+    now: datetime
+    calendar: WorkingCalendar
+    reason: str | None = None
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass
+class Deadline:
+    """A named obligation with a due time, a responsible party and a basis."""
+
+    name: str
+    due: str
+    starts: str
+    responsible: str
+    basis: str
+    clock: dict[str, Any] | None
+    calendar: str
+    status: str = "open"  # open | met | paused | cancelled
+    met_on: str | None = None
+    met_on_time: bool | None = None
+    paused_at: str | None = None
+    extensions: int = 0
+    paused_days: int = 0
+
+    @property
+    def due_at(self) -> datetime:
+        return datetime.fromisoformat(self.due)
+
+    def status_at(self, as_at: datetime) -> str:
+        """open, overdue, met, met-late, paused or cancelled, as at an instant."""
+        if self.status == "met":
+            return "met" if self.met_on_time else "met-late"
+        if self.status == "open" and as_at > self.due_at:
+            return "overdue"
+        return self.status
+
+
+@dataclass
+class AgencyReturn:
+    agency: str
+    kind: str
+    requested: str
+    due: str
+    status: str = "requested"  # requested | received | accepted | challenged | withdrawn
+    received_on: str | None = None
+    challenges: int = 0
+
+    @property
+    def deadline(self) -> str:
+        return return_deadline_name(self.agency, self.kind)
+
+
+@dataclass
+class Action:
+    id: str
+    owner: str
+    level: str
+    due: str
+    added_on: str
+    rag: str = "amber"
+    status: str = "open"  # open | closed
+    closed_on: str | None = None
+    updates: int = 0
+
+
+@dataclass
+class ParallelProcess:
+    id: str
+    kind: str
+    linked_on: str
+    pauses_case: bool
+    status: str = "open"  # open | concluded
+    concluded_on: str | None = None
+    key_dates: dict[str, str] = field(default_factory=dict)
+
+
+def return_deadline_name(agency: str, kind: str) -> str:
+    return f"return:{agency}:{kind}"
+
+
+# --------------------------------------------------------------------------- events
+
+
+class CaseEvent(Aggregate.Event):
+    """Base of every case event: effective time, actor, reason, basis (processes/common.md)."""
+
+    effective: str
+    actor: str
+    reason: str | None
+    basis: str | None
+
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate)
+
+    def apply_to(self, case: Any) -> None:
+        """Overridden by each event: how the fact changes the case."""
+
+
+class StageEntered(CaseEvent):
+    """Base of the facts that move a case to another stage; the stage is stored in the event."""
+
+    stage: str
+
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate)
+        aggregate.stage = self.stage
+        aggregate.stage_effective = self.effective
+
+
+class CaseOpened(StageEntered, Aggregate.Created):
+    """The first fact of a case: its identity, partnership, hub and the policy it runs under."""
+
+    reference: str
+    case_type: str
+    partnership: str
+    hub: str | None
+    policy: dict[str, Any]
+    personal: dict[str, Any]
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.init_common_state(self)
+        super().apply(aggregate)
+
+
+class DeadlineSet(CaseEvent):
+    """A deadline's due time, computed when its starting fact was recorded, and stored."""
+
+    name: str
+    due: str
+    starts: str
+    responsible: str
+    clock: dict[str, Any] | None
+    calendar: str
+
+    def apply_to(self, case: Any) -> None:
+        case.deadlines[self.name] = Deadline(
+            name=self.name, due=self.due, starts=self.starts, responsible=self.responsible,
+            basis=self.basis or "", clock=self.clock, calendar=self.calendar,
+        )
+
+
+class DeadlineMet(CaseEvent):
+    name: str
+    on_time: bool
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.status, d.met_on, d.met_on_time = "met", self.effective, self.on_time
+
+
+class DeadlineExtended(CaseEvent):
+    name: str
+    due: str
+    previous_due: str
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.due = self.due
+        d.extensions += 1
+
+
+class DeadlinePaused(CaseEvent):
+    name: str
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.status, d.paused_at = "paused", self.effective
+
+
+class DeadlineResumed(CaseEvent):
+    name: str
+    due: str
+    previous_due: str
+    paused_days: int
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.status, d.due, d.paused_at = "open", self.due, None
+        d.paused_days += self.paused_days
+
+
+class DeadlineCancelled(CaseEvent):
+    name: str
+
+    def apply_to(self, case: Any) -> None:
+        case.deadlines[self.name].status = "cancelled"
+
+
+class ReturnRequested(CaseEvent):
+    agency: str
+    kind: str
+    due: str
+
+    def apply_to(self, case: Any) -> None:
+        case.returns[return_deadline_name(self.agency, self.kind)] = AgencyReturn(
+            agency=self.agency, kind=self.kind, requested=self.effective, due=self.due
+        )
+
+
+class ReturnReceived(CaseEvent):
+    agency: str
+    kind: str
+
+    def apply_to(self, case: Any) -> None:
+        r = case.returns[return_deadline_name(self.agency, self.kind)]
+        r.status, r.received_on = "received", self.effective
+
+
+class ReturnAccepted(CaseEvent):
+    agency: str
+    kind: str
+
+    def apply_to(self, case: Any) -> None:
+        case.returns[return_deadline_name(self.agency, self.kind)].status = "accepted"
+
+
+class ReturnQualityChallenged(CaseEvent):
+    agency: str
+    kind: str
+    due: str
+
+    def apply_to(self, case: Any) -> None:
+        r = case.returns[return_deadline_name(self.agency, self.kind)]
+        r.status, r.due, r.received_on = "challenged", self.due, None
+        r.challenges += 1
+
+
+class ReturnWithdrawn(CaseEvent):
+    agency: str
+    kind: str
+
+    def apply_to(self, case: Any) -> None:
+        case.returns[return_deadline_name(self.agency, self.kind)].status = "withdrawn"
+
+
+class ActionAdded(CaseEvent):
+    action_id: str
+    owner: str
+    level: str
+    due: str
+    personal: dict[str, Any]  # the recommendation text (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.actions[self.action_id] = Action(
+            id=self.action_id, owner=self.owner, level=self.level, due=self.due,
+            added_on=self.effective,
+        )
+
+
+class ActionUpdated(CaseEvent):
+    action_id: str
+    rag: str
+    personal: dict[str, Any]  # the progress note (free text)
+
+    def apply_to(self, case: Any) -> None:
+        a = case.actions[self.action_id]
+        a.rag = self.rag
+        a.updates += 1
+
+
+class ActionClosed(CaseEvent):
+    action_id: str
+    personal: dict[str, Any]  # the completion evidence (free text)
+
+    def apply_to(self, case: Any) -> None:
+        a = case.actions[self.action_id]
+        a.status, a.closed_on, a.rag = "closed", self.effective, "green"
+
+
+class ActionPlanAdopted(CaseEvent):
+    def apply_to(self, case: Any) -> None:
+        case.action_plan_adopted = self.effective
+
+
+class ParallelProcessLinked(CaseEvent):
+    process_id: str
+    kind: str
+    pauses_case: bool
+    personal: dict[str, Any]  # the other process's reference (e.g. a crime number)
+
+    def apply_to(self, case: Any) -> None:
+        case.processes[self.process_id] = ParallelProcess(
+            id=self.process_id, kind=self.kind, linked_on=self.effective,
+            pauses_case=self.pauses_case,
+        )
+
+
+class ParallelProcessUpdated(CaseEvent):
+    process_id: str
+    status: str
+    key_dates: dict[str, str]
+
+    def apply_to(self, case: Any) -> None:
+        p = case.processes[self.process_id]
+        p.key_dates.update(self.key_dates)
+
+
+class ParallelProcessConcluded(CaseEvent):
+    process_id: str
+    outcome: str
+
+    def apply_to(self, case: Any) -> None:
+        p = case.processes[self.process_id]
+        p.status, p.concluded_on = "concluded", self.effective
+
+
+class CasePaused(CaseEvent):
+    """Stop-the-clock for chosen deadlines (processes/common.md, "Parallel processes and pauses")."""
+
+    clocks: list[str]
+
+    def apply_to(self, case: Any) -> None:
+        case.paused = True
+        case.paused_since = self.effective
+
+
+class CaseResumed(CaseEvent):
+    def apply_to(self, case: Any) -> None:
+        case.paused = False
+        case.paused_since = None
+
+
+class NoteAdded(CaseEvent):
+    personal: dict[str, Any]
+
+    def apply_to(self, case: Any) -> None:
+        case.notes += 1
+
+
+class CaseClosed(StageEntered):
+    """processes/common.md, "Closing": records the outcome and cancels open deadlines."""
+
+    outcome: str
+    closed_from: str
+
+    def apply_to(self, case: Any) -> None:
+        case.closed_on = self.effective
+        case.closed_from = self.closed_from
+        case.paused, case.paused_since = False, None
+
+
+class CaseReopened(StageEntered):
+    """processes/common.md, "Closing and re-opening": back to the stage it was closed from."""
+
+    def apply_to(self, case: Any) -> None:
+        case.closed_on = None
+
+
+# --------------------------------------------------------------------------- aggregate
+
+
+class Case(Aggregate):
+    """Base aggregate for a case of any type: the shared mechanics of processes/common.md."""
+
+    definition: ClassVar[ProcessDefinition]
+    paused_event: ClassVar[type[CasePaused]] = CasePaused
+    resumed_event: ClassVar[type[CaseResumed]] = CaseResumed
+
+    # -- state ------------------------------------------------------------------
+
+    def init_common_state(self, opened: CaseOpened) -> None:
+        self.reference: str = opened.reference
+        self.case_type: str = opened.case_type
+        self.partnership: str = opened.partnership
+        self.hub: str | None = opened.hub
+        self.policy = CasePolicy.from_dict(opened.policy)
+        self.opened_on: str = opened.effective
+        self.stage: str = opened.stage
+        self.stage_effective: str = opened.effective
+        self.closed_on: str | None = None
+        self.closed_from: str | None = None
+        self.deadlines: dict[str, Deadline] = {}
+        self.returns: dict[str, AgencyReturn] = {}
+        self.actions: dict[str, Action] = {}
+        self.processes: dict[str, ParallelProcess] = {}
+        self.action_plan_adopted: str | None = None
+        self.paused: bool = False
+        self.paused_since: str | None = None
+        self.notes: int = 0
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage == self.definition.closed_stage
+
+    def open_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines.values() if d.status == "open"]
+
+    def open_actions(self) -> list[Action]:
+        return [a for a in self.actions.values() if a.status == "open"]
+
+    def open_processes(self, kind: str | None = None) -> list[ParallelProcess]:
+        return [
+            p for p in self.processes.values()
+            if p.status == "open" and (kind is None or p.kind == kind)
+        ]
+
+    # -- opening ------------------------------------------------------------------
+
+    @classmethod
+    def open_case(
+        cls, event_class: type[CaseOpened], ctx: CommandContext, *, case_id: UUID, reference: str,
+        partnership: str, hub: str | None, policy: CasePolicy, stage: str, basis: Basis,
+        personal: dict[str, Any], **fields: Any,
+    ) -> Any:
+        times.must_not_be_in_future(ctx.effective, ctx.now)
+        return cls._create(
+            event_class, id=case_id, timestamp=ctx.now, effective=ctx.effective, actor=ctx.actor,
+            reason=ctx.reason, basis=str(basis), reference=reference,
+            case_type=cls.definition.case_type, partnership=partnership, hub=hub,
+            policy=policy.to_dict(), stage=stage, personal=personal, **fields,
+        )
+
+    # -- the building blocks every command uses ----------------------------------
+
+    def begin(self, command: str, ctx: CommandContext, *, after: str | None = None,
+              after_what: str = "the stage it depends on") -> Transition:
+        """Check the stage table and the two date rules; returns the transition used."""
+        found = self.definition.check(command, self.stage, self.reference)
+        times.must_not_be_in_future(ctx.effective, ctx.now)
+        times.must_not_precede(ctx.effective, self.opened_on, "the opening of the case")
+        if after is not None:
+            times.must_not_precede(ctx.effective, after, after_what)
+        return found
+
+    def record(self, event_class: type[CaseEvent], ctx: CommandContext,
+               basis: Basis | str | None = None, **fields: Any) -> None:
+        self.trigger_event(
+            event_class, timestamp=ctx.now, effective=ctx.effective, actor=ctx.actor,
+            reason=ctx.reason, basis=str(basis) if basis is not None else None, **fields,
+        )
+
+    def enter(self, event_class: type[StageEntered], ctx: CommandContext, found: Transition,
+              stage: str, **fields: Any) -> None:
+        """Record a stage-moving fact; ``stage`` must be one the transition table allows."""
+        if stage not in found.leads_to:  # a programming error in a case type, not user input
+            raise RuntimeError(f"{found.command} may not lead to {stage}")
+        if stage != self.stage:
+            times.must_not_precede(ctx.effective, self.stage_effective,
+                                   f"the start of the current stage '{self.stage}'")
+        self.record(event_class, ctx, found.basis, stage=stage, **fields)
+
+    def set_deadline(self, ctx: CommandContext, name: str, clock_kind: str, responsible: str,
+                     *, starts: str | None = None, due: str | None = None) -> None:
+        """DeadlineSet: compute the due time now, from the case's policy and the calendar."""
+        policy = self.policy.clock_for(clock_kind)
+        starts = starts or ctx.effective
+        if due is None:
+            due_at = due_time(policy.rule, times.effective_instant(starts), ctx.calendar)
+            clock: dict[str, Any] | None = policy.rule.to_dict()
+            basis: Basis | str = policy.basis
+        else:
+            due_at = self._explicit_due(due, starts)
+            clock, basis = None, f"agreement: due date set on request ({policy.basis})"
+        self.record(
+            DeadlineSet, ctx, basis, name=name, due=due_at.isoformat(), starts=starts,
+            responsible=responsible, clock=clock, calendar=ctx.calendar.source,
+        )
+
+    @staticmethod
+    def _explicit_due(due: str, starts: str) -> datetime:
+        due_day = times.effective_date(due)
+        if due_day < times.effective_date(starts):
+            raise DateRuleViolated(
+                f"The due date {due_day} is before the date it runs from ({starts}); "
+                "give a due date on or after it."
+            )
+        return end_of_day(due_day) if times.is_date_only(due) else times.effective_instant(due)
+
+    def meet_deadline(self, ctx: CommandContext, name: str) -> None:
+        """DeadlineMet, if the deadline is open (or paused); on time if met by its due time."""
+        d = self.deadlines.get(name)
+        if d is None or d.status not in ("open", "paused"):
+            return
+        on_time = times.effective_instant(ctx.effective) <= d.due_at
+        self.record(DeadlineMet, ctx, d.basis, name=name, on_time=on_time)
+
+    def cancel_deadline(self, ctx: CommandContext, name: str) -> None:
+        d = self.deadlines.get(name)
+        if d is not None and d.status in ("open", "paused"):
+            self.record(DeadlineCancelled, ctx, d.basis, name=name)
+
+    def deadline(self, name: str) -> Deadline:
+        try:
+            return self.deadlines[name]
+        except KeyError:
+            known = ", ".join(sorted(self.deadlines)) or "none yet"
+            raise NotFound(f"{self.reference} has no deadline '{name}'; its deadlines: {known}.") from None
+
+    # -- returns (processes/common.md, "Requests to agencies") ----------------------
+
+    def request_return(self, ctx: CommandContext, agency: str, kind: str,
+                       due: str | None = None) -> None:
+        self.begin("request-return", ctx)
+        self._request(ctx, agency, kind, due)
+
+    def _request(self, ctx: CommandContext, agency: str, kind: str, due: str | None) -> None:
+        if kind not in self.definition.return_kinds:
+            raise InvalidInput(
+                f"Unknown return kind '{kind}' for a {self.definition.case_type} case; "
+                f"use one of {', '.join(self.definition.return_kinds)}."
+            )
+        name = return_deadline_name(agency, kind)
+        existing = self.returns.get(name)
+        if existing is not None and existing.status in ("requested", "challenged"):
+            raise RuleRefused(
+                f"A {kind} return from {agency} is already requested on {self.reference} "
+                f"(due {existing.due[:10]}); extend its deadline or withdraw it instead."
+            )
+        self.set_deadline(ctx, name, f"return:{kind}", agency, due=due)
+        self.record(ReturnRequested, ctx, self.deadlines[name].basis, agency=agency, kind=kind,
+                    due=self.deadlines[name].due)
+
+    def _return(self, agency: str, kind: str, *allowed: str) -> AgencyReturn:
+        r = self.returns.get(return_deadline_name(agency, kind))
+        if r is None:
+            raise NotFound(f"No {kind} return has been requested from {agency} on {self.reference}.")
+        if r.status not in allowed:
+            raise RuleRefused(
+                f"The {kind} return from {agency} is '{r.status}'; this needs it to be "
+                f"{' or '.join(allowed)}."
+            )
+        return r
+
+    def receive_return(self, ctx: CommandContext, agency: str, kind: str) -> None:
+        self.begin("receive-return", ctx)
+        r = self._return(agency, kind, "requested", "challenged")
+        times.must_not_precede(ctx.effective, r.requested, "the request")
+        self.record(ReturnReceived, ctx, agency=agency, kind=kind)
+        self.meet_deadline(ctx, r.deadline)
+
+    def accept_return(self, ctx: CommandContext, agency: str, kind: str) -> None:
+        self.begin("accept-return", ctx)
+        r = self._return(agency, kind, "received")
+        times.must_not_precede(ctx.effective, r.received_on or r.requested, "its receipt")
+        self.record(ReturnAccepted, ctx, agency=agency, kind=kind)
+
+    def challenge_return(self, ctx: CommandContext, agency: str, kind: str,
+                         due: str | None = None) -> None:
+        """Quality challenged and re-requested: the return's deadline opens again."""
+        self.begin("challenge-return", ctx)
+        r = self._return(agency, kind, "received")
+        times.must_not_precede(ctx.effective, r.received_on or r.requested, "its receipt")
+        if not ctx.reason:
+            raise InvalidInput("Say why the return is challenged (--reason).")
+        self.set_deadline(ctx, r.deadline, f"return:{kind}", agency, due=due)
+        self.record(ReturnQualityChallenged, ctx, agency=agency, kind=kind,
+                    due=self.deadlines[r.deadline].due)
+
+    def withdraw_return(self, ctx: CommandContext, agency: str, kind: str) -> None:
+        self.begin("withdraw-return", ctx)
+        r = self._return(agency, kind, "requested", "challenged", "received")
+        self.record(ReturnWithdrawn, ctx, agency=agency, kind=kind)
+        self.cancel_deadline(ctx, r.deadline)
+
+    # -- deadlines ------------------------------------------------------------------
+
+    def extend_deadline(self, ctx: CommandContext, name: str, to: str) -> None:
+        self.begin("extend-deadline", ctx)
+        d = self.deadline(name)
+        if d.status not in ("open", "paused"):
+            raise RuleRefused(f"The deadline '{name}' is {d.status}; only an open deadline can be extended.")
+        if not ctx.reason:
+            raise InvalidInput("Say why the deadline is extended and who agreed (--reason).")
+        new_due = self._explicit_due(to, d.starts)
+        if new_due <= d.due_at:
+            raise DateRuleViolated(
+                f"The new due date {new_due.date()} is not later than the current one "
+                f"({d.due_at.astimezone(LONDON).date()}); an extension must move it later."
+            )
+        self.record(DeadlineExtended, ctx, d.basis, name=name, due=new_due.isoformat(),
+                    previous_due=d.due)
+
+    # -- pauses and parallel processes (processes/common.md) -------------------------
+
+    def pause(self, ctx: CommandContext, clocks: list[str] | None = None) -> None:
+        self.begin("pause", ctx)
+        if not ctx.reason:
+            raise InvalidInput("Say why the case is paused (--reason).")
+        self._pause(ctx, clocks)
+
+    def _pause(self, ctx: CommandContext, clocks: list[str] | None) -> None:
+        if self.paused:
+            raise RuleRefused(f"{self.reference} is already paused since {self.paused_since}.")
+        open_names = [d.name for d in self.open_deadlines()]
+        chosen = clocks if clocks else open_names
+        for name in chosen:
+            if name not in open_names:
+                raise InvalidInput(
+                    f"'{name}' is not an open deadline of {self.reference}; "
+                    f"open: {', '.join(open_names) or 'none'}."
+                )
+        self.record(self.paused_event, ctx, clocks=chosen)
+        for name in chosen:
+            self.record(DeadlinePaused, ctx, self.deadlines[name].basis, name=name)
+
+    def resume(self, ctx: CommandContext) -> None:
+        self.begin("resume", ctx)
+        self._resume(ctx)
+
+    def _resume(self, ctx: CommandContext) -> None:
+        if not self.paused or self.paused_since is None:
+            raise RuleRefused(f"{self.reference} is not paused.")
+        times.must_not_precede(ctx.effective, self.paused_since, "the start of the pause")
+        self.record(self.resumed_event, ctx)
+        for d in [d for d in self.deadlines.values() if d.status == "paused"]:
+            self._resume_deadline(ctx, d)
+
+    def _resume_deadline(self, ctx: CommandContext, d: Deadline) -> None:
+        paused_at = times.effective_instant(d.paused_at or ctx.effective)
+        resumed_at = times.effective_instant(ctx.effective)
+        rule = ClockRule.from_dict(d.clock) if d.clock else None
+        if rule is None:  # an explicit due date moves by calendar days
+            new_due = d.due_at + (resumed_at.date() - paused_at.date())
+        else:
+            new_due = due_after_pause(rule, d.due_at, paused_at, resumed_at, ctx.calendar)
+        days = (times.effective_date(ctx.effective) - times.effective_date(d.paused_at or ctx.effective)).days
+        self.record(DeadlineResumed, ctx, d.basis, name=d.name, due=new_due.isoformat(),
+                    previous_due=d.due, paused_days=days)
+
+    def link_process(self, ctx: CommandContext, kind: str, reference: str,
+                     pause: bool = False) -> str:
+        self.begin("link-process", ctx)
+        if kind not in self.definition.process_kinds:
+            raise InvalidInput(
+                f"Unknown parallel process kind '{kind}'; use one of "
+                f"{', '.join(self.definition.process_kinds)}."
+            )
+        process_id = f"P{len(self.processes) + 1}"
+        self.record(ParallelProcessLinked, ctx, process_id=process_id, kind=kind,
+                    pauses_case=pause, personal={"reference": reference})
+        if pause:
+            self._pause(ctx, None)
+        return process_id
+
+    def _process(self, process_id: str) -> ParallelProcess:
+        p = self.processes.get(process_id)
+        if p is None:
+            known = ", ".join(sorted(self.processes)) or "none"
+            raise NotFound(f"{self.reference} has no linked process '{process_id}'; linked: {known}.")
+        if p.status != "open":
+            raise RuleRefused(f"The linked process {process_id} is already concluded.")
+        return p
+
+    def update_process(self, ctx: CommandContext, process_id: str, status: str,
+                       key_dates: dict[str, str]) -> None:
+        self.begin("update-process", ctx)
+        p = self._process(process_id)
+        times.must_not_precede(ctx.effective, p.linked_on, "the link")
+        self.record(ParallelProcessUpdated, ctx, process_id=process_id, status=status,
+                    key_dates=key_dates)
+
+    def conclude_process(self, ctx: CommandContext, process_id: str, outcome: str) -> None:
+        self.begin("conclude-process", ctx)
+        p = self._process(process_id)
+        times.must_not_precede(ctx.effective, p.linked_on, "the link")
+        self.record(ParallelProcessConcluded, ctx, process_id=process_id, outcome=outcome)
+        if p.pauses_case and self.paused and not any(
+            q.pauses_case for q in self.open_processes()
+        ):
+            self._resume(ctx)
+        self.after_process_concluded(ctx, p)
+
+    def after_process_concluded(self, ctx: CommandContext, process: ParallelProcess) -> None:
+        """Hook for a case type (DARDR: publication clock after a criminal process ends)."""
+
+    # -- actions (processes/common.md, "Actions and recommendations") ---------------
+
+    def add_action(self, ctx: CommandContext, recommendation: str, owner: str, level: str,
+                   due: str) -> str:
+        self.begin("add-action", ctx)
+        if level not in self.definition.action_levels:
+            raise InvalidInput(
+                f"Unknown action level '{level}'; use one of {', '.join(self.definition.action_levels)}."
+            )
+        if not recommendation.strip():
+            raise InvalidInput("The recommendation text is empty.")
+        action_id = f"A{len(self.actions) + 1}"
+        name = f"action:{action_id}"
+        self.set_deadline(ctx, name, "action", owner, due=due)
+        self.record(ActionAdded, ctx, "action plan", action_id=action_id, owner=owner,
+                    level=level, due=self.deadlines[name].due,
+                    personal={"recommendation": recommendation})
+        return action_id
+
+    def _action(self, action_id: str) -> Action:
+        a = self.actions.get(action_id)
+        if a is None:
+            known = ", ".join(sorted(self.actions)) or "none"
+            raise NotFound(f"{self.reference} has no action '{action_id}'; actions: {known}.")
+        if a.status != "open":
+            raise RuleRefused(f"The action {action_id} is already closed.")
+        return a
+
+    def update_action(self, ctx: CommandContext, action_id: str, rag: str, note: str) -> None:
+        self.begin("update-action", ctx)
+        a = self._action(action_id)
+        if rag not in RAG:
+            raise InvalidInput(f"Unknown RAG status '{rag}'; use red, amber or green.")
+        times.must_not_precede(ctx.effective, a.added_on, "the action being added")
+        self.record(ActionUpdated, ctx, action_id=action_id, rag=rag, personal={"note": note})
+
+    def close_action(self, ctx: CommandContext, action_id: str, evidence: str) -> None:
+        self.begin("close-action", ctx)
+        a = self._action(action_id)
+        if not evidence.strip():
+            raise InvalidInput("Give the completion evidence (--evidence).")
+        times.must_not_precede(ctx.effective, a.added_on, "the action being added")
+        self.record(ActionClosed, ctx, action_id=action_id, personal={"evidence": evidence})
+        self.meet_deadline(ctx, f"action:{action_id}")
+
+    # -- notes, closing, re-opening ---------------------------------------------------
+
+    def add_note(self, ctx: CommandContext, text: str) -> None:
+        self.begin("add-note", ctx)
+        if not text.strip():
+            raise InvalidInput("The note is empty.")
+        self.record(NoteAdded, ctx, personal={"text": text})
+
+    def close(self, ctx: CommandContext, outcome: str) -> None:
+        found = self.begin("close", ctx)
+        if not outcome.strip():
+            raise InvalidInput("Give the outcome of the case (--outcome).")
+        self.check_can_close(ctx)
+        self.close_with(ctx, found, outcome)
+
+    def close_with(self, ctx: CommandContext, found: Transition, outcome: str) -> None:
+        """CaseClosed, then every open or paused deadline cancelled."""
+        closed_from = self.stage
+        self.enter(CaseClosed, ctx, found, self.definition.closed_stage, outcome=outcome,
+                   closed_from=closed_from)
+        for d in list(self.deadlines.values()):
+            self.cancel_deadline(ctx, d.name)
+
+    def check_can_close(self, ctx: CommandContext) -> None:
+        """Hook for a case type's closing rules."""
+
+    def reopen(self, ctx: CommandContext) -> None:
+        found = self.begin("reopen", ctx)
+        if not ctx.reason:
+            raise InvalidInput("Say why the case is re-opened (--reason).")
+        stage = self.closed_from or self.definition.stages[0]
+        self.record(CaseReopened, ctx, found.basis, stage=stage)
+
+    # -- views -------------------------------------------------------------------------
+
+    def days_open(self, as_at: date) -> int:
+        end = times.effective_date(self.closed_on) if self.closed_on else as_at
+        return (end - times.effective_date(self.opened_on)).days
+
+
+COMMON_COMMANDS = (
+    "request-return", "receive-return", "accept-return", "challenge-return", "withdraw-return",
+    "extend-deadline", "pause", "resume", "link-process", "update-process", "conclude-process",
+    "add-action", "update-action", "close-action", "add-note", "close",
+)
