@@ -149,6 +149,7 @@ class DeathNotified(CaseOpened):
         case.death_type = self.death_type
         case.age_band = self.age_band
         case.guidance = self.guidance
+        case.personal = dict(self.personal)
         case.init_dardr_state()
 
 
@@ -609,6 +610,15 @@ class DardrReview(Case):
     def record_family(self, ctx: CommandContext, command: str, text: str) -> None:
         found = self.begin(command, ctx)
         self.record(FAMILY_EVENTS[command], ctx, found.basis, personal={"text": text})
+
+    def record_family_contact(self, ctx: CommandContext, text: str) -> None:
+        self.record_family(ctx, "record-family-contact", text)
+
+    def record_family_contribution(self, ctx: CommandContext, text: str) -> None:
+        self.record_family(ctx, "record-family-contribution", text)
+
+    def agree_pseudonyms(self, ctx: CommandContext, text: str) -> None:
+        self.record_family(ctx, "agree-pseudonyms", text)
 
     def offer_advocacy(self, ctx: CommandContext, provider: str) -> None:
         found = self.begin("offer-advocacy", ctx)

@@ -1,0 +1,270 @@
+"""Use cases: every command is load → decide → save, retried a bounded number of times.
+
+The CLI, the HTTP API and the scheduler all drive this one service. It resolves references,
+checks that named partnerships, hubs and agencies exist, builds the command context (effective
+time, actor, reason, the injected clock and the bank-holiday calendar) and saves the new events
+atomically. A refused command raises before anything is saved, so nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import RecordConflictError
+
+from caseledger.domain import times
+from caseledger.domain.calendar import WorkingCalendar
+from caseledger.domain.case import Case, CommandContext
+from caseledger.domain.dardr import DardrReview
+from caseledger.domain.dardr import national_policy as dardr_policy
+from caseledger.domain.errors import ConcurrentChange, InvalidInput, NotFound
+from caseledger.domain.setup import (
+    Agency,
+    Partnership,
+    ReferenceCounter,
+    agency_id,
+    counter_id,
+    parse_reference,
+    partnership_id,
+    reference_prefix,
+)
+from caseledger.application.ports import Clock
+
+MAX_ATTEMPTS = 5
+T = TypeVar("T")
+
+CASE_TYPES: dict[str, type[Case]] = {"dardr": DardrReview}
+AGENCY_ARGUMENTS = ("agency", "owner", "notified_by")
+
+
+class CaseLedgerApplication(Application[UUID]):
+    """The event store of every case and of the partnership set-up (one notification log)."""
+
+    name = "caseledger"
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What every command carries from the user: --on, --as, --reason."""
+
+    actor: str
+    on: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    id: str
+    reference: str
+    version: int
+    stage: str
+    notification_id: int | None = None
+    detail: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "reference": self.reference,
+                               "version": self.version, "stage": self.stage}
+        if self.detail:
+            out.update(self.detail)
+        return out
+
+
+class CaseService:
+    """Commands on cases and partnerships; case views including time travel."""
+
+    def __init__(self, app: CaseLedgerApplication, clock: Clock, calendar: WorkingCalendar) -> None:
+        self.app = app
+        self.clock = clock
+        self.calendar = calendar
+
+    # -- context, loading, saving -------------------------------------------------
+
+    def context(self, meta: Meta) -> CommandContext:
+        now = self.clock.now()
+        if not meta.actor.strip():
+            raise InvalidInput("The actor (--as) is empty.")
+        effective = times.parse_effective(meta.on) if meta.on else times.effective_from_instant(now)
+        return CommandContext(effective=effective, actor=meta.actor, now=now,
+                              calendar=self.calendar, reason=meta.reason or None)
+
+    def _save(self, *aggregates: Any) -> int | None:
+        recordings = self.app.save(*aggregates)
+        return max((r.notification.id for r in recordings), default=None)
+
+    def _with_retry(self, attempt: Callable[[], T]) -> T:
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                return attempt()
+            except RecordConflictError:
+                continue
+        raise ConcurrentChange(
+            f"The record changed under us {MAX_ATTEMPTS} times in a row; please try again."
+        )
+
+    def resolve(self, ref: str) -> UUID:
+        """A case id from a reference (CUM-DARDR-2026-003) or a UUID."""
+        ref = ref.strip()
+        try:
+            return UUID(ref)
+        except ValueError:
+            pass
+        prefix, number = parse_reference(ref)
+        try:
+            counter: ReferenceCounter = self.app.repository.get(counter_id(prefix))
+        except AggregateNotFoundError:
+            counter = None  # type: ignore[assignment]
+        case_id = counter.case_for(number) if counter else None
+        if case_id is None:
+            raise NotFound(f"No case with reference {ref.upper()}.")
+        return case_id
+
+    def load_case(self, ref: str, version: int | None = None) -> Case:
+        case_id = self.resolve(ref)
+        try:
+            case: Case = self.app.repository.get(case_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"No case {ref}.") from None
+        if not isinstance(case, Case):
+            raise NotFound(f"{ref} is not a case.")
+        return case
+
+    def partnership(self, slug: str) -> Partnership:
+        try:
+            found: Partnership = self.app.repository.get(partnership_id(slug))
+            return found
+        except AggregateNotFoundError:
+            raise NotFound(
+                f"Unknown partnership '{slug}'. Import the set-up first "
+                "(caseledger partnership import FILE.toml, or --example cumbria)."
+            ) from None
+
+    def agency(self, slug: str) -> Agency:
+        try:
+            found: Agency = self.app.repository.get(agency_id(slug))
+            return found
+        except AggregateNotFoundError:
+            raise NotFound(f"Unknown agency '{slug}'; see caseledger partnership list.") from None
+
+    def check_agencies(self, partnership: str, slugs: Iterable[str]) -> None:
+        for slug in slugs:
+            agency = self.agency(slug)
+            if partnership not in agency.partnerships:
+                raise NotFound(
+                    f"Agency '{slug}' does not work with partnership '{partnership}' "
+                    f"(it works with {', '.join(agency.partnerships) or 'none'})."
+                )
+
+    # -- opening cases --------------------------------------------------------------
+
+    def notify_death(self, meta: Meta, *, partnership: str, guidance: str | None = None,
+                     **details: Any) -> CaseResult:
+        """DARDR `notify`: the case is created with a gap-free reference."""
+
+        def attempt() -> CaseResult:
+            ctx = self.context(meta)
+            p = self.partnership(partnership)
+            self.check_agencies(partnership, [details["notified_by"]])
+            on = times.effective_date(ctx.effective).isoformat()
+            chosen = guidance or p.local_setting("dardr", on, "guidance") or "dhr-2016"
+            policy = p.policy_for("dardr", on, dardr_policy(chosen))
+            if guidance:
+                policy = policy.with_overrides(
+                    policy.version, policy.effective_from,
+                    {"review-completion": dardr_policy(guidance).clocks["review-completion"]},
+                    {"guidance": guidance},
+                )
+            case_id = uuid4()
+            counter, reference = self._allocate(p.code, "DARDR", ctx, case_id)
+            review = DardrReview.notify(ctx, case_id=case_id, reference=reference,
+                                        partnership=partnership, policy=policy, **details)
+            notification = self._save(counter, review)
+            return self._result(review, notification)
+
+        return self._with_retry(attempt)
+
+    def _allocate(self, code: str, type_code: str, ctx: CommandContext,
+                  case_id: UUID) -> tuple[ReferenceCounter, str]:
+        prefix = reference_prefix(code, type_code, times.effective_date(ctx.effective).year)
+        try:
+            counter: ReferenceCounter = self.app.repository.get(counter_id(prefix))
+        except AggregateNotFoundError:
+            counter = ReferenceCounter.start(prefix, ctx)
+        return counter, counter.allocate(case_id, ctx)
+
+    # -- changing cases -------------------------------------------------------------
+
+    def change(self, ref: str, command: str, meta: Meta, **arguments: Any) -> CaseResult:
+        """Run a command verb (``decide``, ``request-return``…) on a case: load → decide → save."""
+        method_name = command.replace("-", "_")
+
+        def attempt() -> CaseResult:
+            case = self.load_case(ref)
+            ctx = self.context(meta)
+            if command not in case.definition.transitions:
+                raise InvalidInput(
+                    f"'{command}' is not a command of a {case.definition.case_type} case; "
+                    f"its commands: {', '.join(sorted(case.definition.transitions))}."
+                )
+            self._check_named_agencies(case.partnership, arguments)
+            outcome = getattr(case, method_name)(ctx, **arguments)
+            notification = self._save(case)
+            detail = {"created": outcome} if isinstance(outcome, str) else None
+            return self._result(case, notification, detail)
+
+        return self._with_retry(attempt)
+
+    def _check_named_agencies(self, partnership: str, arguments: dict[str, Any]) -> None:
+        named = [arguments[k] for k in AGENCY_ARGUMENTS if arguments.get(k)]
+        named += list(arguments.get("agencies") or [])
+        self.check_agencies(partnership, named)
+
+    @staticmethod
+    def _result(case: Case, notification: int | None,
+                detail: dict[str, Any] | None = None) -> CaseResult:
+        return CaseResult(id=str(case.id), reference=case.reference, version=case.version,
+                          stage=case.stage, notification_id=notification, detail=detail)
+
+    # -- time travel (product.md capability 4) -----------------------------------------
+
+    def case_as(self, ref: str, *, at_version: int | None = None,
+                as_known_at: datetime | None = None,
+                as_effective_at: str | None = None) -> tuple[Case, datetime]:
+        """The case as it stood, and the instant its deadline statuses are judged at."""
+        if at_version is not None:
+            current = self.load_case(ref)
+            if not 1 <= at_version <= current.version:
+                raise InvalidInput(f"{current.reference} has versions 1 to {current.version}; "
+                                   f"there is no version {at_version}.")
+            case = self.load_case(ref, version=at_version)
+            return case, case.modified_on
+        if as_known_at is not None:
+            case_id = self.resolve(ref)
+            events = [e for e in self.app.repository.event_store.get(case_id)
+                      if e.timestamp <= as_known_at]
+            if not events:
+                raise NotFound(f"{ref} was not yet recorded at {as_known_at.isoformat()}.")
+            return self.load_case(ref, version=events[-1].originator_version), as_known_at
+        if as_effective_at is not None:
+            return self._as_effective_at(ref, as_effective_at)
+        return self.load_case(ref), self.clock.now()
+
+    def _as_effective_at(self, ref: str, moment: str) -> tuple[Case, datetime]:
+        """Facts effective by ``moment``, as known now, folded in recorded order."""
+        case_id = self.resolve(ref)
+        included = [e for e in self.app.repository.event_store.get(case_id)
+                    if not times.is_before(moment, getattr(e, "effective", moment))]
+        if not included:
+            raise NotFound(f"{ref} had not been opened by {moment}.")
+        case: Any = None
+        for event in included:
+            if case is None:
+                case = event.mutate(None)
+                continue
+            event.apply(case)
+            case.version = event.originator_version
+        return case, times.effective_end(moment)

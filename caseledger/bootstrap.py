@@ -1,0 +1,53 @@
+"""The composition root: everything is built here from settings, nothing at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from caseledger.application.ports import Clock
+from caseledger.application.service import CaseLedgerApplication, CaseService
+from caseledger.domain.calendar import WorkingCalendar
+from caseledger.infrastructure import migrate
+from caseledger.infrastructure.bank_holidays import HolidaysCalendar
+from caseledger.infrastructure.clock import SystemClock
+from caseledger.infrastructure.database import create_engine, event_store_env
+from caseledger.infrastructure.projection_runner import ProjectionRunner
+from caseledger.infrastructure.settings import Settings
+from caseledger.infrastructure.views import SqlReadModel
+
+
+@dataclass
+class Services:
+    settings: Settings
+    app: CaseLedgerApplication
+    engine: sa.Engine
+    cases: CaseService
+    views: SqlReadModel
+    projections: ProjectionRunner
+    calendar: WorkingCalendar
+    clock: Clock
+
+    def catch_up(self) -> int:
+        """Read-your-writes: bring the views up to date before answering a query."""
+        return self.projections.catch_up()
+
+    def close(self) -> None:
+        self.app.close()
+        self.engine.dispose()
+
+
+def build(settings: Settings, clock: Clock | None = None,
+          calendar: WorkingCalendar | None = None) -> Services:
+    clock = clock or SystemClock()
+    calendar = calendar or HolidaysCalendar()
+    app = CaseLedgerApplication(env=event_store_env(settings.database_url))
+    engine = create_engine(settings.database_url)
+    migrate.upgrade(engine)
+    views = SqlReadModel(engine)
+    return Services(
+        settings=settings, app=app, engine=engine,
+        cases=CaseService(app, clock, calendar), views=views,
+        projections=ProjectionRunner(app, engine), calendar=calendar, clock=clock,
+    )

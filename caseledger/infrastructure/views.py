@@ -1,0 +1,143 @@
+"""Read-model tables (schema owned by Alembic) and the queries over them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from caseledger.application.ports import DeadlineFilter
+
+metadata = sa.MetaData()
+
+tracking = sa.Table(
+    "projection_tracking", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+cases = sa.Table(
+    "cases", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("reference", sa.String(40), unique=True),
+    sa.Column("case_type", sa.String(20), index=True),
+    sa.Column("partnership", sa.String(64), index=True),
+    sa.Column("hub", sa.String(64)),
+    sa.Column("stage", sa.String(40), index=True),
+    sa.Column("stage_since", sa.String(32)),
+    sa.Column("version", sa.Integer),
+    sa.Column("opened_on", sa.String(32)),
+    sa.Column("closed_on", sa.String(32)),
+    sa.Column("paused", sa.Boolean),
+    sa.Column("policy_version", sa.String(80)),
+    sa.Column("updated", sa.String(40)),
+)
+
+deadlines = sa.Table(
+    "deadlines", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(120), primary_key=True),
+    sa.Column("due", sa.String(32)),
+    sa.Column("due_utc", sa.String(20), index=True),
+    sa.Column("starts", sa.String(32)),
+    sa.Column("responsible", sa.String(64), index=True),
+    sa.Column("basis", sa.Text),
+    sa.Column("status", sa.String(16), index=True),
+    sa.Column("met_on", sa.String(32)),
+    sa.Column("met_on_time", sa.Boolean),
+    sa.Column("calendar", sa.String(200)),
+)
+
+history = sa.Table(
+    "history", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("event", sa.String(80)),
+    sa.Column("effective", sa.String(32)),
+    sa.Column("recorded", sa.String(40)),
+    sa.Column("actor", sa.String(120)),
+    sa.Column("reason", sa.Text),
+    sa.Column("basis", sa.Text),
+    sa.Column("data", sa.Text),
+)
+
+partnerships = sa.Table(
+    "partnerships", metadata,
+    sa.Column("partnership_id", sa.String(36), primary_key=True),
+    sa.Column("slug", sa.String(64), unique=True),
+    sa.Column("code", sa.String(8)),
+    sa.Column("name", sa.String(200)),
+    sa.Column("since", sa.String(32)),
+)
+
+hubs = sa.Table(
+    "hubs", metadata,
+    sa.Column("partnership_id", sa.String(36), primary_key=True),
+    sa.Column("hub", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200)),
+)
+
+agencies = sa.Table(
+    "agencies", metadata,
+    sa.Column("agency_id", sa.String(36), primary_key=True),
+    sa.Column("slug", sa.String(64), unique=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("kind", sa.String(64)),
+    sa.Column("partnerships", sa.Text),
+)
+
+TABLES = {t.name: t for t in (cases, deadlines, history, partnerships, hubs, agencies)}
+
+
+class SqlReadModel:
+    """The ReadModel port over SQLAlchemy Core."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def _rows(self, query: Any) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def list_cases(self, partnership: str | None, case_type: str | None,
+                   stage: str | None) -> Sequence[dict[str, Any]]:
+        q = sa.select(cases).order_by(cases.c.opened_on, cases.c.reference)
+        if partnership:
+            q = q.where(cases.c.partnership == partnership)
+        if case_type:
+            q = q.where(cases.c.case_type == case_type)
+        if stage:
+            q = q.where(cases.c.stage == stage)
+        return self._rows(q)
+
+    def open_deadlines(self, where: DeadlineFilter) -> Sequence[dict[str, Any]]:
+        q = (
+            sa.select(deadlines, cases.c.reference, cases.c.partnership, cases.c.case_type,
+                      cases.c.hub, cases.c.stage)
+            .join(cases, cases.c.case_id == deadlines.c.case_id)
+            .order_by(deadlines.c.due_utc, cases.c.reference, deadlines.c.name)
+        )
+        if not where.include_closed_statuses:
+            q = q.where(deadlines.c.status.in_(("open", "paused")))
+        for column, value in ((cases.c.partnership, where.partnership), (cases.c.hub, where.hub),
+                              (deadlines.c.responsible, where.agency),
+                              (cases.c.case_type, where.case_type),
+                              (deadlines.c.case_id, where.case_id)):
+            if value:
+                q = q.where(column == value)
+        return self._rows(q)
+
+    def history(self, case_id: str) -> Sequence[dict[str, Any]]:
+        return self._rows(sa.select(history).where(history.c.case_id == case_id)
+                          .order_by(history.c.version))
+
+    def partnerships(self) -> Sequence[dict[str, Any]]:
+        rows = self._rows(sa.select(partnerships).order_by(partnerships.c.slug))
+        hub_rows = self._rows(sa.select(hubs).order_by(hubs.c.hub))
+        for row in rows:
+            row["hubs"] = [h["hub"] for h in hub_rows if h["partnership_id"] == row["partnership_id"]]
+        return rows
+
+    def agencies(self) -> Sequence[dict[str, Any]]:
+        return self._rows(sa.select(agencies).order_by(agencies.c.slug))
