@@ -8,6 +8,8 @@ atomically. A refused command raises before anything is saved, so nothing is rec
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +37,7 @@ from caseledger.domain.setup import (
 )
 from caseledger.application.ports import Clock
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 T = TypeVar("T")
 
 CASE_TYPES: dict[str, type[Case]] = {"dardr": DardrReview}
@@ -97,11 +99,12 @@ class CaseService:
         return max((r.notification.id for r in recordings), default=None)
 
     def _with_retry(self, attempt: Callable[[], T]) -> T:
-        for _ in range(MAX_ATTEMPTS):
+        for attempt_number in range(MAX_ATTEMPTS):
             try:
                 return attempt()
             except RecordConflictError:
-                continue
+                # Jittered back-off so that two busy writers stop colliding in lockstep.
+                time.sleep(random.uniform(0, 0.004 * 2**attempt_number))
         raise ConcurrentChange(
             f"The record changed under us {MAX_ATTEMPTS} times in a row; please try again."
         )

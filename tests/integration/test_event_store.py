@@ -1,0 +1,177 @@
+"""The same suite on SQLite and PostgreSQL: saving, references, concurrency, time travel."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from caseledger.application.ports import DeadlineFilter
+from caseledger.application.queries import case_to_dict
+from caseledger.application.service import Meta
+from caseledger.domain.errors import NotFound, RuleRefused, WrongStage
+from tests.integration.support import NOW, notify, seed, services_for
+
+
+@pytest.fixture
+def services(database_url):
+    s = services_for(database_url)
+    seed(s)
+    yield s
+    s.close()
+
+
+def test_references_are_gap_free_per_partnership_type_and_year(services):
+    refs = [notify(services, on=on) for on in ("2025-12-30", "2026-01-31", "2026-02-03")]
+    assert refs == ["CUM-DARDR-2025-001", "CUM-DARDR-2026-001", "CUM-DARDR-2026-002"]
+    assert services.cases.load_case("CUM-DARDR-2026-002").opened_on == "2026-02-03"
+
+
+def test_unknown_reference_and_partnership_are_not_found(services):
+    with pytest.raises(NotFound, match="No case with reference CUM-DARDR-2026-009"):
+        services.cases.load_case("CUM-DARDR-2026-009")
+    with pytest.raises(NotFound, match="Unknown partnership 'eden'"):
+        services.cases.notify_death(Meta(actor="c", on="2026-01-31"), partnership="eden",
+                                    date_of_death="2026-01-20", victim_pseudonym="A",
+                                    notified_by="cumbria-police", relationship="family",
+                                    death_type="homicide")
+
+
+def test_a_refused_command_records_nothing(services):
+    ref = notify(services)
+    before = services.app.recorder.max_notification_id()
+    with pytest.raises(WrongStage):
+        services.cases.change(ref, "agree-report", Meta(actor="c", on="2026-02-01"))
+    with pytest.raises(RuleRefused):
+        services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-01-30"),
+                              agencies=["probation"])
+    with pytest.raises(NotFound):
+        services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-01"),
+                              agencies=["nobody"])
+    assert services.app.recorder.max_notification_id() == before
+
+
+def test_two_writers_on_one_case_lose_no_update(database_url):
+    """Each writer retries on the conflict it loses; both notes are in the log."""
+    first, second = services_for(database_url), services_for(database_url)
+    seed(first)
+    ref = notify(first)
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def write(services, text):
+        try:
+            barrier.wait()
+            for i in range(10):
+                services.cases.change(ref, "add-note", Meta(actor=text, on="2026-02-01"),
+                                      text=f"{text} {i}")
+        except Exception as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(s, name))
+               for s, name in ((first, "alpha"), (second, "beta"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    case = first.cases.load_case(ref)
+    assert case.notes == 20
+    first.catch_up()
+    actors = [row["actor"] for row in first.views.history(str(case.id))]
+    assert actors.count("alpha") == 10 and actors.count("beta") == 10
+    first.close()
+    second.close()
+
+
+def test_concurrent_notifications_get_distinct_gap_free_references(database_url):
+    writers = [services_for(database_url) for _ in range(3)]
+    seed(writers[0])
+    refs: list[str] = []
+    barrier = threading.Barrier(3)
+
+    def write(services):
+        barrier.wait()
+        for _ in range(4):
+            refs.append(notify(services))
+
+    threads = [threading.Thread(target=write, args=(s,)) for s in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(refs) == [f"CUM-DARDR-2026-{n:03d}" for n in range(1, 13)]
+    for s in writers:
+        s.close()
+
+
+def test_time_travel_with_late_entries(services):
+    """A scoping start recorded a week after it happened, and a decision recorded late too."""
+    clock = services.clock
+    clock.set(NOW - timedelta(days=300))  # recorded 2026-01-26
+    ref = notify(services, on="2026-01-20")
+    clock.set(NOW - timedelta(days=290))  # recorded 2026-02-05, effective 2026-01-29
+    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-01-29"),
+                          agencies=["probation"])
+    clock.set(NOW - timedelta(days=250))  # recorded 2026-03-17, effective 2026-02-16
+    services.cases.change(ref, "decide", Meta(actor="c", on="2026-02-16"),
+                          outcome="review", rationale="criteria met")
+
+    known_feb_1, as_at = services.cases.case_as(ref, as_known_at=NOW - timedelta(days=294))
+    assert known_feb_1.stage == "notified"  # the scoping start was not yet recorded
+    assert case_to_dict(known_feb_1, as_at)["deadlines"][0]["status"] == "open"
+
+    effective_feb_1, as_at = services.cases.case_as(ref, as_effective_at="2026-02-01")
+    assert effective_feb_1.stage == "scoping"  # as we know now, scoping began on 29 January
+    statuses = {d["name"]: d["status"] for d in case_to_dict(effective_feb_1, as_at)["deadlines"]}
+    assert statuses == {"decision": "open", "return:probation:scoping": "open"}
+
+    effective_mar_1, as_at = services.cases.case_as(ref, as_effective_at="2026-03-01")
+    statuses = {d["name"]: d["status"] for d in case_to_dict(effective_mar_1, as_at)["deadlines"]}
+    assert statuses["decision"] == "met"  # decided 16 Feb, due 20 Feb
+    assert statuses["return:probation:scoping"] == "overdue"  # due 12 Feb, never received
+
+    v2, _ = services.cases.case_as(ref, at_version=2)
+    assert v2.stage == "notified" and v2.version == 2
+
+
+def test_views_catch_up_exactly_once_and_rebuild_identically(services):
+    ref = notify(services)
+    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
+                          agencies=["probation", "cumbria-police"])
+    assert services.catch_up() > 0
+    assert services.catch_up() == 0
+    rows = services.views.open_deadlines(DeadlineFilter())
+    assert [r["name"] for r in rows] == [
+        "return:cumbria-police:scoping", "return:probation:scoping", "decision"]
+    case_id = str(services.cases.resolve(ref))
+    history_before = services.views.history(case_id)
+    services.projections.rebuild()
+    assert services.views.open_deadlines(DeadlineFilter()) == rows
+    assert services.views.history(case_id) == history_before
+
+
+def test_projection_resumes_after_a_crash_mid_page(services, monkeypatch):
+    """A failure while applying a page rolls back the view and its position together."""
+    from caseledger.infrastructure import projection_runner
+
+    ref = notify(services)
+    calls = {"n": 0}
+    real = projection_runner.project
+
+    def crash_on_fifth(event):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("power cut")
+        return real(event)
+
+    monkeypatch.setattr(projection_runner, "project", crash_on_fifth)
+    with pytest.raises(RuntimeError):
+        services.catch_up()
+    assert services.projections.position() == 0
+    assert services.views.list_cases(None, None, None) == []
+    monkeypatch.setattr(projection_runner, "project", real)
+    services.catch_up()
+    assert services.projections.position() == services.app.recorder.max_notification_id()
+    assert [c["reference"] for c in services.views.list_cases(None, None, None)] == [ref]
