@@ -146,8 +146,9 @@ class StageEntered(CaseEvent):
 
     def apply(self, aggregate: Any) -> None:
         self.apply_to(aggregate)
+        if getattr(aggregate, "stage", None) != self.stage:
+            aggregate.stage_effective = self.effective
         aggregate.stage = self.stage
-        aggregate.stage_effective = self.effective
 
 
 class CaseOpened(StageEntered, Aggregate.Created):
@@ -501,6 +502,7 @@ class Case(Aggregate):
 
     @staticmethod
     def _explicit_due(due: str, starts: str) -> datetime:
+        due = times.parse_effective(due)
         due_day = times.effective_date(due)
         if due_day < times.effective_date(starts):
             raise DateRuleViolated(
@@ -514,7 +516,9 @@ class Case(Aggregate):
         d = self.deadlines.get(name)
         if d is None or d.status not in ("open", "paused"):
             return
-        on_time = times.effective_instant(ctx.effective) <= d.due_at
+        # Met while its clock was stopped: on time if the pause began by the due time.
+        judged_at = d.paused_at if d.status == "paused" and d.paused_at else ctx.effective
+        on_time = times.effective_instant(judged_at) <= d.due_at
         self.record(DeadlineMet, ctx, d.basis, name=name, on_time=on_time)
 
     def cancel_deadline(self, ctx: CommandContext, name: str) -> None:
@@ -536,19 +540,30 @@ class Case(Aggregate):
         self.begin("request-return", ctx)
         self._request(ctx, agency, kind, due)
 
-    def _request(self, ctx: CommandContext, agency: str, kind: str, due: str | None) -> None:
+    def check_can_request(self, agencies: list[str], kind: str) -> None:
+        """Validate a batch of requests before anything is recorded."""
+        duplicates = sorted({a for a in agencies if agencies.count(a) > 1})
+        if duplicates:
+            raise InvalidInput(f"Agencies named more than once: {', '.join(duplicates)}.")
+        for agency in agencies:
+            self._check_request(agency, kind)
+
+    def _check_request(self, agency: str, kind: str) -> None:
         if kind not in self.definition.return_kinds:
             raise InvalidInput(
                 f"Unknown return kind '{kind}' for a {self.definition.case_type} case; "
                 f"use one of {', '.join(self.definition.return_kinds)}."
             )
-        name = return_deadline_name(agency, kind)
-        existing = self.returns.get(name)
+        existing = self.returns.get(return_deadline_name(agency, kind))
         if existing is not None and existing.status in ("requested", "challenged"):
             raise RuleRefused(
                 f"A {kind} return from {agency} is already requested on {self.reference} "
                 f"(due {existing.due[:10]}); extend its deadline or withdraw it instead."
             )
+
+    def _request(self, ctx: CommandContext, agency: str, kind: str, due: str | None) -> None:
+        self._check_request(agency, kind)
+        name = return_deadline_name(agency, kind)
         self.set_deadline(ctx, name, f"return:{kind}", agency, due=due)
         self.record(ReturnRequested, ctx, self.deadlines[name].basis, agency=agency, kind=kind,
                     due=self.deadlines[name].due)
@@ -650,10 +665,12 @@ class Case(Aggregate):
 
     def _resume_deadline(self, ctx: CommandContext, d: Deadline) -> None:
         paused_at = times.effective_instant(d.paused_at or ctx.effective)
-        resumed_at = times.effective_instant(ctx.effective)
+        # A resume given as a date on the day of a timed pause resumes at the pause, not before.
+        resumed_at = max(times.effective_instant(ctx.effective), paused_at)
         rule = ClockRule.from_dict(d.clock) if d.clock else None
-        if rule is None:  # an explicit due date moves by calendar days
-            new_due = d.due_at + (resumed_at.date() - paused_at.date())
+        if rule is None:  # an explicit due date moves by calendar days, to the end of that day
+            shift = resumed_at.astimezone(LONDON).date() - paused_at.astimezone(LONDON).date()
+            new_due = end_of_day(d.due_at.astimezone(LONDON).date() + shift)
         else:
             new_due = due_after_pause(rule, d.due_at, paused_at, resumed_at, ctx.calendar)
         days = (times.effective_date(ctx.effective) - times.effective_date(d.paused_at or ctx.effective)).days
@@ -667,6 +684,11 @@ class Case(Aggregate):
             raise InvalidInput(
                 f"Unknown parallel process kind '{kind}'; use one of "
                 f"{', '.join(self.definition.process_kinds)}."
+            )
+        if pause and self.paused:
+            raise RuleRefused(
+                f"{self.reference} is already paused since {self.paused_since}; link the process "
+                "without --pause, or resume first."
             )
         process_id = f"P{len(self.processes) + 1}"
         self.record(ParallelProcessLinked, ctx, process_id=process_id, kind=kind,
@@ -696,6 +718,8 @@ class Case(Aggregate):
         self.begin("conclude-process", ctx)
         p = self._process(process_id)
         times.must_not_precede(ctx.effective, p.linked_on, "the link")
+        if p.pauses_case and self.paused and self.paused_since:
+            times.must_not_precede(ctx.effective, self.paused_since, "the start of the pause")
         self.record(ParallelProcessConcluded, ctx, process_id=process_id, outcome=outcome)
         if p.pauses_case and self.paused and not any(
             q.pauses_case for q in self.open_processes()
@@ -778,7 +802,7 @@ class Case(Aggregate):
         """Hook for a case type's closing rules."""
 
     def reopen(self, ctx: CommandContext) -> None:
-        found = self.begin("reopen", ctx)
+        found = self.begin("reopen", ctx, after=self.closed_on, after_what="the closure")
         if not ctx.reason:
             raise InvalidInput("Say why the case is re-opened (--reason).")
         stage = self.closed_from or self.definition.stages[0]

@@ -196,6 +196,9 @@ class HomeOfficeViewReceived(StageEntered):
     def apply_to(self, case: Any) -> None:
         if self.view == "no-review-agreed":
             case.closed_on, case.closed_from = self.effective, case.stage
+            case.paused, case.paused_since = False, None
+        if self.view == "reconsider":
+            case.home_office_notified = None  # the new decision must be notified in its turn
 
 
 class ChairAppointed(CaseEvent):
@@ -400,6 +403,7 @@ class DardrReview(Case):
         found = self.begin("start-scoping", ctx)
         if not agencies:
             raise InvalidInput("Name the agencies asked to scope their contact (--agencies A,B,…).")
+        self.check_can_request(agencies, "scoping")
         self.enter(ScopingStarted, ctx, found, "scoping", agencies=agencies)
         for agency in agencies:
             self._request(ctx, agency, "scoping", None)
@@ -490,6 +494,7 @@ class DardrReview(Case):
         times.must_not_be_in_future(end, ctx.now)
         if not agencies:
             raise InvalidInput("Name the agencies in scope (--agencies A,B,…).")
+        self.check_can_request(agencies, "imr")
         self.enter(TermsOfReferenceAgreed, ctx, found, "evidence-gathering",
                    period_from=start, period_to=end, agencies=agencies)
         for agency in agencies:
@@ -564,6 +569,7 @@ class DardrReview(Case):
         found = self.begin("send-commissioner-copy", ctx)
         if not self.signed_off:
             raise RuleRefused("The copy goes to the Commissioner once the partnership has signed off the report.")
+        times.must_not_precede(ctx.effective, self.signed_off, "the partnership's sign-off")
         if self.commissioner_copy_sent:
             raise RuleRefused(f"The Commissioner's copy was already sent on {self.commissioner_copy_sent}.")
         self.record(CopySentToDomesticAbuseCommissioner, ctx, found.basis)
