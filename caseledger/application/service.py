@@ -98,7 +98,7 @@ class CaseService:
         recordings = self.app.save(*aggregates)
         return max((r.notification.id for r in recordings), default=None)
 
-    def _with_retry(self, attempt: Callable[[], T]) -> T:
+    def with_retry(self, attempt: Callable[[], T]) -> T:
         for attempt_number in range(MAX_ATTEMPTS):
             try:
                 return attempt()
@@ -188,7 +188,7 @@ class CaseService:
             notification = self._save(counter, review)
             return self._result(review, notification)
 
-        return self._with_retry(attempt)
+        return self.with_retry(attempt)
 
     def _allocate(self, code: str, type_code: str, ctx: CommandContext,
                   case_id: UUID) -> tuple[ReferenceCounter, str]:
@@ -219,7 +219,7 @@ class CaseService:
             detail = {"created": outcome} if isinstance(outcome, str) else None
             return self._result(case, notification, detail)
 
-        return self._with_retry(attempt)
+        return self.with_retry(attempt)
 
     def _check_named_agencies(self, partnership: str, arguments: dict[str, Any]) -> None:
         named = [arguments[k] for k in AGENCY_ARGUMENTS if arguments.get(k)]
