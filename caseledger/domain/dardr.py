@@ -534,8 +534,10 @@ class DardrReview(Case):
         self.enter(SubmittedToHomeOffice, ctx, found, "submitted-to-home-office",
                    version_number=version or self.draft_version)
 
-    def record_qa_outcome(self, ctx: CommandContext, outcome: str, points: list[str]) -> None:
+    def record_qa_outcome(self, ctx: CommandContext, outcome: str,
+                          points: list[str] | None = None) -> None:
         found = self.begin("record-qa-outcome", ctx)
+        points = list(points or [])
         _one_of("QA outcome", outcome, QA_OUTCOMES)
         if outcome != "approved" and not points:
             raise InvalidInput("Record the QA Panel's points (--points, repeatable).")
