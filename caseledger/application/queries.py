@@ -6,11 +6,11 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from caseledger.application.ports import DeadlineFilter, ReadModel
 from caseledger.domain import times
 from caseledger.domain.calendar import LONDON, WorkingCalendar, add_working_days, end_of_day
 from caseledger.domain.case import Case
 from caseledger.domain.errors import InvalidInput
-from caseledger.application.ports import DeadlineFilter, ReadModel
 
 DARDR_DETAILS = ("guidance", "relationship", "death_type", "age_band", "notified_by", "decision",
                  "decided_on", "home_office_notified", "chair_appointed", "signed_off",

@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import RecordConflictError
 
+from caseledger.application.ports import Clock
 from caseledger.domain import times
 from caseledger.domain.calendar import WorkingCalendar
 from caseledger.domain.case import Case, CommandContext
@@ -35,7 +36,6 @@ from caseledger.domain.setup import (
     partnership_id,
     reference_prefix,
 )
-from caseledger.application.ports import Clock
 
 MAX_ATTEMPTS = 8
 T = TypeVar("T")

@@ -31,8 +31,9 @@ def seed(services: Services) -> None:
 
 
 def notify(services: Services, on: str = "2026-01-31", actor: str = "coordinator") -> str:
+    died = (date.fromisoformat(on) - timedelta(days=5)).isoformat()
     result = services.cases.notify_death(
-        Meta(actor=actor, on=on), partnership="cumberland", date_of_death=(date.fromisoformat(on) - timedelta(days=5)).isoformat(),
+        Meta(actor=actor, on=on), partnership="cumberland", date_of_death=died,
         victim_pseudonym="Anna", notified_by="cumbria-police",
         relationship="intimate-partner", death_type="homicide",
     )
