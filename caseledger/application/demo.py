@@ -185,17 +185,17 @@ def run_demo(cases: CaseService, set_clock: Callable[[datetime], None],
         for index, step in enumerate(scenario.steps):
             timeline.append((step.on, order, index, scenario, step))
     references: dict[str, str] = {}
-    for on, _, _, scenario, step in sorted(timeline, key=lambda t: t[:3]):
+    for on, _, _, scenario, maybe_step in sorted(timeline, key=lambda t: t[:3]):
         set_clock(recorded_time(on))
         actor = COORDINATORS[scenario.partnership]
-        if step is None:
+        if maybe_step is None:
             details = {k: v for k, v in scenario.notify.items() if k != "on"}
             result = cases.notify_death(Meta(actor=actor, on=on),
                                         partnership=scenario.partnership, **details)
             references[scenario.key] = result.reference
             progress(f"{on}  {result.reference} notified")
             continue
-        cases.change(references[scenario.key], step.verb,
-                     Meta(actor=actor, on=on, reason=step.reason), **step.args)
+        cases.change(references[scenario.key], maybe_step.verb,
+                     Meta(actor=actor, on=on, reason=maybe_step.reason), **maybe_step.args)
     set_clock(DEMO_AS_AT)
     return references

@@ -247,8 +247,8 @@ class CaseService:
             return case, case.modified_on
         if as_known_at is not None:
             case_id = self.resolve(ref)
-            events = [e for e in self.app.repository.event_store.get(case_id)
-                      if e.timestamp <= as_known_at]
+            events: list[Any] = [e for e in self.app.repository.event_store.get(case_id)
+                                 if getattr(e, "timestamp") <= as_known_at]  # noqa: B009
             if not events:
                 raise NotFound(f"{ref} was not yet recorded at {as_known_at.isoformat()}.")
             return self.load_case(ref, version=events[-1].originator_version), as_known_at
@@ -259,7 +259,7 @@ class CaseService:
     def _as_effective_at(self, ref: str, moment: str) -> tuple[Case, datetime]:
         """Facts effective by ``moment``, as known now, folded in recorded order."""
         case_id = self.resolve(ref)
-        included = [e for e in self.app.repository.event_store.get(case_id)
+        included: list[Any] = [e for e in self.app.repository.event_store.get(case_id)
                     if not times.is_before(moment, getattr(e, "effective", moment))]
         if not included:
             raise NotFound(f"{ref} had not been opened by {moment}.")

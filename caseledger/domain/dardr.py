@@ -8,7 +8,7 @@ commissions the review; a coordinator runs it; an independent chair leads it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caseledger.domain import times
 from caseledger.domain.calendar import ClockUnit
@@ -339,6 +339,14 @@ FAMILY_EVENTS: dict[str, type[CaseEvent]] = {
 
 class DardrReview(Case):
     """A Domestic Abuse Related Death Review, from notification to closure."""
+
+    if TYPE_CHECKING:  # set by DeathNotified.apply_to
+        notified_by: str
+        relationship: str
+        death_type: str
+        age_band: str
+        guidance: str
+        personal: dict[str, Any]
 
     definition = DEFINITION
     paused_event = ReviewPaused

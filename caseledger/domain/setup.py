@@ -9,7 +9,7 @@ in the same transaction as the case it numbers.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -110,6 +110,14 @@ class PolicyVersionAdopted(SetupEvent):
 
 class Partnership(Aggregate):
     """A Community Safety Partnership: code, hubs, chair and local policy versions."""
+
+    if TYPE_CHECKING:  # set by the events' apply methods, not dataclass fields
+        slug: str
+        code: str
+        name: str
+        hubs: dict[str, str]
+        policies: list[dict[str, Any]]
+        chair: dict[str, str]
 
     @classmethod
     def register(cls, ctx: CommandContext, slug: str, code: str, name: str) -> Partnership:
@@ -222,6 +230,13 @@ class AgencyContactsChanged(SetupEvent):
 class Agency(Aggregate):
     """An organisation asked for returns or owning actions, with a contact and an escalation contact."""
 
+    if TYPE_CHECKING:
+        slug: str
+        name: str
+        kind: str
+        partnerships: list[str]
+        contacts: dict[str, dict[str, str]]
+
     @classmethod
     def register(cls, ctx: CommandContext, slug: str, name: str, kind: str,
                  partnerships: list[str]) -> Agency:
@@ -267,6 +282,10 @@ class ReferenceAllocated(Aggregate.Event):
 class ReferenceCounter(Aggregate):
     """Numbers for one partnership, case type and year (``CUM-DARDR-2026``): no gaps, no reuse."""
 
+    if TYPE_CHECKING:
+        prefix: str
+        allocated: dict[int, UUID]
+
     @classmethod
     def start(cls, prefix: str, ctx: CommandContext) -> ReferenceCounter:
         return cls._create(ReferenceCounterStarted, id=counter_id(prefix), timestamp=ctx.now,
@@ -278,7 +297,7 @@ class ReferenceCounter(Aggregate):
         return f"{self.prefix}-{number:03d}"
 
     def case_for(self, number: int) -> UUID | None:
-        return self.allocated.get(number) or self.allocated.get(str(number))  # type: ignore[call-overload]
+        return self.allocated.get(number)
 
 
 def reference_prefix(code: str, type_code: str, year: int) -> str:
