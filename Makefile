@@ -1,0 +1,56 @@
+# make demo | make test | make lint | make bench | make clean
+# Each target bootstraps its own virtualenv; `make test` and `make bench` run a throwaway
+# PostgreSQL 15 (scripts/pg.sh) and always stop it afterwards.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+PG := scripts/pg.sh
+PYTEST_ARGS ?=
+
+# Runs the rest of its recipe line with PostgreSQL started and CASELEDGER_TEST_POSTGRES_URL
+# exported, and stops the server however the line ends (the lease keeps a concurrent run
+# in the same checkout from stopping a server this one still uses).
+WITH_POSTGRES = set -o pipefail; export CASELEDGER_PG_LEASE=$$$$; \
+	trap 'bash $(PG) stop' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	CASELEDGER_TEST_POSTGRES_URL=$$(bash $(PG) start | tail -n 1) || exit 1; \
+	export CASELEDGER_TEST_POSTGRES_URL;
+
+.PHONY: all venv test demo lint bench clean
+
+all: test
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+# lint-imports and pytest both run; the exit code is pytest's, or lint-imports' if pytest passed.
+test: $(VENV)/.installed
+	@$(WITH_POSTGRES) \
+	contracts=0; $(VENV)/bin/lint-imports || contracts=$$?; \
+	tests=0; $(VENV)/bin/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS) || tests=$$?; \
+	if [ $$tests -ne 0 ]; then exit $$tests; fi; exit $$contracts
+
+demo: $(VENV)/.installed
+	rm -rf demo-out
+	CASELEDGER_DATA_DIR=demo-out/data $(VENV)/bin/caseledger demo --out demo-out
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy caseledger/domain caseledger/application
+
+bench: $(VENV)/.installed
+	@if [ ! -f bench/__main__.py ]; then echo "no benchmarks yet (bench/__main__.py is missing)"; exit 0; fi; \
+	$(WITH_POSTGRES) \
+	$(VENV)/bin/python -m bench
+
+clean:
+	-bash $(PG) destroy
+	rm -rf $(VENV) demo-out build test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
