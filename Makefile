@@ -51,6 +51,6 @@ bench: $(VENV)/.installed
 
 clean:
 	-bash $(PG) destroy
-	rm -rf $(VENV) demo-out build test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-out build test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache
 	rm -rf *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -217,6 +217,13 @@ ensure_role_and_database() {
     fi
 }
 
+drop_leftover_test_databases() {
+    local name
+    for name in $(psql_super "$1" -tAc "SELECT datname FROM pg_database WHERE datname ~ '^t_[0-9a-f]+\$'"); do
+        psql_super "$1" -c "DROP DATABASE \"$name\" WITH (FORCE)" >/dev/null
+    done
+}
+
 add_lease() {
     [ -n "${CASELEDGER_PG_LEASE:-}" ] || return 0
     mkdir -p "$LEASES"
@@ -251,7 +258,7 @@ cmd_start() {
     if [ "$AS_ROOT" -eq 1 ]; then chown "$OS_USER": "$PGSOCK"; fi
     chmod 700 "$PGSOCK"
 
-    local port attempt
+    local port attempt started=0
     if is_running; then
         port=$(current_port)
         log "already running on 127.0.0.1:$port ($PGDATA)"
@@ -271,9 +278,13 @@ cmd_start() {
             log "port $port was taken meanwhile; trying another"
         done
         log "started on 127.0.0.1:$port ($PGDATA)"
+        started=1
     fi
     printf '%s\n' "$port" >"$PORT_FILE"
     ensure_role_and_database "$port"
+    # Per-test databases (t_<hex>) left by runs that were killed; nobody can be using them
+    # when the server has only just started.
+    if [ "$started" -eq 1 ]; then drop_leftover_test_databases "$port"; fi
     add_lease
     # Prove the URL works the way the tests will use it: TCP, password, scram.
     PGPASSWORD=$DB_PASSWORD PGCONNECT_TIMEOUT=10 "$PGBIN/psql" -X -q -w -tA \
