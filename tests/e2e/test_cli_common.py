@@ -1,0 +1,228 @@
+"""The common verbs under ``caseledger case …``, the no-review path, set-up, and logging."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.support import ACTOR, REF, Cli, notify
+
+
+def deadline(case: dict, name: str) -> dict:
+    return next(d for d in case["deadlines"] if d["name"] == name)
+
+
+def test_common_verbs_under_case(cli: Cli):
+    notify(cli)
+    cli.json("dardr", "start-scoping", REF, "--agencies", "cumbria-police,probation",
+             "--on", "2026-01-29")
+
+    # Returns: request with an explicit due date, receive, challenge (needs a reason), withdraw.
+    cli.json("case", "request-return", REF, "--agency", "cumberland-council",
+             "--kind", "chronology", "--due", "2026-03-01", "--on", "2026-02-02")
+    cli.json("case", "receive-return", REF, "--agency", "cumberland-council",
+             "--kind", "chronology", "--on", "2026-02-10")
+    error = cli.fails(2, "case", "challenge-return", REF, "--agency", "cumberland-council",
+                      "--kind", "chronology", "--on", "2026-02-11")
+    assert "--reason" in error["message"]
+    cli.json("case", "challenge-return", REF, "--agency", "cumberland-council",
+             "--kind", "chronology", "--due", "2026-03-15", "--reason", "incomplete",
+             "--on", "2026-02-11")
+    cli.json("case", "withdraw-return", REF, "--agency", "cumbria-police", "--kind", "scoping",
+             "--on", "2026-02-11")
+    error = cli.fails(4, "case", "receive-return", REF, "--agency", "probation", "--kind", "imr",
+                      "--on", "2026-02-11")
+    assert "No imr return has been requested from probation" in error["message"]
+
+    # Extending a deadline needs a reason and a later date.
+    assert cli.fails(2, "case", "extend-deadline", REF, "--deadline", "return:probation:scoping",
+                     "--to", "2026-02-27", "--on", "2026-02-11")["code"] == "invalid-input"
+    assert cli.fails(3, "case", "extend-deadline", REF, "--deadline", "return:probation:scoping",
+                     "--to", "2026-02-01", "--reason", "r", "--on", "2026-02-11")["code"] == "date-rule"
+    assert cli.fails(4, "case", "extend-deadline", REF, "--deadline", "nothing",
+                     "--to", "2026-02-27", "--reason", "r", "--on", "2026-02-11")["code"] == "not-found"
+    cli.json("case", "extend-deadline", REF, "--deadline", "return:probation:scoping",
+             "--to", "2026-02-27", "--reason", "agreed with the chair", "--on", "2026-02-11")
+
+    # Pause chosen clocks, then resume: the due date moves on by the paused span.
+    before = cli.show()
+    cli.json("case", "pause", REF, "--clocks", "decision", "--reason", "awaiting the post-mortem",
+             "--on", "2026-02-12")
+    paused = cli.show()
+    assert paused["paused"] is True and deadline(paused, "decision")["status"] == "paused"
+    assert deadline(paused, "return:probation:scoping")["status"] == "overdue"  # as at today
+    assert cli.fails(3, "case", "pause", REF, "--reason", "again", "--on", "2026-02-13")["code"] == \
+        "refused"
+    cli.json("case", "resume", REF, "--on", "2026-02-19")
+    resumed = cli.show()
+    assert resumed["paused"] is False
+    assert deadline(resumed, "decision")["due"] > deadline(before, "decision")["due"]
+    assert deadline(resumed, "decision")["paused_days"] == 7
+
+    # A parallel process that pauses the case; concluding it resumes the case.
+    linked = cli.json("case", "link-process", REF, "--kind", "inquest", "--reference", "INQ-1",
+                      "--pause", "--on", "2026-02-20")
+    assert linked["created"] == "P1" and cli.show()["paused"] is True
+    cli.json("case", "update-process", REF, "--process", "P1", "--status", "opened",
+             "--key-date", "hearing=2026-03-02T10:00", "--on", "2026-02-21")
+    assert cli.fails(2, "case", "update-process", REF, "--process", "P1", "--status", "s",
+                     "--key-date", "hearing")["code"] == "invalid-input"
+    assert cli.fails(4, "case", "conclude-process", REF, "--process", "P9", "--outcome", "x",
+                     "--on", "2026-02-22")["code"] == "not-found"
+    cli.json("case", "conclude-process", REF, "--process", "P1", "--outcome", "natural causes",
+             "--on", "2026-03-02")
+    case = cli.show()
+    assert case["paused"] is False
+    assert case["parallel_processes"][0]["key_dates"] == {"hearing": "2026-03-02T10:00:00+00:00"}
+
+    # Notes, and the action plan only from drafting on (wrong stage names the stage).
+    cli.json("case", "add-note", REF, "--text", "Chronology chased", "--on", "2026-03-03")
+    error = cli.fails(3, "case", "add-action", REF, "--recommendation", "r", "--owner", "probation",
+                      "--level", "local", "--due", "2026-09-01", "--on", "2026-03-03")
+    assert error["code"] == "wrong-stage" and "at stage 'scoping'" in error["message"]
+    assert cli.fails(3, "case", "close", REF, "--outcome", "x")["code"] == "wrong-stage"
+    assert cli.fails(3, "case", "reopen", REF, "--reason", "x")["code"] == "wrong-stage"
+    assert cli.fails(2, "case", "update-action", REF, "--action", "A1", "--rag", "purple",
+                     "--note", "n")["code"] == "invalid-input"
+
+    returns = {(r["agency"], r["kind"]): r["status"] for r in case["returns"]}
+    assert returns == {("cumbria-police", "scoping"): "withdrawn",
+                       ("probation", "scoping"): "requested",
+                       ("cumberland-council", "chronology"): "challenged"}
+    assert deadline(case, "return:cumbria-police:scoping")["status"] == "cancelled"
+    # Due 15 March after the challenge; paused with the case 20 Feb – 2 Mar (10 days).
+    assert deadline(case, "return:cumberland-council:chronology")["due"][:10] == "2026-03-25"
+    assert deadline(case, "return:probation:scoping")["extensions"] == 1
+    history = cli.json("case", "history", REF)
+    assert [h["reason"] for h in history if h["event"] == "DeadlineExtended"] == \
+        ["agreed with the chair"]
+
+
+def test_no_review_path_under_the_2024_draft_guidance_and_reopening(cli: Cli):
+    created = notify(cli, "2026-02-02", "2026-01-30", "cumberland", "--guidance", "dardr-2024-draft")
+    assert created["stage"] == "notified"
+    cli.json("dardr", "start-scoping", REF, "--agencies", "probation", "--on", "2026-02-03")
+    error = cli.fails(3, "dardr", "decide", REF, "--outcome", "no-review", "--rationale", "r",
+                      "--on", "2026-02-20")
+    assert "Scoping Review must be completed before the decision" in error["message"]
+    cli.json("dardr", "complete-scoping-review", REF, "--summary", "No agency contact of note",
+             "--on", "2026-02-10")
+    assert cli.json("dardr", "decide", REF, "--outcome", "no-review", "--rationale",
+                    "criteria not met", "--on", "2026-02-20")["stage"] == "decided-no-review"
+    assert cli.json("dardr", "notify-home-office", REF, "--on", "2026-02-23")["stage"] == \
+        "awaiting-home-office-view"
+    assert cli.fails(2, "dardr", "record-home-office-view", REF, "--view", "maybe")["code"] == \
+        "invalid-input"
+    assert cli.json("dardr", "record-home-office-view", REF, "--view", "no-review-agreed",
+                    "--on", "2026-03-20")["stage"] == "closed"
+    case = cli.show()
+    assert case["closed_on"] == "2026-03-20"
+    assert case["details"]["guidance"] == "dardr-2024-draft"
+    assert all(d["status"] in ("met", "cancelled") for d in case["deadlines"])
+
+    assert cli.fails(2, "dardr", "reopen", REF, "--on", "2026-04-01")["code"] == "invalid-input"
+    reopened = cli.json("dardr", "reopen", REF, "--reason", "Home Office direction",
+                        "--on", "2026-04-01")
+    assert reopened["stage"] == "awaiting-home-office-view"
+    assert cli.json("dardr", "record-home-office-view", REF, "--view", "direction",
+                    "--on", "2026-04-02")["stage"] == "commissioning"
+
+    # The Scoping Review belongs to the 2024 draft guidance only.
+    notify(cli, "2026-02-05", "2026-02-01")
+    cli.json("dardr", "start-scoping", "CUM-DARDR-2026-002", "--agencies", "probation",
+             "--on", "2026-02-06")
+    error = cli.fails(3, "dardr", "complete-scoping-review", "CUM-DARDR-2026-002",
+                      "--summary", "s", "--on", "2026-02-06")
+    assert "runs under dhr-2016" in error["message"]
+
+
+def test_partnership_import_is_idempotent_and_listed(bare_cli: Cli, tmp_path):
+    assert bare_cli.json("partnership", "list") == {"partnerships": [], "agencies": []}
+    first = bare_cli.json("partnership", "import", "--example", "cumbria")
+    assert first["partnerships"] == 2 and first["hubs"] == 6 and first["events"] > 0
+    again = bare_cli("partnership", "import", "--example", "cumbria")
+    assert "nothing changed" in again.out
+    assert bare_cli.json("partnership", "import", "--example", "cumbria")["events"] == 0
+
+    listed = bare_cli.json("partnership", "list")
+    partnerships = {p["slug"]: p for p in listed["partnerships"]}
+    assert partnerships["cumberland"]["code"] == "CUM"
+    assert sorted(partnerships["cumberland"]["hubs"]) == ["allerdale", "carlisle", "copeland"]
+    assert partnerships["westmorland-furness"]["code"] == "WAF"
+    agencies = {a["slug"]: a for a in listed["agencies"]}
+    assert len(agencies) == 12
+    assert agencies["lsc-icb"]["partnerships"] == ["westmorland-furness"]
+    assert "Robin Example" not in json.dumps(listed)  # contacts are personal data
+    assert "cumbria-police" in bare_cli("partnership", "list").out
+
+    assert bare_cli.fails(4, "partnership", "import", str(tmp_path / "missing.toml"))["code"] == \
+        "not-found"
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[partnership]]\nslug = 'Bad Slug'\n")
+    error = bare_cli.fails(2, "partnership", "import", str(broken))
+    assert "partnership[1]" in error["message"]
+    assert bare_cli.fails(2, "partnership", "import")["code"] == "invalid-input"
+    assert bare_cli.fails(4, "partnership", "import", "--example", "atlantis")["code"] == "not-found"
+
+
+def test_one_log_line_per_command_without_personal_data(cli: Cli):
+    quiet = cli("dardr", "notify", "--partnership", "cumberland", "--on", "2026-01-20",
+                "--date-of-death", "2026-01-15", "--victim-pseudonym", "Anna",
+                "--notified-by", "cumbria-police", "--relationship", "family",
+                "--death-type", "homicide", "--json")
+    assert quiet.err == ""  # WARNING by default: nothing for a command that worked
+    case_id = quiet.json()["id"]
+
+    logged = {"CASELEDGER_LOG_LEVEL": "INFO", "CASELEDGER_LOG_FORMAT": "json"}
+    ok = cli("dardr", "add-note", REF, "--text", "Spoke to Anna's sister", "--on", "2026-01-21",
+             "--as", "analyst", env=logged)
+    lines = [json.loads(line) for line in ok.err.splitlines()]
+    assert len(lines) == 1
+    line = lines[0]
+    assert {k: line[k] for k in ("event", "command", "case_id", "actor", "outcome", "exit_code")} \
+        == {"event": "command", "command": "dardr add-note", "case_id": case_id,
+            "actor": "analyst", "outcome": "ok", "exit_code": 0}
+    assert isinstance(line["duration_ms"], int | float) and line["level"] == "info"
+    assert "Anna" not in ok.err and "sister" not in ok.err
+
+    refused = cli("dardr", "agree-report", REF, "--on", "2026-01-22", "--json", env=logged,
+                  expect=3)
+    entries = [json.loads(line) for line in refused.err.splitlines()]
+    assert entries[0]["error"]["code"] == "wrong-stage"
+    assert entries[1]["outcome"] == "wrong-stage" and entries[1]["actor"] == ACTOR
+
+    console = cli("case", "list", env={"CASELEDGER_LOG_LEVEL": "INFO"})
+    assert "command='case list'" in console.err and "outcome=ok" in console.err
+    bad = cli("case", "list", env={"CASELEDGER_LOG_LEVEL": "LOUD"}, expect=2)
+    assert "CASELEDGER_LOG_LEVEL" in bad.err
+
+
+def test_unexpected_errors_and_conflicts_map_to_exit_codes_1_and_5(tmp_path, monkeypatch, capsys):
+    """In-process: failures that a user cannot provoke on purpose still end in the contract."""
+    import structlog
+
+    from caseledger.application.service import CaseService
+    from caseledger.domain.errors import ConcurrentChange
+    from caseledger.interfaces.cli.main import main
+
+    url = f"sqlite:///{tmp_path}/caseledger.db"
+    monkeypatch.setenv("CASELEDGER_ACTOR", ACTOR)
+    monkeypatch.setattr(structlog, "configure", lambda **_: None)  # keep the test process's config
+
+    def conflict(*_args, **_kwargs):
+        raise ConcurrentChange("The record changed under us 8 times in a row; please try again.")
+
+    monkeypatch.setattr(CaseService, "change", conflict)
+    assert main(["--database", url, "case", "add-note", REF, "--text", "t", "--json"]) == 5
+    assert json.loads(capsys.readouterr().err)["error"]["code"] == "conflict"
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(CaseService, "change", broken)
+    assert main(["--database", url, "case", "add-note", REF, "--text", "t"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: unexpected error (RuntimeError): disk on fire")
+    assert main(["--database", url, "case", "add-note", REF, "--text", "t", "--json"]) == 1
+    assert json.loads(capsys.readouterr().err.splitlines()[0])["error"]["code"] == "unexpected"
+    assert main(["--database", url, "case", "add-note", REF, "--help"]) == 0
+    assert "--reason" in capsys.readouterr().out
