@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from caseledger.interfaces.cli import admin, case, dardr, queries, setup
+from caseledger.interfaces.cli import admin, case, dardr, demo, queries, setup
 from caseledger.interfaces.cli.common import (
     EXIT_UNEXPECTED,
     ClickException,
@@ -53,6 +53,7 @@ app.add_typer(case.app, name="case")
 queries.register(app)
 app.add_typer(setup.app, name="partnership")
 app.add_typer(admin.app, name="projections")
+demo.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,31 @@
+"""`caseledger demo`: a realistic Cumbria, the same output every run."""
+
+from __future__ import annotations
+
+from tests.e2e.support import Cli
+
+
+def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path):
+    cli = Cli(f"sqlite:///{tmp_path}/unused.db", tmp_path)
+    first = cli.json("demo", "--out", "out")
+    second = cli.json("demo", "--out", "out")
+    assert first == second
+    assert first["as_at"] == "2026-11-02"
+    assert first["cases"] == 13
+    assert set(first["pipeline"]) == {
+        "notified", "scoping", "awaiting-home-office-view", "commissioning", "evidence-gathering",
+        "drafting", "submitted-to-home-office", "amending", "approved", "published", "closed"}
+    paused = first["scenarios"]["paused-trial"]
+    assert first["paused"] == [paused]
+    overdue = {(row["case"], row["name"]) for row in first["overdue"]}
+    evidence = first["scenarios"]["evidence-overdue"]
+    assert (evidence, "return:cumberland-council:imr") in overdue
+    assert (evidence, "return:cumbria-police:imr") not in overdue  # received on time
+    assert not any(case == paused for case, _ in overdue)  # paused clocks are not overdue
+
+    database = f"sqlite:///{tmp_path}/{first['database']}"
+    shown = Cli(database, tmp_path).json("case", "show", paused)
+    assert shown["paused"] is True
+    assert [p["kind"] for p in shown["parallel_processes"]] == ["criminal"]
+    human = Cli(database, tmp_path)("demo", "--out", "out").out
+    assert "DARDR pipeline as at 2026-11-02" in human and "Overdue as at 2026-11-02" in human
