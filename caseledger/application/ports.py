@@ -22,6 +22,7 @@ class DeadlineFilter:
     case_type: str | None = None
     case_id: str | None = None
     include_closed_statuses: bool = False
+    include_met: bool = False  # met deadlines too, to judge a past as-at time
 
 
 class ReadModel(Protocol):

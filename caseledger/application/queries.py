@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -89,11 +90,22 @@ def due_within_limit(spec: str, as_at: datetime, calendar: WorkingCalendar) -> d
 
 def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
                   overdue_only: bool = False, due_by: datetime | None = None) -> list[dict[str, Any]]:
-    """``deadlines --json`` rows: {case, name, due, status, responsible, days_overdue}."""
+    """``deadlines --json`` rows: {case, name, due, status, responsible, days_overdue}.
+
+    For a past as-at time, a deadline met later counts as open then, and one that had not yet
+    started is left out (its due time is the one in force now, including later extensions).
+    """
     rows = []
-    for row in views.open_deadlines(where):
+    for row in views.open_deadlines(replace(where, include_met=True)):
+        if times.effective_instant(row["starts"]) > as_at:
+            continue
+        status = row["status"]
+        if status == "met":
+            if times.effective_instant(row["met_on"]) <= as_at:
+                continue
+            status = "open"
         due = datetime.fromisoformat(row["due"])
-        overdue = row["status"] == "open" and as_at > due
+        overdue = status == "open" and as_at > due
         if overdue_only and not overdue:
             continue
         if due_by is not None and due > due_by:
@@ -101,7 +113,7 @@ def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
         days_overdue = (as_at.astimezone(LONDON).date() - due.astimezone(LONDON).date()).days
         rows.append({
             "case": row["reference"], "name": row["name"], "due": row["due"],
-            "status": "overdue" if overdue else row["status"],
+            "status": "overdue" if overdue else status,
             "responsible": row["responsible"],
             "days_overdue": max(days_overdue, 0) if overdue else 0,
             "partnership": row["partnership"], "type": row["case_type"],

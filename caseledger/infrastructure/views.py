@@ -119,7 +119,8 @@ class SqlReadModel:
             .order_by(deadlines.c.due_utc, cases.c.reference, deadlines.c.name)
         )
         if not where.include_closed_statuses:
-            q = q.where(deadlines.c.status.in_(("open", "paused")))
+            statuses = ("open", "paused", "met") if where.include_met else ("open", "paused")
+            q = q.where(deadlines.c.status.in_(statuses))
         for column, value in ((cases.c.partnership, where.partnership), (cases.c.hub, where.hub),
                               (deadlines.c.responsible, where.agency),
                               (cases.c.case_type, where.case_type),

@@ -250,10 +250,12 @@ def test_deadlines_overdue_as_at_a_date(cli: Cli):
     ]
     assert [r["due"][:10] for r in rows] == ["2026-02-12", "2026-02-20"]
 
-    # Nothing was overdue yet on 1 February; two things fell due within 10 working days.
+    # Nothing was overdue yet on 1 February; both scoping returns fell due within 10 working
+    # days (the police return, received on 5 February, was still open on 1 February).
     assert cli.json("deadlines", "--overdue", "--as-at", "2026-02-01") == []
     soon = cli.json("deadlines", "--as-at", "2026-02-01", "--due-within", "10wd")
-    assert [(r["name"], r["status"]) for r in soon] == [("return:probation:scoping", "open")]
+    assert [(r["name"], r["status"]) for r in soon] == [
+        ("return:cumbria-police:scoping", "open"), ("return:probation:scoping", "open")]
     assert [r["name"] for r in cli.json("deadlines", "--agency", "probation",
                                         "--as-at", "2026-04-01")] == ["return:probation:scoping"]
     assert cli.json("deadlines", "--partnership", "westmorland-furness") == []

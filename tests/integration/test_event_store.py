@@ -175,3 +175,26 @@ def test_projection_resumes_after_a_crash_mid_page(services, monkeypatch):
     services.catch_up()
     assert services.projections.position() == services.app.recorder.max_notification_id()
     assert [c["reference"] for c in services.views.list_cases(None, None, None)] == [ref]
+
+
+def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(services):
+    from caseledger.application.queries import deadline_rows
+    from caseledger.domain.times import effective_end
+
+    ref = notify(services, on="2026-01-31")  # decision due 28 Feb
+    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
+                          agencies=["probation"])  # scoping return due 16 Feb
+    services.cases.change(ref, "receive-return", Meta(actor="c", on="2026-02-20"),
+                          agency="probation", kind="scoping")  # late
+    services.catch_up()
+
+    def overdue_at(day):
+        rows = deadline_rows(services.views, DeadlineFilter(), effective_end(day), overdue_only=True)
+        return {(r["name"], r["days_overdue"]) for r in rows}
+
+    assert overdue_at("2026-02-01") == set()
+    assert overdue_at("2026-02-18") == {("return:probation:scoping", 2)}
+    assert overdue_at("2026-02-20") == set()  # received that day
+    assert overdue_at("2026-03-02") == {("decision", 2)}
+    open_on_feb_1 = deadline_rows(services.views, DeadlineFilter(), effective_end("2026-02-01"))
+    assert [r["name"] for r in open_on_feb_1] == ["decision"]  # scoping had not started
