@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import RecordConflictError
@@ -31,8 +31,9 @@ from caseledger.domain.setup import (
     Partnership,
     ReferenceCounter,
     agency_id,
+    case_id_for,
     counter_id,
-    parse_reference,
+    normalise_reference,
     partnership_id,
     reference_prefix,
 )
@@ -116,14 +117,10 @@ class CaseService:
             return UUID(ref)
         except ValueError:
             pass
-        prefix, number = parse_reference(ref)
-        try:
-            counter: ReferenceCounter = self.app.repository.get(counter_id(prefix))
-        except AggregateNotFoundError:
-            counter = None  # type: ignore[assignment]
-        case_id = counter.case_for(number) if counter else None
-        if case_id is None:
-            raise NotFound(f"No case with reference {ref.upper()}.")
+        reference = normalise_reference(ref)
+        case_id = case_id_for(reference)
+        if not self.app.recorder.select_events(case_id, limit=1):
+            raise NotFound(f"No case with reference {reference}.")
         return case_id
 
     def load_case(self, ref: str, version: int | None = None) -> Case:
@@ -181,8 +178,7 @@ class CaseService:
                     {"review-completion": dardr_policy(guidance).clocks["review-completion"]},
                     {"guidance": guidance},
                 )
-            case_id = uuid4()
-            counter, reference = self._allocate(p.code, "DARDR", ctx, case_id)
+            counter, reference, case_id = self._allocate(p.code, "DARDR", ctx)
             review = DardrReview.notify(ctx, case_id=case_id, reference=reference,
                                         partnership=partnership, policy=policy, **details)
             notification = self._save(counter, review)
@@ -190,14 +186,15 @@ class CaseService:
 
         return self.with_retry(attempt)
 
-    def _allocate(self, code: str, type_code: str, ctx: CommandContext,
-                  case_id: UUID) -> tuple[ReferenceCounter, str]:
+    def _allocate(self, code: str, type_code: str,
+                  ctx: CommandContext) -> tuple[ReferenceCounter, str, UUID]:
         prefix = reference_prefix(code, type_code, times.effective_date(ctx.effective).year)
         try:
             counter: ReferenceCounter = self.app.repository.get(counter_id(prefix))
         except AggregateNotFoundError:
             counter = ReferenceCounter.start(prefix, ctx)
-        return counter, counter.allocate(case_id, ctx)
+        reference, case_id = counter.allocate(ctx)
+        return counter, reference, case_id
 
     # -- changing cases -------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from caseledger.domain.policy import CasePolicy, ClockPolicy
 NAMESPACE = uuid5(NAMESPACE_URL, "https://caseledger.org/ids")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CODE = re.compile(r"^[A-Z]{2,5}$")
-REFERENCE = re.compile(r"^(?P<code>[A-Z]{2,5})-(?P<type>[A-Z]+)-(?P<year>\d{4})-(?P<number>\d{3,})$")
+REFERENCE = re.compile(r"^(?P<code>[A-Z]{2,5})-(?P<type>[A-Z]+)-(?P<year>\d{4})-(?P<number>\d{1,})$")
 
 
 def partnership_id(slug: str) -> UUID:
@@ -34,6 +34,11 @@ def agency_id(slug: str) -> UUID:
 
 def counter_id(prefix: str) -> UUID:
     return uuid5(NAMESPACE, f"reference-counter:{prefix}")
+
+
+def case_id_for(reference: str) -> UUID:
+    """A case's id follows from its reference, so a reference resolves without a look-up."""
+    return uuid5(NAMESPACE, f"case:{reference}")
 
 
 def check_slug(what: str, slug: str) -> str:
@@ -291,17 +296,23 @@ class ReferenceCounter(Aggregate):
         return cls._create(ReferenceCounterStarted, id=counter_id(prefix), timestamp=ctx.now,
                            prefix=prefix)
 
-    def allocate(self, case_id: UUID, ctx: CommandContext) -> str:
+    def allocate(self, ctx: CommandContext) -> tuple[str, UUID]:
+        """The next reference and the case id derived from it."""
         number = len(self.allocated) + 1
+        reference = f"{self.prefix}-{number:03d}"
+        case_id = case_id_for(reference)
         self.trigger_event(ReferenceAllocated, timestamp=ctx.now, number=number, case_id=case_id)
-        return f"{self.prefix}-{number:03d}"
-
-    def case_for(self, number: int) -> UUID | None:
-        return self.allocated.get(number)
+        return reference, case_id
 
 
 def reference_prefix(code: str, type_code: str, year: int) -> str:
     return f"{code}-{type_code}-{year}"
+
+
+def normalise_reference(reference: str) -> str:
+    """``cum-dardr-2026-3`` → ``CUM-DARDR-2026-003``; InvalidInput if malformed."""
+    prefix, number = parse_reference(reference)
+    return f"{prefix}-{number:03d}"
 
 
 def parse_reference(reference: str) -> tuple[str, int]:

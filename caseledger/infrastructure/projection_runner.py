@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from caseledger.application.projections import Change, Upsert, project
+from caseledger.application.projections import Change, Update, Upsert, project
 from caseledger.application.service import CaseLedgerApplication
 from caseledger.infrastructure.views import TABLES, tracking
 
@@ -55,10 +55,12 @@ class ProjectionRunner:
                 start=position, limit=self.page_size, inclusive_of_start=False)
             if not notifications:
                 return 0
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                for change in project(event):
-                    self._apply(conn, change)
+            changes = [change for notification in notifications
+                       for change in project(self.app.mapper.to_domain_event(notification))]
+            for statement, rows in batched(merged(changes)):
+                if isinstance(statement, _UpsertStatement):
+                    statement = statement.for_dialect(conn.dialect.name)
+                conn.execute(statement, rows)
             last = notifications[-1].id
             conn.execute(sa.update(tracking).where(tracking.c.name == self.name)
                          .values(position=last))
@@ -75,17 +77,6 @@ class ProjectionRunner:
             query = query.with_for_update()
         return int(conn.execute(query).scalar_one())
 
-    @staticmethod
-    def _apply(conn: sa.Connection, change: Change) -> None:
-        table = TABLES[change.table]
-        if isinstance(change, Upsert):
-            insert = _insert_for(conn)(table).values(**change.key, **change.values)
-            conn.execute(insert.on_conflict_do_update(
-                index_elements=list(change.key), set_=change.values))
-            return
-        where = sa.and_(*(table.c[k] == v for k, v in change.key.items()))
-        conn.execute(sa.update(table).where(where).values(**change.values))
-
     def rebuild(self) -> int:
         """Empty every view and replay the whole log from the first notification."""
         with self.engine.begin() as conn:
@@ -97,3 +88,61 @@ class ProjectionRunner:
 
 def _insert_for(conn: sa.Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def merged(changes: list[Change]) -> list[Change]:
+    """One change per row for a page: later values win; an upsert anywhere makes it an upsert.
+
+    Writing each touched row once (then in batches) is what makes a rebuild fast; the result is
+    the same as applying the changes one by one, in order.
+    """
+    rows: dict[tuple[str, tuple[tuple[str, Any], ...]], Change] = {}
+    for change in changes:
+        key = (change.table, tuple(sorted(change.key.items())))
+        earlier = rows.get(key)
+        if earlier is None:
+            rows[key] = type(change)(change.table, dict(change.key), dict(change.values))
+            continue
+        values = {**earlier.values, **change.values}
+        kind = Upsert if isinstance(earlier, Upsert) or isinstance(change, Upsert) else Update
+        rows[key] = kind(change.table, dict(change.key), values)
+    return list(rows.values())
+
+
+def batched(changes: list[Change]) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Group row changes of the same shape into one executemany statement each."""
+    groups: dict[tuple[Any, ...], list[Change]] = {}
+    for change in changes:
+        shape = (type(change), change.table, tuple(change.key), tuple(sorted(change.values)))
+        groups.setdefault(shape, []).append(change)
+    return [(_statement(group[0]), [_params(c) for c in group]) for group in groups.values()]
+
+
+def _statement(change: Change) -> Any:
+    table = TABLES[change.table]
+    columns = sorted(change.values)
+    if isinstance(change, Upsert):
+        return _UpsertStatement(table, list(change.key), columns)
+    where = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in change.key))
+    return sa.update(table).where(where).values({c: sa.bindparam(f"v_{c}") for c in columns})
+
+
+def _params(change: Change) -> dict[str, Any]:
+    if isinstance(change, Upsert):
+        return {**change.key, **change.values}
+    return {**{f"k_{k}": v for k, v in change.key.items()},
+            **{f"v_{c}": v for c, v in change.values.items()}}
+
+
+class _UpsertStatement:
+    """An INSERT … ON CONFLICT DO UPDATE built for the connection's dialect when executed."""
+
+    def __init__(self, table: sa.Table, keys: list[str], columns: list[str]) -> None:
+        self.table, self.keys, self.columns = table, keys, columns
+
+    def for_dialect(self, dialect: str) -> Any:
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.table)
+        if not self.columns:
+            return insert.on_conflict_do_nothing(index_elements=self.keys)
+        return insert.on_conflict_do_update(
+            index_elements=self.keys, set_={c: insert.excluded[c] for c in self.columns})
