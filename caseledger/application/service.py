@@ -218,6 +218,21 @@ class CaseService:
 
         return self.with_retry(attempt)
 
+    def migrate_policy(self, ref: str, meta: Meta) -> CaseResult:
+        """Move a case to the partnership's policy in force on the effective date."""
+
+        def attempt() -> CaseResult:
+            case = self.load_case(ref)
+            ctx = self.context(meta)
+            on = times.effective_date(ctx.effective).isoformat()
+            partnership = self.partnership(case.partnership)
+            guidance = case.policy.settings.get("guidance", "dhr-2016")
+            case.migrate_policy(ctx, partnership.policy_for(case.case_type, on, dardr_policy(guidance)))
+            notification = self._save(case)
+            return self._result(case, notification, {"policy_version": case.policy.version})
+
+        return self.with_retry(attempt)
+
     def _check_named_agencies(self, partnership: str, arguments: dict[str, Any]) -> None:
         named = [arguments[k] for k in AGENCY_ARGUMENTS if arguments.get(k)]
         named += list(arguments.get("agencies") or [])

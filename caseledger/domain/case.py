@@ -364,6 +364,19 @@ class CaseResumed(CaseEvent):
         case.paused_since = None
 
 
+class PolicyMigrated(CaseEvent):
+    """processes/common.md, "Local policy": a coordinator moves the case to a newer policy version.
+
+    Deadlines already set keep their stored due times; clocks started from now on use the new one.
+    """
+
+    policy: dict[str, Any]
+    previous_version: str
+
+    def apply_to(self, case: Any) -> None:
+        case.policy = CasePolicy.from_dict(self.policy)
+
+
 class NoteAdded(CaseEvent):
     personal: dict[str, Any]
 
@@ -775,6 +788,17 @@ class Case(Aggregate):
         self.record(ActionClosed, ctx, action_id=action_id, personal={"evidence": evidence})
         self.meet_deadline(ctx, f"action:{action_id}")
 
+    # -- policy ------------------------------------------------------------------------
+
+    def migrate_policy(self, ctx: CommandContext, policy: CasePolicy) -> None:
+        found = self.begin("migrate-policy", ctx)
+        if policy.version == self.policy.version:
+            raise RuleRefused(f"{self.reference} already runs under policy {policy.version}.")
+        if not ctx.reason:
+            raise InvalidInput("Say why the case moves to another policy version (--reason).")
+        self.record(PolicyMigrated, ctx, found.basis, policy=policy.to_dict(),
+                    previous_version=self.policy.version)
+
     # -- notes, closing, re-opening ---------------------------------------------------
 
     def add_note(self, ctx: CommandContext, text: str) -> None:
@@ -818,5 +842,5 @@ class Case(Aggregate):
 COMMON_COMMANDS = (
     "request-return", "receive-return", "accept-return", "challenge-return", "withdraw-return",
     "extend-deadline", "pause", "resume", "link-process", "update-process", "conclude-process",
-    "add-action", "update-action", "close-action", "add-note", "close",
+    "add-action", "update-action", "close-action", "add-note", "migrate-policy", "close",
 )

@@ -10,7 +10,7 @@ import pytest
 from caseledger.application.ports import DeadlineFilter
 from caseledger.application.queries import case_to_dict
 from caseledger.application.service import Meta
-from caseledger.domain.errors import NotFound, RuleRefused, WrongStage
+from caseledger.domain.errors import InvalidInput, NotFound, RuleRefused, WrongStage
 from tests.integration.support import NOW, notify, seed, services_for
 
 
@@ -198,3 +198,40 @@ def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(servi
     assert overdue_at("2026-03-02") == {("decision", 2)}
     open_on_feb_1 = deadline_rows(services.views, DeadlineFilter(), effective_end("2026-02-01"))
     assert [r["name"] for r in open_on_feb_1] == ["decision"]  # scoping had not started
+
+
+def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services):
+    from caseledger.domain.calendar import ClockRule, ClockUnit
+    from caseledger.domain.policy import Basis, ClockPolicy
+    from caseledger.domain.setup import Partnership, partnership_id
+
+    ref = notify(services, on="2026-01-31")
+    assert services.cases.load_case(ref).policy.version == "national-dhr-2016"
+    ctx = services.cases.context(Meta(actor="admin", on="2026-03-01"))
+    partnership: Partnership = services.app.repository.get(partnership_id("cumberland"))
+    partnership.adopt_policy(ctx, "dardr", "cumberland-2026", {"guidance": "dhr-2016"}, {
+        "return:chronology": ClockPolicy(ClockRule(ClockUnit.WORKING_DAYS, 15),
+                                         Basis("local procedure", "Cumberland 2026 §3")),
+    })
+    services.app.save(partnership)
+
+    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
+                          agencies=["probation"])
+    services.cases.change(ref, "request-return", Meta(actor="c", on="2026-04-02"),
+                          agency="cumbria-police", kind="chronology")
+    case = services.cases.load_case(ref)
+    assert case.deadlines["return:cumbria-police:chronology"].due == "2026-05-05T23:59:59+01:00"
+
+    with pytest.raises(InvalidInput):
+        services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03"))
+    result = services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03",
+                                                     reason="board adopted the 2026 procedure"))
+    assert result.detail == {"policy_version": "cumberland-2026"}
+    services.cases.change(ref, "request-return", Meta(actor="c", on="2026-04-02"),
+                          agency="probation", kind="chronology")
+    case = services.cases.load_case(ref)
+    assert case.deadlines["return:probation:chronology"].due == "2026-04-27T23:59:59+01:00"
+    # the deadline set before the migration did not move
+    assert case.deadlines["return:cumbria-police:chronology"].due == "2026-05-05T23:59:59+01:00"
+    with pytest.raises(RuleRefused, match="already runs under"):
+        services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03", reason="again"))

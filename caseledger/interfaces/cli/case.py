@@ -176,6 +176,12 @@ def register_common(target: typer.Typer, area: str) -> None:
         """Close the case (open actions need a --reason for closing with them open)."""
         inv.change(ref, "close", outcome=outcome)
 
+    @command(target, "migrate-policy", area)
+    def migrate_policy(inv: Invocation, ref: Ref) -> None:
+        """Move the case to the partnership's policy version in force on --on (give --reason)."""
+        result = inv.services.cases.migrate_policy(ref, inv.meta())
+        inv.done(result, f"now under policy {(result.detail or {}).get('policy_version')}")
+
     @command(target, "reopen", area)
     def reopen(inv: Invocation, ref: Ref) -> None:
         """Re-open a closed case at the stage it was closed from (give --reason)."""
