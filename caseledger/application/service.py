@@ -13,16 +13,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import RecordConflictError
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
 
 from caseledger.application.ports import Clock
 from caseledger.domain import times
 from caseledger.domain.calendar import WorkingCalendar
-from caseledger.domain.case import Case, CommandContext
+from caseledger.domain.case import Action, AgencyReturn, Case, CommandContext, Deadline, ParallelProcess
 from caseledger.domain.dardr import DardrReview
 from caseledger.domain.dardr import national_policy as dardr_policy
 from caseledger.domain.errors import ConcurrentChange, InvalidInput, NotFound
@@ -45,10 +45,36 @@ CASE_TYPES: dict[str, type[Case]] = {"dardr": DardrReview}
 AGENCY_ARGUMENTS = ("agency", "owner", "notified_by")
 
 
+class StateAsDict(Transcoding):
+    """Snapshots of cases hold these small state dataclasses; stored as their fields."""
+
+    def __init__(self, state_class: type[Any]) -> None:
+        self.type = state_class
+        self.name = f"caseledger.{state_class.__name__}"
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return dict(vars(obj))
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**data)
+
+
 class CaseLedgerApplication(Application[UUID]):
-    """The event store of every case and of the partnership set-up (one notification log)."""
+    """The event store of every case and of the partnership set-up (one notification log).
+
+    Long cases and the reference counters are snapshotted every 100 events, so loading stays
+    fast; a snapshot is a cache of the events before it, never a source of truth.
+    """
 
     name = "caseledger"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        DardrReview: 100, ReferenceCounter: 100,
+    }
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for state_class in (Deadline, AgencyReturn, Action, ParallelProcess):
+            transcoder.register(StateAsDict(state_class))
 
 
 @dataclass(frozen=True)

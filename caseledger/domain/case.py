@@ -374,7 +374,7 @@ class PolicyMigrated(CaseEvent):
     previous_version: str
 
     def apply_to(self, case: Any) -> None:
-        case.policy = CasePolicy.from_dict(self.policy)
+        case.policy_data = self.policy
 
 
 class NoteAdded(CaseEvent):
@@ -420,7 +420,7 @@ class Case(Aggregate):
         self.case_type: str = opened.case_type
         self.partnership: str = opened.partnership
         self.hub: str | None = opened.hub
-        self.policy = CasePolicy.from_dict(opened.policy)
+        self.policy_data: dict[str, Any] = opened.policy
         self.opened_on: str = opened.effective
         self.stage: str = opened.stage
         self.stage_effective: str = opened.effective
@@ -434,6 +434,11 @@ class Case(Aggregate):
         self.paused: bool = False
         self.paused_since: str | None = None
         self.notes: int = 0
+
+    @property
+    def policy(self) -> CasePolicy:
+        """The policy the case runs under (kept as plain data so that snapshots stay JSON)."""
+        return CasePolicy.from_dict(self.policy_data)
 
     @property
     def is_closed(self) -> bool:

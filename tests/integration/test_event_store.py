@@ -235,3 +235,31 @@ def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services):
     assert case.deadlines["return:cumbria-police:chronology"].due == "2026-05-05T23:59:59+01:00"
     with pytest.raises(RuleRefused, match="already runs under"):
         services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03", reason="again"))
+
+
+def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services):
+    from caseledger.domain.dardr import DardrReview
+
+    ref = notify(services)
+    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
+                          agencies=["probation"])
+    services.cases.change(ref, "link-process", Meta(actor="c", on="2026-02-03"),
+                          kind="criminal", reference="Op. X", pause=True)
+    for i in range(110):
+        services.cases.change(ref, "add-note", Meta(actor="c", on="2026-02-04"), text=f"note {i}")
+    case_id = services.cases.resolve(ref)
+    snapshots = list(services.app.snapshots.get(case_id))
+    assert [s.originator_version for s in snapshots] == [100]
+
+    loaded = services.cases.load_case(ref)
+    replayed = None
+    for event in services.app.events.get(case_id):
+        replayed = event.mutate(replayed)
+    assert isinstance(loaded, DardrReview)
+    assert {k: v for k, v in vars(loaded).items() if k != "_pending_events"} == \
+        {k: v for k, v in vars(replayed).items() if k != "_pending_events"}
+    assert loaded.deadlines["decision"].status == "paused"
+    # a command on the snapshotted case still works, and time travel below the snapshot too
+    services.cases.change(ref, "resume", Meta(actor="c", on="2026-03-02"))
+    v50, _ = services.cases.case_as(ref, at_version=50)
+    assert v50.version == 50 and v50.paused is True
