@@ -41,7 +41,6 @@ from caseledger.domain.setup import (
 MAX_ATTEMPTS = 8
 T = TypeVar("T")
 
-CASE_TYPES: dict[str, type[Case]] = {"dardr": DardrReview}
 AGENCY_ARGUMENTS = ("agency", "owner", "notified_by")
 
 
@@ -198,7 +197,7 @@ class CaseService:
             on = times.effective_date(ctx.effective).isoformat()
             chosen = guidance or p.local_setting("dardr", on, "guidance") or "dhr-2016"
             policy = p.policy_for("dardr", on, dardr_policy(chosen))
-            if guidance:
+            if guidance:  # an explicit --guidance wins over the local version's setting
                 policy = policy.with_overrides(
                     policy.version, policy.effective_from,
                     {"review-completion": dardr_policy(guidance).clocks["review-completion"]},

@@ -124,7 +124,6 @@ DEFINITION = ProcessDefinition(
     transitions={t.command: t for t in _table},
     return_kinds=("scoping", "chronology", "imr", "short-report", "information"),
     process_kinds=PROCESS_KINDS,
-    default_policy=national_policy(GUIDANCE_2016),
 )
 
 NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")

@@ -7,10 +7,10 @@ naming the current stage and what is allowed there; nothing is recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from caseledger.domain.errors import WrongStage
-from caseledger.domain.policy import Basis, CasePolicy
+from caseledger.domain.policy import Basis
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,6 @@ class ProcessDefinition:
         "single-agency", "multi-agency", "local", "regional", "national",
     )
     process_kinds: tuple[str, ...] = ()
-    default_policy: CasePolicy = field(default_factory=lambda: CasePolicy("none", "1970-01-01"))
     closed_stage: str = "closed"
 
     def allowed_commands(self, stage: str) -> list[str]:
