@@ -13,11 +13,6 @@ from caseledger.domain.calendar import LONDON, WorkingCalendar, add_working_days
 from caseledger.domain.case import Case
 from caseledger.domain.errors import InvalidInput
 
-DARDR_DETAILS = ("guidance", "relationship", "death_type", "age_band", "notified_by", "decision",
-                 "decided_on", "home_office_notified", "chair_appointed", "signed_off",
-                 "submissions", "qa_outcome", "approved_on", "commissioner_copy_sent",
-                 "publication_deferred", "published_on", "draft_version")
-
 
 def _day(iso: str | None) -> str | None:
     return iso[:10] if iso else None
@@ -64,9 +59,10 @@ def case_to_dict(case: Case, as_at: datetime) -> dict[str, Any]:
             for p in case.processes.values()
         ],
     }
-    details = {k: getattr(case, k) for k in DARDR_DETAILS if hasattr(case, k)}
+    details = case.view_details()
     if details:
         out["details"] = details
+    out.update(case.view_extra())
     personal = getattr(case, "personal", None)
     if personal:
         out["personal"] = dict(personal)

@@ -26,6 +26,7 @@ from caseledger.domain.case import Action, AgencyReturn, Case, CommandContext, D
 from caseledger.domain.dardr import DardrReview
 from caseledger.domain.dardr import national_policy as dardr_policy
 from caseledger.domain.errors import ConcurrentChange, InvalidInput, NotFound
+from caseledger.domain.policy import CasePolicy
 from caseledger.domain.setup import (
     Agency,
     Partnership,
@@ -190,11 +191,7 @@ class CaseService:
                      **details: Any) -> CaseResult:
         """DARDR `notify`: the case is created with a gap-free reference."""
 
-        def attempt() -> CaseResult:
-            ctx = self.context(meta)
-            p = self.partnership(partnership)
-            self.check_agencies(partnership, [details["notified_by"]])
-            on = times.effective_date(ctx.effective).isoformat()
+        def policy_for(p: Partnership, on: str) -> CasePolicy:
             chosen = guidance or p.local_setting("dardr", on, "guidance") or "dhr-2016"
             policy = p.policy_for("dardr", on, dardr_policy(chosen))
             if guidance:  # an explicit --guidance wins over the local version's setting
@@ -203,11 +200,43 @@ class CaseService:
                     {"review-completion": dardr_policy(guidance).clocks["review-completion"]},
                     {"guidance": guidance},
                 )
-            counter, reference, case_id = self._allocate(p.code, "DARDR", ctx)
-            review = DardrReview.notify(ctx, case_id=case_id, reference=reference,
-                                        partnership=partnership, policy=policy, **details)
-            notification = self._save(counter, review)
-            return self._result(review, notification)
+            return policy
+
+        def create(ctx: CommandContext, case_id: UUID, reference: str, policy: CasePolicy) -> Case:
+            return DardrReview.notify(ctx, case_id=case_id, reference=reference,
+                                      partnership=partnership, policy=policy, **details)
+
+        return self.open_case(meta, DardrReview, partnership, None, create, policy_for,
+                              agencies=[details["notified_by"]])
+
+    def open_case(
+        self, meta: Meta, case_class: type[Case], partnership: str, hub: str | None,
+        create: Callable[[CommandContext, UUID, str, CasePolicy], Case],
+        policy_for: Callable[[Partnership, str], CasePolicy] | None = None,
+        agencies: Iterable[str] = (),
+    ) -> CaseResult:
+        """Open a case of any type: check the partnership, hub and agencies, resolve the policy
+        in force on the effective date, allocate a gap-free reference, save both atomically.
+
+        ``create(ctx, case_id, reference, policy)`` is the case type's opening command.
+        """
+        definition = case_class.definition
+
+        def default_policy(p: Partnership, on: str) -> CasePolicy:
+            return p.policy_for(definition.case_type, on, definition.national_policy({}))
+
+        def attempt() -> CaseResult:
+            ctx = self.context(meta)
+            p = self.partnership(partnership)
+            if hub is not None:
+                p.require_hub(hub)
+            self.check_agencies(partnership, agencies)
+            on = times.effective_date(ctx.effective).isoformat()
+            policy = (policy_for or default_policy)(p, on)
+            counter, reference, case_id = self._allocate(p.code, definition.reference_code, ctx)
+            case = create(ctx, case_id, reference, policy)
+            notification = self._save(counter, case)
+            return self._result(case, notification)
 
         return self.with_retry(attempt)
 
@@ -251,8 +280,8 @@ class CaseService:
             ctx = self.context(meta)
             on = times.effective_date(ctx.effective).isoformat()
             partnership = self.partnership(case.partnership)
-            guidance = case.policy.settings.get("guidance", "dhr-2016")
-            case.migrate_policy(ctx, partnership.policy_for(case.case_type, on, dardr_policy(guidance)))
+            national = case.definition.national_policy(case.policy.settings)
+            case.migrate_policy(ctx, partnership.policy_for(case.case_type, on, national))
             notification = self._save(case)
             return self._result(case, notification, {"policy_version": case.policy.version})
 

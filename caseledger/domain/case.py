@@ -839,6 +839,14 @@ class Case(Aggregate):
 
     # -- views -------------------------------------------------------------------------
 
+    def view_details(self) -> dict[str, Any]:
+        """Facts particular to a case type, shown under ``details`` by ``case show``."""
+        return {}
+
+    def view_extra(self) -> dict[str, Any]:
+        """Top-level keys a case type adds to ``case show --json`` (cli.md)."""
+        return {}
+
     def days_open(self, as_at: date) -> int:
         end = times.effective_date(self.closed_on) if self.closed_on else as_at
         return (end - times.effective_date(self.opened_on)).days

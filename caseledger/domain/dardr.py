@@ -50,6 +50,11 @@ UNTIL_SIGN_OFF = AFTER_REVIEW_DECISION[: AFTER_REVIEW_DECISION.index("local-sign
 FROM_DRAFTING = OPEN[OPEN.index("drafting"):]
 FROM_SIGN_OFF = OPEN[OPEN.index("local-sign-off"):]
 
+VIEW_DETAILS = ("guidance", "relationship", "death_type", "age_band", "notified_by", "decision",
+                "decided_on", "home_office_notified", "chair_appointed", "signed_off",
+                "submissions", "qa_outcome", "approved_on", "commissioner_copy_sent",
+                "publication_deferred", "published_on", "draft_version")
+
 S9 = "DVCVA 2004 s.9"
 GUIDE = "Home Office DHR statutory guidance (2016)"
 LOCAL = "local DARDR procedure"
@@ -124,6 +129,7 @@ DEFINITION = ProcessDefinition(
     transitions={t.command: t for t in _table},
     return_kinds=("scoping", "chronology", "imr", "short-report", "information"),
     process_kinds=PROCESS_KINDS,
+    national_policy=lambda settings: national_policy(settings.get("guidance", GUIDANCE_2016)),
 )
 
 NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")
@@ -399,6 +405,9 @@ class DardrReview(Case):
         )
         review.set_deadline(ctx, "decision", "decision", "partnership")
         return review
+
+    def view_details(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in VIEW_DETAILS}
 
     @property
     def is_guidance_2024(self) -> bool:

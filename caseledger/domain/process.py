@@ -7,10 +7,11 @@ naming the current stage and what is allowed there; nothing is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from caseledger.domain.errors import WrongStage
-from caseledger.domain.policy import Basis
+from caseledger.domain.policy import Basis, CasePolicy
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class ProcessDefinition:
         "single-agency", "multi-agency", "local", "regional", "national",
     )
     process_kinds: tuple[str, ...] = ()
+    # The national default policy, given a case's policy settings (e.g. its guidance version).
+    national_policy: Callable[[Mapping[str, str]], CasePolicy] = lambda _: CasePolicy("none", "1970-01-01")
     closed_stage: str = "closed"
 
     def allowed_commands(self, stage: str) -> list[str]:
