@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from caseledger.application.service import CaseService, Meta
+from caseledger.application.service import CaseResult, CaseService, Meta
 
 DEMO_AS_AT = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
 COORDINATORS = {"cumberland": "j.armstrong", "westmorland-furness": "r.hodgson"}
@@ -29,10 +29,24 @@ class Step:
 
 @dataclass
 class Scenario:
+    """One case's story: how it opens (``notify``: the opening command's arguments with ``on``)
+    and the facts that follow. ``kind`` names the opener (see ``OPENERS``)."""
+
     key: str
     partnership: str
     notify: dict[str, Any]
     steps: list[Step]
+    kind: str = "dardr"
+
+
+Opener = Callable[[CaseService, Meta, str, dict[str, Any]], CaseResult]
+
+
+def open_dardr(cases: CaseService, meta: Meta, partnership: str, args: dict[str, Any]) -> CaseResult:
+    return cases.notify_death(meta, partnership=partnership, **args)
+
+
+OPENERS: dict[str, Opener] = {"dardr": open_dardr}
 
 
 def s(on: str, verb: str, reason: str | None = None, **args: Any) -> Step:
@@ -177,10 +191,13 @@ def recorded_time(effective: str) -> datetime:
 
 
 def run_demo(cases: CaseService, set_clock: Callable[[datetime], None],
-             progress: Callable[[str], None] = lambda _: None) -> dict[str, str]:
+             progress: Callable[[str], None] = lambda _: None,
+             stories: list[Scenario] | None = None,
+             openers: dict[str, Opener] | None = None) -> dict[str, str]:
     """Record every scenario's facts in date order; returns scenario key → case reference."""
+    openers = {**OPENERS, **(openers or {})}
     timeline: list[tuple[str, int, int, Scenario, Step | None]] = []
-    for order, scenario in enumerate(scenarios()):
+    for order, scenario in enumerate(stories if stories is not None else scenarios()):
         timeline.append((scenario.notify["on"], order, -1, scenario, None))
         for index, step in enumerate(scenario.steps):
             timeline.append((step.on, order, index, scenario, step))
@@ -190,10 +207,10 @@ def run_demo(cases: CaseService, set_clock: Callable[[datetime], None],
         actor = COORDINATORS[scenario.partnership]
         if maybe_step is None:
             details = {k: v for k, v in scenario.notify.items() if k != "on"}
-            result = cases.notify_death(Meta(actor=actor, on=on),
-                                        partnership=scenario.partnership, **details)
+            result = openers[scenario.kind](cases, Meta(actor=actor, on=on),
+                                            scenario.partnership, details)
             references[scenario.key] = result.reference
-            progress(f"{on}  {result.reference} notified")
+            progress(f"{on}  {result.reference} opened")
             continue
         cases.change(references[scenario.key], maybe_step.verb,
                      Meta(actor=actor, on=on, reason=maybe_step.reason), **maybe_step.args)
