@@ -21,10 +21,12 @@ from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Trans
 
 from caseledger.application.ports import Clock
 from caseledger.domain import times
+from caseledger.domain.asb import AsbCaseReview
 from caseledger.domain.calendar import WorkingCalendar
 from caseledger.domain.case import Action, AgencyReturn, Case, CommandContext, Deadline, ParallelProcess
 from caseledger.domain.dardr import DardrReview
 from caseledger.domain.dardr import national_policy as dardr_policy
+from caseledger.domain.encampment import EncampmentCase
 from caseledger.domain.errors import ConcurrentChange, InvalidInput, NotFound
 from caseledger.domain.policy import CasePolicy
 from caseledger.domain.setup import (
@@ -68,7 +70,8 @@ class CaseLedgerApplication(Application[UUID]):
 
     name = "caseledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
-        DardrReview: 100, ReferenceCounter: 100,
+        DardrReview: 100, ReferenceCounter: 100, EncampmentCase: 100,
+        AsbCaseReview: 100,
     }
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

@@ -11,10 +11,15 @@ def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path):
     second = cli.json("demo", "--out", "out")
     assert first == second
     assert first["as_at"] == "2026-11-02"
-    assert first["cases"] == 13
-    assert set(first["pipeline"]) == {
+    assert first["cases"] == 26
+    assert set(first["pipelines"]["dardr"]) == {
         "notified", "scoping", "awaiting-home-office-view", "commissioning", "evidence-gathering",
         "drafting", "submitted-to-home-office", "amending", "approved", "published", "closed"}
+    assert sum(first["pipelines"]["asb"].values()) == 8
+    assert sum(first["pipelines"]["encampment"].values()) == 5
+    assert first["asb_year"] == "2025/26"
+    assert set(first["asb_annual"]["cumberland"]) >= {
+        "applications", "threshold_not_met", "reviews_carried_out", "reviews_with_recommendations"}
     paused = first["scenarios"]["paused-trial"]
     assert first["paused"] == [paused]
     overdue = {(row["case"], row["name"]) for row in first["overdue"]}
@@ -28,4 +33,5 @@ def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path):
     assert shown["paused"] is True
     assert [p["kind"] for p in shown["parallel_processes"]] == ["criminal"]
     human = Cli(database, tmp_path)("demo", "--out", "out").out
-    assert "DARDR pipeline as at 2026-11-02" in human and "Overdue as at 2026-11-02" in human
+    assert "Pipelines as at 2026-11-02" in human and "Overdue as at 2026-11-02" in human
+    assert "ASB Case Review statutory figures, financial year 2025/26" in human

@@ -13,13 +13,17 @@ from typing import Annotated, Any
 
 import typer
 
-from caseledger.application.demo import DEMO_AS_AT, run_demo
+from caseledger.application import demo_asb, demo_encampments
+from caseledger.application.asb import annual_figures
+from caseledger.application.demo import DEMO_AS_AT, run_demo, scenarios
 from caseledger.application.ports import DeadlineFilter
 from caseledger.application.queries import deadline_rows
 from caseledger.application.service import Meta
 from caseledger.application.setup_import import example_path, import_setup, load_setup
 from caseledger.bootstrap import build
-from caseledger.domain.dardr import STAGES
+from caseledger.domain.asb import DEFINITION as ASB
+from caseledger.domain.dardr import DEFINITION as DARDR
+from caseledger.domain.encampment import DEFINITION as ENCAMPMENT
 from caseledger.infrastructure.clock import FixedClock
 from caseledger.infrastructure.settings import Settings
 from caseledger.interfaces.cli.common import Invocation, command, table
@@ -32,7 +36,8 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
-    """Build two years of Cumbrian DARDR reviews and show the pipeline and what is overdue."""
+    """Build two years of Cumbrian cases of all three types; show the pipelines, what is overdue
+    and the ASB statutory figures for the last complete financial year."""
     data = out / "data"
     if data.exists():
         shutil.rmtree(data)
@@ -43,10 +48,12 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
     try:
         say = (lambda _: None) if inv.json else (lambda line: print(f"  {line}"))
         if not inv.json:
-            print("Importing the Cumbria set-up and recording two years of reviews…")
+            print("Importing the Cumbria set-up and recording two years of cases…")
         import_setup(services.cases, load_setup(example_path("cumbria")),
                      Meta(actor="demo:setup"))
-        references = run_demo(services.cases, clock.set, say)
+        stories = scenarios() + demo_asb.scenarios() + demo_encampments.scenarios()
+        openers = {"asb": demo_asb.open_asb, "encampment": demo_encampments.open_encampment}
+        references = run_demo(services.cases, clock.set, say, stories, openers)
         services.catch_up()
         summary = _summary(services, references)
     finally:
@@ -56,13 +63,22 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
 
 
 def _summary(services: Any, references: dict[str, str]) -> dict[str, Any]:
-    cases = services.views.list_cases(None, "dardr", None)
-    by_stage = Counter(c["stage"] for c in cases)
+    cases = services.views.list_cases(None, None, None)
+    pipelines = {}
+    for definition in (DARDR, ASB, ENCAMPMENT):
+        by_stage = Counter(c["stage"] for c in cases if c["case_type"] == definition.case_type)
+        pipelines[definition.case_type] = {s: by_stage[s] for s in definition.stages if by_stage[s]}
     overdue = deadline_rows(services.views, DeadlineFilter(), DEMO_AS_AT, overdue_only=True)
+    last_year = DEMO_AS_AT.year - 1 if DEMO_AS_AT.month >= 4 else DEMO_AS_AT.year - 2
     return {
         "as_at": DEMO_AS_AT.date().isoformat(),
         "cases": len(cases),
-        "pipeline": {stage: by_stage[stage] for stage in STAGES if by_stage[stage]},
+        "pipelines": pipelines,
+        "asb_annual": {
+            p: annual_figures(services.cases, services.views, p, last_year, DEMO_AS_AT)
+            for p in ("cumberland", "westmorland-furness")
+        },
+        "asb_year": f"{last_year}/{str(last_year + 1)[2:]}",
         "paused": sorted(c["reference"] for c in cases if c["paused"]),
         "overdue": [{k: row[k] for k in ("case", "name", "due", "responsible", "days_overdue")}
                     for row in overdue],
@@ -72,7 +88,13 @@ def _summary(services: Any, references: dict[str, str]) -> dict[str, Any]:
 
 
 def _human(summary: dict[str, Any]) -> str:
-    pipeline = table(["stage", "reviews"], summary["pipeline"].items())
+    titles = {"dardr": "DARDR reviews", "asb": "ASB Case Reviews", "encampment": "Encampments"}
+    pipelines = [f"{titles[kind]}:\n" + table(["stage", "cases"], stages.items())
+                 for kind, stages in summary["pipelines"].items()]
+    figures = ["applications", "threshold_not_met", "reviews_carried_out",
+               "reviews_with_recommendations"]
+    annual = table(["partnership", *figures],
+                   [(p, *(row[f] for f in figures)) for p, row in summary["asb_annual"].items()])
     overdue = table(
         ["case", "deadline", "due", "responsible", "days overdue"],
         [(r["case"], r["name"], r["due"][:10], r["responsible"], r["days_overdue"])
@@ -80,9 +102,12 @@ def _human(summary: dict[str, Any]) -> str:
     )
     return "\n".join([
         "",
-        f"DARDR pipeline as at {summary['as_at']} ({summary['cases']} reviews, "
+        f"Pipelines as at {summary['as_at']} ({summary['cases']} cases, "
         f"{summary['events']} events):",
-        pipeline,
+        "\n\n".join(pipelines),
+        "",
+        f"ASB Case Review statutory figures, financial year {summary['asb_year']}:",
+        annual,
         "",
         f"Paused: {', '.join(summary['paused']) or 'none'}",
         "",

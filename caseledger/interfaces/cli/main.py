@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from caseledger.interfaces.cli import admin, case, dardr, demo, queries, setup
+from caseledger.interfaces.cli import admin, asb, case, dardr, demo, encampment, queries, setup
 from caseledger.interfaces.cli.common import (
     EXIT_UNEXPECTED,
     ClickException,
@@ -49,11 +49,14 @@ def main_options(
 
 
 app.add_typer(dardr.app, name="dardr")
+app.add_typer(asb.app, name="asb")
+app.add_typer(encampment.app, name="encampment")
 app.add_typer(case.app, name="case")
 queries.register(app)
 app.add_typer(setup.app, name="partnership")
 app.add_typer(admin.app, name="projections")
 demo.register(app)
+app.add_typer(asb.report_app, name="report")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

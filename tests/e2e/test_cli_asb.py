@@ -1,0 +1,81 @@
+"""ASB Case Reviews through the real command line, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from tests.e2e.support import Cli
+
+REF = "CUM-ASB-2026-001"
+GOOD = ["--complaint", "behaviour=2026-01-05,reported=2026-01-06,agency=cumbria-police,reference=INC-1",
+        "--complaint", "behaviour=2026-01-20,reported=2026-02-10,agency=home-group",
+        "--complaint", "behaviour=2026-02-01,reported=2026-02-01,agency=cumberland-council,hate"]
+
+
+def receive(cli: Cli, *complaints: str, on: str = "2026-03-02") -> dict:
+    return cli.json("asb", "receive", "--partnership", "cumberland", "--hub", "allerdale",
+                    "--channel", "online", "--applicant-type", "individual",
+                    "--applicant-name", "Jem Irthing", "--applicant-contact", "01234",
+                    "--consent", *complaints, "--on", on)
+
+
+def test_statutory_threshold_met_then_review_and_annual_report(cli: Cli) -> None:
+    created = receive(cli, *GOOD)
+    assert created["reference"] == REF and created["stage"] == "received"
+    ev = cli.json("asb", "evaluate-threshold", REF)
+    assert ev["met"] is True and ev["rule"] == "statutory-minimum"
+    assert [c["qualifying"] for c in ev["complaints"]] == [True, True, True]
+    assert "reason" in ev["complaints"][0]
+    human = cli("asb", "evaluate-threshold", REF).out
+    assert "statutory-minimum" in human
+    cli.json("asb", "acknowledge", REF, "--request-from", "cumbria-police,home-group",
+             "--on", "2026-03-03")
+    error = cli.fails(3, "asb", "decide-threshold", REF, "--not-met", "--on", "2026-03-05")
+    assert "s.104" in error["message"]
+    assert cli.json("asb", "decide-threshold", REF, "--met", "--on", "2026-03-05")["stage"] == "review-pending"
+    cli.fails(3, "asb", "hold-meeting", REF, "--chair", "Chair", "--on", "2026-03-12")
+    cli.json("asb", "notify-threshold", REF, "--method", "letter", "--on", "2026-03-06")
+    held = cli.json("asb", "hold-meeting", REF, "--chair", "Chair", "--independent-chair",
+                    "--victim-invited", "--victim-attended", "--date", "2026-03-12")
+    assert held["stage"] == "review-held"
+    cli.json("asb", "recommend", REF, "--recommendation", "Joint visit", "--on", "2026-03-12")
+    cli.json("asb", "share-action-plan", REF, "--on", "2026-03-13")
+    cli.json("asb", "record-victim-comments", REF, "--comments", "Fine", "--on", "2026-03-16")
+    done = cli.json("asb", "notify-outcome", REF, "--method", "email", "--on", "2026-03-17")
+    assert done["stage"] == "monitoring-actions"
+    report = cli.json("report", "asb-annual", "--partnership", "cumberland", "--year", "2025")
+    assert {k: report[k] for k in ("applications", "threshold_not_met", "reviews_carried_out",
+                                   "reviews_with_recommendations")} == {
+        "applications": 1, "threshold_not_met": 0, "reviews_carried_out": 1,
+        "reviews_with_recommendations": 1}
+    assert cli.json("report", "asb-annual", "--partnership", "cumberland", "--year", "2026")["applications"] == 0
+    shown = cli.show(REF)
+    assert shown["stage"] == "monitoring-actions"
+
+
+def test_complaint_reported_before_the_behaviour_is_refused(cli: Cli) -> None:
+    error = cli.fails(3, "asb", "receive", "--partnership", "cumberland", "--hub", "allerdale",
+                      "--channel", "online", "--applicant-type", "individual",
+                      "--applicant-name", "Jem", "--complaint",
+                      "behaviour=2026-01-10,reported=2026-01-09,agency=cumbria-police",
+                      "--on", "2026-03-02")
+    assert "before the behaviour" in error["message"]
+    bad = cli.fails(2, "asb", "receive", "--partnership", "cumberland", "--hub", "allerdale",
+                    "--channel", "online", "--applicant-type", "individual",
+                    "--applicant-name", "Jem", "--complaint", "behaviour=2026-01-10",
+                    "--on", "2026-03-02")
+    assert "reported" in bad["message"]
+
+
+def test_not_met_appeal_out_of_window_and_close(cli: Cli) -> None:
+    receive(cli, "--complaint", "behaviour=2026-01-05,reported=2026-02-09,agency=cumbria-police")
+    ev = cli.json("asb", "evaluate-threshold", REF)
+    assert ev["met"] is False and "more than one month" in ev["complaints"][0]["reason"]
+    cli.json("asb", "acknowledge", REF, "--on", "2026-03-03")
+    cli.json("asb", "decide-threshold", REF, "--not-met", "--reasons", "none met", "--on", "2026-03-10")
+    cli.fails(3, "asb", "close", REF, "--outcome", "not met", "--on", "2026-03-11")
+    cli.json("asb", "notify-threshold", REF, "--method", "letter", "--on", "2026-03-12")
+    late = cli.fails(3, "asb", "lodge-appeal", REF, "--grounds", "x", "--on", "2026-04-14")
+    assert "window" in late["message"]
+    closed = cli.json("asb", "close", REF, "--outcome", "Not met", "--on", "2026-04-15")
+    assert closed["stage"] == "closed"
+    report = cli.json("report", "asb-annual", "--partnership", "cumberland", "--year", "2025")
+    assert report["threshold_not_met"] == 1

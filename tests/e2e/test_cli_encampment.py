@@ -1,0 +1,67 @@
+"""Encampments through the real command line, on SQLite and PostgreSQL (exit codes per cli.md)."""
+
+from __future__ import annotations
+
+from tests.e2e.support import Cli
+
+REF = "CUM-UE-2026-001"
+
+
+def report(cli: Cli, on: str = "2026-03-02T14:30", grid: str = "NY 401 559") -> dict:
+    return cli.json("encampment", "report", "--partnership", "cumberland", "--hub", "carlisle",
+                    "--location", "Playing field (test)", "--grid-ref", grid, "--caravans", "6",
+                    "--vehicles", "4", "--group", "GRP-C", "--on", on)
+
+
+def step(cli: Cli, verb: str, *args: str, ref: str = REF) -> dict:
+    return cli.json("encampment", verb, ref, *args)
+
+
+def test_report_to_direction_with_refusals_and_a_flagged_return(cli: Cli):
+    created = report(cli)
+    assert created["reference"] == REF and created["stage"] == "reported"
+    step(cli, "establish-ownership", "--land", "council", "--on", "2026-03-03T09:00")
+    error = cli.fails(3, "encampment", "serve-direction", REF, "--power", "s77",
+                      "--on", "2026-03-03T09:30")
+    assert "welfare assessment" in error["message"]
+    step(cli, "visit", "--caravans", "6", "--adults", "8", "--children", "3", "--on", "2026-03-03T10:00")
+    assert cli.fails(2, "encampment", "assess-impact", REF, "--threat", "4", "--likelihood", "1",
+                     "--on", "2026-03-03T10:30")["code"] == "invalid-input"
+    step(cli, "assess-welfare", "--needs", "health,education", "--on", "2026-03-03T11:00")
+    assert step(cli, "assess-impact", "--threat", "3", "--likelihood", "2",
+                "--on", "2026-03-03T11:30")["stage"] == "deciding"
+    assert step(cli, "decide", "--not-allow", "--power", "s77", "--reasons", "Sports pitch",
+                "--on", "2026-03-03T14:00")["stage"] == "enforcing"
+    step(cli, "serve-direction", "--power", "s77", "--on", "2026-03-03T15:00")
+    error = cli.fails(3, "encampment", "issue-summons", REF, "--hearing", "2026-03-05T09:00",
+                      "--on", "2026-03-04T10:00")
+    assert "24 hours" in error["message"]
+    error = cli.fails(3, "encampment", "issue-claim", REF, "--hearing", "2026-03-06T10:00",
+                      "--on", "2026-03-04T10:00")
+    assert "clear days" in error["message"]
+
+    shown = cli.show(REF)
+    assert shown["no_return_windows"] == [{"power": "s77", "from": "2026-03-03", "until": "2026-06-02"}]
+
+    again = report(cli, on="2026-05-18T11:00")
+    window = {"case": REF, "power": "s77", "from": "2026-03-03", "until": "2026-06-02"}
+    assert again["within_no_return_window"] == window
+    assert cli.show(again["reference"])["within_no_return_window"] == window
+    human = cli("case", "show", again["reference"]).out
+    assert REF in human and "2026-06-02" in human
+
+
+def test_tolerated_then_vacated_and_cleared(cli: Cli):
+    report(cli, on="2026-03-07T11:00")  # a Saturday: initial visit due end of Monday
+    shown = cli.show(REF)
+    assert shown["deadlines"][0]["name"] == "initial-visit"
+    assert shown["deadlines"][0]["due"].startswith("2026-03-09T23:59:59")
+    step(cli, "establish-ownership", "--land", "private", "--owner", "A. Farmer", "--on", "2026-03-09T09:00")
+    step(cli, "visit", "--on", "2026-03-09T10:00")
+    step(cli, "assess-welfare", "--on", "2026-03-09T11:00")
+    step(cli, "assess-impact", "--threat", "1", "--likelihood", "1", "--on", "2026-03-09T11:30")
+    assert step(cli, "decide", "--tolerate", "--leave-by", "2026-03-20",
+                "--on", "2026-03-09T14:00")["stage"] == "tolerated"
+    assert step(cli, "vacate", "--voluntary", "--on", "2026-03-19T10:00")["stage"] == "vacated"
+    assert step(cli, "clear-site", "--cleanup-cost", "250", "--on", "2026-03-20T10:00")["stage"] == "closed"
+    assert cli.show(REF)["details"]["cleanup_cost"] == 25000
