@@ -147,6 +147,8 @@ password_encryption = 'scram-sha-256'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+# Throwaway databases live seconds: an autovacuum worker in one would block DROP DATABASE (FORCE).
+autovacuum = off
 EOF
 }
 
@@ -212,6 +214,8 @@ ensure_role_and_database() {
             ALTER ROLE $DB_ROLE LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
         END IF;
     END\$\$;" >/dev/null
+    # DROP DATABASE … WITH (FORCE) in the tests may need to end a backend of another role.
+    psql_super "$port" -c "GRANT pg_signal_backend TO $DB_ROLE" >/dev/null
     if [ "$(psql_super "$port" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" != 1 ]; then
         psql_super "$port" -c "CREATE DATABASE $DB_NAME OWNER $DB_ROLE TEMPLATE template0" >/dev/null
     fi

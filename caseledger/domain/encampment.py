@@ -613,7 +613,8 @@ class EncampmentCase(Case):
     def issue_summons(self, ctx: CommandContext, hearing: str, served_on: str | None = None) -> None:
         """s.78 summons: the hearing at least 24 hours after the summons is served."""
         self._require_welfare("summons")
-        found = self.begin("issue-summons", ctx)
+        found = self.begin("issue-summons", ctx, after=self.welfare_assessed,
+                           after_what="the welfare assessment")
         hearing = times.parse_effective(hearing)
         served = times.parse_effective(served_on) if served_on else ctx.effective
         times.must_not_precede(served, ctx.effective, "the issue of the summons")
@@ -630,7 +631,8 @@ class EncampmentCase(Case):
         """CPR 55 possession claim: at least 2 clear days (5 for residential premises) between
         service and the hearing; clear days exclude the day of service and the hearing day."""
         self._require_welfare("possession claim")
-        found = self.begin("issue-claim", ctx)
+        found = self.begin("issue-claim", ctx, after=self.welfare_assessed,
+                           after_what="the welfare assessment")
         _one_of("premises", premises, PREMISES)
         hearing = times.parse_effective(hearing)
         served = times.parse_effective(served_on) if served_on else ctx.effective
@@ -667,8 +669,12 @@ class EncampmentCase(Case):
                     compliance_due: str | None = None) -> None:
         self._require_welfare("order")
         found = self.begin("serve-order", ctx, after=self.order_granted, after_what="the order")
+        if self.welfare_assessed is not None:
+            times.must_not_precede(ctx.effective, self.welfare_assessed, "the welfare assessment")
         if self.order_granted is None:
             raise RuleRefused("No order has been granted (grant-order).")
+        if compliance_due:  # refuse a bad due date before OrderServed is recorded
+            self._explicit_due(compliance_due, ctx.effective)
         self.record(OrderServed, ctx, found.basis, order=order or "s78")
         self.set_deadline(ctx, "order-compliance", "order-compliance", "occupants", due=compliance_due)
 
@@ -705,7 +711,9 @@ class EncampmentCase(Case):
                    legal_cost: float | None = None, damage: float | None = None,
                    damage_notes: str = "", outcome: str = "site cleared") -> None:
         """SiteCleared (costs in pounds, kept in pence), then CaseClosed."""
-        found = self.begin("clear-site", ctx)
+        # CaseClosed may not precede the vacating: check it before SiteCleared is recorded.
+        found = self.begin("clear-site", ctx, after=self.stage_effective,
+                           after_what="the site being vacated")
         self.record(SiteCleared, ctx, found.basis, cleanup_cost=_pence("clean-up cost", cleanup_cost),
                     legal_cost=_pence("legal cost", legal_cost),
                     damage_cost=_pence("damage cost", damage),
