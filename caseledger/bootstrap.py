@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from caseledger.application.ports import Clock
+from caseledger.application.reminders import ReminderService
 from caseledger.application.service import CaseLedgerApplication, CaseService
 from caseledger.domain.calendar import WorkingCalendar
 from caseledger.infrastructure import migrate
@@ -28,6 +29,7 @@ class Services:
     projections: ProjectionRunner
     calendar: WorkingCalendar
     clock: Clock
+    reminders: ReminderService
 
     def catch_up(self) -> int:
         """Read-your-writes: bring the views up to date before answering a query."""
@@ -46,8 +48,10 @@ def build(settings: Settings, clock: Clock | None = None,
     engine = create_engine(settings.database_url)
     migrate.upgrade(engine)
     views = SqlReadModel(engine)
+    cases = CaseService(app, clock, calendar)
+    projections = ProjectionRunner(app, engine)
     return Services(
-        settings=settings, app=app, engine=engine,
-        cases=CaseService(app, clock, calendar), views=views,
-        projections=ProjectionRunner(app, engine), calendar=calendar, clock=clock,
+        settings=settings, app=app, engine=engine, cases=cases, views=views,
+        projections=projections, calendar=calendar, clock=clock,
+        reminders=ReminderService(cases, views, projections.catch_up),
     )

@@ -84,7 +84,11 @@ def _case_changes(event: c.CaseEvent) -> list[Change]:
     if isinstance(event, c.CaseOpened):
         summary.update(reference=event.reference, case_type=event.case_type,
                        partnership=event.partnership, hub=event.hub, opened_on=event.effective,
-                       closed_on=None, paused=False, policy_version=event.policy["version"])
+                       closed_on=None, paused=False, policy_version=event.policy["version"],
+                       reminder_ladders=_ladders(event.policy))
+    if isinstance(event, c.PolicyMigrated):
+        summary.update(policy_version=event.policy["version"],
+                       reminder_ladders=_ladders(event.policy))
     if isinstance(event, c.StageEntered):
         summary.update(stage=event.stage, stage_since=event.effective,
                        closed_on=event.effective if event.stage == "closed" else None)
@@ -98,6 +102,12 @@ def _case_changes(event: c.CaseEvent) -> list[Change]:
     return changes
 
 
+def _ladders(policy: dict[str, Any]) -> str | None:
+    """The policy's reminder ladders as JSON (None: the national ladder for every kind)."""
+    ladders = policy.get("reminders")
+    return json.dumps(ladders, sort_keys=True) if ladders else None
+
+
 def _deadline_changes(case_id: str, event: c.CaseEvent) -> list[Change]:
     name = getattr(event, "name", None)
     key = {"case_id": case_id, "name": name}
@@ -107,6 +117,9 @@ def _deadline_changes(case_id: str, event: c.CaseEvent) -> list[Change]:
             "responsible": event.responsible, "basis": event.basis, "status": "open",
             "met_on": None, "met_on_time": None, "calendar": event.calendar,
         })]
+    if isinstance(event, c.ReminderIssued):
+        return [Update("deadlines", key, {"last_reminder": event.step, "reminded_due": event.due,
+                                          "reminded_day": event.step_day})]
     if isinstance(event, c.DeadlineMet):
         return [Update("deadlines", key, {"status": "met", "met_on": event.effective,
                                           "met_on_time": event.on_time})]

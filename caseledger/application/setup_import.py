@@ -15,7 +15,8 @@ The schema (see ``caseledger/examples/cumbria.toml``)::
     slug = "cumberland"                    # lower-case words joined by hyphens
     code = "CUM"                           # 2-5 capitals: the prefix of case references
     name = "Cumberland Community Safety Partnership"
-    chair = { name = "...", email = "..." }                  # optional
+    chair = { name = "...", email = "..." }                  # optional; escalation step of reminders
+    coordinator = { name = "...", email = "..." }            # optional; "who to contact" in reminders
     [[partnership.hub]]                    # local focus hubs
     slug = "allerdale"
     name = "Allerdale Local Focus Hub"
@@ -30,6 +31,11 @@ The schema (see ``caseledger/examples/cumbria.toml``)::
     basis = "local procedure"              # statute | statutory guidance | local procedure | ...
     reference = "Cumberland DARDR procedure 2024 s.4.2"
     out_of_hours_next_working_day = false  # optional; hours clocks only
+    [partnership.policy.reminders]         # reminder ladders per deadline kind (optional):
+    "return" = [                           # kinds: return:imr, return, decision, action, default…
+      { at = "-5wd", to = ["contact"] },   # -Nwd before due, 0 the due day, +Nwd overdue (d: days)
+      { at = "+3wd", to = ["contact", "escalation"] },      # to: contact | escalation | chair
+    ]                                      # an empty list switches a kind's reminders off
 
     [[agency]]
     slug = "cumbria-police"
@@ -75,6 +81,7 @@ from caseledger.domain.calendar import ClockRule, ClockUnit
 from caseledger.domain.case import CommandContext
 from caseledger.domain.errors import InvalidInput, NotFound
 from caseledger.domain.policy import BASIS_KINDS, Basis, ClockPolicy
+from caseledger.domain.reminders import check_reminders
 from caseledger.domain.setup import CODE, SLUG, Agency, Partnership, agency_id, partnership_id
 
 DEFAULT_EFFECTIVE_FROM = date(2024, 4, 1)
@@ -200,6 +207,13 @@ class ClockEntry(_Model):
         )
 
 
+class ReminderStepEntry(_Model):
+    """One rung of a reminder ladder (domain/reminders.py)."""
+
+    at: NonEmpty
+    to: Annotated[list[Literal["contact", "escalation", "chair"]], Field(min_length=1)]
+
+
 class PolicyEntry(_Model):
     """A local policy version for one case type, in force from its own date."""
 
@@ -208,6 +222,7 @@ class PolicyEntry(_Model):
     effective_from: IsoDate
     settings: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
     clocks: dict[str, ClockEntry] = Field(default_factory=dict)
+    reminders: dict[NonEmpty, list[ReminderStepEntry]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _known_kinds_and_settings(self) -> PolicyEntry:
@@ -224,9 +239,16 @@ class PolicyEntry(_Model):
             value = self.settings.get(key)
             if value is not None and value not in allowed:
                 problems.append(f"settings.{key} must be one of {', '.join(allowed)}")
+        try:
+            check_reminders(self.reminder_ladders())
+        except InvalidInput as error:
+            problems.append(f"reminders: {error.message}")
         if problems:
             raise PydanticCustomError("policy", "; ".join(problems))
         return self
+
+    def reminder_ladders(self) -> dict[str, list[dict[str, Any]]]:
+        return {kind: [step.model_dump() for step in steps] for kind, steps in self.reminders.items()}
 
     def clock_policies(self) -> dict[str, ClockPolicy]:
         return {kind: clock.to_policy() for kind, clock in self.clocks.items()}
@@ -237,6 +259,7 @@ class PartnershipEntry(_Model):
     code: Code
     name: Text
     chair: Person | None = None
+    coordinator: Person | None = None
     hub: list[HubEntry] = Field(default_factory=list)
     policy: list[PolicyEntry] = Field(default_factory=list)
 
@@ -332,6 +355,7 @@ _ENTRY_NAME = {"partnership": "slug", "agency": "slug", "hub": "slug", "policy":
 _TABLES: dict[str, type[BaseModel]] = {
     "partnership": PartnershipEntry, "agency": AgencyEntry, "hub": HubEntry,
     "policy": PolicyEntry, "chair": Person, "contact": Person, "escalation": Person,
+    "coordinator": Person,
 }
 
 
@@ -477,6 +501,8 @@ def _partnership(cases: CaseService, ctx: CommandContext, entry: PartnershipEntr
     partnership.rename(ctx, entry.name)
     if entry.chair is not None:
         partnership.change_chair(ctx, entry.chair.to_personal())
+    if entry.coordinator is not None:
+        partnership.change_coordinator(ctx, entry.coordinator.to_personal())
     for hub in entry.hub:
         partnership.add_hub(ctx, hub.slug, hub.name)
     for policy in entry.policy:
@@ -497,7 +523,8 @@ def _adopt(partnership: Partnership, ctx: CommandContext, policy: PolicyEntry) -
             )
     try:
         partnership.adopt_policy(replace(ctx, effective=effective), policy.case_type,
-                                 policy.version, dict(policy.settings), policy.clock_policies())
+                                 policy.version, dict(policy.settings), policy.clock_policies(),
+                                 policy.reminder_ladders())
     except InvalidInput as error:
         raise InvalidInput(f"policy {policy.version}: {error.message}") from None
 

@@ -10,6 +10,7 @@ Personal data (names, contact details, free text) is kept only in an event's ``p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -29,6 +30,10 @@ from caseledger.domain.calendar import (
 from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
 from caseledger.domain.policy import Basis, CasePolicy
 from caseledger.domain.process import ProcessDefinition, Transition
+from caseledger.domain.reminders import ReminderStep, ladder_for, steps_due
+
+Recipients = Callable[["Deadline", tuple[str, ...]], list[dict[str, Any]]]
+"""Resolves a step's roles to the people they are when it is issued (application supplies it)."""
 
 RAG = ("red", "amber", "green")
 
@@ -64,6 +69,15 @@ class Deadline:
     paused_at: str | None = None
     extensions: int = 0
     paused_days: int = 0
+    reminders: int = 0
+    reminded_due: str | None = None  # the due time the last reminder was issued against
+    reminded_day: str | None = None  # the London day of that reminder's step
+
+    def last_reminder_day(self) -> date | None:
+        """The day of the last step issued for the *current* due time (a moved due restarts)."""
+        if self.reminded_day is None or self.reminded_due != self.due:
+            return None
+        return date.fromisoformat(self.reminded_day)
 
     @property
     def due_at(self) -> datetime:
@@ -228,6 +242,29 @@ class DeadlineCancelled(CaseEvent):
 
     def apply_to(self, case: Any) -> None:
         case.deadlines[self.name].status = "cancelled"
+
+
+class ReminderIssued(CaseEvent):
+    """processes/common.md, "Reminders and escalation": one step of a deadline's reminder ladder.
+
+    Recorded once per step and due time, before any email is sent; delivery is a separate
+    consumer of these facts. ``recipients`` are roles (contact, escalation, chair); the names
+    and addresses they resolved to when the step was issued are personal data.
+    """
+
+    name: str
+    step: str
+    at: str
+    step_day: str
+    due: str
+    responsible: str
+    recipients: list[str]
+    personal: dict[str, Any]  # {"to": [{"role", "name", "email"}]}
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.reminders += 1
+        d.reminded_due, d.reminded_day = self.due, self.step_day
 
 
 class ReturnRequested(CaseEvent):
@@ -645,6 +682,41 @@ class Case(Aggregate):
             )
         self.record(DeadlineExtended, ctx, d.basis, name=name, due=new_due.isoformat(),
                     previous_due=d.due)
+
+    # -- reminders (processes/common.md, "Reminders and escalation") -----------------
+
+    def reminder_steps_due(self, name: str, as_at: datetime,
+                           calendar: WorkingCalendar) -> list[ReminderStep]:
+        """The ladder steps due now for one deadline: none unless it is open (so none while it
+        is met, cancelled or paused) and the case is open."""
+        d = self.deadlines.get(name)
+        if d is None or d.status != "open" or self.is_closed:
+            return []
+        ladder = ladder_for(self.policy.reminders, name)
+        return steps_due(ladder, d.due_at, as_at, d.last_reminder_day(), calendar)
+
+    def issue_due_reminders(self, ctx: CommandContext, recipients: Recipients,
+                            names: list[str] | None = None) -> list[dict[str, Any]]:
+        """Record a ReminderIssued for every step due at ``ctx.effective`` and not yet issued.
+
+        Idempotent: a step issued once is never issued again for the same due time, so a
+        second run, or a second scheduler retrying after a write conflict, records nothing.
+        Returns what was issued (no personal data).
+        """
+        times.must_not_be_in_future(ctx.effective, ctx.now)
+        as_at = times.effective_instant(ctx.effective)
+        issued: list[dict[str, Any]] = []
+        for name in names if names is not None else list(self.deadlines):
+            for step in self.reminder_steps_due(name, as_at, ctx.calendar):
+                d = self.deadlines[name]
+                day = step.day(d.due_at.astimezone(LONDON).date(), ctx.calendar)
+                self.record(ReminderIssued, ctx, d.basis, name=name, step=step.id, at=step.at,
+                            step_day=day.isoformat(), due=d.due, responsible=d.responsible,
+                            recipients=list(step.to), personal={"to": recipients(d, step.to)})
+                issued.append({"case": self.reference, "deadline": name, "step": step.id,
+                               "due": d.due, "responsible": d.responsible,
+                               "recipients": list(step.to), "version": self.version})
+        return issued
 
     # -- pauses and parallel processes (processes/common.md) -------------------------
 

@@ -515,6 +515,8 @@ class EncampmentCase(Case):
     def assess_welfare(self, ctx: CommandContext, needs: list[str] | None = None,
                        referrals: list[str] | None = None, notes: str = "") -> None:
         found = self.begin("assess-welfare", ctx, after=self.visited_on, after_what="the initial visit")
+        if self.welfare_assessed is not None:  # a re-assessment follows the one it revisits
+            times.must_not_precede(ctx.effective, self.welfare_assessed, "the previous welfare assessment")
         needs = list(needs or [])
         for need in needs:
             _one_of("welfare need", need, WELFARE_NEEDS)

@@ -66,6 +66,9 @@ class CasePolicy:
     effective_from: str
     settings: dict[str, str] = field(default_factory=dict)
     clocks: dict[str, ClockPolicy] = field(default_factory=dict)
+    reminders: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Reminder ladders per deadline kind (domain/reminders.py); kinds left out use the national
+    ladder. Policies stored before ladders existed have none, so they use the national ladder."""
 
     def clock_for(self, kind: str) -> ClockPolicy:
         try:
@@ -82,6 +85,7 @@ class CasePolicy:
             "effective_from": self.effective_from,
             "settings": dict(self.settings),
             "clocks": {name: c.to_dict() for name, c in sorted(self.clocks.items())},
+            "reminders": {kind: list(steps) for kind, steps in sorted(self.reminders.items())},
         }
 
     @classmethod
@@ -91,14 +95,17 @@ class CasePolicy:
             effective_from=str(data["effective_from"]),
             settings={str(k): str(v) for k, v in data.get("settings", {}).items()},
             clocks={str(k): ClockPolicy.from_dict(v) for k, v in data.get("clocks", {}).items()},
+            reminders={str(k): list(v) for k, v in data.get("reminders", {}).items()},
         )
 
     def with_overrides(self, version: str, effective_from: str, clocks: dict[str, ClockPolicy],
-                       settings: dict[str, str]) -> CasePolicy:
+                       settings: dict[str, str],
+                       reminders: dict[str, list[dict[str, Any]]] | None = None) -> CasePolicy:
         """A local version: the national defaults with a partnership's own numbers."""
         return CasePolicy(
             version=version,
             effective_from=effective_from,
             settings={**self.settings, **settings},
             clocks={**self.clocks, **clocks},
+            reminders={**self.reminders, **(reminders or {})},
         )

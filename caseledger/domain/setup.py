@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from caseledger.domain.case import CommandContext
 from caseledger.domain.errors import InvalidInput, NotFound
 from caseledger.domain.policy import CasePolicy, ClockPolicy
+from caseledger.domain.reminders import check_reminders
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://caseledger.org/ids")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -74,6 +75,7 @@ class PartnershipRegistered(SetupEvent, Aggregate.Created):
         target.hubs = {}
         target.policies = []
         target.chair = {}
+        target.coordinator = {}
 
 
 class PartnershipRenamed(SetupEvent):
@@ -90,6 +92,16 @@ class PartnershipChairChanged(SetupEvent):
         target.chair = dict(self.personal)
 
 
+class PartnershipCoordinatorChanged(SetupEvent):
+    """Who runs the partnership's cases day to day: named in every reminder as the person to
+    contact, and the contact for deadlines the partnership itself is responsible for."""
+
+    personal: dict[str, Any]  # name and email of the coordinator
+
+    def apply_to(self, target: Any) -> None:
+        target.coordinator = dict(self.personal)
+
+
 class HubAdded(SetupEvent):
     hub: str
     name: str
@@ -99,17 +111,31 @@ class HubAdded(SetupEvent):
 
 
 class PolicyVersionAdopted(SetupEvent):
-    """A local policy version for one case type, in force from ``effective``."""
+    """A local policy version for one case type, in force from ``effective``.
+
+    Schema evolution, worked example: version 1 (stored before reminder ladders existed) had no
+    ``reminders``; ``upcast_v1_v2`` gives old stored events an empty table, which means "the
+    national ladder for every kind" — exactly what those partnerships had. Stored events are
+    never rewritten; they are upcast as they are read.
+    """
+
+    class_version = 2
 
     case_type: str
     version: str
     settings: dict[str, str]
     clocks: dict[str, Any]
+    reminders: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reminders"] = {}
 
     def apply_to(self, target: Any) -> None:
         target.policies.append(
             {"case_type": self.case_type, "version": self.version, "effective_from": self.effective,
-             "settings": dict(self.settings), "clocks": dict(self.clocks)}
+             "settings": dict(self.settings), "clocks": dict(self.clocks),
+             "reminders": dict(self.reminders)}
         )
 
 
@@ -123,6 +149,7 @@ class Partnership(Aggregate):
         hubs: dict[str, str]
         policies: list[dict[str, Any]]
         chair: dict[str, str]
+        coordinator: dict[str, str]
 
     @classmethod
     def register(cls, ctx: CommandContext, slug: str, code: str, name: str) -> Partnership:
@@ -147,24 +174,31 @@ class Partnership(Aggregate):
         if chair != self.chair:
             self._record(PartnershipChairChanged, ctx, personal=chair)
 
+    def change_coordinator(self, ctx: CommandContext, coordinator: dict[str, str]) -> None:
+        if coordinator != self.coordinator:
+            self._record(PartnershipCoordinatorChanged, ctx, personal=coordinator)
+
     def add_hub(self, ctx: CommandContext, hub: str, name: str) -> None:
         check_slug("hub", hub)
         if self.hubs.get(hub) != name:
             self._record(HubAdded, ctx, hub=hub, name=name)
 
     def adopt_policy(self, ctx: CommandContext, case_type: str, version: str,
-                     settings: dict[str, str], clocks: dict[str, ClockPolicy]) -> None:
+                     settings: dict[str, str], clocks: dict[str, ClockPolicy],
+                     reminders: dict[str, Any] | None = None) -> None:
         as_dicts = {k: v.to_dict() for k, v in sorted(clocks.items())}
+        ladders = check_reminders(reminders or {})
         for existing in self.policies:
             if existing["version"] == version and existing["case_type"] == case_type:
-                if existing["clocks"] != as_dicts or existing["settings"] != settings:
+                if (existing["clocks"] != as_dicts or existing["settings"] != settings
+                        or existing["reminders"] != ladders):
                     raise InvalidInput(
                         f"Policy version {version} already exists with different content; "
                         "policy versions are immutable: adopt a new version with its own date."
                     )
                 return
         self._record(PolicyVersionAdopted, ctx, case_type=case_type, version=version,
-                     settings=settings, clocks=as_dicts)
+                     settings=settings, clocks=as_dicts, reminders=ladders)
 
     def has_hub(self, hub: str) -> bool:
         return hub in self.hubs
@@ -186,7 +220,7 @@ class Partnership(Aggregate):
         return national.with_overrides(
             version=local["version"], effective_from=local["effective_from"],
             clocks={k: ClockPolicy.from_dict(v) for k, v in local["clocks"].items()},
-            settings=local["settings"],
+            settings=local["settings"], reminders=local["reminders"],
         )
 
     def local_setting(self, case_type: str, on_date: str, key: str) -> str | None:

@@ -26,12 +26,18 @@ VIEWS = "views"
 class ProjectionRunner:
     def __init__(self, app: CaseLedgerApplication, engine: sa.Engine, name: str = VIEWS,
                  page_size: int = PAGE_SIZE,
-                 on_page: Callable[[int], None] | None = None) -> None:
+                 on_page: Callable[[int], None] | None = None,
+                 project: Callable[[Any], list[Change]] = project,
+                 tables: dict[str, sa.Table] | None = None) -> None:
+        """``project`` and ``tables`` let another consumer (e.g. reminder delivery) use the same
+        exactly-once mechanism with its own tracking ``name``."""
         self.app = app
         self.engine = engine
         self.name = name
         self.page_size = page_size
         self.on_page = on_page
+        self.project = project
+        self.tables = TABLES if tables is None else tables
 
     def position(self) -> int:
         with self.engine.connect() as conn:
@@ -56,8 +62,8 @@ class ProjectionRunner:
             if not notifications:
                 return 0
             changes = [change for notification in notifications
-                       for change in project(self.app.mapper.to_domain_event(notification))]
-            for statement, rows in batched(merged(changes)):
+                       for change in self.project(self.app.mapper.to_domain_event(notification))]
+            for statement, rows in batched(merged(changes), self.tables):
                 if isinstance(statement, _UpsertStatement):
                     statement = statement.for_dialect(conn.dialect.name)
                 conn.execute(statement, rows)
@@ -80,7 +86,7 @@ class ProjectionRunner:
     def rebuild(self) -> int:
         """Empty every view and replay the whole log from the first notification."""
         with self.engine.begin() as conn:
-            for table in TABLES.values():
+            for table in self.tables.values():
                 conn.execute(sa.delete(table))
             conn.execute(sa.delete(tracking).where(tracking.c.name == self.name))
         return self.catch_up()
@@ -109,17 +115,18 @@ def merged(changes: list[Change]) -> list[Change]:
     return list(rows.values())
 
 
-def batched(changes: list[Change]) -> list[tuple[Any, list[dict[str, Any]]]]:
+def batched(changes: list[Change],
+            tables: dict[str, sa.Table] = TABLES) -> list[tuple[Any, list[dict[str, Any]]]]:
     """Group row changes of the same shape into one executemany statement each."""
     groups: dict[tuple[Any, ...], list[Change]] = {}
     for change in changes:
         shape = (type(change), change.table, tuple(change.key), tuple(sorted(change.values)))
         groups.setdefault(shape, []).append(change)
-    return [(_statement(group[0]), [_params(c) for c in group]) for group in groups.values()]
+    return [(_statement(group[0], tables), [_params(c) for c in group]) for group in groups.values()]
 
 
-def _statement(change: Change) -> Any:
-    table = TABLES[change.table]
+def _statement(change: Change, tables: dict[str, sa.Table]) -> Any:
+    table = tables[change.table]
     columns = sorted(change.values)
     if isinstance(change, Upsert):
         return _UpsertStatement(table, list(change.key), columns)

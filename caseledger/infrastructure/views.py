@@ -32,6 +32,7 @@ cases = sa.Table(
     sa.Column("paused", sa.Boolean),
     sa.Column("policy_version", sa.String(80)),
     sa.Column("updated", sa.String(40)),
+    sa.Column("reminder_ladders", sa.Text),  # the policy's ladders as JSON; NULL: national ladder
 )
 
 deadlines = sa.Table(
@@ -47,6 +48,9 @@ deadlines = sa.Table(
     sa.Column("met_on", sa.String(32)),
     sa.Column("met_on_time", sa.Boolean),
     sa.Column("calendar", sa.String(200)),
+    sa.Column("last_reminder", sa.String(40)),  # the step last issued (reminders)
+    sa.Column("reminded_due", sa.String(32)),  # … against this due time
+    sa.Column("reminded_day", sa.String(10)),  # … on this step day
 )
 
 history = sa.Table(
@@ -128,6 +132,18 @@ class SqlReadModel:
             if value:
                 q = q.where(column == value)
         return self._rows(q)
+
+    def reminder_candidates(self) -> Sequence[dict[str, Any]]:
+        """Every open deadline of an open case, with its case's ladders and last reminder."""
+        q = (
+            sa.select(deadlines.c.case_id, deadlines.c.name, deadlines.c.due,
+                      deadlines.c.responsible, deadlines.c.reminded_due, deadlines.c.reminded_day,
+                      cases.c.reference, cases.c.reminder_ladders)
+            .join(cases, cases.c.case_id == deadlines.c.case_id)
+            .where(deadlines.c.status == "open", cases.c.closed_on.is_(None))
+        )
+        with self.engine.connect() as conn:
+            return [r._asdict() for r in conn.execute(q)]
 
     def history(self, case_id: str) -> Sequence[dict[str, Any]]:
         return self._rows(sa.select(history).where(history.c.case_id == case_id)

@@ -14,7 +14,18 @@ from typing import Annotated
 
 import typer
 
-from caseledger.interfaces.cli import admin, asb, case, dardr, demo, encampment, queries, setup
+from caseledger.interfaces.cli import (
+    admin,
+    asb,
+    case,
+    dardr,
+    demo,
+    encampment,
+    queries,
+    reminders,
+    scheduler,
+    setup,
+)
 from caseledger.interfaces.cli.common import (
     EXIT_UNEXPECTED,
     ClickException,
@@ -57,6 +68,8 @@ app.add_typer(setup.app, name="partnership")
 app.add_typer(admin.app, name="projections")
 demo.register(app)
 app.add_typer(asb.report_app, name="report")
+app.add_typer(reminders.app, name="reminders")
+scheduler.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

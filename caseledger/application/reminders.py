@@ -1,0 +1,206 @@
+"""Issuing reminders: due deadline rows → issue-reminders on the case → ReminderIssued facts.
+
+processes/common.md, "Reminders and escalation"; architecture.md, "Application": the reminder
+policy is application code; email delivery is a separate consumer of the facts.
+
+A run plans from the read model (one query over every open deadline, each ladder step's day
+computed once per due date), then, for each case with something due, loads the case and asks
+*it* to issue what is due: the aggregate decides again from its own state, so a plan made from a
+stale view, a second ``reminders run`` at the same moment or a second scheduler can never issue a
+step twice. Two writers on one case conflict on its version; the loser reloads and finds
+nothing left to issue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from caseledger.application.ports import ReadModel
+from caseledger.application.service import CaseService, Meta
+from caseledger.domain import times
+from caseledger.domain.calendar import LONDON
+from caseledger.domain.case import Case, Deadline
+from caseledger.domain.errors import DateRuleViolated
+from caseledger.domain.reminders import ladder_for, steps_due
+from caseledger.domain.setup import Agency, Partnership
+
+SCHEDULER_ACTOR = "system:scheduler"
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A ladder step the read model says is due (the case has the last word)."""
+
+    case_id: str
+    reference: str
+    deadline: str
+    step: str
+    due: str
+    responsible: str
+    recipients: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"case": self.reference, "deadline": self.deadline, "step": self.step,
+                "due": self.due, "responsible": self.responsible,
+                "recipients": list(self.recipients)}
+
+
+@dataclass
+class RunReport:
+    as_at: datetime
+    dry_run: bool
+    open_deadlines: int = 0
+    planned: list[PlannedReminder] = field(default_factory=list)
+    issued: list[dict[str, Any]] = field(default_factory=list)
+    cases_changed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_at": self.as_at.astimezone(LONDON).isoformat(timespec="seconds"),
+            "dry_run": self.dry_run,
+            "open_deadlines": self.open_deadlines,
+            "due": len(self.planned),
+            "issued": self.issued if not self.dry_run else [p.to_dict() for p in self.planned],
+            "cases_changed": self.cases_changed,
+        }
+
+
+class RecipientDirectory:
+    """Who a step's roles are, from the partnership set-up as it stands when the step is issued.
+
+    An agency's ``contact`` and ``escalation`` come from its contacts; ``chair`` is the
+    partnership's chair. When the partnership itself (or a hub, or the council) is responsible,
+    the contact is the partnership's coordinator and the escalation contact its chair. A role with
+    nobody on record is kept, without an address, so that delivery reports it as undeliverable.
+    """
+
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+        self._partnerships: dict[str, Partnership] = {}
+        self._agencies: dict[str, Agency | None] = {}
+
+    def _partnership(self, slug: str) -> Partnership:
+        if slug not in self._partnerships:
+            self._partnerships[slug] = self.cases.partnership(slug)
+        return self._partnerships[slug]
+
+    def _agency(self, slug: str) -> Agency | None:
+        if slug not in self._agencies:
+            try:
+                self._agencies[slug] = self.cases.agency(slug)
+            except Exception:  # not an agency: the partnership, a hub, the council, occupants
+                self._agencies[slug] = None
+        return self._agencies[slug]
+
+    def for_case(self, case: Case) -> Callable[[Deadline, tuple[str, ...]], list[dict[str, Any]]]:
+        def resolve(deadline: Deadline, roles: tuple[str, ...]) -> list[dict[str, Any]]:
+            return self.resolve(case.partnership, deadline.responsible, roles)
+        return resolve
+
+    def resolve(self, partnership: str, responsible: str, roles: Iterable[str]) -> list[dict[str, Any]]:
+        p = self._partnership(partnership)
+        agency = self._agency(responsible)
+        people: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for role in roles:
+            if role == "chair":
+                person, whose = p.chair, f"partnership:{partnership}"
+            elif agency is not None:
+                person, whose = agency.contacts.get(role, {}), f"agency:{agency.slug}"
+            elif role == "contact":
+                person, whose = p.coordinator, f"partnership:{partnership}"
+            else:  # the escalation contact for the partnership's own deadlines
+                person, whose = p.chair, f"partnership:{partnership}"
+            email = person.get("email") if person else None
+            if email and email in seen:
+                continue
+            if email:
+                seen.add(email)
+            people.append({"role": role, "of": whose, "name": (person or {}).get("name"),
+                           "email": email})
+        return people
+
+
+class ReminderService:
+    def __init__(self, cases: CaseService, views: ReadModel, catch_up: Callable[[], int]) -> None:
+        self.cases = cases
+        self.views = views
+        self.catch_up = catch_up
+
+    def plan(self, as_at: datetime) -> tuple[int, list[PlannedReminder]]:
+        """Every ladder step due at ``as_at`` and not yet issued, from the read model."""
+        rows = self.views.reminder_candidates()
+        ladders: dict[tuple[str | None, str], Any] = {}
+        parsed_due: dict[str, datetime] = {}
+        day_cache: dict[tuple[date, int, str], date] = {}
+        calendar = self.cases.calendar
+        planned = []
+        for row in rows:
+            name = row["name"]
+            key = (row["reminder_ladders"], name)
+            ladder = ladders.get(key)
+            if ladder is None:
+                policy = json.loads(row["reminder_ladders"]) if row["reminder_ladders"] else {}
+                ladder = ladders[key] = ladder_for(policy, name)
+            due = parsed_due.get(row["due"])
+            if due is None:
+                due = parsed_due[row["due"]] = datetime.fromisoformat(row["due"])
+            reminded = row["reminded_day"] if row["reminded_due"] == row["due"] else None
+            for step in steps_due(ladder, due, as_at, date.fromisoformat(reminded) if reminded else None,
+                                  calendar, day_cache):
+                planned.append(PlannedReminder(
+                    case_id=row["case_id"], reference=row["reference"], deadline=name,
+                    step=step.id, due=row["due"], responsible=row["responsible"],
+                    recipients=step.to,
+                ))
+        return len(rows), planned
+
+    def run(self, meta: Meta, as_at: datetime | None = None, dry_run: bool = False,
+            progress: Callable[[int, int], None] | None = None) -> RunReport:
+        """Issue every due step (``dry_run``: only say what would be issued)."""
+        now = self.cases.clock.now()
+        as_at = as_at or now
+        if as_at > now:
+            raise DateRuleViolated(
+                f"Reminders cannot be run as at {as_at.astimezone(LONDON).isoformat(timespec='minutes')}: "
+                "that is in the future."
+            )
+        self.catch_up()
+        report = RunReport(as_at=as_at, dry_run=dry_run)
+        report.open_deadlines, report.planned = self.plan(as_at)
+        if dry_run or not report.planned:
+            return report
+        by_case: dict[str, list[str]] = {}
+        for p in report.planned:
+            names = by_case.setdefault(p.case_id, [])
+            if p.deadline not in names:
+                names.append(p.deadline)
+        directory = RecipientDirectory(self.cases)
+        effective = times.effective_from_instant(as_at)
+        for done, (case_id, names) in enumerate(by_case.items(), start=1):
+            issued = self._issue(UUID(case_id), names, Meta(actor=meta.actor, on=effective,
+                                                           reason=meta.reason), directory)
+            report.issued.extend(issued)
+            report.cases_changed += bool(issued)
+            if progress:
+                progress(done, len(by_case))
+        self.catch_up()
+        return report
+
+    def _issue(self, case_id: UUID, names: list[str], meta: Meta,
+               directory: RecipientDirectory) -> list[dict[str, Any]]:
+        def attempt() -> list[dict[str, Any]]:
+            case = self.cases.load_case(str(case_id))
+            ctx = self.cases.context(meta)
+            issued = case.issue_due_reminders(ctx, directory.for_case(case), names)
+            if issued:
+                self.cases.app.save(case)
+            return issued
+
+        return self.cases.with_retry(attempt)
+
