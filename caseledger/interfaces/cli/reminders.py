@@ -32,9 +32,10 @@ def run(
 ) -> None:
     """Issue every reminder step that is due and not yet issued, then deliver them."""
     services = inv.services
-    moment = parse_as_at(as_at, services.clock.now()) if as_at else None
-    if moment is not None and as_at and len(as_at.strip()) == 10:
-        moment = min(moment, services.clock.now())  # "as at today" means now, not tonight
+    now = services.clock.now()
+    moment = parse_as_at(as_at, now) if as_at else None
+    if moment is not None and moment > now and moment.astimezone(LONDON).date() == now.astimezone(LONDON).date():
+        moment = now  # "as at today" means now, not tonight
 
     def progress(done: int, total: int) -> None:
         if not inv.json and sys.stderr.isatty() and (done % 100 == 0 or done == total):
