@@ -39,7 +39,8 @@ def case_to_dict(case: Case, as_at: datetime) -> dict[str, Any]:
             {"name": d.name, "due": d.due, "status": d.status_at(as_at),
              "responsible": d.responsible, "basis": d.basis, "met_on": d.met_on,
              "starts": d.starts, "extensions": d.extensions, "paused_days": d.paused_days,
-             "calendar": d.calendar}
+             "calendar": d.calendar, "reminders": d.reminders,
+             "last_reminder_day": d.reminded_day if d.last_reminder_day() else None}
             for d in sorted(case.deadlines.values(), key=lambda d: (d.due_at, d.name))
         ],
         "returns": [
@@ -114,6 +115,8 @@ def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
             "days_overdue": max(days_overdue, 0) if overdue else 0,
             "partnership": row["partnership"], "type": row["case_type"],
             "stage": row["stage"], "basis": row["basis"],
+            "last_reminder": row.get("last_reminder") if row.get("reminded_due") == row["due"] else None,
+            "last_reminder_day": row.get("reminded_day") if row.get("reminded_due") == row["due"] else None,
         })
     return rows
 

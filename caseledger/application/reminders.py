@@ -15,21 +15,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import RecordConflictError
 
 from caseledger.application.ports import ReadModel
 from caseledger.application.service import CaseService, Meta
 from caseledger.domain import times
-from caseledger.domain.calendar import LONDON
+from caseledger.domain.calendar import LONDON, end_of_day
 from caseledger.domain.case import Case, Deadline
 from caseledger.domain.errors import DateRuleViolated
-from caseledger.domain.reminders import ladder_for, steps_due
+from caseledger.domain.reminders import (
+    NATIONAL_LADDER,
+    ReminderStep,
+    ladder_for,
+    latest_due_with_a_step_by,
+    parse_ladder,
+    steps_due,
+)
 from caseledger.domain.setup import Agency, Partnership
 
 SCHEDULER_ACTOR = "system:scheduler"
+SAVE_BATCH = 200
+LOADERS = 4
+"""Cases saved per transaction by a run: one commit per batch instead of one per case. A write
+conflict in a batch saves none of it; that batch is then done case by case, with retries."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +148,11 @@ class ReminderService:
 
     def plan(self, as_at: datetime) -> tuple[int, list[PlannedReminder]]:
         """Every ladder step due at ``as_at`` and not yet issued, from the read model."""
-        rows = self.views.reminder_candidates()
+        today = as_at.astimezone(LONDON).date()
+        in_use = [ladder for text in self.views.reminder_ladders_in_use()
+                  for ladder in _ladders_of(text)]
+        horizon = latest_due_with_a_step_by(today, [NATIONAL_LADDER, *in_use], self.cases.calendar)
+        rows = self.views.reminder_candidates(due_until=end_of_day(horizon + timedelta(days=1)))
         ladders: dict[tuple[str | None, str], Any] = {}
         parsed_due: dict[str, datetime] = {}
         day_cache: dict[tuple[date, int, str], date] = {}
@@ -181,16 +199,37 @@ class ReminderService:
             if p.deadline not in names:
                 names.append(p.deadline)
         directory = RecipientDirectory(self.cases)
-        effective = times.effective_from_instant(as_at)
-        for done, (case_id, names) in enumerate(by_case.items(), start=1):
-            issued = self._issue(UUID(case_id), names, Meta(actor=meta.actor, on=effective,
-                                                           reason=meta.reason), directory)
+        at_meta = Meta(actor=meta.actor, on=times.effective_from_instant(as_at), reason=meta.reason)
+        work = list(by_case.items())
+        for start in range(0, len(work), SAVE_BATCH):
+            chunk = work[start:start + SAVE_BATCH]
+            try:
+                issued = self._issue_together(chunk, at_meta, directory)
+            except RecordConflictError:  # someone else wrote one of them: case by case, retrying
+                issued = [i for case_id, names in chunk
+                          for i in self._issue(UUID(case_id), names, at_meta, directory)]
             report.issued.extend(issued)
-            report.cases_changed += bool(issued)
+            report.cases_changed += len({i["case"] for i in issued})
             if progress:
-                progress(done, len(by_case))
+                progress(start + len(chunk), len(work))
         self.catch_up()
         return report
+
+    def _issue_together(self, chunk: list[tuple[str, list[str]]], meta: Meta,
+                        directory: RecipientDirectory) -> list[dict[str, Any]]:
+        """Issue on a batch of cases and save them in one transaction (all or nothing)."""
+        changed, issued = [], []
+        # Loading is waiting on the database: a few loads at once (the store's pool has 5).
+        with ThreadPoolExecutor(max_workers=LOADERS) as pool:
+            loaded = list(pool.map(self.cases.load_case, [case_id for case_id, _ in chunk]))
+        for case, (_, names) in zip(loaded, chunk, strict=True):
+            done = case.issue_due_reminders(self.cases.context(meta), directory.for_case(case), names)
+            if done:
+                changed.append(case)
+                issued.extend(done)
+        if changed:
+            self.cases.app.save(*changed)
+        return issued
 
     def _issue(self, case_id: UUID, names: list[str], meta: Meta,
                directory: RecipientDirectory) -> list[dict[str, Any]]:
@@ -204,3 +243,10 @@ class ReminderService:
 
         return self.cases.with_retry(attempt)
 
+
+
+def _ladders_of(text: str | None) -> list[tuple[ReminderStep, ...]]:
+    """The ladders of one policy's reminders table (as projected into the cases view)."""
+    if not text:
+        return []
+    return [parse_ladder(steps) for steps in json.loads(text).values()]

@@ -221,3 +221,17 @@ def steps_due(
     soon = [s for s in pending if s.says_due_soon and not overdue]
     later = [s for s in pending if not s.says_due_soon]
     return soon[-1:] + later
+
+
+def latest_due_with_a_step_by(today: date, ladders: Iterable[tuple[ReminderStep, ...]],
+                              calendar: WorkingCalendar) -> date:
+    """The latest due date whose ladder can have a step due by ``today`` (its earliest step
+    is the furthest before the due date): a sweep need not look at deadlines due later."""
+    latest = today
+    for ladder in ladders:
+        for step in ladder:
+            if step.offset < 0:
+                ahead = (add_working_days(calendar, today, -step.offset) if step.unit == "working-days"
+                         else today + timedelta(days=-step.offset))
+                latest = max(latest, ahead)
+    return latest

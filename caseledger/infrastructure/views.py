@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -133,8 +134,14 @@ class SqlReadModel:
                 q = q.where(column == value)
         return self._rows(q)
 
-    def reminder_candidates(self) -> Sequence[dict[str, Any]]:
-        """Every open deadline of an open case, with its case's ladders and last reminder."""
+    def reminder_ladders_in_use(self) -> Sequence[str | None]:
+        """The distinct reminder-ladder tables of the cases' policies (few: one per version)."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(cases.c.reminder_ladders).distinct()).scalars())
+
+    def reminder_candidates(self, due_until: datetime | None = None) -> Sequence[dict[str, Any]]:
+        """Every open deadline of an open case (due by ``due_until``), with its case's ladders
+        and last reminder."""
         q = (
             sa.select(deadlines.c.case_id, deadlines.c.name, deadlines.c.due,
                       deadlines.c.responsible, deadlines.c.reminded_due, deadlines.c.reminded_day,
@@ -142,8 +149,12 @@ class SqlReadModel:
             .join(cases, cases.c.case_id == deadlines.c.case_id)
             .where(deadlines.c.status == "open", cases.c.closed_on.is_(None))
         )
+        if due_until is not None:
+            q = q.where(deadlines.c.due_utc <= due_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
         with self.engine.connect() as conn:
-            return [r._asdict() for r in conn.execute(q)]
+            result = conn.execute(q)
+            keys = list(result.keys())
+            return [dict(zip(keys, row, strict=True)) for row in result]
 
     def history(self, case_id: str) -> Sequence[dict[str, Any]]:
         return self._rows(sa.select(history).where(history.c.case_id == case_id)

@@ -147,7 +147,7 @@ def test_a_stale_plan_issues_nothing_twice(services):
     services.catch_up()
     stale = services.views.reminder_candidates()
     services.reminders.run(Meta(actor="other"))
-    services.views.reminder_candidates = lambda: stale  # type: ignore[method-assign]
+    services.views.reminder_candidates = lambda due_until=None: stale  # type: ignore[method-assign]
     services.reminders.catch_up = lambda: 0  # type: ignore[method-assign]
     report = services.reminders.run(Meta(actor="second"))
     assert len(report.planned) == 2 and report.issued == []

@@ -179,9 +179,9 @@ class TestIssuingOnACase:
         assert issued.basis and issued.effective == "2026-02-23T07:00:00+00:00"
         assert given.do("issue_due_reminders", "2026-02-23T18:00:00+00:00", people) == []
         assert given.do("issue_due_reminders", "2026-02-27T07:00:00+00:00", people) == []
-        assert [e.step for e in given.do("issue_due_reminders", "2026-02-28T07:00:00+00:00", people)] == ["due-day"]
-        assert [e.step for e in given.do("issue_due_reminders", "2026-03-04T07:00:00+00:00", people)] == ["3wd-overdue"]
-        assert [e.step for e in given.do("issue_due_reminders", "2026-03-13T07:00:00+00:00", people)] == ["10wd-overdue"]
+        for as_at, step in (("2026-02-28T07:00:00+00:00", "due-day"), ("2026-03-04T07:00:00+00:00", "3wd-overdue"),
+                            ("2026-03-13T07:00:00+00:00", "10wd-overdue")):
+            assert [e.step for e in given.do("issue_due_reminders", as_at, people)] == [step]
         assert given.do("issue_due_reminders", "2026-04-30T07:00:00+00:00", people) == []
         review = given.then()
         assert review.deadlines["decision"].reminders == 4

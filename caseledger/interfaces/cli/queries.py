@@ -233,12 +233,28 @@ def register(root: typer.Typer) -> None:
         if case_ref:
             case_id = str(services.cases.resolve(case_ref))
             inv.case_id = case_id
+        heading = None
+        if agency:  # the agency contact's view: everything the partnerships have asked of it
+            found = services.cases.agency(agency)
+            heading = f"Asked of {found.name} by {', '.join(found.partnerships)}"
+        if partnership:
+            services.cases.partnership(partnership)  # NotFound for an unknown partnership
         where = DeadlineFilter(partnership=partnership, hub=hub, agency=agency,
                                case_type=case_type, case_id=case_id)
         rows = deadline_rows(services.views, where, moment, overdue_only=overdue, due_by=due_by)
-        inv.emit(rows, lambda: table(
-            ("case", "name", "due", "status", "responsible", "days overdue"),
-            [(r["case"], r["name"], day(r["due"]), r["status"], r["responsible"],
-              r["days_overdue"] or None) for r in rows],
-            empty="Nothing " + ("overdue" if overdue else "due") + ".",
-        ))
+
+        def human() -> str:
+            shown = table(
+                ("case", "name", "due", "status", "responsible", "days overdue", "last reminder"),
+                [(r["case"], r["name"], day(r["due"]), r["status"], r["responsible"],
+                  r["days_overdue"] or None,
+                  f"{r['last_reminder']} ({r['last_reminder_day']})" if r["last_reminder"] else None)
+                 for r in rows],
+                empty="Nothing " + ("overdue" if overdue else "due") + ".",
+            )
+            if heading is None:
+                return shown
+            late = sum(r["status"] == "overdue" for r in rows)
+            return f"{heading}: {len(rows)} open, {late} overdue\n{shown}"
+
+        inv.emit(rows, human)
