@@ -154,11 +154,9 @@ def test_views_catch_up_exactly_once_and_rebuild_identically(services):
 
 def test_projection_resumes_after_a_crash_mid_page(services, monkeypatch):
     """A failure while applying a page rolls back the view and its position together."""
-    from caseledger.infrastructure import projection_runner
-
     ref = notify(services)
     calls = {"n": 0}
-    real = projection_runner.project
+    real = services.projections.project
 
     def crash_on_fifth(event):
         calls["n"] += 1
@@ -166,12 +164,12 @@ def test_projection_resumes_after_a_crash_mid_page(services, monkeypatch):
             raise RuntimeError("power cut")
         return real(event)
 
-    monkeypatch.setattr(projection_runner, "project", crash_on_fifth)
+    monkeypatch.setattr(services.projections, "project", crash_on_fifth)
     with pytest.raises(RuntimeError):
         services.catch_up()
     assert services.projections.position() == 0
     assert services.views.list_cases(None, None, None) == []
-    monkeypatch.setattr(projection_runner, "project", real)
+    monkeypatch.setattr(services.projections, "project", real)
     services.catch_up()
     assert services.projections.position() == services.app.recorder.max_notification_id()
     assert [c["reference"] for c in services.views.list_cases(None, None, None)] == [ref]
