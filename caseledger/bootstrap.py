@@ -13,9 +13,11 @@ from caseledger.domain.calendar import WorkingCalendar
 from caseledger.infrastructure import migrate
 from caseledger.infrastructure.bank_holidays import HolidaysCalendar
 from caseledger.infrastructure.clock import SystemClock
-from caseledger.infrastructure.database import create_engine, event_store_env
+from caseledger.infrastructure.database import create_engine, event_store_env, is_postgres
+from caseledger.infrastructure.deliveries import Deliveries
 from caseledger.infrastructure.projection_runner import ProjectionRunner
 from caseledger.infrastructure.settings import Settings
+from caseledger.infrastructure.smtp import Mailer, mailer_for
 from caseledger.infrastructure.views import SqlReadModel
 
 
@@ -30,6 +32,7 @@ class Services:
     calendar: WorkingCalendar
     clock: Clock
     reminders: ReminderService
+    deliveries: Deliveries
 
     def catch_up(self) -> int:
         """Read-your-writes: bring the views up to date before answering a query."""
@@ -41,7 +44,8 @@ class Services:
 
 
 def build(settings: Settings, clock: Clock | None = None,
-          calendar: WorkingCalendar | None = None) -> Services:
+          calendar: WorkingCalendar | None = None, mailer: Mailer | None = None) -> Services:
+    """``mailer``: how reminders are sent; default: from ``settings.smtp`` (None if unset)."""
     clock = clock or SystemClock()
     calendar = calendar or HolidaysCalendar()
     app = CaseLedgerApplication(env=event_store_env(settings.database_url))
@@ -50,8 +54,13 @@ def build(settings: Settings, clock: Clock | None = None,
     views = SqlReadModel(engine)
     cases = CaseService(app, clock, calendar)
     projections = ProjectionRunner(app, engine)
+    deliveries = Deliveries(app, engine, cases, clock,
+                            mailer if mailer is not None else mailer_for(settings.smtp),
+                            settings.smtp.sender, catch_up_views=projections.catch_up)
     return Services(
         settings=settings, app=app, engine=engine, cases=cases, views=views,
         projections=projections, calendar=calendar, clock=clock,
-        reminders=ReminderService(cases, views, projections.catch_up),
+        reminders=ReminderService(cases, views, projections.catch_up,
+                                  parallel_loads=4 if is_postgres(settings.database_url) else 1),
+        deliveries=deliveries,
     )

@@ -41,7 +41,6 @@ from caseledger.domain.setup import Agency, Partnership
 
 SCHEDULER_ACTOR = "system:scheduler"
 SAVE_BATCH = 200
-LOADERS = 4
 """Cases saved per transaction by a run: one commit per batch instead of one per case. A write
 conflict in a batch saves none of it; that batch is then done case by case, with retries."""
 
@@ -141,10 +140,14 @@ class RecipientDirectory:
 
 
 class ReminderService:
-    def __init__(self, cases: CaseService, views: ReadModel, catch_up: Callable[[], int]) -> None:
+    def __init__(self, cases: CaseService, views: ReadModel, catch_up: Callable[[], int],
+                 parallel_loads: int = 1) -> None:
+        """``parallel_loads``: cases loaded at once while issuing (worth it where loading is
+        waiting on a database server; an embedded SQLite file gains nothing)."""
         self.cases = cases
         self.views = views
         self.catch_up = catch_up
+        self.parallel_loads = parallel_loads
 
     def plan(self, as_at: datetime) -> tuple[int, list[PlannedReminder]]:
         """Every ladder step due at ``as_at`` and not yet issued, from the read model."""
@@ -201,27 +204,30 @@ class ReminderService:
         directory = RecipientDirectory(self.cases)
         at_meta = Meta(actor=meta.actor, on=times.effective_from_instant(as_at), reason=meta.reason)
         work = list(by_case.items())
-        for start in range(0, len(work), SAVE_BATCH):
-            chunk = work[start:start + SAVE_BATCH]
-            try:
-                issued = self._issue_together(chunk, at_meta, directory)
-            except RecordConflictError:  # someone else wrote one of them: case by case, retrying
-                issued = [i for case_id, names in chunk
-                          for i in self._issue(UUID(case_id), names, at_meta, directory)]
-            report.issued.extend(issued)
-            report.cases_changed += len({i["case"] for i in issued})
-            if progress:
-                progress(start + len(chunk), len(work))
+        with ThreadPoolExecutor(max_workers=self.parallel_loads) as loaders:
+            for start in range(0, len(work), SAVE_BATCH):
+                chunk = work[start:start + SAVE_BATCH]
+                issued = self._issue_chunk(chunk, at_meta, directory, loaders)
+                report.issued.extend(issued)
+                report.cases_changed += len({i["case"] for i in issued})
+                if progress:
+                    progress(start + len(chunk), len(work))
         self.catch_up()
         return report
 
+    def _issue_chunk(self, chunk: list[tuple[str, list[str]]], meta: Meta,
+                     directory: RecipientDirectory, loaders: ThreadPoolExecutor) -> list[dict[str, Any]]:
+        try:
+            return self._issue_together(chunk, meta, directory, loaders)
+        except RecordConflictError:  # someone else wrote one of them: case by case, retrying
+            return [i for case_id, names in chunk
+                    for i in self._issue(UUID(case_id), names, meta, directory)]
+
     def _issue_together(self, chunk: list[tuple[str, list[str]]], meta: Meta,
-                        directory: RecipientDirectory) -> list[dict[str, Any]]:
+                        directory: RecipientDirectory, loaders: ThreadPoolExecutor) -> list[dict[str, Any]]:
         """Issue on a batch of cases and save them in one transaction (all or nothing)."""
         changed, issued = [], []
-        # Loading is waiting on the database: a few loads at once (the store's pool has 5).
-        with ThreadPoolExecutor(max_workers=LOADERS) as pool:
-            loaded = list(pool.map(self.cases.load_case, [case_id for case_id, _ in chunk]))
+        loaded = list(loaders.map(self.cases.load_case, [case_id for case_id, _ in chunk]))
         for case, (_, names) in zip(loaded, chunk, strict=True):
             done = case.issue_due_reminders(self.cases.context(meta), directory.for_case(case), names)
             if done:

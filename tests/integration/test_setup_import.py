@@ -30,8 +30,9 @@ AGENCIES = sorted([
     "westmorland-furness-council", "ne-cumbria-icb", "lsc-icb", "north-cumbria-hospitals",
     "cumbria-mental-health", "home-group", "impact-housing", "victim-support",
 ])
-# Per partnership: registered, chair, three hubs, one policy; per agency: registered, contacts.
-EXAMPLE_EVENTS = 2 * 6 + 12 * 2
+# Per partnership: registered, chair, coordinator, three hubs, one policy; per agency: registered,
+# contacts.
+EXAMPLE_EVENTS = 2 * 7 + 12 * 2
 
 
 @pytest.fixture
@@ -190,6 +191,16 @@ BAD_FILES: dict[str, tuple[Callable[[str], str], str]] = {
         lambda t: changed(t, '."return:chronology"]', '."return:chronologies"]'),
         "unknown dardr clock(s) return:chronologies; the clocks are: action, chair-appointment",
     ),
+    "bad reminder offset": (
+        lambda t: changed(t, '{ at = "-10wd", to = ["contact"] }', '{ at = "ten days before", to = ["contact"] }'),
+        "reminders: Reminder offset 'ten days before' is not understood; write e.g. -5wd",
+    ),
+    "bad reminder recipient": (
+        lambda t: changed(t, '{ at = "+10wd", to = ["escalation", "chair"] },\n]\n# IMRs',
+                          '{ at = "+10wd", to = ["escalation", "mayor"] },\n]\n# IMRs'),
+        "partnership[1].policy[1].reminders.return[4].to[2] (partnership 'cumberland', "
+        "policy 'cumberland-dardr-2024'): must be one of 'contact', 'escalation', 'chair'",
+    ),
     "bad date": (
         lambda t: changed(t, "effective_from = 2025-04-01", 'effective_from = "1 April 2025"'),
         "partnership[2].policy[1].effective_from (partnership 'westmorland-furness', "
@@ -251,6 +262,9 @@ def test_the_local_policy_is_in_force_from_its_date(services: Services) -> None:
     )
     assert in_force.clock_for("decision") == national_policy().clocks["decision"]
     assert in_force.settings["guidance"] == "dhr-2016"
+    assert in_force.reminders["return:imr"][0] == {"at": "-10wd", "to": ["contact"]}
+    assert [s["at"] for s in in_force.reminders["return"]] == ["-5wd", "0", "+3wd", "+10wd"]
+    assert cumberland.coordinator["email"].endswith("@cumberland.example.org")
 
     before = cumberland.policy_for("dardr", "2024-03-31", national_policy())
     assert before.clock_for("return:imr").rule.amount == 40

@@ -6,12 +6,14 @@ issued and not yet sent; ``status`` shows each reminder's delivery outcome.
 """
 
 import sys
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
 from caseledger.application.queries import parse_as_at
 from caseledger.domain.calendar import LONDON
+from caseledger.domain.errors import InvalidInput
 from caseledger.interfaces.cli.common import TIME_HELP, Invocation, command, day, table
 
 app = typer.Typer(help="Issue the reminder ladder's due steps and deliver them by email.",
@@ -70,4 +72,91 @@ def render_run(data: dict[str, Any]) -> str:
 
 def render_delivery(delivery: dict[str, Any]) -> str:
     counts = ", ".join(f"{v} {k}" for k, v in delivery.get("counts", {}).items() if v) or "nothing to send"
-    return f"Delivery: {counts}."
+    line = f"Delivery: {counts}."
+    if delivery.get("configured") is False:
+        line += f"\n{NOT_CONFIGURED}"
+    return line
+
+
+@command(app, "deliver", "reminders")
+def deliver(inv: Invocation) -> None:
+    """Send the reminders that are issued and not yet sent (and retries that are due)."""
+    report = inv.services.deliveries.deliver().to_dict()
+    inv.extra_log.update(report["counts"])
+    inv.emit(report, lambda: render_deliver(report))
+
+
+def render_deliver(report: dict[str, Any]) -> str:
+    parts = [render_delivery(report)]
+    if report["deliveries"]:
+        parts.append(delivery_table(report["deliveries"]))
+    return "\n".join(parts)
+
+
+STATUSES = ("waiting", "sending", "sent", "retrying", "failed")
+
+
+@command(app, "status", "reminders", query=True)
+def status(
+    inv: Invocation,
+    case: Annotated[str | None, typer.Option(
+        "--case", metavar="REF", help="Only this case (reference or UUID).")] = None,
+    state: Annotated[str | None, typer.Option(
+        "--status", metavar="STATUS", help=f"Only deliveries in this state: {', '.join(STATUSES)}.")] = None,
+) -> None:
+    """Each issued reminder and recipient: sent, waiting, retrying (and when next) or failed (why)."""
+    if state is not None and state not in STATUSES:
+        raise InvalidInput(f"--status {state!r}: use one of {', '.join(STATUSES)}.")
+    services = inv.services
+    case_id = str(services.cases.resolve(case)) if case else None
+    services.deliveries.queue()  # read-your-writes: what is issued shows, at least as waiting
+    rows = services.deliveries.status(case_id=case_id, status=state)
+    data = {"configured": services.deliveries.configured, "deliveries": rows}
+    inv.emit(data, lambda: render_status(data))
+
+
+def render_status(data: dict[str, Any]) -> str:
+    counts: dict[str, int] = {}
+    for row in data["deliveries"]:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no reminders issued"
+    parts = [f"Reminder deliveries: {summary}."]
+    if not data["configured"]:
+        parts.append(NOT_CONFIGURED)
+    if data["deliveries"]:
+        parts.append(delivery_table(data["deliveries"]))
+    return "\n".join(parts)
+
+
+NOT_CONFIGURED = ("Email delivery is not configured (CASELEDGER_SMTP_HOST, or CASELEDGER_MAIL_DROP): "
+                  "issued reminders wait until it is.")
+
+
+def delivery_table(rows: list[dict[str, Any]]) -> str:
+    return table(
+        ("case", "deadline", "step", "to", "issued", "status", "attempts", "last error", "sent"),
+        [(r["case"], r["deadline"], r["step"], recipient(r), _minute(r["issued"]), _status(r),
+          r["attempts"], r["last_error"], _minute(r["sent_at"])) for r in rows])
+
+
+def recipient(row: dict[str, Any]) -> str:
+    """``escalation, cumbria-police``; ``coordinator, cumberland``: the role and whose (never a
+    name or an address). A partnership's contact is its coordinator, its escalation its chair."""
+    kind, _, whose = (row.get("of") or "").partition(":")
+    role = row["role"]
+    if kind == "partnership":
+        role = "coordinator" if role == "contact" else "chair"
+    return f"{role}, {whose}" if whose else role
+
+
+def _status(row: dict[str, Any]) -> str:
+    if row["status"] == "retrying" and row.get("next_attempt"):
+        return f"retrying at {_minute(row['next_attempt'] + '+00:00')}"
+    return str(row["status"])
+
+
+def _minute(iso: str | None) -> str | None:
+    """A stored UTC time as Europe/London, to the minute."""
+    if not iso:
+        return None
+    return f"{datetime.fromisoformat(iso).astimezone(LONDON):%Y-%m-%d %H:%M}"
