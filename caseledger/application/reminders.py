@@ -34,6 +34,7 @@ from caseledger.domain.reminders import (
     ReminderStep,
     ladder_for,
     latest_due_with_a_step_by,
+    folded,
     parse_ladder,
     steps_due,
 )
@@ -172,8 +173,10 @@ class ReminderService:
             if due is None:
                 due = parsed_due[row["due"]] = datetime.fromisoformat(row["due"])
             reminded = row["reminded_day"] if row["reminded_due"] == row["due"] else None
-            for step in steps_due(ladder, due, as_at, date.fromisoformat(reminded) if reminded else None,
-                                  calendar, day_cache):
+            found = folded(steps_due(ladder, due, as_at, date.fromisoformat(reminded) if reminded else None,
+                                     calendar, day_cache))
+            if found is not None:
+                step = found[0]
                 planned.append(PlannedReminder(
                     case_id=row["case_id"], reference=row["reference"], deadline=name,
                     step=step.id, due=row["due"], responsible=row["responsible"],

@@ -30,7 +30,7 @@ from caseledger.domain.calendar import (
 from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
 from caseledger.domain.policy import Basis, CasePolicy
 from caseledger.domain.process import ProcessDefinition, Transition
-from caseledger.domain.reminders import ReminderStep, ladder_for, steps_due
+from caseledger.domain.reminders import ReminderStep, folded, ladder_for, steps_due
 
 Recipients = Callable[["Deadline", tuple[str, ...]], list[dict[str, Any]]]
 """Resolves a step's roles to the people they are when it is issued (application supplies it)."""
@@ -259,7 +259,8 @@ class ReminderIssued(CaseEvent):
     due: str
     responsible: str
     recipients: list[str]
-    personal: dict[str, Any]  # {"to": [{"role", "name", "email"}]}
+    covers: list[str]  # earlier steps due at the same time, folded into this one
+    personal: dict[str, Any]  # {"to": [{"role", "of", "name", "email"}]}
 
     def apply_to(self, case: Any) -> None:
         d = case.deadlines[self.name]
@@ -695,6 +696,11 @@ class Case(Aggregate):
         ladder = ladder_for(self.policy.reminders, name)
         return steps_due(ladder, d.due_at, as_at, d.last_reminder_day(), calendar)
 
+    def reminder_due(self, name: str, as_at: datetime,
+                     calendar: WorkingCalendar) -> tuple[ReminderStep, list[str]] | None:
+        """The one reminder to issue now for a deadline (steps due at once folded), or None."""
+        return folded(self.reminder_steps_due(name, as_at, calendar))
+
     def issue_due_reminders(self, ctx: CommandContext, recipients: Recipients,
                             names: list[str] | None = None) -> list[dict[str, Any]]:
         """Record a ReminderIssued for every step due at ``ctx.effective`` and not yet issued.
@@ -707,15 +713,19 @@ class Case(Aggregate):
         as_at = times.effective_instant(ctx.effective)
         issued: list[dict[str, Any]] = []
         for name in names if names is not None else list(self.deadlines):
-            for step in self.reminder_steps_due(name, as_at, ctx.calendar):
-                d = self.deadlines[name]
-                day = step.day(d.due_at.astimezone(LONDON).date(), ctx.calendar)
-                self.record(ReminderIssued, ctx, d.basis, name=name, step=step.id, at=step.at,
-                            step_day=day.isoformat(), due=d.due, responsible=d.responsible,
-                            recipients=list(step.to), personal={"to": recipients(d, step.to)})
-                issued.append({"case": self.reference, "deadline": name, "step": step.id,
-                               "due": d.due, "responsible": d.responsible,
-                               "recipients": list(step.to), "version": self.version})
+            found = self.reminder_due(name, as_at, ctx.calendar)
+            if found is None:
+                continue
+            step, covers = found
+            d = self.deadlines[name]
+            day = step.day(d.due_at.astimezone(LONDON).date(), ctx.calendar)
+            self.record(ReminderIssued, ctx, d.basis, name=name, step=step.id, at=step.at,
+                        step_day=day.isoformat(), due=d.due, responsible=d.responsible,
+                        recipients=list(step.to), covers=covers,
+                        personal={"to": recipients(d, step.to)})
+            issued.append({"case": self.reference, "deadline": name, "step": step.id,
+                           "covers": covers, "due": d.due, "responsible": d.responsible,
+                           "recipients": list(step.to), "version": self.version})
         return issued
 
     # -- pauses and parallel processes (processes/common.md) -------------------------

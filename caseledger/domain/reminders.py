@@ -10,11 +10,12 @@ The ladder is part of the case's policy (so it is fixed when the case is opened 
 by a policy migration, like every clock). A step's day is counted from the deadline's *current*
 due date, so an extension, or a pause and resume, restarts the ladder from the moved date.
 
-Two rules where the guidance is silent, chosen so that agencies are not sent misleading mail:
+Two rules where the guidance is silent, chosen so that people get one true message, not a pile:
 - a step on or before the due day says "due soon" or "due today": it lapses once the deadline is
-  overdue, and it lapses when a later such step is due at the same time (only the nearest one is
-  sent — e.g. for a deadline set three days before it falls due);
-- overdue steps never lapse: each is an escalation to someone else, so each is issued once.
+  overdue (it would no longer be true);
+- when several steps fall due at once (a deadline recorded late, a scheduler that was down), the
+  latest is issued once, addressed to everyone the steps it overtakes would have reached: no
+  escalation is lost and nobody gets the same chase twice. The fact records the steps it covers.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def steps_due(
     reminded_day: date | None, calendar: WorkingCalendar,
     day_cache: dict[tuple[date, int, str], date] | None = None,
 ) -> list[ReminderStep]:
-    """The steps to issue now for an open deadline due at ``due``.
+    """The steps due now for an open deadline due at ``due`` (issue them ``folded``).
 
     ``reminded_day`` is the day of the last step already issued *for this due time* (or None):
     steps on or before it were issued or lapsed. See the module docstring for lapsing.
@@ -217,10 +218,21 @@ def steps_due(
         s for s in ladder
         if (day := day_of(s)) <= today and (reminded_day is None or day > reminded_day)
     ]
-    overdue = as_at > due
-    soon = [s for s in pending if s.says_due_soon and not overdue]
-    later = [s for s in pending if not s.says_due_soon]
-    return soon[-1:] + later
+    if as_at > due:
+        pending = [s for s in pending if not s.says_due_soon]
+    return pending
+
+
+def folded(pending: list[ReminderStep]) -> tuple[ReminderStep, list[str]] | None:
+    """The one step to issue for steps due at once: the latest, to the union of their
+    recipients (in ladder order); with the ids of the steps it covers."""
+    if not pending:
+        return None
+    latest = pending[-1]
+    to: list[str] = []
+    for step in pending:
+        to.extend(role for role in step.to if role not in to)
+    return ReminderStep(latest.offset, latest.unit, tuple(to)), [s.id for s in pending[:-1]]
 
 
 def latest_due_with_a_step_by(today: date, ladders: Iterable[tuple[ReminderStep, ...]],

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from caseledger.application import demo
 from tests.e2e.support import Cli
 
 
@@ -28,6 +32,19 @@ def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path):
     assert (evidence, "return:cumbria-police:imr") not in overdue  # received on time
     assert not any(case == paused for case, _ in overdue)  # paused clocks are not overdue
 
+    # the reminder job ran as at the demo's date, through a loopback SMTP server into a mail drop
+    reminders = first["reminders"]
+    assert reminders["issued"] > 0 and reminders["failed"] == 0 and reminders["retrying"] == 0
+    assert reminders["sent"] == len(reminders["sent_to"]) >= reminders["issued"]
+    mail = sorted((tmp_path / "out" / "mail").glob("*.eml"))
+    assert [m.name for m in mail] == [m["file"] for m in reminders["sent_to"]]
+    texts = [m.read_text() for m in mail]
+    assert any("CUM-DARDR-2026-001" in t and "Individual Management Review" in t for t in texts)
+    demo_text = "\n".join(p.read_text() for p in Path(demo.__file__).parent.glob("demo*.py"))
+    pseudonyms = set(re.findall(r'notify\("[0-9-]+", "([^"]+)"', demo_text))
+    assert len(pseudonyms) >= 10
+    assert not any(name in t for name in pseudonyms for t in texts)  # no victim in any email
+
     database = f"sqlite:///{tmp_path}/{first['database']}"
     shown = Cli(database, tmp_path).json("case", "show", paused)
     assert shown["paused"] is True
@@ -35,3 +52,4 @@ def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path):
     human = Cli(database, tmp_path)("demo", "--out", "out").out
     assert "Pipelines as at 2026-11-02" in human and "Overdue as at 2026-11-02" in human
     assert "ASB Case Review statutory figures, financial year 2025/26" in human
+    assert f"Reminders as at 02 Nov 2026: {reminders['issued']} step(s) issued" in human

@@ -10,7 +10,7 @@ from tests.smtp_server import SmtpServer, smtp_server  # noqa: F401 (fixture)
 
 FROM = "reminders@cumberland.example.org"
 CHAIR = "csp-chair@cumberland.example.org"  # from the shipped Cumbria example
-COORDINATOR = "dardr.coordinator@cumberland.example.org"
+COORDINATOR = "csp.coordinator@cumberland.example.org"
 POLICE = ("dhr.spoc@cumbria-police.example.org", "public-protection.lead@cumbria-police.example.org")
 
 
@@ -31,11 +31,16 @@ def test_run_issues_and_delivers_then_status_shows_each_recipient_sent(cli, smtp
 
     run = cli("reminders", "run", "--as-at", "2026-04-30", "--json", env=env).json()
 
-    assert len(run["issued"]) == 4
+    # both deadlines are past +3wd and +10wd: one escalation each, covering the +3wd step, to
+    # everyone the two steps would have reached, each person once
+    assert [(i["deadline"], i["step"], i["covers"]) for i in run["issued"]] == [
+        ("decision", "10wd-overdue", ["3wd-overdue"]),
+        ("return:cumbria-police:imr", "10wd-overdue", ["3wd-overdue"]),
+    ]
     assert run["delivery"]["configured"] is True
-    assert run["delivery"]["counts"] == {"sent": 7, "retrying": 0, "failed": 0, "waiting": 0}
+    assert run["delivery"]["counts"] == {"sent": 5, "retrying": 0, "failed": 0, "waiting": 0}
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == sorted(
-        [COORDINATOR, CHAIR, CHAIR, POLICE[0], POLICE[1], POLICE[1], CHAIR])
+        [COORDINATOR, CHAIR, POLICE[0], POLICE[1], CHAIR])
     assert {m.mail_from for m in smtp_server.messages} == {FROM}
     assert all(m.subject.startswith(f"[{REF}] ") for m in smtp_server.messages)
     assert all("Anna" not in m.body for m in smtp_server.messages)
@@ -43,11 +48,11 @@ def test_run_issues_and_delivers_then_status_shows_each_recipient_sent(cli, smtp
     status = cli("reminders", "status", "--json", env=env).json()
     rows = status["deliveries"]
     assert status["configured"] is True
-    assert len(rows) == 7 and {r["status"] for r in rows} == {"sent"}
+    assert len(rows) == 5 and {r["status"] for r in rows} == {"sent"}
     assert {r["case"] for r in rows} == {REF}
     assert {(r["deadline"], r["step"], r["role"], r["of"]) for r in rows} >= {
-        ("decision", "3wd-overdue", "contact", "partnership:cumberland"),
-        ("return:cumbria-police:imr", "3wd-overdue", "escalation", "agency:cumbria-police"),
+        ("decision", "10wd-overdue", "contact", "partnership:cumberland"),
+        ("return:cumbria-police:imr", "10wd-overdue", "escalation", "agency:cumbria-police"),
         ("return:cumbria-police:imr", "10wd-overdue", "chair", "partnership:cumberland"),
     }
     raw = cli("reminders", "status", "--json", env=env).out
@@ -55,7 +60,7 @@ def test_run_issues_and_delivers_then_status_shows_each_recipient_sent(cli, smtp
 
     again = cli("reminders", "deliver", "--json", env=env).json()
     assert again["counts"]["sent"] == 0
-    assert len(smtp_server.messages) == 7
+    assert len(smtp_server.messages) == 5
 
 
 def test_without_mail_settings_reminders_wait_then_deliver_sends_them(cli, smtp_server):
@@ -63,24 +68,24 @@ def test_without_mail_settings_reminders_wait_then_deliver_sends_them(cli, smtp_
 
     run = cli.json("reminders", "run", "--as-at", "2026-04-30")
     assert run["delivery"]["configured"] is False
-    assert run["delivery"]["counts"]["waiting"] == 7
+    assert run["delivery"]["counts"]["waiting"] == 5
     human = cli("reminders", "status").out
-    assert "7 waiting" in human and "not configured" in human
+    assert "5 waiting" in human and "not configured" in human
     assert "coordinator, cumberland" in human and "escalation, cumbria-police" in human
 
     sent = cli("reminders", "deliver", "--json", env=smtp_env(smtp_server)).json()
-    assert sent["counts"] == {"sent": 7, "retrying": 0, "failed": 0, "waiting": 0}
+    assert sent["counts"] == {"sent": 5, "retrying": 0, "failed": 0, "waiting": 0}
     failed = cli.json("reminders", "status", "--status", "failed")
     assert failed["deliveries"] == []
     only = cli.json("reminders", "status", "--case", REF, "--status", "sent")
-    assert len(only["deliveries"]) == 7
+    assert len(only["deliveries"]) == 5
 
 
 def test_no_deliver_issues_only(cli, smtp_server):
     overdue_case(cli)
     run = cli("reminders", "run", "--as-at", "2026-04-30", "--no-deliver", "--json",
               env=smtp_env(smtp_server)).json()
-    assert len(run["issued"]) == 4 and "delivery" not in run
+    assert len(run["issued"]) == 2 and "delivery" not in run
     assert smtp_server.messages == []
     assert {r["status"] for r in cli.json("reminders", "status")["deliveries"]} == {"waiting"}
 

@@ -78,15 +78,20 @@ def set_up(s: Services, police_lead: tuple[str, str | None] = POLICE_LEAD) -> No
 
 def overdue_decision(s: Services) -> str:
     """A death notified on 31 January: the decision (due 28 February) is 2 steps overdue on 30
-    April: +3wd to the coordinator and the chair, +10wd to the chair (once)."""
-    return notify(s, on="2026-01-31")
+    April: +3wd (Wed 4 Mar) to the coordinator and the chair, issued by a run that day, and
+    +10wd to the chair (once), issued by the next run."""
+    ref = notify(s, on="2026-01-31")
+    s.reminders.run(Meta(actor="t"), as_at=datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
+    return ref
 
 
 def overdue_imr(s: Services, ref: str) -> None:
-    """An IMR requested from the police on 2 February (due 30 March): +3wd to its contact and
-    escalation contact, +10wd to the escalation contact and the partnership chair."""
+    """An IMR requested from the police on 2 February (due 30 March): +3wd (Thu 2 Apr) to its
+    contact and escalation contact, issued by a run that day, +10wd to the escalation contact and
+    the partnership chair, issued by the next run."""
     s.cases.change(ref, "request-return", Meta(actor="coordinator", on="2026-02-02"),
                    agency="cumbria-police", kind="imr")
+    s.reminders.run(Meta(actor="t"), as_at=datetime(2026, 4, 2, 8, 0, tzinfo=UTC))
 
 
 def rows(s: Services) -> list[dict[str, Any]]:
@@ -122,7 +127,9 @@ def test_each_recipient_gets_one_email_and_a_second_delivery_sends_nothing(live,
     ref = overdue_decision(live)
     overdue_imr(live, ref)
     issued = live.reminders.run(Meta(actor="system:scheduler"))
-    assert len(issued.issued) == 4
+    # the runs of 4 Mar and 2 Apr issued the earlier steps; today's run the IMR's +10wd
+    assert [(i["deadline"], i["step"]) for i in issued.issued] == [
+        ("return:cumbria-police:imr", "10wd-overdue")]
 
     report = live.deliveries.deliver().to_dict()
 

@@ -26,7 +26,7 @@ from tests.unit import test_asb
 from tests.unit.dardr_helpers import PSEUDONYM, Given
 
 NAMES = {"cumbria-police": "Cumbria Constabulary", "probation": "Probation Service"}
-COORDINATOR = StaffContact("Charlie Example", "dardr.coordinator@cumberland.example.org")
+COORDINATOR = StaffContact("Charlie Example", "csp.coordinator@cumberland.example.org")
 RECIPIENT_NAME, RECIPIENT_EMAIL = "Wilhelmina Stonecrop", "w.stonecrop@police.example.org"
 
 
@@ -134,7 +134,7 @@ def test_a_first_reminder_to_an_agency_contact() -> None:
         row("Sent to you as", "the contact at Cumbria Constabulary"),
         "What to do Please send the return by the due date.",
         "Who to contact Charlie Example (Coordinator, Cumberland CSP) "
-        "dardr.coordinator@cumberland.example.org Please quote the case reference CUM-DARDR-2026-003.",
+        "csp.coordinator@cumberland.example.org Please quote the case reference CUM-DARDR-2026-003.",
         "No personal details of the people involved in the case are included in this email, by design.",
     ):
         assert line in body, line

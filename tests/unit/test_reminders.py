@@ -19,6 +19,7 @@ from caseledger.domain.reminders import (
     NATIONAL_LADDER,
     ReminderStep,
     check_reminders,
+    folded,
     ladder_for,
     ladder_keys,
     parse_ladder,
@@ -132,31 +133,36 @@ class TestLadderPolicy:
 class TestStepsDue:
     DUE = london("2026-05-05T23:59:59")
 
-    def due(self, as_at: str, reminded: date | None = None) -> list[str]:
-        return ids(steps_due(NATIONAL_LADDER, self.DUE, london(as_at), reminded, CAL))
+    def due(self, as_at: str, reminded: date | None = None) -> tuple[str, tuple[str, ...], list[str]] | None:
+        """The one reminder to issue: (step, recipients, steps it covers)."""
+        found = folded(steps_due(NATIONAL_LADDER, self.DUE, london(as_at), reminded, CAL))
+        return None if found is None else (found[0].id, found[0].to, found[1])
 
     def test_nothing_before_the_first_step_day(self) -> None:
-        assert self.due("2026-04-26T23:00:00") == []
+        assert self.due("2026-04-26T23:00:00") is None
 
     def test_each_step_from_the_start_of_its_day(self) -> None:
-        assert self.due("2026-04-27T00:00:00") == ["5wd-before"]
-        assert self.due("2026-05-05T07:00:00", reminded=date(2026, 4, 27)) == ["due-day"]
-        assert self.due("2026-05-08T07:00:00", reminded=date(2026, 5, 5)) == ["3wd-overdue"]
-        assert self.due("2026-05-19T07:00:00", reminded=date(2026, 5, 8)) == ["10wd-overdue"]
+        assert self.due("2026-04-27T00:00:00") == ("5wd-before", ("contact",), [])
+        assert self.due("2026-05-05T07:00:00", reminded=date(2026, 4, 27)) == ("due-day", ("contact",), [])
+        assert self.due("2026-05-08T07:00:00", reminded=date(2026, 5, 5)) == (
+            "3wd-overdue", ("contact", "escalation"), [])
+        assert self.due("2026-05-19T07:00:00", reminded=date(2026, 5, 8)) == (
+            "10wd-overdue", ("escalation", "chair"), [])
 
     def test_an_issued_step_is_not_due_again(self) -> None:
-        assert self.due("2026-04-28T07:00:00", reminded=date(2026, 4, 27)) == []
+        assert self.due("2026-04-28T07:00:00", reminded=date(2026, 4, 27)) is None
 
-    def test_only_the_nearest_due_soon_step_is_sent(self) -> None:
-        # first run on the due day (e.g. a deadline set three days earlier): "due today" only
-        assert self.due("2026-05-05T07:00:00") == ["due-day"]
+    def test_steps_due_at_once_are_folded_into_the_latest(self) -> None:
+        # first run on the due day (e.g. a deadline set three days earlier): one "due today"
+        assert self.due("2026-05-05T07:00:00") == ("due-day", ("contact",), ["5wd-before"])
 
     def test_due_soon_steps_lapse_once_overdue(self) -> None:
-        assert self.due("2026-05-06T07:00:00") == []
+        assert self.due("2026-05-06T07:00:00") is None
+        assert steps_due(NATIONAL_LADDER, self.DUE, london("2026-05-06T07:00:00"), None, CAL) == []
 
-    def test_every_overdue_step_is_issued_after_downtime(self) -> None:
-        # each escalation goes to someone else: none may be lost
-        assert self.due("2026-05-20T07:00:00") == ["3wd-overdue", "10wd-overdue"]
+    def test_after_downtime_one_escalation_reaches_everyone_the_missed_steps_would_have(self) -> None:
+        assert self.due("2026-05-20T07:00:00") == (
+            "10wd-overdue", ("contact", "escalation", "chair"), ["3wd-overdue"])
 
 
 # --------------------------------------------------------------------------- on a case

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,15 +20,19 @@ from caseledger.application.demo import DEMO_AS_AT, run_demo, scenarios
 from caseledger.application.ports import DeadlineFilter
 from caseledger.application.queries import deadline_rows
 from caseledger.application.service import Meta
+from caseledger.application.reminders import SCHEDULER_ACTOR
 from caseledger.application.setup_import import example_path, import_setup, load_setup
 from caseledger.bootstrap import build
 from caseledger.domain.asb import DEFINITION as ASB
 from caseledger.domain.dardr import DEFINITION as DARDR
 from caseledger.domain.encampment import DEFINITION as ENCAMPMENT
 from caseledger.infrastructure.clock import FixedClock
-from caseledger.infrastructure.settings import Settings
+from caseledger.infrastructure.loopback_smtp import LoopbackMailDrop
+from caseledger.infrastructure.settings import Settings, SmtpSettings
+from caseledger.infrastructure.smtp import SmtpMailer
 from caseledger.interfaces.cli.common import Invocation, command, table
 
+SHOWN_EMAILS = 12
 OutOption = Annotated[Path, typer.Option("--out", help="Folder for the demo database and files.")]
 
 
@@ -37,14 +42,26 @@ def register(app: typer.Typer) -> None:
 
 def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
     """Build two years of Cumbrian cases of all three types; show the pipelines, what is overdue
-    and the ASB statutory figures for the last complete financial year."""
-    data = out / "data"
-    if data.exists():
-        shutil.rmtree(data)
+    and the ASB statutory figures for the last complete financial year; run the reminder job as
+    at the demo's date, sending through a loopback SMTP server into a local mail drop."""
+    data, mail = out / "data", out / "mail"
+    for folder in (data, mail):
+        if folder.exists():
+            shutil.rmtree(folder)
     data.mkdir(parents=True)
     clock = FixedClock(DEMO_AS_AT)
-    services = build(Settings.from_env(database_url=f"sqlite:///{data / 'caseledger.db'}"),
-                     clock=clock)
+    with LoopbackMailDrop(mail) as drop:
+        smtp = SmtpSettings(host="127.0.0.1", port=drop.port, sender="caseledger@cumbria.example.org")
+        services = build(Settings.from_env(database_url=f"sqlite:///{data / 'caseledger.db'}"),
+                         clock=clock, mailer=SmtpMailer(smtp))
+        summary = _record(inv, services, clock)
+    summary["reminders"]["mail_drop"] = str(mail)
+    summary["reminders"]["sent_to"] = _mail_drop(drop.files)
+    summary["database"] = str(data / "caseledger.db")
+    inv.emit(summary, lambda: _human(summary))
+
+
+def _record(inv: Invocation, services: Any, clock: FixedClock) -> dict[str, Any]:
     try:
         say = (lambda _: None) if inv.json else (lambda line: print(f"  {line}"))
         if not inv.json:
@@ -54,12 +71,26 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
         stories = scenarios() + demo_asb.scenarios() + demo_encampments.scenarios()
         openers = {"asb": demo_asb.open_asb, "encampment": demo_encampments.open_encampment}
         references = run_demo(services.cases, clock.set, say, stories, openers)
-        services.catch_up()
+        clock.set(DEMO_AS_AT)
+        if not inv.json:
+            print(f"Running the reminder job as at {DEMO_AS_AT:%d %b %Y %H:%M} and sending by SMTP…")
+        run = services.reminders.run(Meta(actor=SCHEDULER_ACTOR))
+        delivery = services.deliveries.deliver()
         summary = _summary(services, references)
+        summary["reminders"] = {"issued": len(run.issued), **delivery.to_dict()["counts"]}
+        return summary
     finally:
         services.close()
-    summary["database"] = str(data / "caseledger.db")
-    inv.emit(summary, lambda: _human(summary))
+
+
+def _mail_drop(files: list[Path]) -> list[dict[str, str]]:
+    """What the loopback server received: to whom, about what (fictitious demo contacts)."""
+    sent = []
+    for path in files:
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        sent.append({"to": str(message["To"]), "subject": " ".join(str(message["Subject"]).split()),
+                     "file": path.name})
+    return sent
 
 
 def _summary(services: Any, references: dict[str, str]) -> dict[str, Any]:
@@ -85,6 +116,16 @@ def _summary(services: Any, references: dict[str, str]) -> dict[str, Any]:
         "scenarios": references,
         "events": services.app.recorder.max_notification_id(),
     }
+
+
+def _reminders_text(reminders: dict[str, Any]) -> str:
+    head = (f"Reminders as at {DEMO_AS_AT:%d %b %Y}: {reminders['issued']} step(s) issued, "
+            f"{reminders['sent']} email(s) sent, {reminders['failed']} failed, "
+            f"{reminders['retrying']} retrying; the messages are in {reminders['mail_drop']}/")
+    rows = [(m["to"], m["subject"]) for m in reminders["sent_to"][:SHOWN_EMAILS]]
+    more = len(reminders["sent_to"]) - SHOWN_EMAILS
+    tail = f"\n… and {more} more (caseledger reminders status shows them all)" if more > 0 else ""
+    return head + "\n" + table(["to", "subject"], rows, empty="(nothing was due)") + tail
 
 
 def _human(summary: dict[str, Any]) -> str:
@@ -113,6 +154,8 @@ def _human(summary: dict[str, Any]) -> str:
         "",
         f"Overdue as at {summary['as_at']}:",
         overdue,
+        "",
+        _reminders_text(summary["reminders"]),
         "",
         f"Database: {summary['database']}",
         "Try:  caseledger --database sqlite:///" + summary["database"]
