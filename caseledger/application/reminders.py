@@ -32,9 +32,9 @@ from caseledger.domain.errors import DateRuleViolated
 from caseledger.domain.reminders import (
     NATIONAL_LADDER,
     ReminderStep,
+    folded,
     ladder_for,
     latest_due_with_a_step_by,
-    folded,
     parse_ladder,
     steps_due,
 )

@@ -19,8 +19,8 @@ from caseledger.application.asb import annual_figures
 from caseledger.application.demo import DEMO_AS_AT, run_demo, scenarios
 from caseledger.application.ports import DeadlineFilter
 from caseledger.application.queries import deadline_rows
-from caseledger.application.service import Meta
 from caseledger.application.reminders import SCHEDULER_ACTOR
+from caseledger.application.service import Meta
 from caseledger.application.setup_import import example_path, import_setup, load_setup
 from caseledger.bootstrap import build
 from caseledger.domain.asb import DEFINITION as ASB
