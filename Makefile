@@ -47,7 +47,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@if [ ! -f bench/__main__.py ]; then echo "no benchmarks yet (bench/__main__.py is missing)"; exit 0; fi; \
 	$(WITH_POSTGRES) \
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench && $(VENV)/bin/python -m bench.reminders
 
 clean:
 	-bash $(PG) destroy

@@ -693,7 +693,7 @@ class Case(Aggregate):
         d = self.deadlines.get(name)
         if d is None or d.status != "open" or self.is_closed:
             return []
-        ladder = ladder_for(self.policy.reminders, name)
+        ladder = ladder_for(self.policy_data.get("reminders", {}), name)  # no need to parse the clocks
         return steps_due(ladder, d.due_at, as_at, d.last_reminder_day(), calendar)
 
     def reminder_due(self, name: str, as_at: datetime,

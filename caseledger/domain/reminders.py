@@ -57,20 +57,20 @@ class ReminderStep:
                 raise InvalidInput(f"Unknown reminder recipient '{role}'; use {', '.join(ROLES)}.")
 
     @property
+    def _short_unit(self) -> str:
+        return "wd" if self.unit == "working-days" else "d"
+
+    @property
     def at(self) -> str:
         """The offset as written in policy: ``-5wd``, ``0``, ``+3wd``."""
-        if self.offset == 0:
-            return "0"
-        short = "wd" if self.unit == "working-days" else "d"
-        return f"{self.offset:+d}{short}"
+        return "0" if self.offset == 0 else f"{self.offset:+d}{self._short_unit}"
 
     @property
     def id(self) -> str:
         """A stable name for the step: ``5wd-before``, ``due-day``, ``3wd-overdue``."""
         if self.offset == 0:
             return "due-day"
-        short = "wd" if self.unit == "working-days" else "d"
-        return f"{abs(self.offset)}{short}-{'before' if self.offset < 0 else 'overdue'}"
+        return f"{abs(self.offset)}{self._short_unit}-{'before' if self.offset < 0 else 'overdue'}"
 
     @property
     def says_due_soon(self) -> bool:

@@ -59,8 +59,9 @@ def render_run(data: dict[str, Any]) -> str:
     verb = "would issue" if data["dry_run"] else "issued"
     head = (f"Reminders as at {as_at:%a %d %b %Y %H:%M}: {data['open_deadlines']} open deadlines "
             f"checked, {len(data['issued'])} step(s) {verb}.")
-    rows = [(r["case"], r["deadline"], r["step"], day(r["due"]), ", ".join(r["recipients"]),
-             r["responsible"]) for r in data["issued"]]
+    rows = [(r["case"], r["deadline"],
+             r["step"] + (f" (covers {', '.join(r['covers'])})" if r.get("covers") else ""),
+             day(r["due"]), ", ".join(r["recipients"]), r["responsible"]) for r in data["issued"]]
     parts = [head]
     if rows:
         parts.append(table(("case", "deadline", "step", "due", "to", "responsible"), rows))
