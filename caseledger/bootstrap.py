@@ -15,6 +15,7 @@ from caseledger.infrastructure.bank_holidays import HolidaysCalendar
 from caseledger.infrastructure.clock import SystemClock
 from caseledger.infrastructure.database import create_engine, event_store_env, is_postgres
 from caseledger.infrastructure.deliveries import Deliveries
+from caseledger.infrastructure.integrity import IntegrityChain
 from caseledger.infrastructure.projection_runner import ProjectionRunner
 from caseledger.infrastructure.settings import Settings
 from caseledger.infrastructure.smtp import Mailer, mailer_for
@@ -33,6 +34,7 @@ class Services:
     clock: Clock
     reminders: ReminderService
     deliveries: Deliveries
+    integrity: IntegrityChain
 
     def catch_up(self) -> int:
         """Read-your-writes: bring the views up to date before answering a query."""
@@ -63,4 +65,5 @@ def build(settings: Settings, clock: Clock | None = None,
         reminders=ReminderService(cases, views, projections.catch_up,
                                   parallel_loads=4 if is_postgres(settings.database_url) else 1),
         deliveries=deliveries,
+        integrity=IntegrityChain(app, settings.database_url),
     )

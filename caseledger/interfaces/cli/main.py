@@ -17,6 +17,7 @@ import typer
 from caseledger.interfaces.cli import (
     admin,
     asb,
+    audit,
     case,
     dardr,
     demo,
@@ -69,6 +70,7 @@ app.add_typer(admin.app, name="projections")
 demo.register(app)
 app.add_typer(asb.report_app, name="report")
 app.add_typer(reminders.app, name="reminders")
+app.add_typer(audit.app, name="audit")
 scheduler.register(app)
 
 
