@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -131,6 +131,14 @@ def test_time_travel_with_late_entries(services):
     statuses = {d["name"]: d["status"] for d in case_to_dict(effective_mar_1, as_at)["deadlines"]}
     assert statuses["decision"] == "met"  # decided 16 Feb, due 20 Feb
     assert statuses["return:probation:scoping"] == "overdue"  # due 12 Feb, never received
+
+    # What the partnership knew on 1 March: the decision (taken 16 Feb) was only recorded on
+    # 17 March, so then it looked overdue; as we know now it was met on time.
+    known_mar_1, as_at = services.cases.case_as(ref, as_known_at=datetime(2026, 3, 1, 23, 59, tzinfo=UTC))
+    assert known_mar_1.stage == "scoping"
+    statuses = {d["name"]: d["status"] for d in case_to_dict(known_mar_1, as_at)["deadlines"]}
+    assert statuses == {"decision": "overdue", "return:probation:scoping": "overdue"}
+    assert case_to_dict(known_mar_1, as_at)["version"] == 5  # notified (2 events), scoping (3)
 
     v2, _ = services.cases.case_as(ref, at_version=2)
     assert v2.stage == "notified" and v2.version == 2
