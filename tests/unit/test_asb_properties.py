@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -39,9 +40,14 @@ from caseledger.domain.asb import (
     national_policy,
 )
 from caseledger.domain.asb_threshold import DISCRETION, RULES, evaluate
-from caseledger.domain.calendar import ClockRule, due_time
 from caseledger.domain.errors import CaseledgerError
 from tests.unit.dardr_helpers import ENGLAND_AND_WALES_2025_2027, NO_HOLIDAYS, ctx, replay, state
+from tests.unit.property_harness import (
+    Call,
+    check_common_invariants,
+    check_replay_never_moves_a_deadline,
+    run_steps,
+)
 
 RECEIVED_ON = date(2026, 3, 2)
 AGENCIES = ("cumbria-police", "home-group", "cumberland-council")
@@ -245,7 +251,6 @@ def test_every_verb_of_the_definition_is_drawn() -> None:
 
 # --------------------------------------------------------------------------- running a step
 
-Call = tuple[str, tuple[Any, ...], dict[str, Any], str | None]
 
 
 def statutory_met(case: AsbCaseReview) -> bool:
@@ -390,26 +395,8 @@ def to_call(case: AsbCaseReview, step: Step, on: date) -> Call:
     return name, args, kwargs, reason
 
 
-def check_deadlines_computed_and_stored(new_events: list[Any], calendar: Any) -> None:
-    """Each DeadlineSet stores the due computed from its stored clock and start, live."""
-    for event in new_events:
-        if type(event).__name__ != "DeadlineSet":
-            continue
-        assert event.calendar == calendar.source
-        if event.clock is not None:
-            expected = due_time(ClockRule.from_dict(event.clock), times.effective_instant(event.starts), calendar)
-            assert event.due == expected.isoformat(), (event.name, event.due, expected)
-
-
 def check_invariants(case: AsbCaseReview, events: list[Any]) -> None:
-    assert case.stage in DEFINITION.stages
-    assert case.version == len(events)
-    if case.is_closed:
-        still_running = [d.name for d in case.deadlines.values() if d.status in ("open", "paused")]
-        assert still_running == [], f"closed with running deadlines {still_running}"
-    for d in case.deadlines.values():
-        assert d.status in ("open", "met", "paused", "cancelled")
-        assert (d.status == "met") == (d.met_on_time is not None)
+    check_common_invariants(case, events, DEFINITION)
 
 
 def receive(app: dict[str, Any], calendar: Any) -> AsbCaseReview:
@@ -437,40 +424,31 @@ def run(
     seen: dict[str, int] | None = None,
 ) -> tuple[AsbCaseReview, list[Any]]:
     case = receive(app, calendar)
-    events: list[Any] = list(case.collect_events())
-    check_deadlines_computed_and_stored(events, calendar)
-    on = RECEIVED_ON
-    for step in drawn:
-        on = max(on + timedelta(days=step[2]), RECEIVED_ON - timedelta(days=3))
-        name, args, kwargs, reason = to_call(case, step, on)
-        before_version, before_state = case.version, copy.deepcopy(state(case))
-        # the threshold property: the engine's own verdict, before the command runs
-        refuse_not_met = False
-        if name == "decide_threshold" and args[0] is False:
-            with contextlib.suppress(CaseledgerError):
-                refuse_not_met = statutory_met(case)
-        try:
-            getattr(case, name)(ctx(on.isoformat(), reason, calendar=calendar), *args, **kwargs)
-        except CaseledgerError:
-            # refused: nothing recorded, nothing changed
-            assert case.collect_events() == [], f"{name} was refused but recorded events"
-            assert case.version == before_version
-            assert state(case) == before_state, f"{name} was refused but changed the state"
-            if seen is not None:
-                seen[f"refused {name}"] = seen.get(f"refused {name}", 0) + 1
-                if refuse_not_met:
-                    seen["not-met refused, statutory rule met"] = seen.get("not-met refused, statutory rule met", 0) + 1
-            continue
-        assert not refuse_not_met, "'not met' recorded although the statutory rule is met"
-        new = list(case.collect_events())
-        assert new, f"{name} succeeded but recorded nothing"
-        events.extend(new)
-        check_deadlines_computed_and_stored(new, calendar)
-        check_invariants(case, events)
-        if seen is not None:
-            seen[name] = seen.get(name, 0) + 1
+    refuse_not_met = {"now": False}  # the engine's own verdict, taken before the command runs
+
+    def calls(case: AsbCaseReview) -> Iterator[tuple[Call, str]]:
+        on = RECEIVED_ON
+        for step in drawn:
+            on = max(on + timedelta(days=step[2]), RECEIVED_ON - timedelta(days=3))
+            call = to_call(case, step, on)
+            refuse_not_met["now"] = False
+            if call[0] == "decide_threshold" and call[1][0] is False:
+                with contextlib.suppress(CaseledgerError):
+                    refuse_not_met["now"] = statutory_met(case)
+            yield call, on.isoformat()
+
+    def observe(name: str, accepted: bool) -> None:
+        assert not (accepted and refuse_not_met["now"]), "'not met' recorded although the statutory rule is met"
+        if seen is None:
+            return
+        key = name if accepted else f"refused {name}"
+        seen[key] = seen.get(key, 0) + 1
+        if accepted:
             seen[f"stage {case.stage}"] = seen.get(f"stage {case.stage}", 0) + 1
-    return case, events
+        elif refuse_not_met["now"]:
+            seen["not-met refused, statutory rule met"] = seen.get("not-met refused, statutory rule met", 0) + 1
+
+    return run_steps(case, calls, calendar, check_invariants, observe)
 
 
 SETTINGS = settings(
@@ -484,23 +462,7 @@ SETTINGS = settings(
 @given(app=application, drawn=st.lists(steps(), min_size=10, max_size=60))
 def test_random_command_sequences_keep_the_invariants(app: dict[str, Any], drawn: list[Step]) -> None:
     case, events = run(app, drawn)
-
-    # replay equals the live state
-    replayed = replay(events)
-    assert state(replayed) == state(case)
-
-    # no deadline moves on replay, nor when a later fact is recorded with another calendar
-    dues = {name: d.due for name, d in case.deadlines.items()}
-    assert {name: d.due for name, d in replayed.deadlines.items()} == dues
-    stored = {}
-    for e in events:
-        if type(e).__name__ in ("DeadlineSet", "DeadlineExtended", "DeadlineResumed"):
-            stored[e.name] = e.due
-    assert stored == dues
-    if not replayed.is_closed:
-        replayed.add_note(ctx("2026-11-22", calendar=NO_HOLIDAYS), "calendar data changed")
-        assert {name: d.due for name, d in replayed.deadlines.items()} == dues
-        assert [type(e).__name__ for e in replayed.collect_events()] == ["NoteAdded"]
+    check_replay_never_moves_a_deadline(case, events, later="2026-11-22")
 
 
 @SETTINGS

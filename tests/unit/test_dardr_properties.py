@@ -19,8 +19,7 @@ runs on the live aggregate. The properties:
 from __future__ import annotations
 
 import contextlib
-import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,7 +27,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseledger.domain import times
-from caseledger.domain.calendar import ClockRule, due_time
 from caseledger.domain.dardr import (
     DEFERRAL_REASONS,
     DEFINITION,
@@ -47,6 +45,12 @@ from tests.unit.dardr_helpers import (
     notified_review,
     replay,
     state,
+)
+from tests.unit.property_harness import (
+    Call,
+    check_common_invariants,
+    check_replay_never_moves_a_deadline,
+    run_steps,
 )
 
 NOTIFIED_ON = date(2026, 1, 31)
@@ -228,7 +232,6 @@ def day(base: date, days: int) -> str:
 
 # --------------------------------------------------------------------------- running a step
 
-Call = tuple[str, tuple[Any, ...], dict[str, Any], str | None]
 
 
 def happy_path(review: Any, branch: int, reason: str | None) -> Call:
@@ -350,30 +353,8 @@ def to_call(review: DardrReview, step: Step, on: date) -> Call:
     return name, args, kwargs, reason
 
 
-def check_deadlines_computed_and_stored(new_events: list[Any], calendar: Any) -> None:
-    """Each DeadlineSet stores the due computed from its stored clock and start, live."""
-    for event in new_events:
-        if type(event).__name__ != "DeadlineSet":
-            continue
-        assert event.calendar == calendar.source
-        if event.clock is not None:
-            expected = due_time(
-                ClockRule.from_dict(event.clock), times.effective_instant(event.starts), calendar
-            )
-            assert event.due == expected.isoformat(), (event.name, event.due, expected)
-
-
 def check_invariants(review: DardrReview, events: list[Any]) -> None:
-    assert review.stage in DEFINITION.stages
-    assert review.version == len(events)
-    if review.is_closed:
-        still_running = [
-            d.name for d in review.deadlines.values() if d.status in ("open", "paused")
-        ]
-        assert still_running == [], f"closed with running deadlines {still_running}"
-    for d in review.deadlines.values():
-        assert d.status in ("open", "met", "paused", "cancelled")
-        assert (d.status == "met") == (d.met_on_time is not None)
+    check_common_invariants(review, events, DEFINITION)
 
 
 def run(
@@ -384,31 +365,14 @@ def run(
     observe: Callable[[str, bool], None] | None = None,
 ) -> tuple[DardrReview, list[Any]]:
     review = notified_review(NOTIFIED_ON.isoformat(), guidance=guidance, calendar=calendar)
-    events: list[Any] = list(review.collect_events())
-    on = NOTIFIED_ON
-    for step in drawn:
-        on = max(on + timedelta(days=step[2]), NOTIFIED_ON - timedelta(days=3))
-        call = to_call(review, step, on)
-        name, args, kwargs, reason = call
-        before_version, before_state = review.version, copy.deepcopy(state(review))
-        try:
-            getattr(review, name)(ctx(on.isoformat(), reason, calendar=calendar), *args, **kwargs)
-        except CaseledgerError:
-            # refused: nothing recorded, nothing changed
-            assert review.collect_events() == [], f"{name} was refused but recorded events"
-            assert review.version == before_version
-            assert state(review) == before_state, f"{name} was refused but changed the state"
-            if observe:
-                observe(name, False)
-            continue
-        new = list(review.collect_events())
-        assert new, f"{name} succeeded but recorded nothing"
-        events.extend(new)
-        check_deadlines_computed_and_stored(new, calendar)
-        check_invariants(review, events)
-        if observe:
-            observe(name, True)
-    return review, events
+
+    def calls(review: DardrReview) -> Iterator[tuple[Call, str]]:
+        on = NOTIFIED_ON
+        for step in drawn:
+            on = max(on + timedelta(days=step[2]), NOTIFIED_ON - timedelta(days=3))
+            yield to_call(review, step, on), on.isoformat()
+
+    return run_steps(review, calls, calendar, check_invariants, observe)
 
 
 SETTINGS = settings(
@@ -424,23 +388,7 @@ SETTINGS = settings(
 )
 def test_random_command_sequences_keep_the_invariants(guidance: str, drawn: list[Step]) -> None:
     review, events = run(guidance, drawn)
-
-    # replay equals the live state
-    replayed = replay(events)
-    assert state(replayed) == state(review)
-
-    # no deadline moves on replay, nor when a later fact is recorded with another calendar
-    dues = {name: d.due for name, d in review.deadlines.items()}
-    assert {name: d.due for name, d in replayed.deadlines.items()} == dues
-    stored = {}
-    for e in events:
-        if type(e).__name__ in ("DeadlineSet", "DeadlineExtended", "DeadlineResumed"):
-            stored[e.name] = e.due
-    assert stored == dues
-    if not replayed.is_closed:
-        replayed.add_note(ctx("2026-11-22", calendar=NO_HOLIDAYS), "calendar data changed")
-        assert {name: d.due for name, d in replayed.deadlines.items()} == dues
-        assert [type(e).__name__ for e in replayed.collect_events()] == ["NoteAdded"]
+    check_replay_never_moves_a_deadline(review, events, later="2026-11-22")
 
 
 @SETTINGS

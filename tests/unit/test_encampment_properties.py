@@ -24,8 +24,8 @@ months later (the last day of that month when it has no such day), and the date 
 from __future__ import annotations
 
 import contextlib
-import copy
 from calendar import monthrange
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -34,7 +34,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseledger.domain import times
-from caseledger.domain.calendar import ClockRule, due_time
 from caseledger.domain.encampment import (
     DECISIONS,
     DEFINITION,
@@ -55,6 +54,12 @@ from tests.unit.dardr_helpers import (
     ctx,
     replay,
     state,
+)
+from tests.unit.property_harness import (
+    Call,
+    check_common_invariants,
+    check_replay_never_moves_a_deadline,
+    run_steps,
 )
 
 REPORTED_AT = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
@@ -198,7 +203,6 @@ def day(base: datetime, days: int) -> str:
 
 # --------------------------------------------------------------------------- running a step
 
-Call = tuple[str, tuple[Any, ...], dict[str, Any], str | None]
 
 
 def happy_path(case: EncampmentCase, branch: int, on: datetime, reason: str | None) -> Call:
@@ -316,28 +320,11 @@ def to_call(case: EncampmentCase, step: Step, on: datetime) -> Call:
     return name, args, kw, reason
 
 
-def check_deadlines_computed_and_stored(new_events: list[Any], calendar: Any) -> None:
-    """Each DeadlineSet stores the due computed from its stored clock and start, live."""
-    for event in new_events:
-        if type(event).__name__ != "DeadlineSet":
-            continue
-        assert event.calendar == calendar.source
-        if event.clock is not None:
-            expected = due_time(ClockRule.from_dict(event.clock), times.effective_instant(event.starts), calendar)
-            assert event.due == expected.isoformat(), (event.name, event.due, expected)
-
-
 WELFARE_FIRST = ("DirectionServed", "SummonsIssued", "PossessionClaimIssued", "OrderServed")
 
 
 def check_invariants(case: EncampmentCase, events: list[Any]) -> None:
-    assert case.stage in DEFINITION.stages
-    assert case.version == len(events)
-    if case.is_closed:
-        running = [d.name for d in case.deadlines.values() if d.status in ("open", "paused")]
-        assert running == [], f"closed with running deadlines {running}"
-    for d in case.deadlines.values():
-        assert d.status in ("open", "met", "paused", "cancelled")
+    check_common_invariants(case, events, DEFINITION)
     # no notice, direction, summons, claim or served order before a welfare assessment
     welfare: str | None = None
     for e in events:
@@ -376,27 +363,13 @@ def report(calendar: Any) -> EncampmentCase:
 
 
 def run(drawn: list[Step], *, calendar: Any = ENGLAND_AND_WALES_2025_2027) -> tuple[EncampmentCase, list[Any]]:
-    case = report(calendar)
-    events: list[Any] = list(case.collect_events())
-    on = REPORTED_AT
-    for step in drawn:
-        on = max(on + timedelta(hours=step[2]), EARLIEST)
-        name, args, kwargs, reason = to_call(case, step, on)
-        before_version, before_state = case.version, copy.deepcopy(state(case))
-        try:
-            getattr(case, name)(ctx(at(on, 0), reason, calendar=calendar), *args, **kwargs)
-        except CaseledgerError:
-            # refused: nothing recorded, nothing changed
-            assert case.collect_events() == [], f"{name} was refused but recorded events"
-            assert case.version == before_version
-            assert state(case) == before_state, f"{name} was refused but changed the state"
-            continue
-        new = list(case.collect_events())
-        assert new, f"{name} succeeded but recorded nothing"
-        events.extend(new)
-        check_deadlines_computed_and_stored(new, calendar)
-        check_invariants(case, events)
-    return case, events
+    def calls(case: EncampmentCase) -> Iterator[tuple[Call, str]]:
+        on = REPORTED_AT
+        for step in drawn:
+            on = max(on + timedelta(hours=step[2]), EARLIEST)
+            yield to_call(case, step, on), at(on, 0)
+
+    return run_steps(report(calendar), calls, calendar, check_invariants)
 
 
 SETTINGS = settings(
@@ -410,23 +383,7 @@ SETTINGS = settings(
 @given(drawn=st.lists(steps(), min_size=10, max_size=80))
 def test_random_command_sequences_keep_the_invariants(drawn: list[Step]) -> None:
     case, events = run(drawn)
-
-    # replay equals the live state
-    replayed = replay(events)
-    assert state(replayed) == state(case)
-
-    # no deadline moves on replay, nor when a later fact is recorded with another calendar
-    dues = {name: d.due for name, d in case.deadlines.items()}
-    assert {name: d.due for name, d in replayed.deadlines.items()} == dues
-    stored = {}
-    for e in events:
-        if type(e).__name__ in ("DeadlineSet", "DeadlineExtended", "DeadlineResumed"):
-            stored[e.name] = e.due
-    assert stored == dues
-    if not replayed.is_closed:
-        replayed.add_note(ctx("2026-11-22T10:00:00+00:00", calendar=NO_HOLIDAYS), "calendar changed")
-        assert {name: d.due for name, d in replayed.deadlines.items()} == dues
-        assert [type(e).__name__ for e in replayed.collect_events()] == ["NoteAdded"]
+    check_replay_never_moves_a_deadline(case, events, later="2026-11-22T10:00:00+00:00")
 
 
 @settings(SETTINGS, max_examples=50)
