@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from caseledger.application.audit import AuditService
 from caseledger.application.ports import Clock
 from caseledger.application.reminders import ReminderService
 from caseledger.application.service import CaseLedgerApplication, CaseService
@@ -35,6 +36,7 @@ class Services:
     reminders: ReminderService
     deliveries: Deliveries
     integrity: IntegrityChain
+    audit: AuditService
 
     def catch_up(self) -> int:
         """Read-your-writes: bring the views up to date before answering a query."""
@@ -59,11 +61,13 @@ def build(settings: Settings, clock: Clock | None = None,
     deliveries = Deliveries(app, engine, cases, clock,
                             mailer if mailer is not None else mailer_for(settings.smtp),
                             settings.smtp.sender, catch_up_views=projections.catch_up)
+    integrity = IntegrityChain(app, settings.database_url)
     return Services(
         settings=settings, app=app, engine=engine, cases=cases, views=views,
         projections=projections, calendar=calendar, clock=clock,
         reminders=ReminderService(cases, views, projections.catch_up,
                                   parallel_loads=4 if is_postgres(settings.database_url) else 1),
         deliveries=deliveries,
-        integrity=IntegrityChain(app, settings.database_url),
+        integrity=integrity,
+        audit=AuditService(app, cases, views, integrity, clock, projections.catch_up),
     )

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from caseledger.domain import access as a
 from caseledger.domain import case as c
 from caseledger.domain import setup as s
 
 META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic",
                "effective", "actor", "reason", "basis", "personal"}
 
-VIEW_TABLES = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies")
+VIEW_TABLES = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies", "access_log")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def project(event: Any) -> list[Change]:
         return _case_changes(event)
     if isinstance(event, s.SetupEvent):
         return _setup_changes(event)
+    if isinstance(event, a.CaseRead):
+        return _access_changes(event)
     return []
 
 
@@ -153,3 +156,18 @@ def _setup_changes(event: s.SetupEvent) -> list[Change]:
             "name": event.name, "kind": event.kind, "partnerships": ",".join(event.partnerships),
         })]
     return []
+
+
+def recorded_utc(moment: datetime) -> str:
+    """A fixed-width, sortable UTC form of a recorded instant (to the microsecond)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _access_changes(event: a.CaseRead) -> list[Change]:
+    """product.md capability 4, the access log: one row per read. The purpose is personal data
+    and stays in the event; ``audit access`` reads it from there."""
+    return [Upsert("access_log", {"access_id": str(event.originator_id)}, {
+        "case_id": event.case_id, "reference": event.reference, "actor": event.actor,
+        "what": event.what, "recorded": event.timestamp.isoformat(),
+        "recorded_utc": recorded_utc(event.timestamp),
+    })]

@@ -18,15 +18,30 @@ def sqlite_path(url: str) -> Path:
     return Path(unquote(urlsplit(url).path)[1:] if url.startswith("sqlite:///") else url)
 
 
-def event_store_env(url: str, *, pool_size: int = 2) -> dict[str, str]:
-    """The eventsourcing settings for a database URL (stack-notes.md §3)."""
+CHAINED_RECORDERS = {
+    "sqlite": "caseledger.infrastructure.integrity:ChainedSQLiteApplicationRecorder",
+    "postgres": "caseledger.infrastructure.integrity:ChainedPostgresApplicationRecorder",
+}
+
+
+def event_store_env(url: str, *, pool_size: int = 2, integrity_chain: bool = True) -> dict[str, str]:
+    """The eventsourcing settings for a database URL (stack-notes.md §3).
+
+    The application recorder is eventsourcing's own, extended to link every event into the
+    integrity chain in the transaction that inserts it (``infrastructure.integrity``).
+    ``integrity_chain=False`` is for benchmarks measuring what the chain costs, never for use.
+    """
+    chain = ({"APPLICATION_RECORDER_TOPIC": CHAINED_RECORDERS["postgres" if is_postgres(url)
+                                                               else "sqlite"]}
+             if integrity_chain else {})
     if not is_postgres(url):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path),
-                "SQLITE_LOCK_TIMEOUT": "30"}
+                "SQLITE_LOCK_TIMEOUT": "30", **chain}
     parts = urlsplit(url)
     return {
+        **chain,
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": parts.path.lstrip("/"),
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version_views"
-HEAD = "0003"
+HEAD = "0004"
 
 
 def current_revision(engine: sa.Engine) -> str | None:

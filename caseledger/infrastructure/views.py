@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from caseledger.application.ports import DeadlineFilter
+from caseledger.application.projections import recorded_utc
 
 metadata = sa.MetaData()
 
@@ -92,7 +93,18 @@ agencies = sa.Table(
     sa.Column("partnerships", sa.Text),
 )
 
-TABLES = {t.name: t for t in (cases, deadlines, history, partnerships, hubs, agencies)}
+access_log = sa.Table(  # product.md capability 4: who read which case (purpose: in the event)
+    "access_log", metadata,
+    sa.Column("access_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), index=True),
+    sa.Column("reference", sa.String(40)),
+    sa.Column("actor", sa.String(120), index=True),
+    sa.Column("what", sa.String(200)),
+    sa.Column("recorded", sa.String(40)),
+    sa.Column("recorded_utc", sa.String(26), index=True),
+)
+
+TABLES = {t.name: t for t in (cases, deadlines, history, partnerships, hubs, agencies, access_log)}
 
 
 class SqlReadModel:
@@ -160,6 +172,47 @@ class SqlReadModel:
         return self._rows(sa.select(history).where(history.c.case_id == case_id)
                           .order_by(history.c.version))
 
+    def history_across_cases(
+        self, *, partnership: str | None = None, case_id: str | None = None,
+        actor: str | None = None, event: str | None = None,
+        recorded_from: datetime | None = None, recorded_before: datetime | None = None,
+    ) -> Sequence[dict[str, Any]]:
+        """History rows of every case (with its reference and partnership), recorded in
+        [recorded_from, recorded_before), oldest first (product.md capability 4)."""
+        q = (sa.select(history, cases.c.reference, cases.c.partnership)
+             .join(cases, cases.c.case_id == history.c.case_id))
+        for column, value in ((cases.c.partnership, partnership), (history.c.case_id, case_id),
+                              (history.c.actor, actor), (history.c.event, event)):
+            if value:
+                q = q.where(column == value)
+        # ``recorded`` keeps the offset it was recorded with: narrow by its date in SQL (a local
+        # date is within a day of the UTC one), then compare the instants exactly.
+        if recorded_from is not None:
+            q = q.where(history.c.recorded >= _utc_day(recorded_from, -1))
+        if recorded_before is not None:
+            q = q.where(history.c.recorded < _utc_day(recorded_before, 2))
+        rows = [r for r in self._rows(q)
+                if _within(datetime.fromisoformat(r["recorded"]), recorded_from, recorded_before)]
+        rows.sort(key=lambda r: (datetime.fromisoformat(r["recorded"]), r["reference"],
+                                 r["version"]))
+        return rows
+
+    def access_log(
+        self, *, case_id: str | None = None, actor: str | None = None,
+        recorded_from: datetime | None = None, recorded_before: datetime | None = None,
+    ) -> Sequence[dict[str, Any]]:
+        """Reads of cases recorded in [recorded_from, recorded_before), oldest first."""
+        q = sa.select(access_log).order_by(access_log.c.recorded_utc, access_log.c.access_id)
+        if case_id:
+            q = q.where(access_log.c.case_id == case_id)
+        if actor:
+            q = q.where(access_log.c.actor == actor)
+        if recorded_from is not None:
+            q = q.where(access_log.c.recorded_utc >= recorded_utc(recorded_from))
+        if recorded_before is not None:
+            q = q.where(access_log.c.recorded_utc < recorded_utc(recorded_before))
+        return self._rows(q)
+
     def partnerships(self) -> Sequence[dict[str, Any]]:
         rows = self._rows(sa.select(partnerships).order_by(partnerships.c.slug))
         hub_rows = self._rows(sa.select(hubs).order_by(hubs.c.hub))
@@ -169,3 +222,11 @@ class SqlReadModel:
 
     def agencies(self) -> Sequence[dict[str, Any]]:
         return self._rows(sa.select(agencies).order_by(agencies.c.slug))
+
+
+def _utc_day(moment: datetime, days: int) -> str:
+    return (moment.astimezone(UTC) + timedelta(days=days)).date().isoformat()
+
+
+def _within(moment: datetime, start: datetime | None, before: datetime | None) -> bool:
+    return (start is None or moment >= start) and (before is None or moment < before)

@@ -95,6 +95,13 @@ def test_common_verbs_under_case(cli: Cli):
     history = cli.json("case", "history", REF)
     assert [h["reason"] for h in history if h["event"] == "DeadlineExtended"] == \
         ["agreed with the chair"]
+    # for people: one block per fact, with its basis, reason and data in readable form
+    text = cli("case", "history", REF).out
+    extended = next(b for b in text.split("\nv") if " DeadlineExtended " in b)
+    assert "effective 2026-02-11" in extended and f"by {ACTOR}" in extended
+    assert "reason: agreed with the chair" in extended and "basis:  " in extended
+    assert "name=return:probation:scoping" in extended and "previous_due=" in extended
+    assert "Anna" not in text  # the victim's pseudonym is personal data: never in the history
 
 
 def test_no_review_path_under_the_2024_draft_guidance_and_reopening(cli: Cli):

@@ -9,7 +9,7 @@ from alembic import context
 from caseledger.infrastructure.deliveries import metadata as deliveries_metadata
 from caseledger.infrastructure.views import metadata as views_metadata
 
-NOT_OURS = ("caseledger_events", "caseledger_snapshots", "caseledger_tracking",
+NOT_OURS = ("caseledger_events", "caseledger_snapshots", "caseledger_tracking", "caseledger_chain",
             "notification_tracking", "scheduler_jobs")
 
 

@@ -20,6 +20,7 @@ from caseledger.application.queries import (
 from caseledger.domain import times
 from caseledger.domain.errors import InvalidInput
 from caseledger.interfaces.cli import case as case_cli
+from caseledger.interfaces.cli.audit import PURPOSE_HELP, record_read
 from caseledger.interfaces.cli.case import Ref
 from caseledger.interfaces.cli.common import (
     TIME_HELP,
@@ -35,6 +36,7 @@ CaseType = Literal["dardr", "asb", "encampment"]
 PartnershipOpt = Annotated[str | None, typer.Option("--partnership", metavar="SLUG",
                                                     help="Only this partnership.")]
 TypeOpt = Annotated[CaseType | None, typer.Option("--type", help="Only this case type.")]
+PurposeOpt = Annotated[str | None, typer.Option("--purpose", metavar="TEXT", help=PURPOSE_HELP)]
 
 HISTORY_COLUMNS = ("version", "event", "effective", "recorded", "actor", "reason", "basis", "data")
 
@@ -87,8 +89,11 @@ def show_case(
     as_effective_at: Annotated[str | None, typer.Option(
         "--as-effective-at", metavar="TIME",
         help=f"Facts that happened by then, as known now: {TIME_HELP}.")] = None,
+    purpose: PurposeOpt = None,
 ) -> None:
-    """Show a case: stage, deadlines with their status, returns, actions, parallel processes."""
+    """Show a case: stage, deadlines with their status, returns, actions, parallel processes.
+
+    Every read is recorded in the access log (see caseledger audit access)."""
     given = [name for name, value in (("--at-version", at_version), ("--as-known-at", as_known_at),
                                       ("--as-effective-at", as_effective_at)) if value is not None]
     if len(given) > 1:
@@ -105,6 +110,10 @@ def show_case(
     )
     data = case_to_dict(case, as_at)
     inv.case_id = data["id"]
+    what = " ".join(["show", *(f"{option} {value}" for option, value in (
+        ("--at-version", at_version), ("--as-known-at", known), ("--as-effective-at", effective))
+        if value is not None)])
+    record_read(inv, data["id"], what, purpose, reference=data["reference"])
     inv.emit(data, lambda: render_case(data))
 
 
@@ -170,8 +179,11 @@ def history(
     inv: Invocation,
     ref: Ref,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout (one row per fact).")] = False,
+    purpose: PurposeOpt = None,
 ) -> None:
-    """Every recorded fact of a case: effective and recorded times, actor, reason, basis."""
+    """Every recorded fact of a case: effective and recorded times, actor, reason, basis.
+
+    Every read is recorded in the access log (see caseledger audit access)."""
     if as_csv and inv.json:
         raise InvalidInput("Use either --json or --csv, not both.")
     services = inv.fresh()
@@ -180,6 +192,7 @@ def history(
     if not stored:
         services.cases.load_case(ref)  # NotFound when there is no such case
     inv.case_id = case_id
+    record_read(inv, case_id, "history", purpose)
     rows = [
         {"version": r["version"], "event": r["event"], "effective": r["effective"],
          "recorded": r["recorded"], "actor": r["actor"], "reason": r["reason"],
@@ -192,11 +205,32 @@ def history(
             for r in rows
         ]), end="")
         return
-    inv.emit(rows, lambda: table(
-        ("version", "event", "effective", "recorded", "actor", "reason"),
-        [(r["version"], r["event"], r["effective"], (r["recorded"] or "")[:19], r["actor"],
-          r["reason"]) for r in rows],
-    ))
+    inv.emit(rows, lambda: render_history(rows))
+
+
+def render_history(rows: list[dict[str, Any]]) -> str:
+    """``case history`` for people: one block per fact — version, event, when it happened, when
+    it was recorded and by whom, then its basis, the reason given and its data."""
+    blocks = []
+    for r in rows:
+        lines = [f"v{r['version']}  {r['event']}  effective {r['effective']}  "
+                 f"recorded {(r['recorded'] or '')[:19].replace('T', ' ')}  by {r['actor']}"]
+        if r["basis"]:
+            lines.append(f"    basis:  {r['basis']}")
+        if r["reason"]:
+            lines.append(f"    reason: {r['reason']}")
+        if r["data"]:
+            lines.append("    " + "; ".join(f"{k}={_readable(v)}" for k, v in sorted(r["data"].items())))
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks) or "No events."
+
+
+def _readable(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_readable(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_readable(v)}" for k, v in value.items()) + "}"
+    return "-" if value is None else str(value)
 
 
 # --------------------------------------------------------------------------- deadlines

@@ -1,0 +1,53 @@
+"""``caseledger audit events|access|export`` as an auditor drives them (product.md capability 4).
+
+Few calls on purpose (each is a process start); the filters and the checker's failure modes are
+covered in tests/integration/test_audit.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+from tests.e2e.support import ACTOR, REF, Cli, notify
+
+
+def test_an_auditor_reads_exports_and_checks_a_case(cli: Cli, tmp_path):
+    notify(cli)
+    cli.json("dardr", "start-scoping", REF, "--agencies", "cumbria-police,probation",
+             "--on", "2026-01-29", "--as", "analyst")
+
+    # Reads are recorded: show with a purpose, and time travel without one.
+    assert cli.show(REF, "--purpose", "weekly review")["reference"] == REF
+    cli("case", "show", REF, "--as-effective-at", "2026-01-20", "--as", "inspector")
+    error = cli.fails(2, "audit", "export", REF, "--out", str(tmp_path / "nothing"))
+    assert "--purpose is required" in error["message"] and not (tmp_path / "nothing").exists()
+    out = tmp_path / "export"
+    done = cli("audit", "export", REF, "--out", str(out), "--purpose", "Home Office QA",
+               "--as", "inspector")
+    assert "verify_export.py" in done.out
+
+    checked = subprocess.run([sys.executable, "-I", str(out / "verify_export.py")],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout
+
+    access = cli.json("audit", "access", "--case", REF)
+    assert [(r["actor"], r["what"], r["purpose"]) for r in access] == [
+        (ACTOR, "show", "weekly review"),
+        ("inspector", "show --as-effective-at 2026-01-20", None),
+        ("inspector", "export", "Home Office QA"),
+    ]
+
+    # Every fact across cases, for people, machines (JSON) and spreadsheets (CSV).
+    rows = cli.json("audit", "events", "--actor", "analyst", "--event", "ScopingStarted")
+    assert [(r["case"], r["version"], r["event"], r["actor"]) for r in rows] == [
+        (REF, rows[0]["version"], "ScopingStarted", "analyst")]
+    table = cli("audit", "events", "--partnership", "cumberland", "--from", "2000-01-01").out
+    assert "DeathNotified" in table and "ScopingStarted" in table and "Anna" not in table
+    sheet = list(csv.DictReader(io.StringIO(cli("audit", "events", "--case", REF, "--csv").out)))
+    assert [int(r["version"]) for r in sheet] == list(range(1, len(sheet) + 1))
+    assert json.loads(sheet[0]["data"])["reference"] == REF
+    assert "recorded time" in cli("audit", "events", "--help").out.lower()
