@@ -10,7 +10,7 @@ from caseledger.infrastructure.deliveries import metadata as deliveries_metadata
 from caseledger.infrastructure.views import metadata as views_metadata
 
 NOT_OURS = ("caseledger_events", "caseledger_snapshots", "caseledger_tracking", "caseledger_chain",
-            "notification_tracking", "scheduler_jobs")
+            "stored_events", "notification_tracking", "scheduler_jobs")
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001 - Alembic's hook
