@@ -25,12 +25,11 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from eventsourcing.domain import Aggregate
 
-from bench.__main__ import fresh_url, seed
+from bench.__main__ import fresh_url, seed, timed
 from caseledger.application.queries import case_to_dict
 from caseledger.application.service import CaseLedgerApplication, Meta
 from caseledger.bootstrap import Services, build
@@ -67,12 +66,6 @@ class Entry(Aggregate):
         for _ in range(EVENTS_PER_AGGREGATE - 1):
             entry.trigger_event(cls.Noted, text=TEXT)
         return entry
-
-
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def write_events(app: CaseLedgerApplication, events: int) -> float:

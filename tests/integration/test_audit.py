@@ -37,8 +37,7 @@ def at(*parts: int) -> datetime:
 
 
 def audit_of(services) -> AuditService:
-    return AuditService(services.app, services.cases, services.views, services.integrity,
-                        services.clock, services.catch_up)
+    return services.audit
 
 
 @pytest.fixture
