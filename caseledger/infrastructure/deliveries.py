@@ -292,6 +292,20 @@ class Deliveries:
                                 c.status == "sending")
                          .values(values))
 
+    def retry_failed(self, case_id: str | None = None) -> int:
+        """Put failed deliveries back in the queue with a fresh set of attempts (after the mail
+        server or its settings were fixed); returns how many. Deliveries that failed for want of
+        an address stay failed: the recipients of a reminder are those on record when it was
+        issued, so fixing the set-up helps the reminders issued from then on."""
+        c = COLUMNS
+        query = (sa.update(reminder_deliveries)
+                 .where(c.status == "failed", sa.not_(c.last_error.like("no address on record%")))
+                 .values(status="waiting", attempts=0, next_attempt=None, claim=None))
+        if case_id is not None:
+            query = query.where(c.case_id == case_id)
+        with self.engine.begin() as conn:
+            return int(conn.execute(query).rowcount or 0)
+
     def _count(self, status: str) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(reminder_deliveries)

@@ -323,6 +323,14 @@ def test_a_permanent_refusal_fails_at_once_with_a_reason_without_the_address(liv
     advance(live, timedelta(days=1))
     assert live.deliveries.deliver().to_dict()["deliveries"] == []  # not retried
 
+    # the mail server is fixed: the coordinator puts the failed ones back in the queue
+    smtp_server.handler.rejected.clear()
+    assert live.deliveries.retry_failed() == 2
+    again = live.deliveries.deliver().to_dict()
+    assert again["counts"] == {"sent": 2, "retrying": 0, "failed": 0, "waiting": 0}
+    assert set(statuses(live)) == {"sent"}
+    assert max(smtp_server.count_by_message_id().values()) == 1  # each sent once, at last
+
 
 def test_no_address_on_record_fails_with_a_clear_message(database_url, smtp_server):
     s = services(database_url, smtp_server)
@@ -337,6 +345,7 @@ def test_no_address_on_record_fails_with_a_clear_message(database_url, smtp_serv
     assert {r["last_error"] for r in failed} == {
         "no address on record for the escalation contact of cumbria-police; add it to the set-up"}
     assert len(smtp_server.messages) == report["counts"]["sent"] == 5
+    assert s.deliveries.retry_failed() == 0  # no address: retrying cannot help these
     s.close()
 
 

@@ -80,9 +80,18 @@ def render_delivery(delivery: dict[str, Any]) -> str:
 
 
 @command(app, "deliver", "reminders")
-def deliver(inv: Invocation) -> None:
+def deliver(
+    inv: Invocation,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed",
+        help="First put failed deliveries back in the queue (after the mail server was fixed); "
+             "those that failed for want of an address stay failed.")] = False,
+) -> None:
     """Send the reminders that are issued and not yet sent (and retries that are due)."""
+    requeued = inv.services.deliveries.retry_failed() if retry_failed else 0
     report = inv.services.deliveries.deliver().to_dict()
+    if retry_failed:
+        report["requeued"] = requeued
     inv.extra_log.update(report["counts"])
     inv.emit(report, lambda: render_deliver(report))
 
