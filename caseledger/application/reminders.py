@@ -57,6 +57,7 @@ class PlannedReminder:
     due: str
     responsible: str
     recipients: tuple[str, ...]
+    case_version: int | None = None  # as the view knew it: chooses how to load the case
 
     def to_dict(self) -> dict[str, Any]:
         return {"case": self.reference, "deadline": self.deadline, "step": self.step,
@@ -180,7 +181,7 @@ class ReminderService:
                 planned.append(PlannedReminder(
                     case_id=row["case_id"], reference=row["reference"], deadline=name,
                     step=step.id, due=row["due"], responsible=row["responsible"],
-                    recipients=step.to,
+                    recipients=step.to, case_version=row.get("version"),
                 ))
         return len(rows), planned
 
@@ -200,8 +201,10 @@ class ReminderService:
         if dry_run or not report.planned:
             return report
         by_case: dict[str, list[str]] = {}
+        versions: dict[str, int | None] = {}
         for p in report.planned:
             names = by_case.setdefault(p.case_id, [])
+            versions[p.case_id] = p.case_version
             if p.deadline not in names:
                 names.append(p.deadline)
         directory = RecipientDirectory(self.cases)
@@ -210,7 +213,7 @@ class ReminderService:
         with ThreadPoolExecutor(max_workers=self.parallel_loads) as loaders:
             for start in range(0, len(work), SAVE_BATCH):
                 chunk = work[start:start + SAVE_BATCH]
-                issued = self._issue_chunk(chunk, at_meta, directory, loaders)
+                issued = self._issue_chunk(chunk, at_meta, directory, loaders, versions)
                 report.issued.extend(issued)
                 report.cases_changed += len({i["case"] for i in issued})
                 if progress:
@@ -219,18 +222,21 @@ class ReminderService:
         return report
 
     def _issue_chunk(self, chunk: list[tuple[str, list[str]]], meta: Meta,
-                     directory: RecipientDirectory, loaders: ThreadPoolExecutor) -> list[dict[str, Any]]:
+                     directory: RecipientDirectory, loaders: ThreadPoolExecutor,
+                     versions: dict[str, int | None]) -> list[dict[str, Any]]:
         try:
-            return self._issue_together(chunk, meta, directory, loaders)
+            return self._issue_together(chunk, meta, directory, loaders, versions)
         except RecordConflictError:  # someone else wrote one of them: case by case, retrying
             return [i for case_id, names in chunk
                     for i in self._issue(UUID(case_id), names, meta, directory)]
 
     def _issue_together(self, chunk: list[tuple[str, list[str]]], meta: Meta,
-                        directory: RecipientDirectory, loaders: ThreadPoolExecutor) -> list[dict[str, Any]]:
+                        directory: RecipientDirectory, loaders: ThreadPoolExecutor,
+                        versions: dict[str, int | None]) -> list[dict[str, Any]]:
         """Issue on a batch of cases and save them in one transaction (all or nothing)."""
         changed, issued = [], []
-        loaded = list(loaders.map(self.cases.load_case, [case_id for case_id, _ in chunk]))
+        loaded = list(loaders.map(lambda case_id: self.cases.load_short_case(UUID(case_id), versions.get(case_id)),
+                                  [case_id for case_id, _ in chunk]))
         for case, (_, names) in zip(loaded, chunk, strict=True):
             done = case.issue_due_reminders(self.cases.context(meta), directory.for_case(case), names)
             if done:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
 
 from caseledger.application.ports import Clock
@@ -160,6 +160,17 @@ class CaseService:
             raise NotFound(f"No case {ref}.") from None
         if not isinstance(case, Case):
             raise NotFound(f"{ref} is not a case.")
+        return case
+
+    def load_short_case(self, case_id: UUID, known_version: int | None) -> Case:
+        """A case known (from a view) to be shorter than its first snapshot is replayed from its
+        events alone: one read instead of two (a snapshot look-up, then the events). The hint
+        only chooses the way; a stale one costs time, never correctness."""
+        if known_version is None or known_version >= min(self.app.snapshotting_intervals.values()):
+            return self.load_case(str(case_id))
+        case = project_aggregate(None, self.app.repository.event_store.get(case_id))
+        if not isinstance(case, Case):
+            raise NotFound(f"No case {case_id}.")
         return case
 
     def partnership(self, slug: str) -> Partnership:

@@ -157,7 +157,7 @@ class SqlReadModel:
         q = (
             sa.select(deadlines.c.case_id, deadlines.c.name, deadlines.c.due,
                       deadlines.c.responsible, deadlines.c.reminded_due, deadlines.c.reminded_day,
-                      cases.c.reference, cases.c.reminder_ladders)
+                      cases.c.reference, cases.c.reminder_ladders, cases.c.version)
             .join(cases, cases.c.case_id == deadlines.c.case_id)
             .where(deadlines.c.status == "open", cases.c.closed_on.is_(None))
         )

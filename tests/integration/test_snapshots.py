@@ -41,3 +41,19 @@ def test_each_case_type_snapshots_and_loads_as_its_replay(demo, key):
     for event in services.app.events.get(case_id):
         replayed = event.mutate(replayed)
     assert _state(services.cases.load_case(ref)) == _state(replayed)
+
+
+def test_a_short_case_loads_from_its_events_alone_and_a_stale_hint_still_loads_it_right(demo):
+    """The reminder sweep loads cases the view says are short without the snapshot look-up."""
+    services, references = demo
+    short, long = references["evidence-overdue"], references["paused-trial"]
+    short_id = services.cases.resolve(short)
+    current = services.cases.load_case(short)
+    assert current.version < 100
+    assert _state(services.cases.load_short_case(short_id, current.version)) == _state(current)
+    while services.cases.load_case(long).version <= 100:
+        services.cases.change(long, "add-note", Meta(actor="auditor", on="2026-11-01"), text="note")
+    long_id = services.cases.resolve(long)
+    stale_hint = 5  # the view was read before the case grew past its first snapshot
+    assert _state(services.cases.load_short_case(long_id, stale_hint)) == _state(services.cases.load_case(long))
+    assert _state(services.cases.load_short_case(long_id, None)) == _state(services.cases.load_case(long))
