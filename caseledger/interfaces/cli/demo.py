@@ -124,7 +124,7 @@ def _reminders_text(reminders: dict[str, Any]) -> str:
             f"{reminders['retrying']} retrying; the messages are in {reminders['mail_drop']}/")
     rows = [(m["to"], m["subject"]) for m in reminders["sent_to"][:SHOWN_EMAILS]]
     more = len(reminders["sent_to"]) - SHOWN_EMAILS
-    tail = f"\n… and {more} more (caseledger reminders status shows them all)" if more > 0 else ""
+    tail = f"\n… and {more} more in {reminders['mail_drop']}/" if more > 0 else ""
     return head + "\n" + table(["to", "subject"], rows, empty="(nothing was due)") + tail
 
 
@@ -160,4 +160,5 @@ def _human(summary: dict[str, Any]) -> str:
         f"Database: {summary['database']}",
         "Try:  caseledger --database sqlite:///" + summary["database"]
         + " case show " + summary["scenarios"]["paused-trial"],
+        "      caseledger --database sqlite:///" + summary["database"] + " reminders status",
     ])
