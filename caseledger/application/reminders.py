@@ -28,7 +28,7 @@ from caseledger.application.service import CaseService, Meta
 from caseledger.domain import times
 from caseledger.domain.calendar import LONDON, end_of_day
 from caseledger.domain.case import Case, Deadline
-from caseledger.domain.errors import DateRuleViolated
+from caseledger.domain.errors import DateRuleViolated, NotFound
 from caseledger.domain.reminders import (
     NATIONAL_LADDER,
     ReminderStep,
@@ -108,7 +108,7 @@ class RecipientDirectory:
         if slug not in self._agencies:
             try:
                 self._agencies[slug] = self.cases.agency(slug)
-            except Exception:  # not an agency: the partnership, a hub, the council, occupants
+            except NotFound:  # not an agency: the partnership, a hub, the council, occupants
                 self._agencies[slug] = None
         return self._agencies[slug]
 

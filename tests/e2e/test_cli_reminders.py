@@ -70,4 +70,5 @@ def test_bad_as_at_is_refused_and_records_nothing(cli: Cli):
     given_a_review(cli)
     assert cli.fails(3, "reminders", "run", "--as-at", "2099-01-01")["code"] == "date-rule"
     assert cli.fails(2, "reminders", "run", "--as-at", "2026-02-30")["code"] == "invalid-input"
+    assert "--as-at" in cli.fails(2, "reminders", "run", "--on", "2026-03-02")["message"]
     assert reminder_steps(cli) == []

@@ -33,6 +33,9 @@ def run(
         "--no-deliver", help="Issue only; leave delivery to `reminders deliver` or the scheduler.")] = False,
 ) -> None:
     """Issue every reminder step that is due and not yet issued, then deliver them."""
+    if inv.on:
+        raise InvalidInput("reminders run is timed by --as-at (the moment the steps are judged due "
+                           "and issued), not --on.")
     services = inv.services
     now = services.clock.now()
     moment = parse_as_at(as_at, now) if as_at else None
