@@ -14,7 +14,7 @@ from caseledger.domain.calendar import WorkingCalendar
 from caseledger.infrastructure import migrate
 from caseledger.infrastructure.bank_holidays import HolidaysCalendar
 from caseledger.infrastructure.clock import SystemClock
-from caseledger.infrastructure.database import create_engine, event_store_env, is_postgres
+from caseledger.infrastructure.database import create_engine, event_store_env, is_postgres, schema_lock
 from caseledger.infrastructure.deliveries import Deliveries
 from caseledger.infrastructure.integrity import IntegrityChain
 from caseledger.infrastructure.projection_runner import ProjectionRunner
@@ -52,9 +52,10 @@ def build(settings: Settings, clock: Clock | None = None,
     """``mailer``: how reminders are sent; default: from ``settings.smtp`` (None if unset)."""
     clock = clock or SystemClock()
     calendar = calendar or HolidaysCalendar()
-    app = CaseLedgerApplication(env=event_store_env(settings.database_url))
-    engine = create_engine(settings.database_url)
-    migrate.upgrade(engine)
+    with schema_lock(settings.database_url):  # one process at a time creates or upgrades it
+        app = CaseLedgerApplication(env=event_store_env(settings.database_url))
+        engine = create_engine(settings.database_url)
+        migrate.upgrade(engine)
     views = SqlReadModel(engine)
     cases = CaseService(app, clock, calendar)
     projections = ProjectionRunner(app, engine)

@@ -3,6 +3,8 @@ read models (SQLAlchemy), in the same SQLite file or PostgreSQL database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -54,6 +56,36 @@ def event_store_env(url: str, *, pool_size: int = 2, integrity_chain: bool = Tru
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_CONNECT_TIMEOUT": "10",
     }
+
+
+#: The PostgreSQL advisory lock that serialises schema creation ("caseledger schema").
+SCHEMA_LOCK_KEY = 0x6361_7365_5F73_6368
+
+
+@contextmanager
+def schema_lock(url: str) -> Iterator[None]:
+    """Hold, on PostgreSQL, a lock that lets one process at a time create or upgrade the schema.
+
+    Processes that start at the same moment on a new or older database (two ``reminders run``
+    from cron, a scheduler and a coordinator) would otherwise run the event store's DDL and the
+    migrations concurrently, which PostgreSQL refuses ("tuple concurrently updated"). SQLite
+    serialises DDL by its own file lock, so there it is a no-op.
+    """
+    if not is_postgres(url):
+        yield
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
+                         dbname=parts.path.lstrip("/"), user=unquote(parts.username or ""),
+                         password=unquote(parts.password or ""), autocommit=True,
+                         connect_timeout=10) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
 
 def create_engine(url: str) -> sa.Engine:

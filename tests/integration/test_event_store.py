@@ -269,3 +269,32 @@ def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services):
     services.cases.change(ref, "resume", Meta(actor="c", on="2026-03-02"))
     v50, _ = services.cases.case_as(ref, at_version=50)
     assert v50.version == 50 and v50.paused is True
+
+
+def test_processes_starting_at_once_on_a_new_database_all_start(database_url):
+    """Four starts at the same moment (cron, a scheduler, a coordinator…) on a new database: one
+    creates the schema, the others wait for it; none fails (PostgreSQL refuses concurrent DDL)."""
+    barrier = threading.Barrier(4)
+    started, errors = [], []
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            s = services_for(database_url)
+            started.append(s)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        assert errors == [] and len(started) == 4
+        seed(started[0])
+        assert notify(started[1]) == "CUM-DARDR-2026-001"
+        assert started[2].integrity.verify().to_dict()["ok"] is True
+    finally:
+        for s in started:
+            s.close()
