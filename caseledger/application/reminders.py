@@ -193,7 +193,8 @@ class ReminderService:
         if as_at > now:
             raise DateRuleViolated(
                 f"Reminders cannot be run as at {as_at.astimezone(LONDON).isoformat(timespec='minutes')}: "
-                "that is in the future."
+                f"that is in the future; give a time up to now "
+                f"({now.astimezone(LONDON).isoformat(timespec='minutes')}), or leave --as-at out."
             )
         self.catch_up()
         report = RunReport(as_at=as_at, dry_run=dry_run)

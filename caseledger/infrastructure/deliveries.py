@@ -51,6 +51,8 @@ from caseledger.infrastructure.views import agencies as agencies_view
 from caseledger.infrastructure.views import cases as cases_view
 
 TRACKING_NAME = "reminder-deliveries"
+NOT_CONFIGURED = ("Email delivery is not configured (set CASELEDGER_SMTP_HOST, or "
+                  "CASELEDGER_MAIL_DROP); issued reminders wait until it is.")
 TABLE = "reminder_deliveries"
 STATUSES = ("waiting", "sending", "sent", "retrying", "failed")
 MAX_ATTEMPTS = 8
@@ -153,8 +155,7 @@ class DeliveryReport:
         data: dict[str, Any] = {"counts": self.counts(), "configured": self.configured,
                                 "queued": self.queued, "deliveries": self.deliveries}
         if not self.configured:
-            data["message"] = ("Email delivery is not configured (set CASELEDGER_SMTP_HOST, or "
-                               "CASELEDGER_MAIL_DROP); issued reminders wait until it is.")
+            data["message"] = NOT_CONFIGURED
         return data
 
 

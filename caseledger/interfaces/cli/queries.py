@@ -4,12 +4,12 @@ Every query first brings the views up to date (read-your-writes), then answers f
 show`` replays the case from the event store, as it stands now or as it stood (time travel).
 """
 
-import json
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import typer
 
+from caseledger.application.audit import HISTORY_COLUMNS, csv_cell, history_row
 from caseledger.application.ports import DeadlineFilter
 from caseledger.application.queries import (
     case_to_dict,
@@ -38,7 +38,6 @@ PartnershipOpt = Annotated[str | None, typer.Option("--partnership", metavar="SL
 TypeOpt = Annotated[CaseType | None, typer.Option("--type", help="Only this case type.")]
 PurposeOpt = Annotated[str | None, typer.Option("--purpose", metavar="TEXT", help=PURPOSE_HELP)]
 
-HISTORY_COLUMNS = ("version", "event", "effective", "recorded", "actor", "reason", "basis", "data")
 
 
 # --------------------------------------------------------------------------- case list
@@ -193,17 +192,10 @@ def history(
         services.cases.load_case(ref)  # NotFound when there is no such case
     inv.case_id = case_id
     record_read(inv, case_id, "history", purpose)
-    rows = [
-        {"version": r["version"], "event": r["event"], "effective": r["effective"],
-         "recorded": r["recorded"], "actor": r["actor"], "reason": r["reason"],
-         "basis": r["basis"], "data": json.loads(r["data"]) if r["data"] else {}}
-        for r in stored
-    ]
+    rows = [history_row(r) for r in stored]
     if as_csv:
-        print(csv_text(HISTORY_COLUMNS, [
-            [r[c] if c != "data" else json.dumps(r["data"], sort_keys=True) for c in HISTORY_COLUMNS]
-            for r in rows
-        ]), end="")
+        print(csv_text(HISTORY_COLUMNS, [[csv_cell(r, c) for c in HISTORY_COLUMNS] for r in rows]),
+              end="")
         return
     inv.emit(rows, lambda: render_history(rows))
 

@@ -14,6 +14,7 @@ import typer
 from caseledger.application.queries import parse_as_at
 from caseledger.domain.calendar import LONDON
 from caseledger.domain.errors import InvalidInput
+from caseledger.infrastructure.deliveries import NOT_CONFIGURED
 from caseledger.interfaces.cli.common import TIME_HELP, Invocation, command, day, table
 
 app = typer.Typer(help="Issue the reminder ladder's due steps and deliver them by email.",
@@ -139,10 +140,6 @@ def render_status(data: dict[str, Any]) -> str:
     if data["deliveries"]:
         parts.append(delivery_table(data["deliveries"]))
     return "\n".join(parts)
-
-
-NOT_CONFIGURED = ("Email delivery is not configured (CASELEDGER_SMTP_HOST, or CASELEDGER_MAIL_DROP): "
-                  "issued reminders wait until it is.")
 
 
 def delivery_table(rows: list[dict[str, Any]]) -> str:
