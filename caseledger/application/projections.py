@@ -20,7 +20,8 @@ from caseledger.domain import setup as s
 META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic",
                "effective", "actor", "reason", "basis", "personal"}
 
-VIEW_TABLES = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies", "access_log")
+VIEW_TABLES = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies", "access_log",
+               "counties", "report_cases")
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,12 @@ def _setup_changes(event: s.SetupEvent) -> list[Change]:
         return [Update("agencies", {"agency_id": owner}, {
             "name": event.name, "kind": event.kind, "partnerships": ",".join(event.partnerships),
         })]
+    if isinstance(event, s.CountyRegistered | s.CountyChanged):
+        make = Upsert if isinstance(event, s.CountyRegistered) else Update
+        values = {"name": event.name, "partnerships": ",".join(event.partnerships)}
+        if isinstance(event, s.CountyRegistered):
+            values["slug"] = event.slug
+        return [make("counties", {"county_id": owner}, values)]
     return []
 
 

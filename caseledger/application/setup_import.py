@@ -82,7 +82,16 @@ from caseledger.domain.case import CommandContext
 from caseledger.domain.errors import InvalidInput, NotFound
 from caseledger.domain.policy import BASIS_KINDS, Basis, ClockPolicy
 from caseledger.domain.reminders import check_reminders
-from caseledger.domain.setup import CODE, SLUG, Agency, Partnership, agency_id, partnership_id
+from caseledger.domain.setup import (
+    CODE,
+    SLUG,
+    Agency,
+    County,
+    Partnership,
+    agency_id,
+    county_id,
+    partnership_id,
+)
 
 DEFAULT_EFFECTIVE_FROM = date(2024, 4, 1)
 
@@ -293,18 +302,35 @@ class AgencyEntry(_Model):
         return {"contact": self.contact.to_personal(), "escalation": self.escalation.to_personal()}
 
 
+class CountyEntry(_Model):
+    """A county board that sees several partnerships' cases in its reports."""
+
+    slug: Slug
+    name: Text
+    partnerships: Annotated[list[Slug], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> CountyEntry:
+        problems = _duplicates("partnership", self.partnerships)
+        if problems:
+            raise PydanticCustomError("duplicate", "; ".join(problems))
+        return self
+
+
 class SetupFile(_Model):
-    """A whole set-up file: when it takes effect, its partnerships and its agencies."""
+    """A whole set-up file: when it takes effect, its partnerships, agencies and county boards."""
 
     effective_from: IsoDate = DEFAULT_EFFECTIVE_FROM
     partnership: list[PartnershipEntry] = Field(default_factory=list)
     agency: list[AgencyEntry] = Field(default_factory=list)
+    county: list[CountyEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> SetupFile:
         problems = _duplicates("partnership", [p.slug for p in self.partnership])
         problems += _duplicates("partnership code", [p.code for p in self.partnership])
         problems += _duplicates("agency", [a.slug for a in self.agency])
+        problems += _duplicates("county", [c.slug for c in self.county])
         if problems:
             raise PydanticCustomError("duplicate", "; ".join(problems))
         return self
@@ -456,7 +482,7 @@ def import_setup(cases: CaseService, setup: SetupFile, meta: Meta) -> dict[str, 
     def attempt() -> dict[str, int]:
         ctx = cases.context(Meta(actor=meta.actor, on=on, reason=meta.reason))
         in_file = {p.slug for p in setup.partnership}
-        aggregates: list[Partnership | Agency] = []
+        aggregates: list[Partnership | Agency | County] = []
         for index, entry in enumerate(setup.partnership, start=1):
             where = f"partnership[{index}] ({entry.slug})"
             aggregates.append(_named(where, _partnership, cases, ctx, entry))
@@ -464,6 +490,10 @@ def import_setup(cases: CaseService, setup: SetupFile, meta: Meta) -> dict[str, 
             where = f"agency[{index}] ({agency.slug})"
             _check_partnerships(cases, where, agency.partnerships, in_file)
             aggregates.append(_named(where, _agency, cases, ctx, agency))
+        for index, county in enumerate(setup.county, start=1):
+            where = f"county[{index}] ({county.slug})"
+            _check_partnerships(cases, where, county.partnerships, in_file)
+            aggregates.append(_named(where, _county, cases, ctx, county))
         changed = [a for a in aggregates if a.pending_events]
         events = sum(len(a.pending_events) for a in changed)
         if changed:
@@ -473,6 +503,7 @@ def import_setup(cases: CaseService, setup: SetupFile, meta: Meta) -> dict[str, 
             "hubs": sum(len(p.hub) for p in setup.partnership),
             "agencies": len(setup.agency),
             "policies": sum(len(p.policy) for p in setup.partnership),
+            "counties": len(setup.county),
             "events": events,
         }
 
@@ -552,3 +583,12 @@ def _agency(cases: CaseService, ctx: CommandContext, entry: AgencyEntry) -> Agen
     agency.change_details(ctx, entry.name, entry.kind, list(entry.partnerships))
     agency.change_contacts(ctx, entry.contacts())
     return agency
+
+
+def _county(cases: CaseService, ctx: CommandContext, entry: CountyEntry) -> County:
+    try:
+        county: County = cases.app.repository.get(county_id(entry.slug))
+    except AggregateNotFoundError:
+        county = County.register(ctx, entry.slug, entry.name, list(entry.partnerships))
+    county.change(ctx, entry.name, list(entry.partnerships))
+    return county

@@ -299,6 +299,58 @@ class Agency(Aggregate):
             self._record(AgencyContactsChanged, ctx, personal=contacts)
 
 
+# --------------------------------------------------------------------------- county board
+
+
+def county_id(slug: str) -> UUID:
+    return uuid5(NAMESPACE, f"county:{slug}")
+
+
+class CountyRegistered(SetupEvent, Aggregate.Created):
+    slug: str
+    name: str
+    partnerships: list[str]
+
+    def apply_to(self, target: Any) -> None:
+        target.slug, target.name = self.slug, self.name
+        target.partnerships = list(self.partnerships)
+
+
+class CountyChanged(SetupEvent):
+    name: str
+    partnerships: list[str]
+
+    def apply_to(self, target: Any) -> None:
+        target.name, target.partnerships = self.name, list(self.partnerships)
+
+
+class County(Aggregate):
+    """A county board (e.g. Safer Cumbria) that sees the cases of several partnerships in its
+    reports (processes/common.md, "Partnerships")."""
+
+    if TYPE_CHECKING:
+        slug: str
+        name: str
+        partnerships: list[str]
+
+    @classmethod
+    def register(cls, ctx: CommandContext, slug: str, name: str, partnerships: list[str]) -> County:
+        check_slug("county", slug)
+        if not partnerships:
+            raise InvalidInput(f"The county '{slug}' needs at least one partnership.")
+        return cls._create(
+            CountyRegistered, id=county_id(slug), timestamp=ctx.now, effective=ctx.effective,
+            actor=ctx.actor, reason=ctx.reason, slug=slug, name=name,
+            partnerships=sorted(partnerships),
+        )
+
+    def change(self, ctx: CommandContext, name: str, partnerships: list[str]) -> None:
+        if (name, sorted(partnerships)) != (self.name, self.partnerships):
+            self.trigger_event(CountyChanged, timestamp=ctx.now, effective=ctx.effective,
+                               actor=ctx.actor, reason=ctx.reason, name=name,
+                               partnerships=sorted(partnerships))
+
+
 # --------------------------------------------------------------------------- references
 
 

@@ -9,7 +9,7 @@ is locked first, so two processes catching up at once apply each page once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from caseledger.application.projections import Change, Update, Upsert, project
 from caseledger.application.service import CaseLedgerApplication
+from caseledger.infrastructure.report_facts import report_case_changes
 from caseledger.infrastructure.views import TABLES, tracking
+
+StatefulProjection = Callable[[sa.Connection, Sequence[Change]], list[Change]]
 
 PAGE_SIZE = 1000
 VIEWS = "views"
@@ -28,9 +31,11 @@ class ProjectionRunner:
                  page_size: int = PAGE_SIZE,
                  on_page: Callable[[int], None] | None = None,
                  project: Callable[[Any], list[Change]] = project,
-                 tables: dict[str, sa.Table] | None = None) -> None:
+                 tables: dict[str, sa.Table] | None = None,
+                 stateful: Sequence[StatefulProjection] | None = None) -> None:
         """``project`` and ``tables`` let another consumer (e.g. reminder delivery) use the same
-        exactly-once mechanism with its own tracking ``name``."""
+        exactly-once mechanism with its own tracking ``name``. ``stateful`` projections see a
+        page's changes and the transaction (the views: report facts, which fold earlier facts)."""
         self.app = app
         self.engine = engine
         self.name = name
@@ -38,6 +43,8 @@ class ProjectionRunner:
         self.on_page = on_page
         self.project = project
         self.tables = TABLES if tables is None else tables
+        self.stateful = (report_case_changes,) if stateful is None and tables is None else \
+            tuple(stateful or ())
 
     def position(self) -> int:
         with self.engine.connect() as conn:
@@ -63,6 +70,8 @@ class ProjectionRunner:
                 return 0
             changes = [change for notification in notifications
                        for change in self.project(self.app.mapper.to_domain_event(notification))]
+            for projection in self.stateful:
+                changes += projection(conn, changes)
             for statement, rows in batched(merged(changes), self.tables):
                 if isinstance(statement, _UpsertStatement):
                     statement = statement.for_dialect(conn.dialect.name)

@@ -104,7 +104,28 @@ access_log = sa.Table(  # product.md capability 4: who read which case (purpose:
     sa.Column("recorded_utc", sa.String(26), index=True),
 )
 
-TABLES = {t.name: t for t in (cases, deadlines, history, partnerships, hubs, agencies, access_log)}
+counties = sa.Table(  # county boards: several partnerships reported together
+    "counties", metadata,
+    sa.Column("county_id", sa.String(36), primary_key=True),
+    sa.Column("slug", sa.String(64), unique=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("partnerships", sa.Text),
+)
+
+report_cases = sa.Table(  # product.md capability 5: each case's report facts (reporting/facts.py)
+    "report_cases", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("reference", sa.String(40)),
+    sa.Column("case_type", sa.String(20)),
+    sa.Column("partnership", sa.String(64), index=True),
+    sa.Column("version", sa.Integer),
+    sa.Column("first_recorded_utc", sa.String(26)),
+    sa.Column("last_recorded_utc", sa.String(26), index=True),  # the latest recorded time
+    sa.Column("facts", sa.Text),
+)
+
+TABLES = {t.name: t for t in (cases, deadlines, history, partnerships, hubs, agencies, access_log,
+                              counties, report_cases)}
 
 
 class SqlReadModel:

@@ -32,7 +32,7 @@ AGENCIES = sorted([
 ])
 # Per partnership: registered, chair, coordinator, three hubs, one policy; per agency: registered,
 # contacts.
-EXAMPLE_EVENTS = 2 * 7 + 12 * 2
+EXAMPLE_EVENTS = 2 * 7 + 12 * 2 + 1  # two partnerships, twelve agencies, one county
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_importing_the_example_sets_up_cumbria(services: Services) -> None:
     before = last_id(services)
     counts = import_setup(services.cases, load_setup(example_path("cumbria")), ADMIN)
 
-    assert counts == {"partnerships": 2, "hubs": 6, "agencies": 12, "policies": 2,
+    assert counts == {"partnerships": 2, "hubs": 6, "agencies": 12, "policies": 2, "counties": 1,
                       "events": EXAMPLE_EVENTS}
     assert last_id(services) - before == EXAMPLE_EVENTS
     services.catch_up()
@@ -148,7 +148,7 @@ def test_an_agency_may_name_a_partnership_already_set_up(services: Services,
     """
     counts = import_setup(services.cases, load_setup(write(tmp_path, text)), ADMIN)
 
-    assert counts == {"partnerships": 0, "hubs": 0, "agencies": 1, "policies": 0, "events": 2}
+    assert counts == {"partnerships": 0, "hubs": 0, "agencies": 1, "policies": 0, "counties": 0, "events": 2}
     assert services.cases.agency("west-cumbria-refuge").partnerships == ["cumberland"]
 
 

@@ -39,7 +39,7 @@ def import_setup(
 
 
 def _summary(counts: dict[str, int]) -> str:
-    described = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("partnerships", "hubs", "agencies",
+    described = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("partnerships", "hubs", "agencies", "counties",
                                                               "policies"))
     events = counts.get("events", 0)
     changed = f"{events} new event{'s' if events != 1 else ''} recorded" if events else \
