@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from caseledger.application.audit import AuditService
 from caseledger.application.ports import Clock
 from caseledger.application.reminders import ReminderService
+from caseledger.application.reporting.service import ReportService
 from caseledger.application.service import CaseLedgerApplication, CaseService
 from caseledger.domain.calendar import WorkingCalendar
 from caseledger.infrastructure import migrate
@@ -18,6 +19,7 @@ from caseledger.infrastructure.database import create_engine, event_store_env, i
 from caseledger.infrastructure.deliveries import Deliveries
 from caseledger.infrastructure.integrity import IntegrityChain
 from caseledger.infrastructure.projection_runner import ProjectionRunner
+from caseledger.infrastructure.report_facts import ReportFactsReader
 from caseledger.infrastructure.settings import Settings
 from caseledger.infrastructure.smtp import Mailer, mailer_for
 from caseledger.infrastructure.views import SqlReadModel
@@ -37,6 +39,7 @@ class Services:
     deliveries: Deliveries
     integrity: IntegrityChain
     audit: AuditService
+    reports: ReportService
 
     def catch_up(self) -> int:
         """Read-your-writes: bring the views up to date before answering a query."""
@@ -71,4 +74,5 @@ def build(settings: Settings, clock: Clock | None = None,
         deliveries=deliveries,
         integrity=integrity,
         audit=AuditService(app, cases, views, integrity, clock, projections.catch_up),
+        reports=ReportService(cases, ReportFactsReader(engine), clock),
     )

@@ -1,0 +1,138 @@
+"""Board reports as a use case: who the report is for, the facts as known at an instant, and
+what changed between two instants (product.md capability 5).
+
+Everything a report shows is read *as known at* one instant T: the cases' facts (from the
+``report_cases`` read model, re-folded from history where a case changed after T) and the
+set-up (partnership, county and agency names, the small-number threshold), replayed from the
+set-up's own events recorded by T. So a report run again later with the same T has the same
+bytes, whatever was recorded or renamed since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from caseledger.application.ports import Clock
+from caseledger.application.reporting.board import DEFAULT_SUPPRESS_BELOW, build_board_report
+from caseledger.application.reporting.model import Report
+from caseledger.application.reporting.window import end_of_day
+from caseledger.application.service import CaseService
+from caseledger.domain import times
+from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound
+from caseledger.domain.setup import agency_id, county_id, partnership_id
+
+CASE_TYPES = ("dardr", "asb", "encampment")
+
+
+class ReportFactsSource(Protocol):
+    def facts(self, partnerships: Sequence[str],
+              as_known_at: datetime | None = None) -> list[dict[str, Any]]: ...
+
+
+class HistorySource(Protocol):
+    def history_across_cases(self, *, partnership: str | None = None,
+                             recorded_from: datetime | None = None,
+                             recorded_before: datetime | None = None) -> Sequence[dict[str, Any]]: ...
+
+
+class ReportService:
+    def __init__(self, cases: CaseService, source: ReportFactsSource, clock: Clock) -> None:
+        self.cases = cases
+        self.source = source
+        self.clock = clock
+
+    def board(self, *, partnership: str | None = None, county: str | None = None,
+              date_from: date, date_to: date, as_known_at: datetime | None = None,
+              publishable: bool = False) -> Report:
+        """The board report for one partnership or a county, for the period, as known at
+        ``as_known_at`` (default: now; the report states the instant, to run it again)."""
+        known = self.known_at(as_known_at)
+        check_period(date_from, date_to)
+        scope = self.scope(partnership, county, known)
+        slugs = [p["slug"] for p in scope["partnerships"]]
+        facts = self.source.facts(slugs, as_known_at=known if as_known_at is not None else None)
+        names = self.agency_names(facts, known)
+        return build_board_report(
+            facts, scope=scope, date_from=date_from, date_to=date_to, as_known_at=known,
+            publishable=publishable, suppress_below=self.suppress_below(slugs, date_to, known),
+            agency_names=names)
+
+    def known_at(self, as_known_at: datetime | None) -> datetime:
+        now = self.clock.now()
+        if as_known_at is None:
+            return now
+        if as_known_at > now:
+            raise DateRuleViolated(
+                f"--as-known-at {as_known_at.isoformat()} is in the future; a report can only show "
+                f"what was known by now ({now.isoformat(timespec='seconds')}): give an earlier "
+                "time, or leave --as-known-at out.")
+        return as_known_at
+
+    # -- the set-up as known at T ---------------------------------------------------------
+
+    def _at(self, aggregate_id: UUID, known: datetime) -> Any | None:
+        events = [e for e in self.cases.app.repository.event_store.get(aggregate_id)
+                  if getattr(e, "timestamp") <= known]  # noqa: B009
+        if not events:
+            return None
+        return self.cases.app.repository.get(aggregate_id, version=events[-1].originator_version)
+
+    def scope(self, partnership: str | None, county: str | None, known: datetime) -> dict[str, Any]:
+        if (partnership is None) == (county is None):
+            raise InvalidInput("Give either --partnership SLUG or --county SLUG (one of them).")
+        if county is not None:
+            found = self._at(county_id(county), known)
+            if found is None:
+                raise NotFound(f"Unknown county '{county}' (as known at {_text(known)}); "
+                               "county boards are set up with [[county]] in the set-up file.")
+            slugs, kind, slug, name = list(found.partnerships), "county", county, found.name
+        else:
+            slugs, kind, slug, name = [str(partnership)], "partnership", str(partnership), None
+        partnerships = []
+        for each in slugs:
+            found = self._at(partnership_id(each), known)
+            if found is None:
+                raise NotFound(f"Unknown partnership '{each}' (as known at {_text(known)}); "
+                               "see caseledger partnership list.")
+            partnerships.append({"slug": each, "name": found.name})
+        return {"kind": kind, "slug": slug, "name": name or partnerships[0]["name"],
+                "partnerships": partnerships}
+
+    def agency_names(self, facts: Sequence[dict[str, Any]], known: datetime) -> dict[str, str]:
+        named = {d["resp"] for f in facts for d in f["deadlines"].values()}
+        named |= {a["owner"] for f in facts for a in f["actions"].values()}
+        names = {}
+        for slug in sorted(named):
+            found = self._at(agency_id(slug), known)
+            if found is not None:
+                names[slug] = found.name
+        return names
+
+    def suppress_below(self, slugs: Sequence[str], date_to: date, known: datetime) -> int:
+        """The largest small-number threshold among the partnerships' policies in force at the
+        period's end (policy setting ``suppress_below``), else the national default of 5."""
+        thresholds = [DEFAULT_SUPPRESS_BELOW]
+        for slug in slugs:
+            partnership = self._at(partnership_id(slug), known)
+            for case_type in CASE_TYPES:
+                value = partnership.local_setting(case_type, date_to.isoformat(), "suppress_below")
+                if value is not None and value.isdigit():
+                    thresholds.append(int(value))
+        return max(thresholds)
+
+
+def check_period(date_from: date, date_to: date) -> None:
+    if date_from > date_to:
+        raise InvalidInput(f"The period starts ({date_from.isoformat()}) after it ends "
+                           f"({date_to.isoformat()}); --from must be on or before --to.")
+
+
+def _text(moment: datetime) -> str:
+    return times.effective_from_instant(moment)
+
+
+def period_end(date_to: date) -> datetime:
+    return end_of_day(date_to)

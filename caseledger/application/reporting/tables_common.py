@@ -1,0 +1,278 @@
+"""Tables every board report has, whatever the case type: caseload and pipeline, timeliness per
+deadline kind (gross and net of pauses), returns overdue by agency, actions by owner, level and
+RAG, and the trend over the last eight quarters (processes/common.md; product.md capability 5).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from caseledger.application.reporting.model import Chart, Column, Table
+from caseledger.application.reporting.window import (
+    Window,
+    days_between,
+    deadline_state,
+    end_of_day,
+    index_of,
+    is_open_at,
+    last_quarters,
+    median,
+    paused_at,
+    percent,
+    stage_at,
+    utc_text,
+)
+from caseledger.domain import asb, dardr, encampment
+
+Facts = dict[str, Any]
+
+CASE_TYPES = {"dardr": "DARDR", "asb": "ASB Case Review", "encampment": "Encampment"}
+STAGES = {"dardr": dardr.DEFINITION.stages, "asb": asb.DEFINITION.stages,
+          "encampment": encampment.DEFINITION.stages}
+
+
+def by_type(cases: Sequence[Facts]) -> dict[str, list[Facts]]:
+    grouped: dict[str, list[Facts]] = {t: [] for t in CASE_TYPES}
+    for facts in cases:
+        grouped.setdefault(facts["type"], []).append(facts)
+    return grouped
+
+
+def closed_in(facts: Facts, window: Window) -> bool:
+    return any(stage == "closed" and window.holds(day) for day, stage in facts["stages"])
+
+
+def caseload(grouped: dict[str, list[Facts]], window: Window) -> Table:
+    rows = []
+    totals: Counter[str] = Counter()
+    for case_type, label in CASE_TYPES.items():
+        cases = grouped.get(case_type, [])
+        row = {"type": label,
+               "opened": sum(window.holds(f["opened"]) for f in cases),
+               "closed": sum(closed_in(f, window) for f in cases),
+               "open": sum(is_open_at(f, window.at_day) for f in cases),
+               "paused": sum(is_open_at(f, window.at_day) and paused_at(f["pauses"], window.at_day)
+                             for f in cases)}
+        totals.update({k: v for k, v in row.items() if k != "type"})
+        rows.append(row)
+    rows.append({"type": "All cases", **{k: totals[k] for k in ("opened", "closed", "open", "paused")}})
+    return Table("caseload", "Caseload", "Cases opened and closed in the period, and open at its end", (
+        Column("type", "Case type", "text"), Column("opened", "Opened"), Column("closed", "Closed"),
+        Column("open", "Open at end"), Column("paused", "of which paused"),
+    ), tuple(rows))
+
+
+def pipeline(grouped: dict[str, list[Facts]], window: Window) -> Table:
+    rows = []
+    for case_type, label in CASE_TYPES.items():
+        at_stage: Counter[str] = Counter()
+        for facts in grouped.get(case_type, []):
+            stage = stage_at(facts, window.at_day)
+            if stage is not None and stage != "closed":
+                at_stage[stage] += 1
+        rows += [{"stage": f"{label}: {stage}", "type": label, "open": at_stage[stage]}
+                 for stage in STAGES[case_type] if stage != "closed" and at_stage[stage]]
+    return Table("pipeline", "Caseload", "Pipeline: open cases by stage at the end of the period", (
+        Column("type", "Case type", "text"), Column("stage", "Stage", "text"),
+        Column("open", "Open cases"),
+    ), tuple(rows))
+
+
+PIPELINE_CHART = Chart("pipeline", "Open cases by stage", "hbar", "pipeline", "stage", ("open",))
+
+
+def timeliness(grouped: dict[str, list[Facts]], window: Window) -> Table:
+    """Per case type and deadline kind: deadlines met in the period, on time (net of pauses:
+    by the due time pauses moved; gross: by the due time without them), median days from start
+    to met (gross, and net of paused days), and deadlines overdue or paused at the end."""
+    stats: dict[tuple[str, str], dict[str, Any]] = {}
+    for case_type in CASE_TYPES:
+        for facts in grouped.get(case_type, []):
+            for deadline in facts["deadlines"].values():
+                key = (case_type, deadline["kind"])
+                state = deadline_state(deadline, window.at_day, window.at_utc)
+                met_now = window.holds(deadline["met"])
+                if not met_now and state not in ("overdue", "paused"):
+                    continue
+                s = stats.setdefault(key, {"met": 0, "on_time": 0, "on_time_gross": 0,
+                                           "gross": [], "net": [], "overdue": 0, "paused": 0})
+                if met_now:
+                    gross = days_between(deadline["start"], deadline["met"])
+                    s["met"] += 1
+                    s["on_time"] += bool(deadline["on_time"])
+                    s["on_time_gross"] += bool(deadline["on_time_gross"])
+                    s["gross"].append(gross)
+                    s["net"].append(gross - deadline["paused_days"])
+                elif state == "overdue":
+                    s["overdue"] += 1
+                else:
+                    s["paused"] += 1
+    rows = []
+    for (case_type, kind), s in sorted(stats.items(), key=lambda i: (list(CASE_TYPES).index(i[0][0]), i[0][1])):
+        rows.append({"type": CASE_TYPES[case_type], "deadline": kind, "met": s["met"],
+                     "on_time_pct": percent(s["on_time"], s["met"]),
+                     "on_time_gross_pct": percent(s["on_time_gross"], s["met"]),
+                     "median_days": median(s["gross"]), "median_days_net": median(s["net"]),
+                     "overdue": s["overdue"], "paused": s["paused"]})
+    return Table("timeliness", "Timeliness", "Deadlines met in the period and overdue at its end", (
+        Column("type", "Case type", "text"), Column("deadline", "Deadline", "text"),
+        Column("met", "Met in period"), Column("on_time_pct", "On time (net of pauses)", "percent"),
+        Column("on_time_gross_pct", "On time (gross)", "percent"),
+        Column("median_days", "Median days (gross)", "days"),
+        Column("median_days_net", "Median days (net of pauses)", "days"),
+        Column("overdue", "Overdue at end"), Column("paused", "Paused at end"),
+    ), tuple(rows), note="Net of pauses: judged against the due date moved by stop-the-clock "
+                         "pauses; gross: as if no pause had been granted.")
+
+
+def overdue_by_agency(cases: Sequence[Facts], window: Window, agency_names: dict[str, str]) -> Table:
+    """Returns (requests to agencies) per agency: requested and received in the period, received
+    on time, and overdue at the end with the longest wait — the league table boards ask for."""
+    rows: dict[str, dict[str, Any]] = {}
+    for facts in cases:
+        for deadline in facts["deadlines"].values():
+            if not deadline["kind"].startswith("return:"):
+                continue
+            agency = deadline["resp"]
+            requested_now = window.holds(deadline["dues"][0][0])
+            met_now = window.holds(deadline["met"])
+            state = deadline_state(deadline, window.at_day, window.at_utc)
+            if not (requested_now or met_now or state == "overdue"):
+                continue
+            row = rows.setdefault(agency, {"requested": 0, "received": 0, "on_time": 0,
+                                           "overdue": 0, "longest": 0})
+            row["requested"] += requested_now
+            if met_now:
+                row["received"] += 1
+                row["on_time"] += bool(deadline["on_time"])
+            if state == "overdue":
+                row["overdue"] += 1
+                due_day = deadline["dues"][-1][1][:10]
+                row["longest"] = max(row["longest"], days_between(due_day, window.at_day))
+    table_rows = [
+        {"agency": agency_names.get(agency, agency), "requested": r["requested"],
+         "received": r["received"], "on_time_pct": percent(r["on_time"], r["received"]),
+         "overdue": r["overdue"], "longest_overdue_days": r["longest"] if r["overdue"] else None}
+        for agency, r in rows.items()
+    ]
+    table_rows.sort(key=lambda r: (-r["overdue"], -(r["longest_overdue_days"] or 0), r["agency"]))
+    return Table("overdue_by_agency", "Agencies", "Returns by agency: overdue at the end of the period", (
+        Column("agency", "Agency", "text"), Column("overdue", "Overdue at end"),
+        Column("longest_overdue_days", "Longest overdue (days)", "days"),
+        Column("requested", "Requested in period"), Column("received", "Received in period"),
+        Column("on_time_pct", "Received on time", "percent"),
+    ), tuple(table_rows))
+
+
+OVERDUE_CHART = Chart("overdue_by_agency", "Returns overdue at the end of the period, by agency",
+                      "hbar", "overdue_by_agency", "agency", ("overdue",))
+
+
+def _rag_at(action: dict[str, Any], day: str) -> str:
+    rag = "amber"
+    for changed, value in action["rags"]:
+        if changed <= day:
+            rag = value
+    return str(rag)
+
+
+def actions_by_owner(cases: Sequence[Facts], window: Window, agency_names: dict[str, str]) -> Table:
+    rows: dict[str, Counter[str]] = defaultdict(Counter)
+    for facts in cases:
+        for action in facts["actions"].values():
+            counts = rows[action["owner"]]
+            if window.holds(action["closed"]):
+                counts["closed"] += 1
+            if action["added"] > window.at_day or (action["closed"] and action["closed"] <= window.at_day):
+                continue
+            counts["open"] += 1
+            counts[_rag_at(action, window.at_day)] += 1
+            counts["overdue"] += action["due"] < window.at_utc
+    table_rows = [{"owner": agency_names.get(owner, owner), **{k: c[k] for k in
+                   ("open", "red", "amber", "green", "overdue", "closed")}}
+                  for owner, c in rows.items() if c["open"] or c["closed"]]
+    table_rows.sort(key=lambda r: (-r["red"], -r["open"], r["owner"]))
+    return Table("actions_by_owner", "Actions", "Open actions by owner and RAG at the end of the period", (
+        Column("owner", "Owner", "text"), Column("open", "Open"), Column("red", "Red"),
+        Column("amber", "Amber"), Column("green", "Green"), Column("overdue", "Overdue"),
+        Column("closed", "Closed in period"),
+    ), tuple(table_rows))
+
+
+LEVELS = ("single-agency", "multi-agency", "local", "regional", "national")
+
+
+def actions_by_level(cases: Sequence[Facts], window: Window) -> Table:
+    counts: dict[str, Counter[str]] = {level: Counter() for level in LEVELS}
+    for facts in cases:
+        for action in facts["actions"].values():
+            c = counts.setdefault(action["level"], Counter())
+            c["added"] += window.holds(action["added"])
+            c["closed"] += window.holds(action["closed"])
+            c["open"] += action["added"] <= window.at_day and not (
+                action["closed"] and action["closed"] <= window.at_day)
+    rows = [{"level": level, "added": c["added"], "open": c["open"], "closed": c["closed"]}
+            for level, c in counts.items()]
+    return Table("actions_by_level", "Actions", "Actions and recommendations by level", (
+        Column("level", "Level", "text"), Column("added", "Added in period"),
+        Column("open", "Open at end"), Column("closed", "Closed in period"),
+    ), tuple(rows))
+
+
+def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int = 8) -> Table:
+    """The last eight quarters up to the period's end: cases opened and closed, deadlines met
+    (and on time, net of pauses) and deadlines overdue at each quarter's end."""
+    spans = last_quarters(date_to, quarters)
+    firsts = [first.isoformat() for _, first, _ in spans]
+    at = datetime.fromisoformat(window.at_utc).replace(tzinfo=UTC)
+    ends = [min(end_of_day(last), at) for _, _, last in spans]
+    end_days = [last.isoformat() if i < len(spans) - 1 else window.at_day
+                for i, (_, _, last) in enumerate(spans)]
+    end_utcs = [utc_text(moment) for moment in ends]
+    n = len(spans)
+    opened, closed, met, on_time, overdue = ([0] * n for _ in range(5))
+
+    def quarter(day: str | None) -> int:
+        if day is None or day > window.at_day:
+            return -1
+        i = index_of(firsts, day) - 1
+        return i if 0 <= i < n and day <= end_days[i] else -1
+
+    for facts in cases:
+        if (q := quarter(facts["opened"])) >= 0:
+            opened[q] += 1
+        for day, stage in facts["stages"]:
+            if stage == "closed" and (q := quarter(day)) >= 0:
+                closed[q] += 1
+        for d in facts["deadlines"].values():
+            if (q := quarter(d["met"])) >= 0:
+                met[q] += 1
+                on_time[q] += bool(d["on_time"])
+            due = d["dues"][-1][1]
+            # overdue at a quarter's end: due before it, not yet met, cancelled or paused then
+            for i in range(index_of(end_utcs, due), n):
+                resolved = d["met"] or d["cancelled"]
+                if resolved is not None and resolved <= end_days[i]:
+                    break
+                if d["pauses"] and paused_at(d["pauses"], end_days[i]):
+                    continue
+                overdue[i] += 1
+    rows = [{"quarter": label, "opened": opened[i], "closed": closed[i], "met": met[i],
+             "on_time_pct": percent(on_time[i], met[i]), "overdue": overdue[i]}
+            for i, (label, _, _) in enumerate(spans)]
+    return Table("trend", "Trends", "The last eight quarters", (
+        Column("quarter", "Quarter", "text"), Column("opened", "Cases opened"),
+        Column("closed", "Cases closed"), Column("met", "Deadlines met"),
+        Column("on_time_pct", "Met on time", "percent"), Column("overdue", "Overdue at quarter end"),
+    ), tuple(rows), note="The current quarter is counted up to the end of the period.")
+
+
+TREND_CHARTS = (
+    Chart("timeliness_trend", "Deadlines met on time, by quarter (%)", "line", "trend", "quarter",
+          ("on_time_pct",), unit="percent"),
+    Chart("caseload_trend", "Cases opened and closed, by quarter", "bar", "trend", "quarter",
+          ("opened", "closed")),
+)
