@@ -74,5 +74,5 @@ def build(settings: Settings, clock: Clock | None = None,
         deliveries=deliveries,
         integrity=integrity,
         audit=AuditService(app, cases, views, integrity, clock, projections.catch_up),
-        reports=ReportService(cases, ReportFactsReader(engine), clock),
+        reports=ReportService(cases, ReportFactsReader(engine), views, clock),
     )

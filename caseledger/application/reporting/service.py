@@ -11,14 +11,14 @@ bytes, whatever was recorded or renamed since.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
 from caseledger.application.ports import Clock
 from caseledger.application.reporting.board import DEFAULT_SUPPRESS_BELOW, build_board_report
+from caseledger.application.reporting.diff import changed_figures
 from caseledger.application.reporting.model import Report
-from caseledger.application.reporting.window import end_of_day
 from caseledger.application.service import CaseService
 from caseledger.domain import times
 from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound
@@ -39,9 +39,11 @@ class HistorySource(Protocol):
 
 
 class ReportService:
-    def __init__(self, cases: CaseService, source: ReportFactsSource, clock: Clock) -> None:
+    def __init__(self, cases: CaseService, source: ReportFactsSource, history: HistorySource,
+                 clock: Clock) -> None:
         self.cases = cases
         self.source = source
+        self.history = history
         self.clock = clock
 
     def board(self, *, partnership: str | None = None, county: str | None = None,
@@ -53,17 +55,43 @@ class ReportService:
         check_period(date_from, date_to)
         scope = self.scope(partnership, county, known)
         slugs = [p["slug"] for p in scope["partnerships"]]
-        facts = self.source.facts(slugs, as_known_at=known if as_known_at is not None else None)
+        facts = self.source.facts(slugs, as_known_at=known)
         names = self.agency_names(facts, known)
         return build_board_report(
             facts, scope=scope, date_from=date_from, date_to=date_to, as_known_at=known,
             publishable=publishable, suppress_below=self.suppress_below(slugs, date_to, known),
             agency_names=names)
 
+    def diff(self, *, partnership: str | None = None, county: str | None = None,
+             date_from: date, date_to: date, earlier: datetime,
+             later: datetime | None = None) -> dict[str, Any]:
+        """The figures that changed between the reports known at ``earlier`` and ``later``
+        (default: now), and the facts recorded in between effective by the period's end."""
+        later_known = self.known_at(later)
+        if earlier >= later_known:
+            raise InvalidInput(f"--earlier ({earlier.isoformat()}) must be before --later "
+                               f"({later_known.isoformat()}).")
+        before = self.board(partnership=partnership, county=county, date_from=date_from,
+                            date_to=date_to, as_known_at=earlier)
+        after = self.board(partnership=partnership, county=county, date_from=date_from,
+                           date_to=date_to, as_known_at=later_known)
+        entries = []
+        for p in after.scope["partnerships"]:
+            for row in self.history.history_across_cases(
+                    partnership=p["slug"], recorded_from=earlier + timedelta(microseconds=1),
+                    recorded_before=later_known + timedelta(microseconds=1)):
+                if times.effective_date(row["effective"]) <= date_to:
+                    entries.append({k: row.get(k) for k in (
+                        "reference", "version", "event", "effective", "recorded", "actor", "reason")})
+        entries.sort(key=lambda e: (e["recorded"], e["reference"], e["version"]))
+        return {"scope": after.scope, "period": after.period, "earlier": before.as_known_at,
+                "later": after.as_known_at, "figures": changed_figures(before, after),
+                "late_entries": entries}
+
     def known_at(self, as_known_at: datetime | None) -> datetime:
         now = self.clock.now()
-        if as_known_at is None:
-            return now
+        if as_known_at is None:  # whole seconds, so that the instant the report states is exact
+            return now.replace(microsecond=0)
         if as_known_at > now:
             raise DateRuleViolated(
                 f"--as-known-at {as_known_at.isoformat()} is in the future; a report can only show "
@@ -132,7 +160,3 @@ def check_period(date_from: date, date_to: date) -> None:
 
 def _text(moment: datetime) -> str:
     return times.effective_from_instant(moment)
-
-
-def period_end(date_to: date) -> datetime:
-    return end_of_day(date_to)

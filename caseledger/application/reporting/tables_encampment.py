@@ -107,11 +107,14 @@ def powers_and_court(camps: Sequence[Facts], window: Window) -> Table:
 
 
 def costs(camps: Sequence[Facts], window: Window) -> Table:
+    """Costs of the sites cleared in the period, in whole pounds (recorded in pence)."""
     cleared = [m for f in camps for m in marks(f, "SiteCleared") if window.holds(m[0])]
-    rows = tuple({"cost": label, "sites": len(cleared), "total": sum(int(m[i] or 0) for m in cleared),
-                  "mean": round(sum(int(m[i] or 0) for m in cleared) / len(cleared)) if cleared else None}
-                 for label, i in (("Clean-up", 2), ("Legal", 3), ("Damage", 4)))
+    rows = []
+    for label, i in (("Clean-up", 2), ("Legal", 3), ("Damage", 4)):
+        pence = sum(int(m[i] or 0) for m in cleared)
+        rows.append({"cost": label, "sites": len(cleared), "total": round(pence / 100),
+                     "mean": round(pence / 100 / len(cleared)) if cleared else None})
     return Table("encampment_costs", "Encampments", "Costs of sites cleared in the period", (
         Column("cost", "Cost", "text"), Column("sites", "Sites cleared"),
         Column("total", "Total", "money"), Column("mean", "Mean per site", "money"),
-    ), rows)
+    ), tuple(rows))
