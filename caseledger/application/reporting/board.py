@@ -17,7 +17,7 @@ from typing import Any
 
 from caseledger.application.reporting import tables_asb, tables_common, tables_dardr, tables_encampment
 from caseledger.application.reporting.model import SUPPRESSED, Chart, Report, Table
-from caseledger.application.reporting.window import Window, utc_text
+from caseledger.application.reporting.window import Window, instant_text
 
 Facts = dict[str, Any]
 
@@ -69,7 +69,7 @@ def build_board_report(
         title=f"{scope['name']}: board report, {_period_label(date_from, date_to)}",
         scope={**scope, "kind": scope["kind"], "label": kind},
         period={"from": date_from.isoformat(), "to": date_to.isoformat()},
-        as_known_at=utc_text(as_known_at) + "Z",
+        as_known_at=instant_text(as_known_at),
         as_at=window.at_utc + "Z",
         publishable=publishable,
         suppress_below=suppress_below,

@@ -16,9 +16,11 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from caseledger.application.ports import Clock
+from caseledger.application.reporting import tables_asb
 from caseledger.application.reporting.board import DEFAULT_SUPPRESS_BELOW, build_board_report
 from caseledger.application.reporting.diff import changed_figures
 from caseledger.application.reporting.model import Report
+from caseledger.application.reporting.window import Window
 from caseledger.application.service import CaseService
 from caseledger.domain import times
 from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound
@@ -62,6 +64,20 @@ class ReportService:
             publishable=publishable, suppress_below=self.suppress_below(slugs, date_to, known),
             agency_names=names)
 
+    def asb_annual(self, partnership: str, year: int,
+                   as_known_at: datetime | None = None) -> dict[str, Any]:
+        """The statutory annual ASB Case Review figures (ASBCPA 2014 s.104(10)) for the
+        financial year 1 April ``year`` – 31 March ``year + 1``, counted exactly as the board
+        report counts them, from the same facts, as known at ``as_known_at`` (default: now)."""
+        known = self.known_at(as_known_at)
+        self.scope(partnership, None, known)  # NotFound for an unknown partnership
+        start, end = financial_year(year)
+        asb = [f for f in self.source.facts([partnership], as_known_at=known) if f["type"] == "asb"]
+        figures = tables_asb.statutory_figures(asb, Window.of(start, end, known))
+        return {"partnership": partnership, "year": f"{year}/{str(year + 1)[-2:]}",
+                "from": start.isoformat(), "to": end.isoformat(),
+                "as_known_at": known.isoformat(), **figures}
+
     def diff(self, *, partnership: str | None = None, county: str | None = None,
              date_from: date, date_to: date, earlier: datetime,
              later: datetime | None = None) -> dict[str, Any]:
@@ -90,8 +106,8 @@ class ReportService:
 
     def known_at(self, as_known_at: datetime | None) -> datetime:
         now = self.clock.now()
-        if as_known_at is None:  # whole seconds, so that the instant the report states is exact
-            return now.replace(microsecond=0)
+        if as_known_at is None:  # the report states the instant, to the microsecond
+            return now
         if as_known_at > now:
             raise DateRuleViolated(
                 f"--as-known-at {as_known_at.isoformat()} is in the future; a report can only show "
@@ -150,6 +166,11 @@ class ReportService:
                 if value is not None and value.isdigit():
                     thresholds.append(int(value))
         return max(thresholds)
+
+
+def financial_year(year: int) -> tuple[date, date]:
+    """The financial year starting 1 April ``year`` and ending 31 March ``year + 1``."""
+    return date(year, 4, 1), date(year + 1, 3, 31)
 
 
 def check_period(date_from: date, date_to: date) -> None:

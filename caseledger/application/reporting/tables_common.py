@@ -73,11 +73,10 @@ def pipeline(grouped: dict[str, list[Facts]], window: Window) -> Table:
             stage = stage_at(facts, window.at_day)
             if stage is not None and stage != "closed":
                 at_stage[stage] += 1
-        rows += [{"stage": f"{label}: {stage}", "type": label, "open": at_stage[stage]}
+        rows += [{"stage": f"{label}: {stage}", "open": at_stage[stage]}
                  for stage in STAGES[case_type] if stage != "closed" and at_stage[stage]]
     return Table("pipeline", "Caseload", "Pipeline: open cases by stage at the end of the period", (
-        Column("type", "Case type", "text"), Column("stage", "Stage", "text"),
-        Column("open", "Open cases"),
+        Column("stage", "Case type: stage", "text"), Column("open", "Open cases"),
     ), tuple(rows))
 
 

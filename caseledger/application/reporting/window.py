@@ -22,6 +22,12 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def instant_text(moment: datetime) -> str:
+    """An instant as ISO UTC with ``Z``, exact (microseconds when it has them)."""
+    spec = "microseconds" if moment.microsecond else "seconds"
+    return moment.astimezone(UTC).isoformat(timespec=spec).replace("+00:00", "Z")
+
+
 def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON)
 

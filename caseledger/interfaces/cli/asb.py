@@ -236,9 +236,8 @@ def asb_annual(
     """The statutory annual ASB Case Review figures for a financial year and partnership."""
     known = parse_time(as_known_at, "--as-known-at")
     services = inv.fresh()
-    data: dict[str, Any] = asb_use_cases.annual_figures(
-        services.cases, services.views, partnership, year,
-        times.effective_end(known) if known else None)
+    data: dict[str, Any] = services.reports.asb_annual(
+        partnership, year, times.effective_end(known) if known else None)
     inv.emit(data, lambda: table(("figure", "number"), [
         (k.replace("_", " "), data[k]) for k in
         ("applications", "threshold_not_met", "reviews_carried_out",
