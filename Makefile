@@ -29,7 +29,9 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 # lint-imports and pytest both run; the exit code is pytest's, or lint-imports' if pytest passed.
+# Chromium is installed first for the browser tests (they skip, saying why, if it cannot be).
 test: $(VENV)/.installed
+	@bash scripts/chromium.sh ensure
 	@$(WITH_POSTGRES) \
 	contracts=0; $(VENV)/bin/lint-imports || contracts=$$?; \
 	tests=0; $(VENV)/bin/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS) || tests=$$?; \
