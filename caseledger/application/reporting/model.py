@@ -53,6 +53,7 @@ class Chart:
     series: tuple[str, ...]
     stacked: bool = False
     unit: str = "count"  # the series' column kind (percent charts run 0–100)
+    limit: int | None = None  # draw only the first N rows (a league table's top; the table has all)
 
 
 @dataclass(frozen=True)

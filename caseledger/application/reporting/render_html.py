@@ -648,7 +648,7 @@ class _ChartData:
 def _chart_data(chart: Chart, table: Table, uid: str) -> _ChartData:
     """The chart's categories and series; a total row ("Total", "All") is in the table, not drawn."""
     labels = {column.key: column.label for column in table.columns}
-    rows = [row for row in table.rows if not _is_total(row.get(chart.label))]
+    rows = [row for row in table.rows if not _is_total(row.get(chart.label))][:chart.limit]
     categories = tuple(NIL if row.get(chart.label) is None else str(row.get(chart.label)) for row in rows)
     series = tuple(
         _Series(key, labels.get(key, key), tuple(row.get(key) for row in rows), _style(index))

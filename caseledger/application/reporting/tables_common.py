@@ -83,6 +83,12 @@ def pipeline(grouped: dict[str, list[Facts]], window: Window) -> Table:
 PIPELINE_CHART = Chart("pipeline", "Open cases by stage", "hbar", "pipeline", "stage", ("open",))
 
 
+def settled_before(deadline: dict[str, Any], window: Window) -> bool:
+    """Met or cancelled before the period: nothing about it is counted (most deadlines)."""
+    settled = deadline["met"] or deadline["cancelled"]
+    return settled is not None and settled < window.first
+
+
 def timeliness(grouped: dict[str, list[Facts]], window: Window) -> Table:
     """Per case type and deadline kind: deadlines met in the period, on time (net of pauses:
     by the due time pauses moved; gross: by the due time without them), median days from start
@@ -91,6 +97,8 @@ def timeliness(grouped: dict[str, list[Facts]], window: Window) -> Table:
     for case_type in CASE_TYPES:
         for facts in grouped.get(case_type, []):
             for deadline in facts["deadlines"].values():
+                if settled_before(deadline, window):
+                    continue
                 key = (case_type, deadline["kind"])
                 state = deadline_state(deadline, window.at_day, window.at_utc)
                 met_now = window.holds(deadline["met"])
@@ -133,7 +141,7 @@ def overdue_by_agency(cases: Sequence[Facts], window: Window, agency_names: dict
     rows: dict[str, dict[str, Any]] = {}
     for facts in cases:
         for deadline in facts["deadlines"].values():
-            if not deadline["kind"].startswith("return:"):
+            if not deadline["kind"].startswith("return:") or settled_before(deadline, window):
                 continue
             agency = deadline["resp"]
             requested_now = window.holds(deadline["dues"][0][0])
@@ -166,8 +174,8 @@ def overdue_by_agency(cases: Sequence[Facts], window: Window, agency_names: dict
     ), tuple(table_rows))
 
 
-OVERDUE_CHART = Chart("overdue_by_agency", "Returns overdue at the end of the period, by agency",
-                      "hbar", "overdue_by_agency", "agency", ("overdue",))
+OVERDUE_CHART = Chart("overdue_by_agency", "Returns overdue at the end of the period: the 15 agencies "
+                      "with most", "hbar", "overdue_by_agency", "agency", ("overdue",), limit=15)
 
 
 def _rag_at(action: dict[str, Any], day: str) -> str:
@@ -247,13 +255,17 @@ def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int =
             if stage == "closed" and (q := quarter(day)) >= 0:
                 closed[q] += 1
         for d in facts["deadlines"].values():
+            resolved = d["met"] or d["cancelled"]
+            if resolved is not None and resolved < firsts[0]:
+                continue
             if (q := quarter(d["met"])) >= 0:
                 met[q] += 1
                 on_time[q] += bool(d["on_time"])
             due = d["dues"][-1][1]
+            if resolved is not None and resolved <= due[:10]:
+                continue  # settled by its due day: overdue at no quarter's end
             # overdue at a quarter's end: due before it, not yet met, cancelled or paused then
             for i in range(index_of(end_utcs, due), n):
-                resolved = d["met"] or d["cancelled"]
                 if resolved is not None and resolved <= end_days[i]:
                     break
                 if d["pauses"] and paused_at(d["pauses"], end_days[i]):

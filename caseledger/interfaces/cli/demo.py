@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,11 +16,11 @@ from typing import Annotated, Any
 import typer
 
 from caseledger.application import demo_asb, demo_encampments
-from caseledger.application.asb import annual_figures
 from caseledger.application.demo import DEMO_AS_AT, run_demo, scenarios
 from caseledger.application.ports import DeadlineFilter
 from caseledger.application.queries import deadline_rows
 from caseledger.application.reminders import SCHEDULER_ACTOR
+from caseledger.application.reporting.window import last_complete_quarter
 from caseledger.application.service import Meta
 from caseledger.application.setup_import import example_path, import_setup, load_setup
 from caseledger.bootstrap import build
@@ -31,8 +32,10 @@ from caseledger.infrastructure.loopback_smtp import LoopbackMailDrop
 from caseledger.infrastructure.settings import Settings, SmtpSettings
 from caseledger.infrastructure.smtp import SmtpMailer
 from caseledger.interfaces.cli.common import Invocation, command, table
+from caseledger.interfaces.cli.reports import write_report
 
 SHOWN_EMAILS = 12
+SETUP_RECORDED = datetime(2024, 4, 1, 8, 0, tzinfo=UTC)  # the set-up is recorded before any case
 OutOption = Annotated[Path, typer.Option("--out", help="Folder for the demo database and files.")]
 
 
@@ -54,18 +57,38 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
         smtp = SmtpSettings(host="127.0.0.1", port=drop.port, sender="caseledger@cumbria.example.org")
         services = build(Settings.from_env(database_url=f"sqlite:///{data / 'caseledger.db'}"),
                          clock=clock, mailer=SmtpMailer(smtp))
-        summary = _record(inv, services, clock)
+        summary = _record(inv, services, clock, out)
     summary["reminders"]["mail_drop"] = str(mail)
     summary["reminders"]["sent_to"] = _mail_drop(drop.files)
     summary["database"] = str(data / "caseledger.db")
     inv.emit(summary, lambda: _human(summary))
 
 
-def _record(inv: Invocation, services: Any, clock: FixedClock) -> dict[str, Any]:
+def _board_reports(services: Any, out: Path) -> dict[str, Any]:
+    """The board report for the county and each partnership, last complete quarter, as known
+    at the demo's as-at time: HTML (charts) and CSV (a zip of one file per table)."""
+    first, last = last_complete_quarter(DEMO_AS_AT.date())
+    label = f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+    folder = out / "reports"
+    written = []
+    for scope in ({"county": "cumbria"}, {"partnership": "cumberland"},
+                  {"partnership": "westmorland-furness"}):
+        slug = next(iter(scope.values()))
+        report = services.reports.board(**scope, date_from=first, date_to=last,
+                                        as_known_at=DEMO_AS_AT)
+        html, csv = folder / f"{slug}-{label}.html", folder / f"{slug}-{label}-csv.zip"
+        write_report(report, "html", html)
+        write_report(report, "csv", csv)
+        written.append({"scope": report.scope["name"], "html": str(html), "csv": str(csv)})
+    return {"period": {"from": first.isoformat(), "to": last.isoformat()}, "files": written}
+
+
+def _record(inv: Invocation, services: Any, clock: FixedClock, out: Path) -> dict[str, Any]:
     try:
         say = (lambda _: None) if inv.json else (lambda line: print(f"  {line}"))
         if not inv.json:
             print("Importing the Cumbria set-up and recording two years of cases…")
+        clock.set(SETUP_RECORDED)
         import_setup(services.cases, load_setup(example_path("cumbria")),
                      Meta(actor="demo:setup"))
         stories = scenarios() + demo_asb.scenarios() + demo_encampments.scenarios()
@@ -78,6 +101,7 @@ def _record(inv: Invocation, services: Any, clock: FixedClock) -> dict[str, Any]
         delivery = services.deliveries.deliver()
         summary = _summary(services, references)
         summary["reminders"] = {"issued": len(run.issued), **delivery.to_dict()["counts"]}
+        summary["reports"] = _board_reports(services, out)
         return summary
     finally:
         services.close()
@@ -106,7 +130,7 @@ def _summary(services: Any, references: dict[str, str]) -> dict[str, Any]:
         "cases": len(cases),
         "pipelines": pipelines,
         "asb_annual": {
-            p: annual_figures(services.cases, services.views, p, last_year, DEMO_AS_AT)
+            p: services.reports.asb_annual(p, last_year, DEMO_AS_AT)
             for p in ("cumberland", "westmorland-furness")
         },
         "asb_year": f"{last_year}/{str(last_year + 1)[2:]}",
@@ -126,6 +150,13 @@ def _reminders_text(reminders: dict[str, Any]) -> str:
     more = len(reminders["sent_to"]) - SHOWN_EMAILS
     tail = f"\n… and {more} more in {reminders['mail_drop']}/" if more > 0 else ""
     return head + "\n" + table(["to", "subject"], rows, empty="(nothing was due)") + tail
+
+
+def _reports_text(reports: dict[str, Any]) -> str:
+    period = reports["period"]
+    return (f"Board reports for {period['from']} to {period['to']} (the last complete quarter):\n"
+            + table(["board", "html (charts)", "csv"],
+                    [(f["scope"], f["html"], f["csv"]) for f in reports["files"]]))
 
 
 def _human(summary: dict[str, Any]) -> str:
@@ -156,6 +187,8 @@ def _human(summary: dict[str, Any]) -> str:
         overdue,
         "",
         _reminders_text(summary["reminders"]),
+        "",
+        _reports_text(summary["reports"]),
         "",
         f"Database: {summary['database']}",
         "Try:  caseledger --database sqlite:///" + summary["database"]

@@ -24,6 +24,7 @@ from caseledger.interfaces.cli import (
     encampment,
     queries,
     reminders,
+    reports,
     scheduler,
     setup,
 )
@@ -68,7 +69,7 @@ queries.register(app)
 app.add_typer(setup.app, name="partnership")
 app.add_typer(admin.app, name="projections")
 demo.register(app)
-app.add_typer(asb.report_app, name="report")
+app.add_typer(reports.app, name="report")
 app.add_typer(reminders.app, name="reminders")
 app.add_typer(audit.app, name="audit")
 scheduler.register(app)

@@ -1,0 +1,385 @@
+"""Board reports on a small fixed dataset, every figure computed by hand (issue 6), on SQLite and
+PostgreSQL; and reproducibility: facts recorded after the as-known-at time change nothing.
+
+The dataset: the shipped Cumbria set-up (Safer Cumbria = Cumberland + Westmorland and Furness)
+and eight cases recorded through the real commands, each fact recorded the morning after its
+effective date (09:30 UTC). The report is for 2026 Q3 (1 July – 30 September), as known at
+5 October 2026 12:00 UTC, so "at end" means 30 September 23:59:59 London.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from caseledger.application.demo import Scenario, _after_imrs, _full_review, run_demo, s
+from caseledger.application.demo_asb import open_asb
+from caseledger.application.demo_encampments import open_encampment
+from caseledger.application.reporting.render_csv import render_zip
+from caseledger.application.reporting.render_html import render_html
+from caseledger.application.reporting.render_json import render_json
+from caseledger.application.service import Meta
+from caseledger.application.setup_import import example_path, import_setup, load_setup
+from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound
+from caseledger.infrastructure.report_facts import backfill_report_cases
+from caseledger.infrastructure.views import report_cases
+from tests.integration.support import services_for
+
+Q3 = {"date_from": date(2026, 7, 1), "date_to": date(2026, 9, 30)}
+KNOWN = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
+POLICE, PROBATION, CUM_COUNCIL = "cumbria-police", "probation", "cumberland-council"
+WAF_COUNCIL = "westmorland-furness-council"
+CUM = [POLICE, CUM_COUNCIL, "north-cumbria-hospitals", PROBATION]
+WAF = [POLICE, WAF_COUNCIL, "lsc-icb", PROBATION]
+
+
+def death(on: str, relationship: str = "intimate-partner", death_type: str = "homicide") -> dict:
+    return {"on": on, "date_of_death": on, "victim_pseudonym": "Pseudonym", "notified_by": POLICE,
+            "relationship": relationship, "death_type": death_type, "age_band": "35-44",
+            "police_force_area": "Cumbria"}
+
+
+def complaint(behaviour: str, reported: str, agency: str) -> dict:
+    return {"behaviour": behaviour, "reported": reported, "agency": agency}
+
+
+def application(on: str, hub: str, complaints: list[dict]) -> dict:
+    return {"on": on, "hub": hub, "channel": "online", "applicant_type": "individual",
+            "applicant_name": "Applicant", "applicant_contact": "contact", "consent": True,
+            "complaints": complaints}
+
+
+def camp(on: str) -> dict:
+    return {"on": on, "hub": "allerdale", "location": "Lay-by, Cockermouth", "grid_ref": "NY 1 2",
+            "caravans": 4, "vehicles": 3, "group": "GRP-1"}
+
+
+def scenarios() -> list[Scenario]:
+    return [
+        # A: notified before the period; decided on time in it; two IMRs asked in it, one late
+        # and one never returned (due 7 Aug: 54 days overdue on 30 Sep).
+        Scenario("A", "cumberland", death("2026-06-10"), [
+            s("2026-06-12", "start-scoping", agencies=[POLICE]),
+            s("2026-06-19", "receive-return", agency=POLICE, kind="scoping"),
+            s("2026-07-08", "decide", outcome="review", rationale="criteria met"),
+            s("2026-07-09", "notify-home-office"),
+            s("2026-07-10", "request-return", agency=POLICE, kind="imr", due="2026-08-07"),
+            s("2026-07-10", "request-return", agency=PROBATION, kind="imr", due="2026-08-07"),
+            s("2026-08-10", "receive-return", agency=POLICE, kind="imr"),
+        ]),
+        # B: notified in the period, decided late (36 days; due 20 Aug), paused from 1 Sep for a trial.
+        Scenario("B", "westmorland-furness", death("2026-07-20", "family", "suspected-suicide"), [
+            s("2026-07-22", "start-scoping", agencies=[POLICE, WAF_COUNCIL]),
+            s("2026-07-29", "receive-return", agency=POLICE, kind="scoping"),
+            s("2026-07-29", "receive-return", agency=WAF_COUNCIL, kind="scoping"),
+            s("2026-08-25", "decide", outcome="review", rationale="criteria met"),
+            s("2026-08-26", "notify-home-office"),
+            s("2026-09-01", "link-process", reason="awaiting the criminal trial", kind="criminal",
+              reference="CRIME-1", pause=True),
+        ]),
+        # C: submitted 1 Jul 2025; QA approved 15 Jul 2026 (379 days); an action added 20 Jul
+        # (local, Cumberland Council, due 15 Sep, red from 20 Sep); published 14 Aug (30 days).
+        Scenario("C", "cumberland", death("2025-01-06"), [
+            *_full_review("2025-01-06", CUM), *_after_imrs("2025-01-06", CUM, 95),
+            s("2025-05-01", "circulate-draft"), s("2025-06-20", "agree-report"),
+            s("2025-06-27", "sign-off"), s("2025-06-30", "send-commissioner-copy"),
+            s("2025-07-01", "submit"), s("2026-07-15", "record-qa-outcome", outcome="approved"),
+            s("2026-07-20", "add-action", recommendation="r", owner=CUM_COUNCIL, level="local",
+              due="2026-09-15"),
+            s("2026-08-14", "publish", url="https://example.org/c"),
+            s("2026-09-20", "update-action", action_id="A1", rag="red", note="late"),
+        ]),
+        # D: submitted 24 Jul 2025; QA approved 3 Aug 2026 (375 days); publication deferred for
+        # an inquest on 10 Aug: awaiting publication 58 days on 30 Sep.
+        Scenario("D", "westmorland-furness", death("2025-02-03"), [
+            *_full_review("2025-02-03", WAF), *_after_imrs("2025-02-03", WAF, 95),
+            s("2025-05-20", "circulate-draft"), s("2025-07-15", "agree-report"),
+            s("2025-07-22", "sign-off"), s("2025-07-23", "send-commissioner-copy"),
+            s("2025-07-24", "submit"), s("2026-08-03", "record-qa-outcome", outcome="approved"),
+            s("2026-08-10", "defer-publication", deferral="inquest"),
+        ]),
+        # E: an ASB Case Review carried out with recommendations (8 days to the decision,
+        # 19 to the meeting, 29 to the outcome).
+        Scenario("E", "cumberland", application("2026-07-01", "allerdale", [
+            complaint("2026-05-01", "2026-05-02", POLICE),
+            complaint("2026-05-10", "2026-05-11", CUM_COUNCIL),
+            complaint("2026-06-01", "2026-06-02", "home-group")]), [
+            s("2026-07-02", "acknowledge"),
+            s("2026-07-09", "decide-threshold", met=True),
+            s("2026-07-10", "notify-threshold", method="letter"),
+            s("2026-07-20", "hold-meeting", chair="Chair"),
+            s("2026-07-27", "recommend", recommendations=["Mediation"]),
+            s("2026-07-28", "share-action-plan"),
+            s("2026-07-30", "notify-outcome", method="letter"),
+        ], kind="asb"),
+        # F: threshold not met (11 days), appealed, appeal not upheld.
+        Scenario("F", "westmorland-furness", application("2026-08-03", "eden", [
+            complaint("2026-07-20", "2026-07-21", POLICE)]), [
+            s("2026-08-04", "acknowledge"),
+            s("2026-08-14", "decide-threshold", met=False, reasons="one complaint"),
+            s("2026-08-15", "notify-threshold", method="letter"),
+            s("2026-08-20", "lodge-appeal", grounds="more incidents"),
+            s("2026-08-28", "determine-appeal", upheld=False),
+        ], kind="asb"),
+        # G: council land, not allowed (s.77), visited after 2.5 h, welfare after 3 h, vacated
+        # after exactly 3 days, cleared at £1,200 clean-up and £300 legal costs.
+        Scenario("G", "cumberland", camp("2026-07-06T09:00"), [
+            s("2026-07-06T10:00", "establish-ownership", land="council", landowner="Council"),
+            s("2026-07-06T11:30", "visit", caravans=4, vehicles=3, adults=6, children=3, officer="O"),
+            s("2026-07-06T12:00", "assess-welfare", needs=["health"], referrals=["health-visitor"]),
+            s("2026-07-06T12:15", "assess-impact", threat=2, likelihood=2, factors=["access"]),
+            s("2026-07-07T10:00", "decide", decision="not-allow", power="s77", reasons="r"),
+            s("2026-07-07T11:00", "serve-direction", power="s77"),
+            s("2026-07-09T09:00", "vacate", enforced=False),
+            s("2026-07-10T10:00", "clear-site", cleanup_cost=1200.0, legal_cost=300.0),
+        ], kind="encampment"),
+        # H: the same site and group again, on private land, visited after 2 h; no welfare
+        # assessment yet (due 3 working days after the visit: overdue at the end).
+        Scenario("H", "cumberland", camp("2026-08-03T14:00"), [
+            s("2026-08-03T15:00", "establish-ownership", land="private", landowner="Farmer"),
+            s("2026-08-03T16:00", "visit", caravans=4, vehicles=3, adults=6, children=3, officer="O"),
+        ], kind="encampment"),
+    ]
+
+
+def record(services, clock) -> dict[str, str]:
+    clock.set(datetime(2024, 4, 1, 8, 0, tzinfo=UTC))
+    import_setup(services.cases, load_setup(example_path("cumbria")), Meta(actor="setup"))
+
+    def encampment_opener(cases, meta, partnership, args):
+        services.catch_up()  # earlier encampments are found through the views
+        return open_encampment(cases, meta, partnership, args, services.views)
+
+    refs = run_demo(services.cases, clock.set, stories=scenarios(),
+                    openers={"asb": open_asb, "encampment": encampment_opener})
+    services.catch_up()
+    return refs
+
+
+@pytest.fixture
+def dataset(database_url):
+    services = services_for(database_url, now=datetime(2024, 4, 1, tzinfo=UTC))
+    refs = record(services, services.clock)
+    services.clock.set(datetime(2026, 10, 5, 12, 0, tzinfo=UTC))
+    yield services, refs
+    services.close()
+
+
+def rows(report, table_id: str) -> list[dict]:
+    return list(report.table(table_id).rows)
+
+
+def by(report, table_id: str, key: str) -> dict[str, dict]:
+    return {r[key]: r for r in report.table(table_id).rows}
+
+
+def test_every_figure_matches_the_hand_computed_value(dataset):
+    services, _ = dataset
+    report = services.reports.board(county="cumbria", as_known_at=KNOWN, **Q3)
+    assert report.scope["name"] == "Safer Cumbria"
+    assert [p["slug"] for p in report.scope["partnerships"]] == ["cumberland", "westmorland-furness"]
+    assert report.as_at == "2026-09-30T22:59:59Z"  # 23:59:59 BST
+
+    # Caseload: opened B, E, F, G, H; closed G (cleared); open A B C D E F H; paused B.
+    assert rows(report, "caseload") == [
+        {"type": "DARDR", "opened": 1, "closed": 0, "open": 4, "paused": 1},
+        {"type": "ASB Case Review", "opened": 2, "closed": 0, "open": 2, "paused": 0},
+        {"type": "Encampment", "opened": 2, "closed": 1, "open": 1, "paused": 0},
+        {"type": "All cases", "opened": 5, "closed": 1, "open": 7, "paused": 1},
+    ]
+    # Pipeline in stage order: A, B commissioning; D approved; C published; E monitoring;
+    # F back at threshold-not-met after its appeal failed; H assessing.
+    assert [(r["stage"], r["open"]) for r in rows(report, "pipeline")] == [
+        ("DARDR: commissioning", 2), ("DARDR: approved", 1), ("DARDR: published", 1),
+        ("ASB Case Review: threshold-not-met", 1), ("ASB Case Review: monitoring-actions", 1),
+        ("Encampment: assessing", 1),
+    ]
+
+    # DARDR: decisions A (28 days, on time: due 10 Jul) and B (36 days, late: due 20 Aug).
+    dardr = by(report, "dardr_timeliness", "measure")
+    assert dardr["Deaths notified"]["number"] == 1
+    assert (dardr["Decisions made"]["number"], dardr["Decisions made"]["median_days"]) == (2, 32.0)
+    within = dardr["… within one month of notification"]
+    assert (within["number"], within["percent"]) == (1, 50.0)
+    assert dardr["Reviews completed (report agreed by the panel)"]["number"] == 0
+    assert dardr["Submissions to the Home Office"]["number"] == 0
+    # QA outcomes: C 1 Jul 2025 → 15 Jul 2026 = 379 days; D 24 Jul 2025 → 3 Aug 2026 = 375.
+    qa = dardr["QA outcomes received"]
+    assert (qa["number"], qa["median_days"]) == (2, 377.0)
+    published = dardr["Reports published"]
+    assert (published["number"], published["median_days"]) == (1, 30.0)
+    waiting = by(report, "dardr_in_progress", "status")
+    assert waiting["In Home Office QA"]["number"] == 0
+    assert (waiting["Awaiting publication: inquest"]["number"],
+            waiting["Awaiting publication: inquest"]["median_days"]) == (1, 58.0)
+    assert (waiting["Paused (stop-the-clock)"]["number"],
+            waiting["Paused (stop-the-clock)"]["median_days"]) == (1, 29.0)
+    themes = {(r["theme"], r["value"]): r["number"] for r in rows(report, "dardr_themes")}
+    assert themes[("Relationship", "family")] == 1 and themes[("Death type", "suspected suicide")] == 1
+    assert sum(themes.values()) == 2  # one death, counted once per theme
+
+    # ASB statutory figures per partnership (ASBCPA 2014 s.104(10)).
+    assert rows(report, "asb_statutory") == [
+        {"partnership": "Cumberland Community Safety Partnership", "applications": 1,
+         "threshold_not_met": 0, "reviews_carried_out": 1, "reviews_with_recommendations": 1},
+        {"partnership": "Westmorland and Furness Community Safety Partnership", "applications": 1,
+         "threshold_not_met": 1, "reviews_carried_out": 0, "reviews_with_recommendations": 0},
+        {"partnership": "All partnerships", "applications": 2, "threshold_not_met": 1,
+         "reviews_carried_out": 1, "reviews_with_recommendations": 1},
+    ]
+    threshold = by(report, "asb_threshold", "rule")
+    assert threshold["statutory-minimum"] == {"rule": "statutory-minimum", "met": 1, "not_met": 0}
+    assert sum(r["not_met"] for r in threshold.values()) == 1
+    asb = by(report, "asb_appeals_times", "measure")
+    assert [asb[m]["number"] for m in ("Appeals lodged", "Appeals upheld", "Appeals not upheld")] == [1, 0, 1]
+    # E 1 Jul → 9 Jul = 8 days, F 3 Aug → 14 Aug = 11: median 9.5; E's meeting 19, outcome 29.
+    assert asb["Threshold decisions (days from receipt)"]["median_days"] == 9.5
+    assert asb["Review meetings held (days from receipt)"]["median_days"] == 19.0
+    assert asb["Outcomes notified (days from receipt)"]["median_days"] == 29.0
+
+    # Encampments.
+    camps = by(report, "encampment_counts", "land")
+    assert camps["council"] == {"land": "council", "reported": 1, "tolerated": 0,
+                                "not_tolerated": 1, "undecided": 0}
+    assert camps["private"]["reported"] == 1 and camps["private"]["undecided"] == 1
+    assert camps["highway"]["reported"] == 0
+    measures = by(report, "encampment_measures", "measure")
+    assert measures["Days from report to vacated"]["median"] == 3.0
+    # first visits after 2.5 h (G) and 2 h (H): median and mean 2.25, shown to one decimal.
+    assert measures["Hours from report to first visit"]["number"] == 2
+    assert measures["Hours from report to first visit"]["median"] == 2.2
+    assert measures["Hours from report to welfare assessment"]["median"] == 3.0
+    assert measures["Welfare referrals made"]["number"] == 1
+    assert measures["Returns within a no-return window"]["number"] == 1  # H, within G's s.77 window
+    assert measures["Sites with more than one encampment"]["number"] == 1
+    assert rows(report, "encampment_powers") == [
+        {"step": "Direction served", "detail": "s77", "number": 1},
+        {"step": "Not allowed: power chosen", "detail": "s77", "number": 1},
+    ]
+    costs = by(report, "encampment_costs", "cost")
+    assert (costs["Clean-up"]["total"], costs["Legal"]["total"], costs["Damage"]["total"]) == (1200, 300, 0)
+
+    # Returns by agency: probation's IMR (due 7 Aug) overdue 54 days; the police IMR late.
+    agencies = rows(report, "overdue_by_agency")
+    assert agencies[0] == {"agency": "Probation Service (Cumbria and Lancashire)", "overdue": 1,
+                           "longest_overdue_days": 54, "requested": 1, "received": 0,
+                           "on_time_pct": None}
+    police = by(report, "overdue_by_agency", "agency")["Cumbria Constabulary"]
+    assert (police["requested"], police["received"], police["on_time_pct"], police["overdue"]) == \
+        (2, 2, 50.0, 0)
+
+    # Timeliness: the DARDR decision row; the encampment welfare assessment overdue (H).
+    timeliness = {(r["type"], r["deadline"]): r for r in rows(report, "timeliness")}
+    decision = timeliness[("DARDR", "decision")]
+    assert (decision["met"], decision["on_time_pct"], decision["median_days"]) == (2, 50.0, 32.0)
+    assert timeliness[("Encampment", "welfare-assessment")]["overdue"] == 1
+    imr = timeliness[("DARDR", "return:imr")]
+    assert (imr["met"], imr["on_time_pct"], imr["median_days"], imr["overdue"]) == (1, 0.0, 31.0, 1)
+
+    # Actions: C's action, red since 20 Sep, overdue since 15 Sep.
+    assert rows(report, "actions_by_owner") == [
+        {"owner": "Cumberland Council", "open": 1, "red": 1, "amber": 0, "green": 0,
+         "overdue": 1, "closed": 0}]
+    assert by(report, "actions_by_level", "level")["local"] == {
+        "level": "local", "added": 1, "open": 1, "closed": 0}
+
+    # Trend: C and D opened in 2025 Q1; A in 2026 Q2; five cases in 2026 Q3.
+    trend = by(report, "trend", "quarter")
+    assert list(trend) == ["2024 Q4", "2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4", "2026 Q1",
+                           "2026 Q2", "2026 Q3"]
+    assert [trend[q]["opened"] for q in trend] == [0, 2, 0, 0, 0, 0, 1, 5]
+    assert trend["2026 Q3"]["closed"] == 1
+
+
+def test_one_partnership_sees_only_its_own_cases(dataset):
+    services, _ = dataset
+    report = services.reports.board(partnership="westmorland-furness", as_known_at=KNOWN, **Q3)
+    assert report.scope["name"] == "Westmorland and Furness Community Safety Partnership"
+    assert rows(report, "caseload")[-1] == {"type": "All cases", "opened": 2, "closed": 0,
+                                            "open": 3, "paused": 1}
+    assert len(rows(report, "asb_statutory")) == 1  # no "all partnerships" total for one
+
+
+def test_the_publishable_report_shows_small_counts_as_under_five(dataset):
+    services, _ = dataset
+    report = services.reports.board(county="cumbria", as_known_at=KNOWN, publishable=True, **Q3)
+    assert report.suppress_below == 5
+    assert rows(report, "caseload")[0] == {"type": "DARDR", "opened": "<5", "closed": 0,
+                                           "open": "<5", "paused": "<5"}
+    assert rows(report, "caseload")[-1] == {"type": "All cases", "opened": 5, "closed": "<5",
+                                            "open": 7, "paused": "<5"}
+    within = by(report, "dardr_timeliness", "measure")["… within one month of notification"]
+    assert (within["number"], within["percent"]) == ("<5", None)  # the rate is withheld too
+    assert "&lt;5" in render_html(report).decode()
+
+
+def outputs(services, **options) -> tuple[bytes, bytes, bytes]:
+    report = services.reports.board(county="cumbria", **Q3, **options)
+    return render_html(report), render_zip(report), render_json(report)
+
+
+def test_facts_recorded_later_leave_the_report_as_known_at_t_byte_identical(dataset):
+    services, refs = dataset
+    before = outputs(services, as_known_at=KNOWN)
+    # Later: probation's IMR, received 28 Sep, is recorded on 10 Oct (a late entry); a new
+    # encampment is reported; a partnership is renamed.
+    services.clock.set(datetime(2026, 10, 10, 9, 0, tzinfo=UTC))
+    services.cases.change(refs["A"], "receive-return", Meta(actor="c", on="2026-09-28"),
+                          agency=PROBATION, kind="imr")
+    later_camp = {k: v for k, v in camp("2026-10-09T10:00").items() if k != "on"}
+    open_encampment(services.cases, Meta(actor="c", on="2026-10-09T10:00"), "cumberland",
+                    later_camp, services.views)
+    import_setup(services.cases, load_setup(example_path("cumbria")).model_copy(update={
+        "partnership": [p.model_copy(update={"name": "Renamed CSP"}) if p.slug == "cumberland" else p
+                        for p in load_setup(example_path("cumbria")).partnership]}),
+        Meta(actor="setup", on="2026-10-10"))
+    services.catch_up()
+    assert outputs(services, as_known_at=KNOWN) == before
+
+    now = services.reports.board(county="cumbria", **Q3)
+    assert now.as_known_at == "2026-10-10T09:00:00Z"
+    assert by(now, "overdue_by_agency", "agency")[
+        "Probation Service (Cumbria and Lancashire)"]["overdue"] == 0
+    assert now.scope["partnerships"][0]["name"] == "Renamed CSP"
+
+    diff = services.reports.diff(county="cumbria", **Q3, earlier=KNOWN)
+    changed = {(c["table_id"], c["row"], c["column"]): (c["before"], c["after"]) for c in diff["figures"]}
+    assert changed[("overdue_by_agency", "Probation Service (Cumbria and Lancashire)",
+                    "Overdue at end")] == (1, 0)
+    assert [(e["reference"], e["event"], e["effective"]) for e in diff["late_entries"]] == [
+        (refs["A"], "ReturnReceived", "2026-09-28"), (refs["A"], "DeadlineMet", "2026-09-28")]
+
+
+def test_refolding_from_history_equals_the_projected_facts(dataset):
+    """The two paths to a case's facts (projection, re-fold from history) agree; so does the
+    back-fill that migration 0005 runs on an older database."""
+    services, _ = dataset
+    with services.engine.connect() as conn:
+        projected = {r.case_id: json.loads(r.facts) for r in conn.execute(report_cases.select())}
+    reader = services.reports.source
+    refolded = reader.facts(["cumberland", "westmorland-furness"],
+                            as_known_at=datetime(2026, 9, 1, 12, 0, tzinfo=UTC))
+    assert reader.refolded == 2  # B (paused 1 Sep) and C (action red 20 Sep) changed since
+    with services.engine.begin() as conn:
+        conn.execute(report_cases.delete())
+        assert backfill_report_cases(conn) == len(projected)
+    with services.engine.connect() as conn:
+        assert {r.case_id: json.loads(r.facts) for r in conn.execute(report_cases.select())} == projected
+    assert len(refolded) == len(projected)  # every case was opened by 1 Sep
+
+
+def test_bad_requests_are_refused_and_say_what_is_allowed(dataset):
+    services, _ = dataset
+    with pytest.raises(InvalidInput, match="either --partnership"):
+        services.reports.board(county="cumbria", partnership="cumberland", **Q3)
+    with pytest.raises(InvalidInput, match="--from must be on or before --to"):
+        services.reports.board(county="cumbria", date_from=date(2026, 9, 30), date_to=date(2026, 7, 1))
+    with pytest.raises(NotFound, match="Unknown county 'lancashire'"):
+        services.reports.board(county="lancashire", **Q3)
+    with pytest.raises(DateRuleViolated, match="in the future"):
+        services.reports.board(county="cumbria", as_known_at=datetime(2027, 1, 1, tzinfo=UTC), **Q3)
+    # the set-up was not yet recorded in 2023
+    with pytest.raises(NotFound, match="Unknown county"):
+        services.reports.board(county="cumbria", as_known_at=datetime(2023, 1, 1, tzinfo=UTC), **Q3)
