@@ -12,8 +12,14 @@ from tests.e2e.support import Cli
 def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path):
     cli = Cli(f"sqlite:///{tmp_path}/unused.db", tmp_path)
     first = cli.json("demo", "--out", "out")
+    reports = {f: (tmp_path / f).read_bytes() for r in first["reports"]["files"] for f in (r["html"], r["csv"])}
     second = cli.json("demo", "--out", "out")
     assert first == second
+    assert {f: (tmp_path / f).read_bytes() for f in reports} == reports  # byte for byte
+    assert [r["scope"] for r in first["reports"]["files"]] == [
+        "Safer Cumbria", "Cumberland Community Safety Partnership",
+        "Westmorland and Furness Community Safety Partnership"]
+    assert first["reports"]["period"] == {"from": "2026-07-01", "to": "2026-09-30"}
     assert first["as_at"] == "2026-11-02"
     assert first["cases"] == 26
     assert set(first["pipelines"]["dardr"]) == {
@@ -44,6 +50,8 @@ def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path):
     pseudonyms = set(re.findall(r'notify\("[0-9-]+", "([^"]+)"', demo_text))
     assert len(pseudonyms) >= 10
     assert not any(name in t for name in pseudonyms for t in texts)  # no victim in any email
+    pages = [b.decode() for f, b in reports.items() if f.endswith(".html")]
+    assert not any(name in page for name in pseudonyms for page in pages)  # nor in a report
 
     database = f"sqlite:///{tmp_path}/{first['database']}"
     shown = Cli(database, tmp_path).json("case", "show", paused)

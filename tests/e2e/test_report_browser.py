@@ -71,3 +71,25 @@ def test_the_page_prints_on_a4(browser: str, tmp_path: Path) -> None:
     assert len(sizes) == pages
     for width, height in sizes:
         assert abs(width - A4_POINTS[0]) <= 1 and abs(height - A4_POINTS[1]) <= 1, (width, height)
+
+
+def test_the_demo_board_report_renders_with_its_charts(browser: str, tmp_path: Path) -> None:
+    """The report `caseledger demo` writes for Safer Cumbria, as a board member opens it."""
+    from tests.e2e.support import Cli
+
+    summary = Cli(f"sqlite:///{tmp_path}/unused.db", tmp_path).json("demo", "--out", "out")
+    county = summary["reports"]["files"][0]
+    assert county["scope"] == "Safer Cumbria"
+    page = tmp_path / county["html"]
+    dom = dump_dom(page)
+    for chart in ("pipeline", "timeliness_trend", "caseload_trend", "overdue_by_agency"):
+        svg = re.search(rf'<svg [^>]*data-chart="{chart}"[^>]*>(.*?)</svg>', dom, re.S)
+        assert svg, f"chart {chart} is not in the page Chromium built"
+        drawn = "<path" if chart == "timeliness_trend" else "<rect"
+        assert drawn in svg.group(1), f"chart {chart} draws nothing"
+    assert "Cumbria Constabulary" in dom and "Safer Cumbria" in dom
+    png = screenshot(page, ARTIFACTS / "board-report-demo.png", (A4_WINDOW[0], 8000))
+    assert png_size(png) == (A4_WINDOW[0], 8000) and png_distinct_rows(png) > 500
+    pdf = print_to_pdf(page, tmp_path / "demo.pdf")
+    assert pdf_page_count(pdf) >= 4
+    assert all(abs(w - A4_POINTS[0]) < 1.5 and abs(h - A4_POINTS[1]) < 1.5 for w, h in pdf_page_sizes(pdf))
