@@ -172,14 +172,14 @@ def _open_pause(pauses: list[list[Any]]) -> list[Any] | None:
 
 def _apply_deadline(facts: Facts, event: str, on: str, data: dict[str, Any]) -> None:
     deadlines: dict[str, Any] = facts["deadlines"]
-    name = data.get("name")
+    name = str(data.get("name"))
     if event == "DeadlineSet":
-        deadlines[name] = {"kind": deadline_kind(str(name)), "resp": data["responsible"],
+        deadlines[name] = {"kind": deadline_kind(name), "resp": data["responsible"],
                            "start": day(data["starts"]), "dues": [[on, utc(data["due"])]],
                            "met": None, "on_time": None, "on_time_gross": None,
                            "cancelled": None, "paused_days": 0, "pauses": []}
         return
-    d = deadlines.get(name) if name is not None else None
+    d = deadlines.get(name)
     if d is None or not event.startswith("Deadline"):
         return
     if event == "DeadlineMet":

@@ -161,6 +161,8 @@ class ReportService:
         thresholds = [DEFAULT_SUPPRESS_BELOW]
         for slug in slugs:
             partnership = self._at(partnership_id(slug), known)
+            if partnership is None:
+                continue
             for case_type in CASE_TYPES:
                 value = partnership.local_setting(case_type, date_to.isoformat(), "suppress_below")
                 if value is not None and value.isdigit():

@@ -198,10 +198,11 @@ def actions_by_owner(cases: Sequence[Facts], window: Window, agency_names: dict[
             counts["open"] += 1
             counts[_rag_at(action, window.at_day)] += 1
             counts["overdue"] += action["due"] < window.at_utc
+    ranked = sorted(((owner, c) for owner, c in rows.items() if c["open"] or c["closed"]),
+                    key=lambda item: (-item[1]["red"], -item[1]["open"],
+                                      agency_names.get(item[0], item[0])))
     table_rows = [{"owner": agency_names.get(owner, owner), **{k: c[k] for k in
-                   ("open", "red", "amber", "green", "overdue", "closed")}}
-                  for owner, c in rows.items() if c["open"] or c["closed"]]
-    table_rows.sort(key=lambda r: (-r["red"], -r["open"], r["owner"]))
+                   ("open", "red", "amber", "green", "overdue", "closed")}} for owner, c in ranked]
     return Table("actions_by_owner", "Actions", "Open actions by owner and RAG at the end of the period", (
         Column("owner", "Owner", "text"), Column("open", "Open"), Column("red", "Red"),
         Column("amber", "Amber"), Column("green", "Green"), Column("overdue", "Overdue"),
