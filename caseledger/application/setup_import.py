@@ -248,6 +248,10 @@ class PolicyEntry(_Model):
             value = self.settings.get(key)
             if value is not None and value not in allowed:
                 problems.append(f"settings.{key} must be one of {', '.join(allowed)}")
+        threshold = self.settings.get("suppress_below")
+        if threshold is not None and not (threshold.isdigit() and 2 <= int(threshold) <= 100):
+            problems.append("settings.suppress_below (the smallest count a published report shows) "
+                            "must be a whole number from 2 to 100, e.g. \"5\"")
         try:
             check_reminders(self.reminder_ladders())
         except InvalidInput as error:

@@ -13,6 +13,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from caseledger.application.demo import Scenario, _after_imrs, _full_review, run_demo, s
 from caseledger.application.demo_asb import open_asb
@@ -21,7 +22,7 @@ from caseledger.application.reporting.render_csv import render_zip
 from caseledger.application.reporting.render_html import render_html
 from caseledger.application.reporting.render_json import render_json
 from caseledger.application.service import Meta
-from caseledger.application.setup_import import example_path, import_setup, load_setup
+from caseledger.application.setup_import import PolicyEntry, example_path, import_setup, load_setup
 from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound
 from caseledger.infrastructure.report_facts import backfill_report_cases
 from caseledger.infrastructure.views import report_cases
@@ -383,3 +384,22 @@ def test_bad_requests_are_refused_and_say_what_is_allowed(dataset):
     # the set-up was not yet recorded in 2023
     with pytest.raises(NotFound, match="Unknown county"):
         services.reports.board(county="cumbria", as_known_at=datetime(2023, 1, 1, tzinfo=UTC), **Q3)
+
+
+def test_a_partnership_policy_may_raise_the_small_number_threshold(dataset):
+    services, _ = dataset
+    setup = load_setup(example_path("cumbria"))
+    stricter = PolicyEntry(case_type="asb", version="waf-asb-2026", effective_from=date(2026, 4, 1),
+                           settings={"suppress_below": "10"})
+    services.clock.set(datetime(2026, 10, 6, 9, 0, tzinfo=UTC))
+    import_setup(services.cases, setup.model_copy(update={"partnership": [
+        p.model_copy(update={"policy": [*p.policy, stricter]}) if p.slug == "westmorland-furness" else p
+        for p in setup.partnership]}), Meta(actor="setup", on="2026-10-05"))
+    report = services.reports.board(county="cumbria", publishable=True, **Q3)
+    assert report.suppress_below == 10  # the stricter of the two partnerships
+    assert rows(report, "caseload")[-1]["opened"] == "<10"  # 5 cases opened
+    earlier = services.reports.board(county="cumbria", publishable=True, as_known_at=KNOWN, **Q3)
+    assert earlier.suppress_below == 5  # the policy was adopted after the earlier instant
+    with pytest.raises(ValidationError, match="suppress_below"):
+        PolicyEntry(case_type="asb", version="x", effective_from=date(2026, 4, 1),
+                    settings={"suppress_below": "five"})
