@@ -146,8 +146,12 @@ def analyse(services: Services) -> None:
 # --------------------------------------------------------------------------- building
 
 
+SAVE_TIMEOUT_S = 180
+BUILD_ATTEMPTS = 3
+
+
 def build_data(services: Services, cases: int) -> dict[str, Any]:
-    made = build_dataset(services, cases)
+    made = build_dataset(services, cases, save_timeout=SAVE_TIMEOUT_S)
     print(f"  generated {made.cases:,} cases ({', '.join(f'{k} {v:,}' for k, v in made.by_type.items())})"
           f", {made.commands:,} commands, {made.events:,} events in {made.seconds:.1f} s "
           f"({made.events_per_s:,.0f} events/s)", file=sys.stderr, flush=True)
@@ -270,15 +274,30 @@ def build_in_child(url: str, cases: int) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def run(kind: str, cases: int, tmp: str, keep: str | None, with_profile: bool) -> dict[str, Any]:
-    url, kept = database(kind, cases, tmp, keep)
-    if kept is None:
-        built = build_in_child(url, cases)
+def build_fresh(kind: str, cases: int, tmp: str, keep: str | None) -> tuple[str, dict[str, Any]]:
+    """A database with the dataset: kept from an earlier run, or built in a child process,
+    from scratch again if the build stops (a save that hangs: see ``SAVE_TIMEOUT_S``)."""
+    for attempt in range(1, BUILD_ATTEMPTS + 1):
+        url, kept = database(kind, cases, tmp, keep)
+        if kept is not None:
+            print(f"  reusing the {kind} database kept in {keep}", file=sys.stderr)
+            return url, kept
+        try:
+            built = build_in_child(url, cases)
+        except subprocess.CalledProcessError as error:
+            print(f"  build attempt {attempt} stopped ({error}); starting again from scratch",
+                  file=sys.stderr, flush=True)
+            drop(url)
+            continue
+        built["build attempts"] = attempt
         if keep is not None:
             Path(keep, f"board-{kind}-{cases}.json").write_text(json.dumps(built))
-    else:
-        print(f"  reusing the {kind} database kept in {keep}", file=sys.stderr)
-        built = kept
+        return url, built
+    raise RuntimeError(f"the {kind} dataset could not be built in {BUILD_ATTEMPTS} attempts")
+
+
+def run(kind: str, cases: int, tmp: str, keep: str | None, with_profile: bool) -> dict[str, Any]:
+    url, built = build_fresh(kind, cases, tmp, keep)
     services = build(Settings.from_env(database_url=url), clock=FixedClock(NOW))
     events_s, events = timed(lambda: count_events(services))
     read_s = statistics.median(timed(lambda: raw_facts(services, False))[0] for _ in range(RUNS))
@@ -353,18 +372,19 @@ def main() -> None:
         for kind in kinds:
             print(f"{kind}: {args.cases:,} cases", file=sys.stderr, flush=True)
             results[kind] = run(kind, args.cases, tmp, args.keep, args.profile)
+            print(f"\n{kind}: {args.cases:,} cases")
             for key, value in results[kind].items():
                 if key != "profile":
-                    print(f"  {key:60s} {shown(value)}", file=sys.stderr)
+                    print(f"  {key:60s} {shown(value)}")
+            if "profile" in results[kind]:
+                print(f"\n{kind}: cProfile of one report (build + render)\n{results[kind]['profile']}")
+            sys.stdout.flush()
     print(f"\nCounty board report, {args.cases:,} cases, median of {RUNS} runs after a warm-up")
     print(f"{'':62s}" + "".join(f"{kind:>16s}" for kind in results))
     for key in next(iter(results.values())):
         if key == "profile":
             continue
         print(f"  {key:60s}" + "".join(f"{shown(r.get(key)):>16s}" for r in results.values()))
-    for kind, result in results.items():
-        if "profile" in result:
-            print(f"\n{kind}: cProfile of one county report (build + render)\n{result['profile']}")
 
 
 if __name__ == "__main__":
