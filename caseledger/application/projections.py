@@ -21,7 +21,7 @@ META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_t
                "effective", "actor", "reason", "basis", "personal"}
 
 VIEW_TABLES = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies", "access_log",
-               "counties", "report_cases")
+               "counties", "report_cases", "report_quarters")
 
 
 @dataclass(frozen=True)

@@ -121,11 +121,27 @@ report_cases = sa.Table(  # product.md capability 5: each case's report facts (r
     sa.Column("version", sa.Integer),
     sa.Column("first_recorded_utc", sa.String(26)),
     sa.Column("last_recorded_utc", sa.String(26), index=True),  # the latest recorded time
+    sa.Column("settled_on", sa.String(10), index=True),  # counts in no report after this day
     sa.Column("facts", sa.Text),
 )
 
+report_quarters = sa.Table(  # a settled case's trend figures per quarter (reporting/quarters.py)
+    "report_quarters", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("quarter", sa.String(7), primary_key=True),  # "2026 Q3"
+    # the case's, copied so that a report sums these rows without a join
+    sa.Column("partnership", sa.String(64)),
+    sa.Column("settled_on", sa.String(10), index=True),
+    sa.Column("last_recorded_utc", sa.String(26)),
+    sa.Column("opened", sa.Integer),
+    sa.Column("closed", sa.Integer),
+    sa.Column("met", sa.Integer),
+    sa.Column("on_time", sa.Integer),
+    sa.Column("overdue", sa.Integer),
+)
+
 TABLES = {t.name: t for t in (cases, deadlines, history, partnerships, hubs, agencies, access_log,
-                              counties, report_cases)}
+                              counties, report_cases, report_quarters)}
 
 
 class SqlReadModel:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from caseledger.application.demo import Scenario, _after_imrs, _full_review, run_demo, s
 from caseledger.application.demo_asb import open_asb
 from caseledger.application.demo_encampments import open_encampment
+from caseledger.application.reporting.board import build_board_report
 from caseledger.application.reporting.render_csv import render_zip
 from caseledger.application.reporting.render_html import render_html
 from caseledger.application.reporting.render_json import render_json
@@ -361,7 +362,7 @@ def test_refolding_from_history_equals_the_projected_facts(dataset):
         projected = {r.case_id: json.loads(r.facts) for r in conn.execute(report_cases.select())}
     reader = services.reports.source
     refolded = reader.facts(["cumberland", "westmorland-furness"],
-                            as_known_at=datetime(2026, 9, 1, 12, 0, tzinfo=UTC))
+                            as_known_at=datetime(2026, 9, 1, 12, 0, tzinfo=UTC)).cases
     assert reader.refolded == 2  # B (paused 1 Sep) and C (action red 20 Sep) changed since
     with services.engine.begin() as conn:
         conn.execute(report_cases.delete())
@@ -403,3 +404,36 @@ def test_a_partnership_policy_may_raise_the_small_number_threshold(dataset):
     with pytest.raises(ValidationError, match="suppress_below"):
         PolicyEntry(case_type="asb", version="x", effective_from=date(2026, 4, 1),
                     settings={"suppress_below": "five"})
+
+
+@pytest.mark.parametrize("known", [None, KNOWN, datetime(2026, 8, 1, 12, 0, tzinfo=UTC)])
+def test_reading_settled_cases_as_their_trend_figures_changes_no_byte(dataset, known):
+    """A report leaves unread the facts of cases settled before its period (their trend figures
+    are kept with them) and of cases settled before its trend: the same bytes as folding all."""
+    services, _ = dataset
+    q4 = {"date_from": date(2026, 10, 1), "date_to": date(2026, 12, 31)}
+    at = known or services.clock.now()
+    inputs = services.reports.source.facts(["cumberland", "westmorland-furness"], as_known_at=at,
+                                           relevant_from="2025-01-01", summarise_before="2026-10-01")
+    if known != datetime(2026, 8, 1, 12, 0, tzinfo=UTC):
+        assert inputs.settled_quarters == {"2026 Q3": [1, 1, 5, 4, 0]}  # G, settled 10 Jul
+    everything = services.reports.source.facts(["cumberland", "westmorland-furness"], as_known_at=at)
+    report = services.reports.board(county="cumbria", as_known_at=at, **q4)
+    scope = report.scope
+    direct = build_board_report(everything.cases, scope={k: v for k, v in scope.items() if k != "label"},
+                                as_known_at=at, agency_names=services.reports.agency_names(everything.cases, at), **q4)
+    assert render_json(report) == render_json(direct)
+
+
+def test_a_reopened_case_is_read_again_not_summed_from_when_it_settled(dataset):
+    services, refs = dataset
+    q4 = {"date_from": date(2026, 10, 1), "date_to": date(2026, 12, 31)}
+    services.clock.set(datetime(2026, 10, 21, 9, 0, tzinfo=UTC))
+    services.cases.change(refs["G"], "reopen", Meta(actor="c", on="2026-10-20", reason="returned"))
+    services.catch_up()
+    inputs = services.reports.source.facts(["cumberland", "westmorland-furness"],
+                                           relevant_from="2025-01-01", summarise_before="2026-10-01")
+    assert inputs.settled_quarters == {}  # G is open again
+    report = services.reports.board(county="cumbria", **q4)
+    assert by(report, "trend", "quarter")["2026 Q3"]["opened"] == 5  # G counted once
+    assert rows(report, "caseload")[2]["open"] == 2  # G and H

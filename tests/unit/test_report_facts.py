@@ -133,3 +133,15 @@ def test_small_counts_are_suppressed_with_the_rates_of_their_rows():
         {"name": "five", "n": 5, "pct": 40.0, "cost": 50},
     )
     assert suppress(table, 3).rows[1]["n"] == 3  # a partnership may set its own threshold
+
+
+def test_the_fold_knows_every_case_type_whatever_was_imported_first():
+    """Migration 0005 imports only the fold: it must still recognise each type's opening event."""
+    import subprocess
+    import sys
+    code = ("import json; from caseledger.application.reporting import facts as f; "
+            "print(f.fold([{'event': 'EncampmentReported', 'effective': '2026-07-06T09:00:00+01:00',"
+            " 'data': json.dumps({'reference': 'R', 'case_type': 'encampment', 'partnership': 'p',"
+            " 'stage': 'reported'})}])['partnership'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "p"

@@ -17,13 +17,16 @@ from typing import Any
 
 from caseledger.application.reporting import tables_asb, tables_common, tables_dardr, tables_encampment
 from caseledger.application.reporting.model import SUPPRESSED, Chart, Report, Table
-from caseledger.application.reporting.window import Window, instant_text
+from caseledger.application.reporting.quarters import QuarterFigures
+from caseledger.application.reporting.window import Window, instant_text, last_quarters
 
 Facts = dict[str, Any]
 
 DEFAULT_SUPPRESS_BELOW = 5
 """National default: counts under 5 are suppressed in published reports (local policy may set
 ``suppress_below`` in a partnership's policy settings)."""
+
+TREND_QUARTERS = 8
 
 TYPE_SECTIONS = {"dardr": "DARDR", "asb": "ASB Case Reviews", "encampment": "Encampments"}
 
@@ -32,13 +35,18 @@ def build_board_report(
     cases: Sequence[Facts], *, scope: dict[str, Any], date_from: date, date_to: date,
     as_known_at: datetime, publishable: bool = False,
     suppress_below: int = DEFAULT_SUPPRESS_BELOW, agency_names: dict[str, str] | None = None,
+    settled_quarters: QuarterFigures | None = None,
 ) -> Report:
-    """The report for ``scope`` ({"kind", "slug", "name", "partnerships": [{"slug", "name"}]})."""
+    """The report for ``scope`` ({"kind", "slug", "name", "partnerships": [{"slug", "name"}]}).
+    ``settled_quarters``: the summed trend figures of cases settled before the period whose
+    facts were not read (they count in nothing else)."""
     names = agency_names or {}
     window = Window.of(date_from, date_to, as_known_at)
     slugs = {p["slug"] for p in scope["partnerships"]}
     cases = [f for f in cases if f["partnership"] in slugs and f["opened"] is not None
              and f["opened"] <= window.at_day]
+    everything = cases  # the trend looks back eight quarters
+    cases = [f for f in cases if _active(f, window)]  # the period's tables need only these
     grouped = tables_common.by_type(cases)
     partnerships = [(p["slug"], p["name"]) for p in scope["partnerships"]]
     tables: list[Table] = [
@@ -58,7 +66,7 @@ def build_board_report(
         tables_encampment.costs(grouped["encampment"], window),
         tables_common.actions_by_owner(cases, window, names),
         tables_common.actions_by_level(cases, window),
-        tables_common.trend(cases, date_to, window),
+        tables_common.trend(everything, date_to, window, TREND_QUARTERS, settled_quarters),
     ]
     if publishable:
         tables = [suppress(table, suppress_below) for table in tables]
@@ -77,6 +85,20 @@ def build_board_report(
         charts=charts,
         notes=_notes(publishable, suppress_below),
     )
+
+
+def relevant_from(date_from: date, date_to: date) -> date:
+    """The first day a report looks at: the period's, or its trend's if that is earlier. A case
+    settled before it (closed, nothing open) counts in no figure, so it need not be read."""
+    return min(date_from, last_quarters(date_to, TREND_QUARTERS)[0][1])
+
+
+def _active(facts: Facts, window: Window) -> bool:
+    """Whether a case can count in the period's tables (all but the trend): it has a fact on or
+    after the period's first day, or is open at its end, or has an action open then."""
+    if (facts.get("last") or "9999") >= window.first or window.open_at_end(facts):
+        return True
+    return any(a["closed"] is None or a["closed"] > window.at_day for a in facts["actions"].values())
 
 
 def _period_label(date_from: date, date_to: date) -> str:

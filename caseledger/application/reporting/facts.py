@@ -15,7 +15,8 @@ an effective time (periods are whole London days); an instant is a sortable UTC 
 
 The shape (JSON-ready, so it is stored as it is)::
 
-    {"ref", "type", "partnership", "hub", "opened", "opened_utc", "attrs": {…},
+    {"ref", "type", "partnership", "hub", "opened", "opened_utc", "last" (the latest day of any
+     fact), "attrs": {…},
      "stages": [[day, stage], …], "pauses": [[from_day, to_day | None], …],
      "deadlines": {name: {"kind", "resp", "start", "dues": [[day, due_utc], …], "met",
                           "on_time", "on_time_gross", "cancelled", "paused_days",
@@ -34,10 +35,11 @@ from typing import Any
 
 import orjson
 
+from caseledger.domain import asb, dardr, encampment, times
 from caseledger.domain import case as c
-from caseledger.domain import times
 
 Facts = dict[str, Any]
+CASE_MODULES = (dardr, asb, encampment)  # every case type's events must be known to the fold
 
 MARKED: dict[str, tuple[str, ...]] = {
     # DARDR (processes/dardr.md, "What a coordinator and a board want to see")
@@ -86,6 +88,8 @@ OPENING_ATTRIBUTES = ("relationship", "death_type", "age_band", "guidance",  # D
 
 @cache
 def _event_classes() -> dict[str, type]:
+    """Event class by name, for every case type (the modules are imported above, so their
+    classes are registered whatever the caller imported first)."""
     found: dict[str, type] = {}
     pending: list[type] = [c.CaseEvent]
     while pending:
@@ -121,8 +125,8 @@ def deadline_kind(name: str) -> str:
 
 def new_facts() -> Facts:
     return {"ref": None, "type": None, "partnership": None, "hub": None, "opened": None,
-            "opened_utc": None, "attrs": {}, "stages": [], "pauses": [], "deadlines": {},
-            "actions": {}, "processes": {}, "marks": {}}
+            "opened_utc": None, "last": None, "attrs": {}, "stages": [], "pauses": [],
+            "deadlines": {}, "actions": {}, "processes": {}, "marks": {}}
 
 
 def fold(rows: Iterable[Mapping[str, Any]], facts: Facts | None = None) -> Facts:
@@ -140,6 +144,8 @@ def _data(data: Any) -> dict[str, Any]:
 def apply(facts: Facts, event: str, effective: str, data: dict[str, Any]) -> None:
     """Apply one event (by class name, effective time and non-personal fields) in place."""
     on = day(effective)
+    if facts.get("last") is None or on > facts["last"]:
+        facts["last"] = on
     if _is(event, c.CaseOpened):
         facts.update(ref=data["reference"], type=data["case_type"],
                      partnership=data["partnership"], hub=data.get("hub"), opened=on,
@@ -225,6 +231,18 @@ def _apply_process(facts: Facts, event: str, on: str, data: dict[str, Any]) -> N
         processes[data["process_id"]] = {"kind": data["kind"], "linked": on, "concluded": None}
     elif event == "ParallelProcessConcluded" and data.get("process_id") in processes:
         processes[data["process_id"]]["concluded"] = on
+
+
+def settled_on(facts: Facts) -> str | None:
+    """The day after which the case counts in no report: closed, with every deadline met or
+    cancelled and every action closed (its latest fact's day); None while anything is open."""
+    closed = bool(facts["stages"]) and facts["stages"][-1][1] == "closed"
+    if not closed or any(d["met"] is None and d["cancelled"] is None for d in facts["deadlines"].values()):
+        return None
+    if any(a["closed"] is None for a in facts["actions"].values()):
+        return None
+    last: str | None = facts.get("last")
+    return last
 
 
 def dumps(facts: Facts) -> str:

@@ -11,15 +11,21 @@ bytes, whatever was recorded or renamed since.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
 from caseledger.application.ports import Clock
 from caseledger.application.reporting import tables_asb
-from caseledger.application.reporting.board import DEFAULT_SUPPRESS_BELOW, build_board_report
+from caseledger.application.reporting.board import (
+    DEFAULT_SUPPRESS_BELOW,
+    build_board_report,
+    relevant_from,
+)
 from caseledger.application.reporting.diff import changed_figures
 from caseledger.application.reporting.model import Report
+from caseledger.application.reporting.quarters import QuarterFigures
 from caseledger.application.reporting.window import Window
 from caseledger.application.service import CaseService
 from caseledger.domain import times
@@ -29,9 +35,18 @@ from caseledger.domain.setup import agency_id, county_id, partnership_id
 CASE_TYPES = ("dardr", "asb", "encampment")
 
 
+@dataclass(frozen=True)
+class ReportInputs:
+    """Cases' report facts, and the summed trend figures of settled cases left unread."""
+
+    cases: list[dict[str, Any]]
+    settled_quarters: QuarterFigures = field(default_factory=dict)
+
+
 class ReportFactsSource(Protocol):
-    def facts(self, partnerships: Sequence[str],
-              as_known_at: datetime | None = None) -> list[dict[str, Any]]: ...
+    def facts(self, partnerships: Sequence[str], as_known_at: datetime | None = None,
+              relevant_from: str | None = None,
+              summarise_before: str | None = None) -> ReportInputs: ...
 
 
 class HistorySource(Protocol):
@@ -57,11 +72,14 @@ class ReportService:
         check_period(date_from, date_to)
         scope = self.scope(partnership, county, known)
         slugs = [p["slug"] for p in scope["partnerships"]]
-        facts = self.source.facts(slugs, as_known_at=known)
-        names = self.agency_names(facts, known)
+        inputs = self.source.facts(slugs, as_known_at=known,
+                                   relevant_from=relevant_from(date_from, date_to).isoformat(),
+                                   summarise_before=date_from.isoformat())
+        names = self.agency_names(inputs.cases, known)
         return build_board_report(
-            facts, scope=scope, date_from=date_from, date_to=date_to, as_known_at=known,
-            publishable=publishable, suppress_below=self.suppress_below(slugs, date_to, known),
+            inputs.cases, settled_quarters=inputs.settled_quarters, scope=scope,
+            date_from=date_from, date_to=date_to, as_known_at=known, publishable=publishable,
+            suppress_below=self.suppress_below(slugs, date_to, known),
             agency_names=names)
 
     def asb_annual(self, partnership: str, year: int,
@@ -72,7 +90,8 @@ class ReportService:
         known = self.known_at(as_known_at)
         self.scope(partnership, None, known)  # NotFound for an unknown partnership
         start, end = financial_year(year)
-        asb = [f for f in self.source.facts([partnership], as_known_at=known) if f["type"] == "asb"]
+        inputs = self.source.facts([partnership], as_known_at=known, relevant_from=start.isoformat())
+        asb = [f for f in inputs.cases if f["type"] == "asb"]
         figures = tables_asb.statutory_figures(asb, Window.of(start, end, known))
         return {"partnership": partnership, "year": f"{year}/{str(year + 1)[-2:]}",
                 "from": start.isoformat(), "to": end.isoformat(),

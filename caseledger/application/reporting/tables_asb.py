@@ -40,9 +40,12 @@ def statutory_figures(reviews: Sequence[Facts], window: Window) -> dict[str, int
 
 
 def statutory(reviews: Sequence[Facts], window: Window, partnerships: Sequence[tuple[str, str]]) -> Table:
+    by_partnership: dict[str, list[Facts]] = {slug: [] for slug, _ in partnerships}
+    for f in reviews:
+        by_partnership.setdefault(f["partnership"], []).append(f)
     rows = []
     for slug, name in partnerships:
-        figures = statutory_figures([f for f in reviews if f["partnership"] == slug], window)
+        figures = statutory_figures(by_partnership[slug], window)
         rows.append({"partnership": name, **{k: figures[k] for k in STATUTORY}})
     if len(partnerships) > 1:
         figures = statutory_figures(reviews, window)

@@ -7,23 +7,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from caseledger.application.reporting.model import Chart, Column, Table
+from caseledger.application.reporting.quarters import QuarterFigures, add_into, case_quarters
 from caseledger.application.reporting.window import (
     Window,
     days_between,
     deadline_state,
-    end_of_day,
-    index_of,
-    is_open_at,
     last_quarters,
     median,
     paused_at,
     percent,
-    stage_at,
-    utc_text,
 )
 from caseledger.domain import asb, dardr, encampment
 
@@ -53,8 +49,8 @@ def caseload(grouped: dict[str, list[Facts]], window: Window) -> Table:
         row = {"type": label,
                "opened": sum(window.holds(f["opened"]) for f in cases),
                "closed": sum(closed_in(f, window) for f in cases),
-               "open": sum(is_open_at(f, window.at_day) for f in cases),
-               "paused": sum(is_open_at(f, window.at_day) and paused_at(f["pauses"], window.at_day)
+               "open": sum(window.open_at_end(f) for f in cases),
+               "paused": sum(window.open_at_end(f) and paused_at(f["pauses"], window.at_day)
                              for f in cases)}
         totals.update({k: v for k, v in row.items() if k != "type"})
         rows.append(row)
@@ -70,7 +66,7 @@ def pipeline(grouped: dict[str, list[Facts]], window: Window) -> Table:
     for case_type, label in CASE_TYPES.items():
         at_stage: Counter[str] = Counter()
         for facts in grouped.get(case_type, []):
-            stage = stage_at(facts, window.at_day)
+            stage = window.stage_at_end(facts)
             if stage is not None and stage != "closed":
                 at_stage[stage] += 1
         rows += [{"stage": f"{label}: {stage}", "open": at_stage[stage]}
@@ -230,51 +226,20 @@ def actions_by_level(cases: Sequence[Facts], window: Window) -> Table:
     ), tuple(rows))
 
 
-def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int = 8) -> Table:
+def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
+          settled: QuarterFigures | None = None) -> Table:
     """The last eight quarters up to the period's end: cases opened and closed, deadlines met
-    (and on time, net of pauses) and deadlines overdue at each quarter's end."""
-    spans = last_quarters(date_to, quarters)
-    firsts = [first.isoformat() for _, first, _ in spans]
-    at = datetime.fromisoformat(window.at_utc).replace(tzinfo=UTC)
-    ends = [min(end_of_day(last), at) for _, _, last in spans]
-    end_days = [last.isoformat() if i < len(spans) - 1 else window.at_day
-                for i, (_, _, last) in enumerate(spans)]
-    end_utcs = [utc_text(moment) for moment in ends]
-    n = len(spans)
-    opened, closed, met, on_time, overdue = ([0] * n for _ in range(5))
-
-    def quarter(day: str | None) -> int:
-        if day is None or day > window.at_day:
-            return -1
-        i = index_of(firsts, day) - 1
-        return i if 0 <= i < n and day <= end_days[i] else -1
-
+    (and on time, net of pauses) and deadlines overdue at each quarter's end; ``settled``: the
+    figures of settled cases, kept with their facts (reporting/quarters.py)."""
+    total: QuarterFigures = {}
     for facts in cases:
-        if (q := quarter(facts["opened"])) >= 0:
-            opened[q] += 1
-        for day, stage in facts["stages"]:
-            if stage == "closed" and (q := quarter(day)) >= 0:
-                closed[q] += 1
-        for d in facts["deadlines"].values():
-            resolved = d["met"] or d["cancelled"]
-            if resolved is not None and resolved < firsts[0]:
-                continue
-            if (q := quarter(d["met"])) >= 0:
-                met[q] += 1
-                on_time[q] += bool(d["on_time"])
-            due = d["dues"][-1][1]
-            if resolved is not None and resolved <= due[:10]:
-                continue  # settled by its due day: overdue at no quarter's end
-            # overdue at a quarter's end: due before it, not yet met, cancelled or paused then
-            for i in range(index_of(end_utcs, due), n):
-                if resolved is not None and resolved <= end_days[i]:
-                    break
-                if d["pauses"] and paused_at(d["pauses"], end_days[i]):
-                    continue
-                overdue[i] += 1
-    rows = [{"quarter": label, "opened": opened[i], "closed": closed[i], "met": met[i],
-             "on_time_pct": percent(on_time[i], met[i]), "overdue": overdue[i]}
-            for i, (label, _, _) in enumerate(spans)]
+        add_into(total, case_quarters(facts, window.at_day, window.at_utc))
+    add_into(total, settled or {})
+    rows = []
+    for label, _, _ in last_quarters(date_to, quarters):
+        opened, closed, met, on_time, overdue = total.get(label, [0, 0, 0, 0, 0])
+        rows.append({"quarter": label, "opened": opened, "closed": closed, "met": met,
+                     "on_time_pct": percent(on_time, met), "overdue": overdue})
     return Table("trend", "Trends", "The last eight quarters", (
         Column("quarter", "Quarter", "text"), Column("opened", "Cases opened"),
         Column("closed", "Cases closed"), Column("met", "Deadlines met"),

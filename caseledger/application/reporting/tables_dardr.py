@@ -21,7 +21,6 @@ from caseledger.application.reporting.window import (
     median,
     paused_at,
     percent,
-    stage_at,
 )
 from caseledger.domain import dardr
 
@@ -99,14 +98,15 @@ def _approved(facts: Facts) -> str | None:
 def in_progress(reviews: Sequence[Facts], window: Window) -> Table:
     """Reviews in Home Office QA and awaiting publication at the end of the period, and why."""
     day = window.at_day
-    in_qa = [days_between(m[0], day) for f in reviews if stage_at(f, day) == "submitted-to-home-office"
+    in_qa = [days_between(m[0], day) for f in reviews
+             if window.stage_at_end(f) == "submitted-to-home-office"
              for m in marks(f, "SubmittedToHomeOffice")[-1:]]
     awaiting: dict[str, list[int]] = {}
     for f in reviews:
-        if stage_at(f, day) != "approved":
+        if window.stage_at_end(f) != "approved":
             continue
         awaiting.setdefault(_why_unpublished(f, day), []).append(days_between(_approved(f) or day, day))
-    paused = [f for f in reviews if stage_at(f, day) not in (None, "closed") and paused_at(f["pauses"], day)]
+    paused = [f for f in reviews if window.open_at_end(f) and paused_at(f["pauses"], day)]
     rows = [
         {"status": "In Home Office QA", "number": len(in_qa), "median_days": median(in_qa)},
         *({"status": f"Awaiting publication: {why}", "number": len(waits), "median_days": median(waits)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -40,12 +40,24 @@ class Window:
     last: str
     at_day: str
     at_utc: str
+    _stages: dict[int, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, date_from: date, date_to: date, as_known_at: datetime) -> Window:
         at = min(end_of_day(date_to), as_known_at)
         return cls(date_from.isoformat(), date_to.isoformat(),
                    at.astimezone(LONDON).date().isoformat(), utc_text(at))
+
+    def stage_at_end(self, facts: dict[str, Any]) -> str | None:
+        """The case's stage as at the end (asked by several tables: computed once per case)."""
+        key = id(facts)
+        if key not in self._stages:
+            self._stages[key] = stage_at(facts, self.at_day)
+        return self._stages[key]
+
+    def open_at_end(self, facts: dict[str, Any]) -> bool:
+        stage = self.stage_at_end(facts)
+        return stage is not None and stage != "closed"
 
     def holds(self, day: str | None) -> bool:
         """True when ``day`` falls in the period (and by the as-at instant)."""

@@ -2,7 +2,9 @@
 
 ``report_cases`` holds one row per case: its report facts (application/reporting/facts.py) as
 of its latest event, with the first and latest recorded times, so that a report as known at T
-re-folds from the history only the cases changed after T. ``counties`` lists county boards.
+re-folds from the history only the cases changed after T; and, once a case has settled (closed,
+nothing open), the day it settled; ``report_quarters`` then holds its trend figures per quarter,
+so that a report sums them in SQL instead of reading a settled case's facts at all. ``counties`` lists county boards.
 An existing database is back-filled here by folding each case's history rows, which hold the
 same non-personal event data the projection folds.
 
@@ -37,14 +39,33 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer),
         sa.Column("first_recorded_utc", sa.String(26)),
         sa.Column("last_recorded_utc", sa.String(26)),
+        sa.Column("settled_on", sa.String(10)),
         sa.Column("facts", sa.Text),
     )
     op.create_index("ix_report_cases_partnership", "report_cases", ["partnership"])
     op.create_index("ix_report_cases_last_recorded_utc", "report_cases", ["last_recorded_utc"])
+    op.create_index("ix_report_cases_settled_on", "report_cases", ["settled_on"])
+    op.create_table(
+        "report_quarters",
+        sa.Column("case_id", sa.String(36), primary_key=True),
+        sa.Column("quarter", sa.String(7), primary_key=True),
+        sa.Column("partnership", sa.String(64)),
+        sa.Column("settled_on", sa.String(10)),
+        sa.Column("last_recorded_utc", sa.String(26)),
+        sa.Column("opened", sa.Integer),
+        sa.Column("closed", sa.Integer),
+        sa.Column("met", sa.Integer),
+        sa.Column("on_time", sa.Integer),
+        sa.Column("overdue", sa.Integer),
+    )
+    op.create_index("ix_report_quarters_settled_on", "report_quarters", ["settled_on"])
     backfill_report_cases(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index("ix_report_quarters_settled_on", table_name="report_quarters")
+    op.drop_table("report_quarters")
+    op.drop_index("ix_report_cases_settled_on", table_name="report_cases")
     op.drop_index("ix_report_cases_last_recorded_utc", table_name="report_cases")
     op.drop_index("ix_report_cases_partnership", table_name="report_cases")
     op.drop_table("report_cases")

@@ -1,0 +1,102 @@
+"""What one case contributes to each calendar quarter of a board report's trend.
+
+Quarters are absolute (Jan–Mar, Apr–Jun, …), so a case's contribution to a quarter does not
+depend on the report asking: cases opened and closed in it, deadlines met in it (and on time,
+net of pauses), and deadlines overdue at its end. Only the quarter a report ends in is cut
+short, at the report's as-at instant. So a case that has *settled* (closed, nothing open) can
+keep its contributions with its facts (``report_cases.quarters``), and a report over 50,000
+cases reads those few numbers instead of folding every settled case again.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from caseledger.application.reporting.window import end_of_day, paused_at, quarter_bounds, utc_text
+
+FIGURES = ("opened", "closed", "met", "on_time", "overdue")
+QuarterFigures = dict[str, list[int]]  # "2026 Q3" → [opened, closed, met, on_time, overdue]
+
+
+@cache
+def quarter_label(day: str) -> str:
+    return f"{day[:4]} Q{(int(day[5:7]) - 1) // 3 + 1}"
+
+
+def quarters_between(first_day: str, last_day: str) -> list[str]:
+    """The labels of the quarters from the one containing ``first_day`` to ``last_day``'s."""
+    label, last = quarter_label(first_day), quarter_label(last_day)
+    found = [label]
+    while label < last:
+        label = next_label(label)
+        found.append(label)
+    return found
+
+
+@cache
+def quarter_end(label: str) -> tuple[str, str]:
+    """The quarter's last London day and the UTC instant that day ends."""
+    _, last = quarter_bounds(int(label[:4]), int(label[-1]))
+    return last.isoformat(), utc_text(end_of_day(last))
+
+
+def next_label(label: str) -> str:
+    year, quarter = int(label[:4]), int(label[-1])
+    return f"{year + 1} Q1" if quarter == 4 else f"{year} Q{quarter + 1}"
+
+
+def case_quarters(facts: dict[str, Any], at_day: str | None = None,
+                  at_utc: str | None = None) -> QuarterFigures:
+    """The case's figures per quarter, known facts up to ``at_day`` (the quarter containing it
+    ends then, at ``at_utc``); None: everything (a settled case)."""
+    found: QuarterFigures = {}
+
+    def add(day: str, figure: int) -> None:
+        found.setdefault(quarter_label(day), [0, 0, 0, 0, 0])[figure] += 1
+
+    def counts(day: str | None) -> bool:
+        return day is not None and (at_day is None or day <= at_day)
+
+    if counts(facts["opened"]):
+        add(facts["opened"], 0)
+    for day, stage in facts["stages"]:
+        if stage == "closed" and counts(day):
+            add(day, 1)
+    for d in facts["deadlines"].values():
+        if counts(d["met"]):
+            add(d["met"], 2)
+            if d["on_time"]:
+                add(d["met"], 3)
+        _overdue_ends(d, at_day, at_utc, add)
+    return found
+
+
+def _overdue_ends(d: dict[str, Any], at_day: str | None, at_utc: str | None, add: Any) -> None:
+    """Count the deadline at each quarter end it was overdue at: due before it, not met,
+    cancelled or paused then."""
+    resolved = d["met"] or d["cancelled"]
+    due = d["dues"][-1][1]
+    if resolved is not None and resolved <= due[:10]:
+        return  # settled by its due day: overdue at no quarter's end
+    label = quarter_label(due[:10])
+    while True:
+        end_day, end_utc = quarter_end(label)
+        if at_day is not None and end_day >= at_day:
+            end_day, end_utc = at_day, str(at_utc)
+        if resolved is not None and resolved <= end_day:
+            return
+        if due < end_utc and not (d["pauses"] and paused_at(d["pauses"], end_day)):
+            add(end_day, 4)
+        if at_day is not None and end_day == at_day:
+            return
+        if resolved is None and at_day is None:
+            return  # an open deadline of an unsettled case: counted when a report asks
+        label = next_label(label)
+
+
+def add_into(total: QuarterFigures, more: QuarterFigures) -> None:
+    for label, figures in more.items():
+        into = total.setdefault(label, [0, 0, 0, 0, 0])
+        for i, value in enumerate(figures):
+            into[i] += value
