@@ -46,40 +46,50 @@ def next_label(label: str) -> str:
     return f"{year + 1} Q1" if quarter == 4 else f"{year} Q{quarter + 1}"
 
 
-def case_quarters(facts: dict[str, Any], at_day: str | None = None,
-                  at_utc: str | None = None) -> QuarterFigures:
+def case_quarters(facts: dict[str, Any], at_day: str | None = None, at_utc: str | None = None,
+                  from_day: str = "") -> QuarterFigures:
     """The case's figures per quarter, known facts up to ``at_day`` (the quarter containing it
-    ends then, at ``at_utc``); None: everything (a settled case)."""
+    ends then, at ``at_utc``; None: everything, for a settled case), from the quarter
+    containing ``from_day`` on."""
     found: QuarterFigures = {}
+    first = quarter_label(from_day) if from_day else ""
 
     def add(day: str, figure: int) -> None:
-        found.setdefault(quarter_label(day), [0, 0, 0, 0, 0])[figure] += 1
+        label = quarter_label(day)
+        if label >= first:
+            figures = found.get(label)
+            if figures is None:
+                figures = found[label] = [0, 0, 0, 0, 0]
+            figures[figure] += 1
 
-    def counts(day: str | None) -> bool:
-        return day is not None and (at_day is None or day <= at_day)
-
-    if counts(facts["opened"]):
+    last = at_day or "9999"
+    if facts["opened"] is not None and facts["opened"] <= last:
         add(facts["opened"], 0)
     for day, stage in facts["stages"]:
-        if stage == "closed" and counts(day):
+        if stage == "closed" and day <= last:
             add(day, 1)
     for d in facts["deadlines"].values():
-        if counts(d["met"]):
-            add(d["met"], 2)
+        met = d["met"]
+        resolved = met or d["cancelled"]
+        if resolved is not None and resolved < from_day:
+            continue  # settled before the first quarter asked about
+        if met is not None and met <= last:
+            add(met, 2)
             if d["on_time"]:
-                add(d["met"], 3)
-        _overdue_ends(d, at_day, at_utc, add)
+                add(met, 3)
+        _overdue_ends(d, at_day, at_utc, add, first)
     return found
 
 
-def _overdue_ends(d: dict[str, Any], at_day: str | None, at_utc: str | None, add: Any) -> None:
+def _overdue_ends(d: dict[str, Any], at_day: str | None, at_utc: str | None, add: Any,
+                  first: str) -> None:
     """Count the deadline at each quarter end it was overdue at: due before it, not met,
     cancelled or paused then."""
     resolved = d["met"] or d["cancelled"]
     due = d["dues"][-1][1]
     if resolved is not None and resolved <= due[:10]:
         return  # settled by its due day: overdue at no quarter's end
-    label = quarter_label(due[:10])
+    label = max(quarter_label(due[:10]), first)
     while True:
         end_day, end_utc = quarter_end(label)
         if at_day is not None and end_day >= at_day:

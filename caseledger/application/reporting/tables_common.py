@@ -231,12 +231,14 @@ def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
     """The last eight quarters up to the period's end: cases opened and closed, deadlines met
     (and on time, net of pauses) and deadlines overdue at each quarter's end; ``settled``: the
     figures of settled cases, kept with their facts (reporting/quarters.py)."""
+    spans = last_quarters(date_to, quarters)
+    from_day = spans[0][1].isoformat()
     total: QuarterFigures = {}
     for facts in cases:
-        add_into(total, case_quarters(facts, window.at_day, window.at_utc))
+        add_into(total, case_quarters(facts, window.at_day, window.at_utc, from_day))
     add_into(total, settled or {})
     rows = []
-    for label, _, _ in last_quarters(date_to, quarters):
+    for label, _, _ in spans:
         opened, closed, met, on_time, overdue = total.get(label, [0, 0, 0, 0, 0])
         rows.append({"quarter": label, "opened": opened, "closed": closed, "met": met,
                      "on_time_pct": percent(on_time, met), "overdue": overdue})
