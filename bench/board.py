@@ -25,7 +25,8 @@ same database, because these machines are noisy:
   events; for the catch-up, a raw read of the same notifications in pages of 1,000;
 - a what-if: the county report with Python's cyclic garbage collector off throughout.
 
-``--profile`` adds a cProfile of one county report (build + render), top functions.
+``--profile`` adds where one county report's time goes: every function of the report modules
+timed (no profiler overhead), then a cProfile of one report (build + render).
 """
 
 from __future__ import annotations
@@ -296,6 +297,73 @@ def build_fresh(kind: str, cases: int, tmp: str, keep: str | None) -> tuple[str,
     raise RuntimeError(f"the {kind} dataset could not be built in {BUILD_ATTEMPTS} attempts")
 
 
+PHASE_MODULES = ("board", "quarters", "tables_common", "tables_asb", "tables_dardr",
+                 "tables_encampment", "render_html")
+
+
+def phases(services: Services, **arguments: Any) -> str:
+    """Where one report's time goes, without a profiler's overhead: every function of the report
+    modules and the service's steps is wrapped in a timer (inclusive times; a function called
+    inside another is counted in both; a timer costs about a microsecond per call, which shows
+    only in functions called tens of thousands of times), median of ``RUNS`` reports."""
+    import importlib
+
+    totals: dict[str, list[float]] = {}
+    calls: dict[str, int] = {}
+    active: set[str] = set()
+    patched: list[tuple[Any, str, Any]] = []
+
+    def wrap(owner: Any, attribute: str, label: str) -> None:
+        original = getattr(owner, attribute)
+
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            calls[label] = calls.get(label, 0) + 1
+            if label in active:  # recursion: count the outer call only
+                return original(*args, **kwargs)
+            active.add(label)
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                active.discard(label)
+                totals.setdefault(label, [0.0] * RUNS)[run_index[0]] += time.perf_counter() - start
+
+        patched.append((owner, attribute, original))
+        setattr(owner, attribute, timed_call)
+
+    reports = services.reports
+    for attribute in ("scope", "agency_names", "suppress_below", "_at"):
+        if hasattr(reports, attribute):
+            wrap(reports, attribute, f"service.{attribute}")
+    wrap(reports.source, "facts", "report_facts.facts (read + parse + re-fold)")
+    for name in PHASE_MODULES:
+        module = importlib.import_module(f"caseledger.application.reporting.{name}")
+        for attribute, value in list(vars(module).items()):
+            if callable(value) and getattr(value, "__module__", None) == module.__name__ \
+                    and not isinstance(value, type):
+                wrap(module, attribute, f"{name}.{attribute}")
+    service_module = importlib.import_module("caseledger.application.reporting.service")
+    if hasattr(service_module, "build_board_report"):
+        wrap(service_module, "build_board_report", "board.build_board_report")
+    run_index = [0]
+    whole = []
+    try:
+        for run_index[0] in range(RUNS):
+            start = time.perf_counter()
+            render_html(services.reports.board(date_from=QUARTER[0], date_to=QUARTER[1], **arguments))
+            whole.append(time.perf_counter() - start)
+    finally:
+        for owner, attribute, original in reversed(patched):
+            setattr(owner, attribute, original)
+    lines = [f"  {'whole report (build + render), timed':60s} {statistics.median(whole) * 1000:8.1f} ms"]
+    ranked = sorted(totals.items(), key=lambda item: -statistics.median(item[1]))
+    for label, values in ranked:
+        ms = statistics.median(values) * 1000
+        if ms >= 1:
+            lines.append(f"  {label:60s} {ms:8.1f} ms  ({calls[label] // RUNS:,} calls)")
+    return "\n".join(lines)
+
+
 def run(kind: str, cases: int, tmp: str, keep: str | None, with_profile: bool) -> dict[str, Any]:
     url, built = build_fresh(kind, cases, tmp, keep)
     services = build(Settings.from_env(database_url=url), clock=FixedClock(NOW))
@@ -333,6 +401,9 @@ def run(kind: str, cases: int, tmp: str, keep: str | None, with_profile: bool) -
         "target met (< 1 s)": county["total"] < TARGET_S,
     }
     if with_profile:
+        out["phases"] = (f"county report, current knowledge:\n{phases(services, county=COUNTY)}\n"
+                         f"county report as known at {PAST.isoformat()}:\n"
+                         f"{phases(services, county=COUNTY, as_known_at=PAST)}")
         out["profile"] = (f"county report, current knowledge:\n{profile(services, county=COUNTY)}\n"
                           f"county report as known at {PAST.isoformat()}:\n"
                           f"{profile(services, county=COUNTY, as_known_at=PAST)}")
@@ -374,15 +445,18 @@ def main() -> None:
             results[kind] = run(kind, args.cases, tmp, args.keep, args.profile)
             print(f"\n{kind}: {args.cases:,} cases")
             for key, value in results[kind].items():
-                if key != "profile":
+                if key not in ("profile", "phases"):
                     print(f"  {key:60s} {shown(value)}")
+            if "phases" in results[kind]:
+                print(f"\n{kind}: where one report's time goes (timers, no profiler; median of "
+                      f"{RUNS})\n{results[kind]['phases']}")
             if "profile" in results[kind]:
                 print(f"\n{kind}: cProfile of one report (build + render)\n{results[kind]['profile']}")
             sys.stdout.flush()
     print(f"\nCounty board report, {args.cases:,} cases, median of {RUNS} runs after a warm-up")
     print(f"{'':62s}" + "".join(f"{kind:>16s}" for kind in results))
     for key in next(iter(results.values())):
-        if key == "profile":
+        if key in ("profile", "phases"):
             continue
         print(f"  {key:60s}" + "".join(f"{shown(r.get(key)):>16s}" for r in results.values()))
 
