@@ -301,23 +301,52 @@ PHASE_MODULES = ("board", "quarters", "tables_common", "tables_asb", "tables_dar
                  "tables_encampment", "render_html")
 
 
-def phases(services: Services, **arguments: Any) -> str:
-    """Where one report's time goes, without a profiler's overhead: every function of the report
-    modules and the service's steps is wrapped in a timer (inclusive times; a function called
-    inside another is counted in both; a timer costs about a microsecond per call, which shows
-    only in functions called tens of thousands of times), median of ``RUNS`` reports."""
+TIMED_CALLS_AT_MOST = 200
+
+
+def report_functions(services: Services) -> list[tuple[Any, str, str]]:
+    """(owner, attribute, label) of every function of the report modules and the service's
+    steps (found by looking, so that it follows the code as it changes)."""
     import importlib
 
-    totals: dict[str, list[float]] = {}
+    found: list[tuple[Any, str, str]] = []
+    reports = services.reports
+    for attribute in ("scope", "agency_names", "suppress_below", "_at"):
+        if hasattr(reports, attribute):
+            found.append((reports, attribute, f"service.{attribute}"))
+    found.append((reports.source, "facts", "report_facts.facts (read + parse + re-fold)"))
+    for name in PHASE_MODULES:
+        module = importlib.import_module(f"caseledger.application.reporting.{name}")
+        for attribute, value in list(vars(module).items()):
+            if callable(value) and getattr(value, "__module__", None) == module.__name__ \
+                    and not isinstance(value, type):
+                found.append((module, attribute, f"{name}.{attribute}"))
+    service_module = importlib.import_module("caseledger.application.reporting.service")
+    if hasattr(service_module, "build_board_report"):
+        found.append((service_module, "build_board_report", "board.build_board_report"))
+    return found
+
+
+def phases(services: Services, **arguments: Any) -> str:
+    """Where one report's time goes, without a profiler's overhead: one report counts the calls
+    of every report function; then the functions called at most ``TIMED_CALLS_AT_MOST`` times
+    (the steps and the tables, not the per-case helpers, which the cProfile shows) are wrapped
+    in timers (inclusive: a function called inside another counts in both), median of
+    ``RUNS`` reports."""
+    functions = report_functions(services)
     calls: dict[str, int] = {}
+    totals: dict[str, list[float]] = {}
     active: set[str] = set()
-    patched: list[tuple[Any, str, Any]] = []
+    run_index = [0]
 
-    def wrap(owner: Any, attribute: str, label: str) -> None:
-        original = getattr(owner, attribute)
-
-        def timed_call(*args: Any, **kwargs: Any) -> Any:
+    def counting(original: Any, label: str) -> Any:
+        def counted(*args: Any, **kwargs: Any) -> Any:
             calls[label] = calls.get(label, 0) + 1
+            return original(*args, **kwargs)
+        return counted
+
+    def timing(original: Any, label: str) -> Any:
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
             if label in active:  # recursion: count the outer call only
                 return original(*args, **kwargs)
             active.add(label)
@@ -327,40 +356,32 @@ def phases(services: Services, **arguments: Any) -> str:
             finally:
                 active.discard(label)
                 totals.setdefault(label, [0.0] * RUNS)[run_index[0]] += time.perf_counter() - start
+        return timed_call
 
-        patched.append((owner, attribute, original))
-        setattr(owner, attribute, timed_call)
+    def report() -> None:
+        render_html(services.reports.board(date_from=QUARTER[0], date_to=QUARTER[1], **arguments))
 
-    reports = services.reports
-    for attribute in ("scope", "agency_names", "suppress_below", "_at"):
-        if hasattr(reports, attribute):
-            wrap(reports, attribute, f"service.{attribute}")
-    wrap(reports.source, "facts", "report_facts.facts (read + parse + re-fold)")
-    for name in PHASE_MODULES:
-        module = importlib.import_module(f"caseledger.application.reporting.{name}")
-        for attribute, value in list(vars(module).items()):
-            if callable(value) and getattr(value, "__module__", None) == module.__name__ \
-                    and not isinstance(value, type):
-                wrap(module, attribute, f"{name}.{attribute}")
-    service_module = importlib.import_module("caseledger.application.reporting.service")
-    if hasattr(service_module, "build_board_report"):
-        wrap(service_module, "build_board_report", "board.build_board_report")
-    run_index = [0]
-    whole = []
-    try:
-        for run_index[0] in range(RUNS):
-            start = time.perf_counter()
-            render_html(services.reports.board(date_from=QUARTER[0], date_to=QUARTER[1], **arguments))
-            whole.append(time.perf_counter() - start)
-    finally:
-        for owner, attribute, original in reversed(patched):
-            setattr(owner, attribute, original)
+    def patched(make: Any, chosen: list[tuple[Any, str, str]], runs: int) -> list[float]:
+        originals = [(owner, attribute, getattr(owner, attribute)) for owner, attribute, _ in chosen]
+        for (owner, attribute, label), (_, _, original) in zip(chosen, originals, strict=True):
+            setattr(owner, attribute, make(original, label))
+        try:
+            whole = []
+            for run_index[0] in range(runs):
+                whole.append(timed(report)[0])
+            return whole
+        finally:
+            for owner, attribute, original in reversed(originals):
+                setattr(owner, attribute, original)
+
+    patched(counting, functions, 1)
+    few = [f for f in functions if 0 < calls.get(f[2], 0) <= TIMED_CALLS_AT_MOST]
+    whole = patched(timing, few, RUNS)
     lines = [f"  {'whole report (build + render), timed':60s} {statistics.median(whole) * 1000:8.1f} ms"]
-    ranked = sorted(totals.items(), key=lambda item: -statistics.median(item[1]))
-    for label, values in ranked:
+    for label, values in sorted(totals.items(), key=lambda item: -statistics.median(item[1])):
         ms = statistics.median(values) * 1000
         if ms >= 1:
-            lines.append(f"  {label:60s} {ms:8.1f} ms  ({calls[label] // RUNS:,} calls)")
+            lines.append(f"  {label:60s} {ms:8.1f} ms  ({calls[label]:,} calls)")
     return "\n".join(lines)
 
 
