@@ -81,6 +81,9 @@ PARTNERSHIP_NAMES = (
     "Lowfen", "Millbeck", "Northcombe", "Otterdale", "Pendlemere", "Ravensholt",
 )
 HUBS = ("north", "central", "south")
+SITES, POPULAR_SITES, GROUPS = 600, 30, 300
+"""Encampment sites and travelling groups per partnership: about one report in ten comes back to
+land or a group within a no-return window."""
 PERSON = {"name": "Bench Contact", "email": "contact@bench.example.org"}
 COUNTY_WIDE = (("bench-police", "Bench Constabulary", "police"),
                ("bench-probation", "Bench Probation Service", "probation"),
@@ -167,8 +170,8 @@ def seed(services: Services, rng: random.Random) -> list[Place]:
     places = []
     for slug, code in zip(slugs, codes, strict=True):
         sites = [(f"S{rng.randrange(10, 99)} {rng.randrange(10000, 99999)} {rng.randrange(10000, 99999)}",
-                  f"Site {n + 1} near {slug}") for n in range(30)]
-        groups = [f"{code}-GRP-{n + 1:02d}" for n in range(12)]
+                  f"Site {n + 1} near {slug}") for n in range(SITES)]
+        groups = [f"{code}-GRP-{n + 1:03d}" for n in range(GROUPS)]
         places.append(Place(slug, code, served[slug], sites, groups))
     return places
 
@@ -315,8 +318,11 @@ def dardr_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  #
     decide_on = start + timedelta(days=rng.randrange(12, 45))
     plan: Plan = []
     for agency in scoping:
-        if rng.random() < 0.04:
-            continue  # never sent: overdue, then cancelled at closure
+        if rng.random() < 0.04:  # never sent: withdrawn after the decision, or left overdue
+            if rng.random() < 0.7:
+                plan.append((decide_on + timedelta(days=rng.randrange(1, 10)),
+                             lambda c, a=agency: case.withdraw_return(c, a, "scoping"), None))
+            continue
         plan.append((w.wd(start, rng.randrange(3, 16)),
                      lambda c, a=agency: case.receive_return(c, a, "scoping"), None))
     if guidance == "dardr-2024-draft":
@@ -359,8 +365,12 @@ def dardr_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  #
                          lambda c, n=name: case.extend_deadline(c, n, w.wd(terms, 60).isoformat()),
                          "Agreed with the chair: records held off site"))
             received = max(received, w.wd(extended, rng.randrange(1, 25)))
-        if rng.random() < 0.04:
-            continue  # never sent
+        if rng.random() < 0.04:  # never sent: withdrawn before the draft, or left overdue
+            if rng.random() < 0.6:
+                gave_up = w.wd(terms, rng.randrange(50, 70))
+                plan.append((gave_up, lambda c, a=agency: case.withdraw_return(c, a, "imr"), None))
+                last = max(last, gave_up)
+            continue
         plan.append((received, lambda c, a=agency: case.receive_return(c, a, "imr"), None))
         if rng.random() < 0.08:
             again = w.wd(received, rng.randrange(10, 25))
@@ -449,7 +459,7 @@ def dardr_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  #
             update += timedelta(days=rng.randrange(40, 100))
             plan.append((update, lambda c, a=action: case.update_action(
                 c, a, pick(rng, (("green", 50), ("amber", 35), ("red", 15))), "Progress"), None))
-        if rng.random() < 0.8:
+        if rng.random() < 0.92:
             done = max(update, due + timedelta(days=rng.randrange(-60, 60)))
             plan.append((done, lambda c, a=action: case.close_action(c, a, "Evidence seen"), None))
             last = max(last, done)
@@ -467,7 +477,7 @@ def dardr_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  #
     if closed_all:
         ctx = yield tl.on(max(tl.day, last) + timedelta(days=rng.randrange(10, 40)))
         case.close(ctx, "Published; action plan complete")
-    elif rng.random() < 0.3:
+    elif rng.random() < 0.6:
         ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(30, 90)), "Remaining actions "
                           "monitored by the agency's own board")
         case.close(ctx, "Published; actions handed over")
@@ -514,13 +524,19 @@ def asb_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  # n
         ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(2, 20)), "The applicant withdrew")
         case.close(ctx, "Withdrawn")
         return
-    plan: Plan = [(w.wd(acknowledged, rng.randrange(2, 10)),
-                   lambda c, a=agency: case.receive_return(c, a, "information"), None)
-                  for agency in asked if rng.random() < 0.95]
+    decided = w.wd(acknowledged, rng.randrange(4, 14))
+    plan: Plan = []
+    for agency in asked:
+        if rng.random() < 0.95:
+            plan.append((w.wd(acknowledged, rng.randrange(2, 10)),
+                         lambda c, a=agency: case.receive_return(c, a, "information"), None))
+        elif rng.random() < 0.6:  # never sent: withdrawn at the decision, or left overdue
+            plan.append((decided, lambda c, a=agency: case.withdraw_return(c, a, "information"),
+                         None))
     evaluation = case.evaluate_threshold()
     met = evaluation.met or rng.random() < 0.25
     rule = None if evaluation.met or not met else "discretion"
-    plan.append((w.wd(acknowledged, rng.randrange(4, 14)), lambda c: case.decide_threshold(
+    plan.append((decided, lambda c: case.decide_threshold(
         c, met, rule, "Persistent behaviour; harm to a vulnerable victim"), None))
     yield from run_plan(tl, plan)
     ctx = yield tl.on(w.wd(tl.day, pick(rng, ((0, 25), (1, 40), (2, 20), (4, 15)))))
@@ -592,7 +608,7 @@ def asb_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  # n
             update += timedelta(days=rng.randrange(14, 45))
             plan.append((update, lambda c, a=action: case.update_action(
                 c, a, pick(rng, (("green", 55), ("amber", 35), ("red", 10))), "Progress"), None))
-        if rng.random() < 0.85:
+        if rng.random() < 0.93:
             done = update + timedelta(days=rng.randrange(10, 100))
             plan.append((done, lambda c, a=action: case.close_action(c, a, "Done"), None))
             last = max(last, done)
@@ -602,7 +618,7 @@ def asb_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  # n
     if closed_all:
         ctx = yield tl.on(max(tl.day, last) + timedelta(days=rng.randrange(5, 20)))
         case.close(ctx, "Actions complete; applicant told")
-    elif rng.random() < 0.3:
+    elif rng.random() < 0.6:
         ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(20, 60)),
                           "Remaining action owned by the housing provider")
         case.close(ctx, "Closed with an action handed over")
@@ -624,8 +640,9 @@ def encampment_story(w: World, tl: Timeline, place: Place, opened: date) -> Stor
     rng = w.rng
     hour = timedelta(hours=1)
     t = report_time(rng, opened)
-    grid, description = place.sites[min(int(rng.expovariate(0.12)), len(place.sites) - 1)]
-    group = rng.choice(place.groups) if rng.random() < 0.6 else None
+    popular = rng.random() < 0.1  # a few sites are used again and again
+    grid, description = place.sites[rng.randrange(POPULAR_SITES if popular else SITES)]
+    group = rng.choice(place.groups) if rng.random() < 0.15 else None
     key = location_key(grid)
     ctx = yield tl.at(t)
     reference, case_id = w.allocate(place, "UE", ctx)
