@@ -1,4 +1,4 @@
-"""The synthetic county for the board report benchmark (issue 6): 50,000 cases, ~1.1M events.
+"""The synthetic county for the board report benchmark (issue 6): 50,000 cases, ~1.39M events.
 
 Not a test: ``python -m bench.board_data [--cases N]`` builds a fresh SQLite database and prints
 what it made; ``bench/board.py`` uses ``build_dataset`` on each backend.
@@ -70,7 +70,7 @@ SETUP_ON = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 COUNTY = "bench-county"
 MIX = (("dardr", 0.10), ("asb", 0.50), ("encampment", 0.40))
 SAVE_EVERY = 2_500
-"""Commands applied between two saves (about 6,000 events per transaction)."""
+"""Commands applied between two saves (about 5,600 events per transaction)."""
 
 PARTNERSHIP_NAMES = (
     "Ashmoor", "Brackenvale", "Caldermere", "Dunholt", "Eskerby", "Fellbridge", "Gillmoor",
