@@ -51,12 +51,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.board_data import COUNTY, NOW, build_dataset, count_events
+from caseledger.application.reporting.facts import loads as parse  # the reports' own parser
 from caseledger.application.reporting.render_html import render_html
-
-try:  # the parser the reports use for the facts column (orjson since it landed), else json
-    from caseledger.application.reporting.facts import loads as parse
-except ImportError:
-    parse = json.loads
 from caseledger.bootstrap import Services, build
 from caseledger.infrastructure.clock import FixedClock
 from caseledger.infrastructure.settings import Settings
