@@ -49,7 +49,8 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@if [ ! -f bench/__main__.py ]; then echo "no benchmarks yet (bench/__main__.py is missing)"; exit 0; fi; \
 	$(WITH_POSTGRES) \
-	$(VENV)/bin/python -m bench && $(VENV)/bin/python -m bench.reminders
+	$(VENV)/bin/python -m bench && $(VENV)/bin/python -m bench.reminders && \
+	$(VENV)/bin/python -m bench.audit && $(VENV)/bin/python -m bench.board
 
 clean:
 	-bash $(PG) destroy
