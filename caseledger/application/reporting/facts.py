@@ -99,7 +99,9 @@ def _event_classes() -> dict[str, type]:
     return found
 
 
+@cache
 def _is(event: str, kind: type) -> bool:
+    """Whether the event named ``event`` is a ``kind`` (asked for every row folded: cached)."""
     cls = _event_classes().get(event)
     return cls is not None and issubclass(cls, kind)
 
