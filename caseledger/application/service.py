@@ -326,15 +326,20 @@ class CaseService:
             case = self.load_case(ref, version=at_version)
             return case, case.modified_on
         if as_known_at is not None:
-            case_id = self.resolve(ref)
-            events: list[Any] = [e for e in self.app.repository.event_store.get(case_id)
-                                 if getattr(e, "timestamp") <= as_known_at]  # noqa: B009
-            if not events:
+            version = self.version_known_at(self.resolve(ref), as_known_at)
+            if version is None:
                 raise NotFound(f"{ref} was not yet recorded at {as_known_at.isoformat()}.")
-            return self.load_case(ref, version=events[-1].originator_version), as_known_at
+            return self.load_case(ref, version=version), as_known_at
         if as_effective_at is not None:
             return self._as_effective_at(ref, as_effective_at)
         return self.load_case(ref), self.clock.now()
+
+    def version_known_at(self, aggregate_id: UUID, as_known_at: datetime) -> int | None:
+        """The version of an aggregate (a case, a partnership…) as known at an instant: its
+        last event recorded by then (None: not yet recorded)."""
+        events: list[Any] = [e for e in self.app.repository.event_store.get(aggregate_id)
+                             if getattr(e, "timestamp") <= as_known_at]  # noqa: B009
+        return events[-1].originator_version if events else None
 
     def _as_effective_at(self, ref: str, moment: str) -> tuple[Case, datetime]:
         """Facts effective by ``moment``, as known now, folded in recorded order."""

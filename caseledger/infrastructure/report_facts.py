@@ -168,11 +168,10 @@ class ReportFactsReader:
                     cases.append(f.loads(facts))
                 elif first <= known:
                     stale.append(case_id)
-            for start in range(0, len(stale), CHUNK):
+            for start in range(0, len(stale) if as_known_at is not None else 0, CHUNK):
                 by_case = _history_rows(conn, stale[start:start + CHUNK])
                 for rows in by_case.values():
-                    kept = [r for r in rows
-                            if recorded_utc(datetime.fromisoformat(r["recorded"])) <= str(known)]
+                    kept = [r for r in rows if datetime.fromisoformat(r["recorded"]) <= as_known_at]
                     if kept:
                         cases.append(f.fold(kept))
         self.refolded = len(stale)

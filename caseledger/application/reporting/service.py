@@ -137,11 +137,8 @@ class ReportService:
     # -- the set-up as known at T ---------------------------------------------------------
 
     def _at(self, aggregate_id: UUID, known: datetime) -> Any | None:
-        events = [e for e in self.cases.app.repository.event_store.get(aggregate_id)
-                  if getattr(e, "timestamp") <= known]  # noqa: B009
-        if not events:
-            return None
-        return self.cases.app.repository.get(aggregate_id, version=events[-1].originator_version)
+        version = self.cases.version_known_at(aggregate_id, known)
+        return None if version is None else self.cases.app.repository.get(aggregate_id, version=version)
 
     def scope(self, partnership: str | None, county: str | None, known: datetime) -> dict[str, Any]:
         if (partnership is None) == (county is None):

@@ -9,7 +9,6 @@ Facts are compared by London day (``YYYY-MM-DD``); due times by UTC instant.
 from __future__ import annotations
 
 import statistics
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -104,11 +103,6 @@ def stage_at(facts: dict[str, Any], day: str) -> str | None:
     return found
 
 
-def is_open_at(facts: dict[str, Any], day: str) -> bool:
-    stage = stage_at(facts, day)
-    return stage is not None and stage != "closed"
-
-
 def paused_at(pauses: Iterable[Sequence[Any]], day: str) -> bool:
     return any(start <= day and (end is None or end > day) for start, end in pauses)
 
@@ -163,7 +157,3 @@ def mean(values: Sequence[float]) -> float | None:
 def percent(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
-
-def index_of(sorted_bounds: Sequence[str], value: str) -> int:
-    """How many of ``sorted_bounds`` are <= ``value``."""
-    return bisect_right(sorted_bounds, value)
