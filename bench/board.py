@@ -308,9 +308,11 @@ def report_functions(services: Services) -> list[tuple[Any, str, str]]:
 
     found: list[tuple[Any, str, str]] = []
     reports = services.reports
-    for attribute in ("scope", "agency_names", "suppress_below", "_at"):
+    for attribute in ("scope", "agency_names", "suppress_below"):
         if hasattr(reports, attribute):
             found.append((reports, attribute, f"service.{attribute}"))
+    if hasattr(reports.cases, "aggregate_known_at"):
+        found.append((reports.cases, "aggregate_known_at", "set-up replayed as known at T"))
     found.append((reports.source, "facts", "report_facts.facts (read + parse + re-fold)"))
     for name in PHASE_MODULES:
         module = importlib.import_module(f"caseledger.application.reporting.{name}")

@@ -337,9 +337,21 @@ class CaseService:
     def version_known_at(self, aggregate_id: UUID, as_known_at: datetime) -> int | None:
         """The version of an aggregate (a case, a partnership…) as known at an instant: its
         last event recorded by then (None: not yet recorded)."""
-        events: list[Any] = [e for e in self.app.repository.event_store.get(aggregate_id)
-                             if getattr(e, "timestamp") <= as_known_at]  # noqa: B009
+        events = self._events_known_at(aggregate_id, as_known_at)
         return events[-1].originator_version if events else None
+
+    def aggregate_known_at(self, aggregate_id: UUID, as_known_at: datetime) -> Any | None:
+        """The aggregate (a partnership, an agency…) as known at an instant, replayed from its
+        events up to the last one recorded by then, read once (None: not yet recorded)."""
+        aggregate: Any = None
+        for event in self._events_known_at(aggregate_id, as_known_at):
+            aggregate = event.mutate(aggregate)
+        return aggregate
+
+    def _events_known_at(self, aggregate_id: UUID, as_known_at: datetime) -> list[Any]:
+        events: list[Any] = list(self.app.repository.event_store.get(aggregate_id))
+        known = [i for i, e in enumerate(events) if getattr(e, "timestamp") <= as_known_at]  # noqa: B009
+        return events[:known[-1] + 1] if known else []
 
     def _as_effective_at(self, ref: str, moment: str) -> tuple[Case, datetime]:
         """Facts effective by ``moment``, as known now, folded in recorded order."""

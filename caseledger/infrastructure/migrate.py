@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version_views"
-HEAD = "0005"
+HEAD = "0006"
 
 
 def current_revision(engine: sa.Engine) -> str | None:

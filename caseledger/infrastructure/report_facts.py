@@ -26,6 +26,7 @@ from caseledger.application.reporting.quarters import (
     FIGURES,
     QuarterFigures,
     case_quarters,
+    kept_quarters,
     quarters_between,
 )
 from caseledger.application.reporting.service import ReportInputs
@@ -63,6 +64,7 @@ def _upserts(case_id: str, rows: list[dict[str, Any]], stored: dict[str, Any] | 
     it opened in to the one it settled in (zeros included, so a case that settles again later
     overwrites every row it wrote before; rows of a reopened case are ignored by the reader)."""
     facts = f.fold(rows, f.loads(stored["facts"]) if stored else None)
+    facts["trend"] = kept_quarters(facts)
     settled = f.settled_on(facts)
     recorded = [recorded_utc(datetime.fromisoformat(r["recorded"])) for r in rows]
     first = min([*recorded, *([stored["first_recorded_utc"]] if stored else [])])
@@ -110,6 +112,10 @@ def _history_rows(conn: sa.Connection, case_ids: Iterable[str]) -> dict[str, lis
     return by_case
 
 
+def _first(pair: tuple[str, Any]) -> str:
+    return pair[0]
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while tens of thousands of facts are parsed: they
@@ -146,8 +152,10 @@ class ReportFactsReader:
         # settled cases are summarised (or left out), or changed since the instant asked:
         # positive conditions on indexed columns, so the database reads only those rows.
         read_from = summarise_before or relevant_from
+        # No ORDER BY: in case_id order SQLite reads the rows through the key's index, page by
+        # page at random (measured: 157 ms against 60 ms); the rows are sorted here instead.
         query = (sa.select(rc.case_id, rc.first_recorded_utc, rc.last_recorded_utc, rc.facts)
-                 .where(scope).order_by(rc.case_id))
+                 .where(scope))
         if read_from is not None:
             needed = [rc.settled_on.is_(None), rc.settled_on >= read_from]
             if known is not None:
@@ -160,14 +168,17 @@ class ReportFactsReader:
                 rq.partnership.in_(list(partnerships)),
                 sa.true() if known is None else rq.last_recorded_utc <= known,
                 rq.settled_on < summarise_before, rq.settled_on >= (relevant_from or "")))
-        cases: list[dict[str, Any]] = []
+        current: list[tuple[str, dict[str, Any]]] = []
         stale: list[str] = []
         with self.engine.connect() as conn, _collector_paused():
             for case_id, first, last, facts in conn.execute(query):
                 if known is None or last <= known:
-                    cases.append(f.loads(facts))
+                    current.append((case_id, f.loads(facts)))
                 elif first <= known:
                     stale.append(case_id)
+            current.sort(key=_first)
+            cases = [facts for _, facts in current]
+            stale.sort()
             for start in range(0, len(stale) if as_known_at is not None else 0, CHUNK):
                 by_case = _history_rows(conn, stale[start:start + CHUNK])
                 for rows in by_case.values():

@@ -22,6 +22,7 @@ from caseledger.application.reporting.board import build_board_report
 from caseledger.application.reporting.render_csv import render_zip
 from caseledger.application.reporting.render_html import render_html
 from caseledger.application.reporting.render_json import render_json
+from caseledger.application.reporting.service import SetupAsKnown
 from caseledger.application.service import Meta
 from caseledger.application.setup_import import PolicyEntry, example_path, import_setup, load_setup
 from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound
@@ -421,7 +422,7 @@ def test_reading_settled_cases_as_their_trend_figures_changes_no_byte(dataset, k
     report = services.reports.board(county="cumbria", as_known_at=at, **q4)
     scope = report.scope
     direct = build_board_report(everything.cases, scope={k: v for k, v in scope.items() if k != "label"},
-                                as_known_at=at, agency_names=services.reports.agency_names(everything.cases, at), **q4)
+                                as_known_at=at, agency_names=services.reports.agency_names(SetupAsKnown(services.cases, at)), **q4)
     assert render_json(report) == render_json(direct)
 
 
@@ -437,3 +438,34 @@ def test_a_reopened_case_is_read_again_not_summed_from_when_it_settled(dataset):
     report = services.reports.board(county="cumbria", **q4)
     assert by(report, "trend", "quarter")["2026 Q3"]["opened"] == 5  # G counted once
     assert rows(report, "caseload")[2]["open"] == 2  # G and H
+
+
+@pytest.mark.parametrize(("date_to", "known"), [
+    (date(2026, 9, 30), None),  # every quarter ended: the kept figures alone
+    (date(2026, 8, 31), None),  # the period ends mid-quarter: Q3 cut short on 31 August
+    (date(2026, 12, 31), None),  # the current quarter, not ended yet
+    (date(2026, 9, 30), datetime(2026, 9, 12, 8, 0, tzinfo=UTC)),  # known mid-quarter
+    (date(2027, 3, 31), datetime(2026, 9, 20, 18, 0, tzinfo=UTC)),  # quarters after the instant
+    (date(2027, 6, 30), "2027-07-15"),  # quarters after every case's last fact: the tails
+])
+def test_kept_quarter_figures_give_the_trend_counted_afresh(dataset, date_to, known):
+    """Each case keeps its figures per quarter and its overdue tail (quarters.kept_quarters);
+    the trend from them equals the trend counted afresh from every deadline."""
+    services, _ = dataset
+    if isinstance(known, str):  # run later, with nothing recorded since October 2026
+        services.clock.set(datetime.fromisoformat(known).replace(tzinfo=UTC))
+        known = None
+    at = known or services.clock.now()
+    cases = services.reports.source.facts(["cumberland", "westmorland-furness"], as_known_at=at).cases
+    kept = [c for c in cases if c.get("trend") is not None]
+    assert len(kept) >= 6  # unchanged since the instant: read with their kept figures
+    afresh = [{k: v for k, v in c.items() if k != "trend"} for c in cases]
+    scope = services.reports.board(county="cumbria", as_known_at=at, date_from=date(2026, 7, 1),
+                                   date_to=date_to).scope
+    options = {"scope": {k: v for k, v in scope.items() if k != "label"}, "as_known_at": at,
+               "date_from": date(2026, 7, 1), "date_to": date_to}
+    with_kept = by(build_board_report(cases, **options), "trend", "quarter")
+    assert with_kept == by(build_board_report(afresh, **options), "trend", "quarter")
+    assert any(q["overdue"] for q in with_kept.values())
+    if date_to == date(2027, 6, 30):  # counted from the tails alone: the IMR still overdue
+        assert with_kept["2027 Q2"]["overdue"] >= 1

@@ -48,12 +48,13 @@ def build_board_report(
     everything = cases  # the trend looks back eight quarters
     cases = [f for f in cases if _active(f, window)]  # the period's tables need only these
     grouped = tables_common.by_type(cases)
+    deadlines = tables_common.deadlines_in_period(grouped, window)
     partnerships = [(p["slug"], p["name"]) for p in scope["partnerships"]]
     tables: list[Table] = [
         tables_common.caseload(grouped, window),
         tables_common.pipeline(grouped, window),
-        tables_common.timeliness(grouped, window),
-        tables_common.overdue_by_agency(cases, window, names),
+        tables_common.timeliness(deadlines),
+        tables_common.overdue_by_agency(deadlines, window, names),
         tables_dardr.timeliness(grouped["dardr"], window),
         tables_dardr.in_progress(grouped["dardr"], window),
         tables_dardr.themes(grouped["dardr"], window),

@@ -2,10 +2,12 @@
 
 Quarters are absolute (Jan–Mar, Apr–Jun, …), so a case's contribution to a quarter does not
 depend on the report asking: cases opened and closed in it, deadlines met in it (and on time,
-net of pauses), and deadlines overdue at its end. Only the quarter a report ends in is cut
-short, at the report's as-at instant. So a case that has *settled* (closed, nothing open) can
-keep its contributions with its facts (``report_cases.quarters``), and a report over 50,000
-cases reads those few numbers instead of folding every settled case again.
+net of pauses), and deadlines overdue at its end. Only a quarter that has not ended by a
+report's as-at instant is cut short there. So each case keeps its contributions with its facts
+(``kept_quarters``, computed again whenever a fact is recorded): a report adds up those few
+numbers for every quarter that has ended, instead of walking every deadline through every
+quarter. A case that has *settled* (closed, nothing open) also has them in ``report_quarters``,
+so a report over 50,000 cases sums them in SQL without reading its facts at all.
 """
 
 from __future__ import annotations
@@ -103,6 +105,25 @@ def _overdue_ends(d: dict[str, Any], at_day: str | None, at_utc: str | None, add
         if resolved is None and at_day is None:
             return  # an open deadline of an unsettled case: counted when a report asks
         label = next_label(label)
+
+
+def kept_quarters(facts: dict[str, Any]) -> list[Any] | None:
+    """``[figures, tail_from, tail]``: the case's figures for each quarter up to the last one
+    any of its facts or due times falls in, and ``tail``, the number of its deadlines overdue at
+    the end of every quarter from ``tail_from`` on. After that last quarter nothing changes
+    until a new fact is recorded (which computes these again): an open deadline past due stays
+    overdue, unless a pause that never ended holds it. None for a case not opened."""
+    if facts["opened"] is None:
+        return None
+    deadlines = facts["deadlines"].values()
+    horizon = max([facts["last"] or facts["opened"], *(d["dues"][-1][1][:10] for d in deadlines)])
+    label = quarter_label(horizon)
+    end_day, end_utc = quarter_end(label)
+    after = next_label(label)
+    after_day, _ = quarter_end(after)
+    tail = sum(1 for d in deadlines if d["met"] is None and d["cancelled"] is None
+               and not (d["pauses"] and paused_at(d["pauses"], after_day)))
+    return [case_quarters(facts, end_day, end_utc), after, tail]
 
 
 def add_into(total: QuarterFigures, more: QuarterFigures) -> None:

@@ -49,18 +49,35 @@ class ReportFactsSource(Protocol):
               summarise_before: str | None = None) -> ReportInputs: ...
 
 
-class HistorySource(Protocol):
+class ViewsSource(Protocol):
     def history_across_cases(self, *, partnership: str | None = None,
                              recorded_from: datetime | None = None,
                              recorded_before: datetime | None = None) -> Sequence[dict[str, Any]]: ...
 
+    def agencies(self) -> Sequence[dict[str, Any]]: ...
+
+
+class SetupAsKnown:
+    """The set-up (partnerships, agencies, county boards) as known at one instant: each
+    aggregate replayed from its own events recorded by then, once per report."""
+
+    def __init__(self, cases: CaseService, known: datetime) -> None:
+        self.cases = cases
+        self.known = known
+        self._found: dict[UUID, Any] = {}
+
+    def get(self, aggregate_id: UUID) -> Any | None:
+        if aggregate_id not in self._found:
+            self._found[aggregate_id] = self.cases.aggregate_known_at(aggregate_id, self.known)
+        return self._found[aggregate_id]
+
 
 class ReportService:
-    def __init__(self, cases: CaseService, source: ReportFactsSource, history: HistorySource,
+    def __init__(self, cases: CaseService, source: ReportFactsSource, views: ViewsSource,
                  clock: Clock) -> None:
         self.cases = cases
         self.source = source
-        self.history = history
+        self.views = views
         self.clock = clock
 
     def board(self, *, partnership: str | None = None, county: str | None = None,
@@ -70,17 +87,17 @@ class ReportService:
         ``as_known_at`` (default: now; the report states the instant, to run it again)."""
         known = self.known_at(as_known_at)
         check_period(date_from, date_to)
-        scope = self.scope(partnership, county, known)
+        setup = SetupAsKnown(self.cases, known)
+        scope = self.scope(partnership, county, setup)
         slugs = [p["slug"] for p in scope["partnerships"]]
         inputs = self.source.facts(slugs, as_known_at=known,
                                    relevant_from=relevant_from(date_from, date_to).isoformat(),
                                    summarise_before=date_from.isoformat())
-        names = self.agency_names(inputs.cases, known)
         return build_board_report(
             inputs.cases, settled_quarters=inputs.settled_quarters, scope=scope,
             date_from=date_from, date_to=date_to, as_known_at=known, publishable=publishable,
-            suppress_below=self.suppress_below(slugs, date_to, known),
-            agency_names=names)
+            suppress_below=self.suppress_below(slugs, date_to, setup),
+            agency_names=self.agency_names(setup))
 
     def asb_annual(self, partnership: str, year: int,
                    as_known_at: datetime | None = None) -> dict[str, Any]:
@@ -88,7 +105,7 @@ class ReportService:
         financial year 1 April ``year`` – 31 March ``year + 1``, counted exactly as the board
         report counts them, from the same facts, as known at ``as_known_at`` (default: now)."""
         known = self.known_at(as_known_at)
-        self.scope(partnership, None, known)  # NotFound for an unknown partnership
+        self.scope(partnership, None, SetupAsKnown(self.cases, known))  # NotFound for an unknown partnership
         start, end = financial_year(year)
         inputs = self.source.facts([partnership], as_known_at=known, relevant_from=start.isoformat())
         asb = [f for f in inputs.cases if f["type"] == "asb"]
@@ -112,7 +129,7 @@ class ReportService:
                            date_to=date_to, as_known_at=later_known)
         entries = []
         for p in after.scope["partnerships"]:
-            for row in self.history.history_across_cases(
+            for row in self.views.history_across_cases(
                     partnership=p["slug"], recorded_from=earlier + timedelta(microseconds=1),
                     recorded_before=later_known + timedelta(microseconds=1)):
                 if times.effective_date(row["effective"]) <= date_to:
@@ -136,15 +153,13 @@ class ReportService:
 
     # -- the set-up as known at T ---------------------------------------------------------
 
-    def _at(self, aggregate_id: UUID, known: datetime) -> Any | None:
-        version = self.cases.version_known_at(aggregate_id, known)
-        return None if version is None else self.cases.app.repository.get(aggregate_id, version=version)
-
-    def scope(self, partnership: str | None, county: str | None, known: datetime) -> dict[str, Any]:
+    def scope(self, partnership: str | None, county: str | None,
+              setup: SetupAsKnown) -> dict[str, Any]:
         if (partnership is None) == (county is None):
             raise InvalidInput("Give either --partnership SLUG or --county SLUG (one of them).")
+        known = setup.known
         if county is not None:
-            found = self._at(county_id(county), known)
+            found = setup.get(county_id(county))
             if found is None:
                 raise NotFound(f"Unknown county '{county}' (as known at {_text(known)}); "
                                "county boards are set up with [[county]] in the set-up file.")
@@ -153,7 +168,7 @@ class ReportService:
             slugs, kind, slug, name = [str(partnership)], "partnership", str(partnership), None
         partnerships = []
         for each in slugs:
-            found = self._at(partnership_id(each), known)
+            found = setup.get(partnership_id(each))
             if found is None:
                 raise NotFound(f"Unknown partnership '{each}' (as known at {_text(known)}); "
                                "see caseledger partnership list.")
@@ -161,22 +176,22 @@ class ReportService:
         return {"kind": kind, "slug": slug, "name": name or partnerships[0]["name"],
                 "partnerships": partnerships}
 
-    def agency_names(self, facts: Sequence[dict[str, Any]], known: datetime) -> dict[str, str]:
-        named = {d["resp"] for f in facts for d in f["deadlines"].values()}
-        named |= {a["owner"] for f in facts for a in f["actions"].values()}
+    def agency_names(self, setup: SetupAsKnown) -> dict[str, str]:
+        """Every agency's name as known at T. Agencies are never removed, so those known then
+        are among those listed now; one registered later replays to nothing."""
         names = {}
-        for slug in sorted(named):
-            found = self._at(agency_id(slug), known)
+        for row in self.views.agencies():
+            found = setup.get(agency_id(row["slug"]))
             if found is not None:
-                names[slug] = found.name
+                names[row["slug"]] = found.name
         return names
 
-    def suppress_below(self, slugs: Sequence[str], date_to: date, known: datetime) -> int:
+    def suppress_below(self, slugs: Sequence[str], date_to: date, setup: SetupAsKnown) -> int:
         """The largest small-number threshold among the partnerships' policies in force at the
         period's end (policy setting ``suppress_below``), else the national default of 5."""
         thresholds = [DEFAULT_SUPPRESS_BELOW]
         for slug in slugs:
-            partnership = self._at(partnership_id(slug), known)
+            partnership = setup.get(partnership_id(slug))
             if partnership is None:
                 continue
             for case_type in CASE_TYPES:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from caseledger.application.reporting.model import Chart, Column, Table
-from caseledger.application.reporting.quarters import QuarterFigures, add_into, case_quarters
+from caseledger.application.reporting.quarters import QuarterFigures, add_into, case_quarters, quarter_end
 from caseledger.application.reporting.window import (
     Window,
     days_between,
@@ -45,13 +45,15 @@ def caseload(grouped: dict[str, list[Facts]], window: Window) -> Table:
     rows = []
     totals: Counter[str] = Counter()
     for case_type, label in CASE_TYPES.items():
-        cases = grouped.get(case_type, [])
-        row = {"type": label,
-               "opened": sum(window.holds(f["opened"]) for f in cases),
-               "closed": sum(closed_in(f, window) for f in cases),
-               "open": sum(window.open_at_end(f) for f in cases),
-               "paused": sum(window.open_at_end(f) and paused_at(f["pauses"], window.at_day)
-                             for f in cases)}
+        opened = closed = open_at_end = paused = 0
+        for f in grouped.get(case_type, []):
+            opened += window.holds(f["opened"])
+            closed += closed_in(f, window)
+            if window.open_at_end(f):
+                open_at_end += 1
+                paused += paused_at(f["pauses"], window.at_day)
+        row = {"type": label, "opened": opened, "closed": closed, "open": open_at_end,
+               "paused": paused}
         totals.update({k: v for k, v in row.items() if k != "type"})
         rows.append(row)
     rows.append({"type": "All cases", **{k: totals[k] for k in ("opened", "closed", "open", "paused")}})
@@ -79,40 +81,50 @@ def pipeline(grouped: dict[str, list[Facts]], window: Window) -> Table:
 PIPELINE_CHART = Chart("pipeline", "Open cases by stage", "hbar", "pipeline", "stage", ("open",))
 
 
-def settled_before(deadline: dict[str, Any], window: Window) -> bool:
-    """Met or cancelled before the period: nothing about it is counted (most deadlines)."""
-    settled = deadline["met"] or deadline["cancelled"]
-    return settled is not None and settled < window.first
+InPeriod = tuple[str, dict[str, Any], str, bool]  # case type, deadline, state at end, met in period
 
 
-def timeliness(grouped: dict[str, list[Facts]], window: Window) -> Table:
+def deadlines_in_period(grouped: dict[str, list[Facts]], window: Window) -> list[InPeriod]:
+    """Every deadline that can count in the period's tables, that is, not met or cancelled
+    before the period (most deadlines are), with its state at the end and whether it was met
+    in the period: worked out once for the tables that count deadlines."""
+    first = window.first
+    found: list[InPeriod] = []
+    for case_type in CASE_TYPES:
+        for facts in grouped.get(case_type, []):
+            for deadline in facts["deadlines"].values():
+                settled = deadline["met"] or deadline["cancelled"]
+                if settled is not None and settled < first:
+                    continue
+                found.append((case_type, deadline, deadline_state(deadline, window.at_day, window.at_utc),
+                              window.holds(deadline["met"])))
+    return found
+
+
+def timeliness(deadlines: Sequence[InPeriod]) -> Table:
     """Per case type and deadline kind: deadlines met in the period, on time (net of pauses:
     by the due time pauses moved; gross: by the due time without them), median days from start
     to met (gross, and net of paused days), and deadlines overdue or paused at the end."""
     stats: dict[tuple[str, str], dict[str, Any]] = {}
-    for case_type in CASE_TYPES:
-        for facts in grouped.get(case_type, []):
-            for deadline in facts["deadlines"].values():
-                if settled_before(deadline, window):
-                    continue
-                key = (case_type, deadline["kind"])
-                state = deadline_state(deadline, window.at_day, window.at_utc)
-                met_now = window.holds(deadline["met"])
-                if not met_now and state not in ("overdue", "paused"):
-                    continue
-                s = stats.setdefault(key, {"met": 0, "on_time": 0, "on_time_gross": 0,
-                                           "gross": [], "net": [], "overdue": 0, "paused": 0})
-                if met_now:
-                    gross = days_between(deadline["start"], deadline["met"])
-                    s["met"] += 1
-                    s["on_time"] += bool(deadline["on_time"])
-                    s["on_time_gross"] += bool(deadline["on_time_gross"])
-                    s["gross"].append(gross)
-                    s["net"].append(gross - deadline["paused_days"])
-                elif state == "overdue":
-                    s["overdue"] += 1
-                else:
-                    s["paused"] += 1
+    for case_type, deadline, state, met_now in deadlines:
+        if not met_now and state not in ("overdue", "paused"):
+            continue
+        key = (case_type, deadline["kind"])
+        s = stats.get(key)
+        if s is None:
+            s = stats[key] = {"met": 0, "on_time": 0, "on_time_gross": 0, "gross": [], "net": [],
+                              "overdue": 0, "paused": 0}
+        if met_now:
+            gross = days_between(deadline["start"], deadline["met"])
+            s["met"] += 1
+            s["on_time"] += bool(deadline["on_time"])
+            s["on_time_gross"] += bool(deadline["on_time_gross"])
+            s["gross"].append(gross)
+            s["net"].append(gross - deadline["paused_days"])
+        elif state == "overdue":
+            s["overdue"] += 1
+        else:
+            s["paused"] += 1
     rows = []
     for (case_type, kind), s in sorted(stats.items(), key=lambda i: (list(CASE_TYPES).index(i[0][0]), i[0][1])):
         rows.append({"type": CASE_TYPES[case_type], "deadline": kind, "met": s["met"],
@@ -131,30 +143,30 @@ def timeliness(grouped: dict[str, list[Facts]], window: Window) -> Table:
                          "pauses; gross: as if no pause had been granted.")
 
 
-def overdue_by_agency(cases: Sequence[Facts], window: Window, agency_names: dict[str, str]) -> Table:
+def overdue_by_agency(deadlines: Sequence[InPeriod], window: Window,
+                      agency_names: dict[str, str]) -> Table:
     """Returns (requests to agencies) per agency: requested and received in the period, received
     on time, and overdue at the end with the longest wait — the league table boards ask for."""
     rows: dict[str, dict[str, Any]] = {}
-    for facts in cases:
-        for deadline in facts["deadlines"].values():
-            if not deadline["kind"].startswith("return:") or settled_before(deadline, window):
-                continue
-            agency = deadline["resp"]
-            requested_now = window.holds(deadline["dues"][0][0])
-            met_now = window.holds(deadline["met"])
-            state = deadline_state(deadline, window.at_day, window.at_utc)
-            if not (requested_now or met_now or state == "overdue"):
-                continue
-            row = rows.setdefault(agency, {"requested": 0, "received": 0, "on_time": 0,
-                                           "overdue": 0, "longest": 0})
-            row["requested"] += requested_now
-            if met_now:
-                row["received"] += 1
-                row["on_time"] += bool(deadline["on_time"])
-            if state == "overdue":
-                row["overdue"] += 1
-                due_day = deadline["dues"][-1][1][:10]
-                row["longest"] = max(row["longest"], days_between(due_day, window.at_day))
+    for _, deadline, state, met_now in deadlines:
+        if not deadline["kind"].startswith("return:"):
+            continue
+        requested_now = window.holds(deadline["dues"][0][0])
+        if not (requested_now or met_now or state == "overdue"):
+            continue
+        agency = deadline["resp"]
+        row = rows.get(agency)
+        if row is None:
+            row = rows[agency] = {"requested": 0, "received": 0, "on_time": 0, "overdue": 0,
+                                  "longest": 0}
+        row["requested"] += requested_now
+        if met_now:
+            row["received"] += 1
+            row["on_time"] += bool(deadline["on_time"])
+        if state == "overdue":
+            row["overdue"] += 1
+            due_day = deadline["dues"][-1][1][:10]
+            row["longest"] = max(row["longest"], days_between(due_day, window.at_day))
     table_rows = [
         {"agency": agency_names.get(agency, agency), "requested": r["requested"],
          "received": r["received"], "on_time_pct": percent(r["on_time"], r["received"]),
@@ -233,9 +245,28 @@ def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
     figures of settled cases, kept with their facts (reporting/quarters.py)."""
     spans = last_quarters(date_to, quarters)
     from_day = spans[0][1].isoformat()
-    total: QuarterFigures = {}
+    ended = [label for label, _, _ in spans if quarter_end(label)[1] <= window.at_utc]
+    cut_from = spans[len(ended)][1].isoformat() if len(ended) < len(spans) else None
+    total: QuarterFigures = {label: [0, 0, 0, 0, 0] for label, _, _ in spans}
+    tails: Counter[str] = Counter()
     for facts in cases:
-        add_into(total, case_quarters(facts, window.at_day, window.at_utc, from_day))
+        kept = facts.get("trend")
+        if kept is None:  # re-folded as known at an earlier instant: counted afresh
+            add_into(total, case_quarters(facts, window.at_day, window.at_utc, from_day))
+            continue
+        figures, tail_from, tail = kept
+        for label in ended:
+            found = figures.get(label)
+            if found is not None:
+                into = total[label]
+                for i, value in enumerate(found):
+                    into[i] += value
+        if tail:
+            tails[tail_from] += tail
+        if cut_from is not None:  # a quarter not ended by the as-at instant: cut short there
+            add_into(total, case_quarters(facts, window.at_day, window.at_utc, cut_from))
+    for label in ended:
+        total[label][4] += sum(tail for tail_from, tail in tails.items() if tail_from <= label)
     add_into(total, settled or {})
     rows = []
     for label, _, _ in spans:
