@@ -13,9 +13,11 @@ from caseledger.application.reporting.model import Column, Table
 from caseledger.application.reporting.window import (
     Window,
     deadline_state,
+    due_at,
     last_complete_quarter,
     last_quarters,
     quarter_bounds,
+    requested_on,
     stage_at,
 )
 
@@ -47,7 +49,7 @@ def test_a_paused_deadline_is_on_time_net_of_the_pause_and_late_gross():
     ])
     decision = facts["deadlines"]["decision"]
     assert decision == {
-        "kind": "decision", "resp": "partnership", "start": "2026-01-31",
+        "kind": "decision", "resp": "partnership", "start": "2026-01-31", "due": "2026-03-10T23:59:59",
         "dues": [["2026-01-31", "2026-02-28T23:59:59"], ["2026-02-20", "2026-03-10T23:59:59"]],
         "met": "2026-03-05", "on_time": True, "on_time_gross": False, "cancelled": None,
         "paused_days": 10, "pauses": [["2026-02-10", "2026-02-20"]]}
@@ -72,7 +74,9 @@ def test_returns_and_actions_are_kept_by_kind_owner_and_rag():
     assert {n: d["kind"] for n, d in facts["deadlines"].items()} == {
         "return:cumbria-police:imr": "return:imr", "action:A1": "action"}
     # 23:59:59 BST on 30 Mar is 22:59:59 UTC
-    assert facts["deadlines"]["return:cumbria-police:imr"]["dues"][0][1] == "2026-03-30T22:59:59"
+    imr = facts["deadlines"]["return:cumbria-police:imr"]
+    assert imr["due"] == "2026-03-30T22:59:59"
+    assert "dues" not in imr and "pauses" not in imr and "set" not in imr  # never moved nor paused
     assert facts["actions"]["A1"] == {"owner": "probation", "level": "local", "due": "2026-06-30T22:59:59",
                                       "added": "2026-02-03", "rags": [["2026-02-03", "amber"], ["2026-03-01", "red"]],
                                       "closed": "2026-04-01"}
@@ -108,7 +112,8 @@ def test_a_window_ends_at_the_end_of_its_last_day_or_when_known_if_earlier():
 
 
 def test_a_deadline_as_it_stood_at_an_instant():
-    deadline = {"dues": [["2026-07-01", "2026-07-10T22:59:59"], ["2026-07-15", "2026-07-31T22:59:59"]],
+    deadline = {"due": "2026-07-31T22:59:59",
+                "dues": [["2026-07-01", "2026-07-10T22:59:59"], ["2026-07-15", "2026-07-31T22:59:59"]],
                 "met": "2026-08-05", "cancelled": None, "pauses": [["2026-08-01", "2026-08-03"]]}
     # On 12 Jul the due date was still 10 Jul: overdue; extended on 15 Jul to 31 Jul.
     assert deadline_state(deadline, "2026-07-12", "2026-07-12T22:59:59") == "overdue"
@@ -145,3 +150,18 @@ def test_the_fold_knows_every_case_type_whatever_was_imported_first():
             " 'stage': 'reported'})}])['partnership'])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "p"
+
+
+def test_a_deadline_keeps_the_day_it_was_set_only_when_that_is_not_its_start():
+    """A return requested on 2 Feb whose clock starts on 9 Feb (e.g. from the panel's first
+    meeting): the request counts on 2 Feb, the days to meet it from 9 Feb."""
+    facts = f.fold([
+        OPENED,
+        row("DeadlineSet", "2026-02-02", name="return:fire:imr", starts="2026-02-09",
+            due="2026-03-09T23:59:59+00:00", responsible="fire", clock=None, calendar="c"),
+        row("DeadlineExtended", "2026-03-01", name="return:fire:imr", due="2026-03-20T23:59:59+00:00"),
+    ])
+    imr = facts["deadlines"]["return:fire:imr"]
+    assert (imr["start"], requested_on(imr)) == ("2026-02-09", "2026-02-02")
+    assert imr["dues"] == [["2026-02-02", "2026-03-09T23:59:59"], ["2026-03-01", "2026-03-20T23:59:59"]]
+    assert due_at(imr, "2026-02-28") == "2026-03-09T23:59:59" and imr["due"] == "2026-03-20T23:59:59"

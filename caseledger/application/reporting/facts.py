@@ -13,13 +13,20 @@ Times are kept in two forms, each where it is exact: a day is the Europe/London 
 an effective time (periods are whole London days); an instant is a sortable UTC string
 ``YYYY-MM-DDTHH:MM:SS`` (due times, and the hours an encampment is counted in).
 
+A report reads the facts of thousands of cases, so each is kept small: a deadline (most of a
+case's facts) leaves out the history of its due time until it has one, and its pauses until
+it has any (``window.due_at``, ``window.requested_on`` and ``window.pauses_of`` read them).
+
 The shape (JSON-ready, so it is stored as it is)::
 
     {"ref", "type", "partnership", "hub", "opened", "opened_utc", "last" (the latest day of any
      fact), "attrs": {…},
      "stages": [[day, stage], …], "pauses": [[from_day, to_day | None], …],
-     "deadlines": {name: {"kind", "resp", "start", "dues": [[day, due_utc], …], "met",
+     "deadlines": {name: {"kind", "resp", "start", "due" (the latest due_utc), "met",
                           "on_time", "on_time_gross", "cancelled", "paused_days",
+                          and only where they say something:
+                          "set" (the day it was set, when not its start day),
+                          "dues": [[day, due_utc], …] (from the first, once it has moved),
                           "pauses": [[from_day, to_day | None], …]}},
      "actions": {id: {"owner", "level", "due", "added", "rags": [[day, rag], …], "closed"}},
      "processes": {id: {"kind", "linked", "concluded"}},
@@ -183,10 +190,12 @@ def _apply_deadline(facts: Facts, event: str, on: str, data: dict[str, Any]) -> 
     deadlines: dict[str, Any] = facts["deadlines"]
     name = str(data.get("name"))
     if event == "DeadlineSet":
-        deadlines[name] = {"kind": deadline_kind(name), "resp": data["responsible"],
-                           "start": day(data["starts"]), "dues": [[on, utc(data["due"])]],
-                           "met": None, "on_time": None, "on_time_gross": None,
-                           "cancelled": None, "paused_days": 0, "pauses": []}
+        start = day(data["starts"])
+        deadlines[name] = {"kind": deadline_kind(name), "resp": data["responsible"], "start": start,
+                           "due": utc(data["due"]), "met": None, "on_time": None,
+                           "on_time_gross": None, "cancelled": None, "paused_days": 0}
+        if on != start:
+            deadlines[name]["set"] = on
         return
     d = deadlines.get(name)
     if d is None or not event.startswith("Deadline"):
@@ -196,23 +205,30 @@ def _apply_deadline(facts: Facts, event: str, on: str, data: dict[str, Any]) -> 
         d["on_time_gross"] = d["on_time"] if not d["paused_days"] else (
             date.fromisoformat(on) <= _due_day(d) - timedelta(days=d["paused_days"]))
     elif event == "DeadlineExtended":
-        d["dues"].append([on, utc(data["due"])])
+        _move_due(d, on, utc(data["due"]))
     elif event == "DeadlinePaused":
-        d["pauses"].append([on, None])
+        d.setdefault("pauses", []).append([on, None])
     elif event == "DeadlineResumed":
-        d["dues"].append([on, utc(data["due"])])
+        _move_due(d, on, utc(data["due"]))
         d["paused_days"] += int(data.get("paused_days") or 0)
-        pause = _open_pause(d["pauses"])
+        pause = _open_pause(d.get("pauses") or [])
         if pause is not None:
             pause[1] = on
     elif event == "DeadlineCancelled":
         d["cancelled"] = on
 
 
+def _move_due(d: dict[str, Any], on: str, due: str) -> None:
+    """A new due time from ``on``: the history starts with the first due time."""
+    if "dues" not in d:
+        d["dues"] = [[d.get("set", d["start"]), d["due"]]]
+    d["dues"].append([on, due])
+    d["due"] = due
+
+
 def _due_day(d: dict[str, Any]) -> date:
     """The London date of a deadline's latest due time."""
-    due = str(d["dues"][-1][1])
-    return times.effective_date(due + "+00:00")
+    return times.effective_date(str(d["due"]) + "+00:00")
 
 
 def _apply_action(facts: Facts, event: str, on: str, data: dict[str, Any]) -> None:

@@ -15,7 +15,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from caseledger.application.reporting.window import end_of_day, paused_at, quarter_bounds, utc_text
+from caseledger.application.reporting.window import (
+    end_of_day,
+    paused_at,
+    pauses_of,
+    quarter_bounds,
+    utc_text,
+)
 
 FIGURES = ("opened", "closed", "met", "on_time", "overdue")
 QuarterFigures = dict[str, list[int]]  # "2026 Q3" → [opened, closed, met, on_time, overdue]
@@ -88,7 +94,8 @@ def _overdue_ends(d: dict[str, Any], at_day: str | None, at_utc: str | None, add
     """Count the deadline at each quarter end it was overdue at: due before it, not met,
     cancelled or paused then."""
     resolved = d["met"] or d["cancelled"]
-    due = d["dues"][-1][1]
+    pauses = d.get("pauses")
+    due = d["due"]
     if resolved is not None and resolved <= due[:10]:
         return  # settled by its due day: overdue at no quarter's end
     label = max(quarter_label(due[:10]), first)
@@ -98,7 +105,7 @@ def _overdue_ends(d: dict[str, Any], at_day: str | None, at_utc: str | None, add
             end_day, end_utc = at_day, str(at_utc)
         if resolved is not None and resolved <= end_day:
             return
-        if due < end_utc and not (d["pauses"] and paused_at(d["pauses"], end_day)):
+        if due < end_utc and not (pauses and paused_at(pauses, end_day)):
             add(end_day, 4)
         if at_day is not None and end_day == at_day:
             return
@@ -116,13 +123,13 @@ def kept_quarters(facts: dict[str, Any]) -> list[Any] | None:
     if facts["opened"] is None:
         return None
     deadlines = facts["deadlines"].values()
-    horizon = max([facts["last"] or facts["opened"], *(d["dues"][-1][1][:10] for d in deadlines)])
+    horizon = max([facts["last"] or facts["opened"], *(d["due"][:10] for d in deadlines)])
     label = quarter_label(horizon)
     end_day, end_utc = quarter_end(label)
     after = next_label(label)
     after_day, _ = quarter_end(after)
     tail = sum(1 for d in deadlines if d["met"] is None and d["cancelled"] is None
-               and not (d["pauses"] and paused_at(d["pauses"], after_day)))
+               and not paused_at(pauses_of(d), after_day))
     return [case_quarters(facts, end_day, end_utc), after, tail]
 
 

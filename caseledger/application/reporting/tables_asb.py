@@ -47,9 +47,8 @@ def statutory(reviews: Sequence[Facts], window: Window, partnerships: Sequence[t
     for slug, name in partnerships:
         figures = statutory_figures(by_partnership[slug], window)
         rows.append({"partnership": name, **{k: figures[k] for k in STATUTORY}})
-    if len(partnerships) > 1:
-        figures = statutory_figures(reviews, window)
-        rows.append({"partnership": "All partnerships", **{k: figures[k] for k in STATUTORY}})
+    if len(partnerships) > 1:  # every review is one partnership's: the sum of their rows
+        rows.append({"partnership": "All partnerships", **{k: sum(r[k] for r in rows) for k in STATUTORY}})
     return Table("asb_statutory", "ASB Case Reviews",
                  "ASB Case Reviews: the statutory figures (ASBCPA 2014 s.104(10))", (
                      Column("partnership", "Partnership", "text"),

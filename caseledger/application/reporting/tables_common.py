@@ -5,7 +5,7 @@ RAG, and the trend over the last eight quarters (processes/common.md; product.md
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -20,6 +20,7 @@ from caseledger.application.reporting.window import (
     median,
     paused_at,
     percent,
+    requested_on,
 )
 from caseledger.domain import asb, dardr, encampment
 
@@ -151,7 +152,7 @@ def overdue_by_agency(deadlines: Sequence[InPeriod], window: Window,
     for _, deadline, state, met_now in deadlines:
         if not deadline["kind"].startswith("return:"):
             continue
-        requested_now = window.holds(deadline["dues"][0][0])
+        requested_now = window.holds(requested_on(deadline))
         if not (requested_now or met_now or state == "overdue"):
             continue
         agency = deadline["resp"]
@@ -165,7 +166,7 @@ def overdue_by_agency(deadlines: Sequence[InPeriod], window: Window,
             row["on_time"] += bool(deadline["on_time"])
         if state == "overdue":
             row["overdue"] += 1
-            due_day = deadline["dues"][-1][1][:10]
+            due_day = deadline["due"][:10]
             row["longest"] = max(row["longest"], days_between(due_day, window.at_day))
     table_rows = [
         {"agency": agency_names.get(agency, agency), "requested": r["requested"],
@@ -186,6 +187,9 @@ OVERDUE_CHART = Chart("overdue_by_agency", "Returns overdue at the end of the pe
                       "with most", "hbar", "overdue_by_agency", "agency", ("overdue",), limit=15)
 
 
+RAG_COUNTS = ("open", "red", "amber", "green", "overdue", "closed")
+
+
 def _rag_at(action: dict[str, Any], day: str) -> str:
     rag = "amber"
     for changed, value in action["rags"]:
@@ -195,13 +199,16 @@ def _rag_at(action: dict[str, Any], day: str) -> str:
 
 
 def actions_by_owner(cases: Sequence[Facts], window: Window, agency_names: dict[str, str]) -> Table:
-    rows: dict[str, Counter[str]] = defaultdict(Counter)
+    rows: dict[str, Counter[str]] = {}
     for facts in cases:
         for action in facts["actions"].values():
-            counts = rows[action["owner"]]
-            if window.holds(action["closed"]):
+            counts = rows.get(action["owner"])
+            if counts is None:
+                counts = rows[action["owner"]] = Counter(dict.fromkeys(RAG_COUNTS, 0))
+            closed = action["closed"]
+            if window.holds(closed):
                 counts["closed"] += 1
-            if action["added"] > window.at_day or (action["closed"] and action["closed"] <= window.at_day):
+            if action["added"] > window.at_day or (closed and closed <= window.at_day):
                 continue
             counts["open"] += 1
             counts[_rag_at(action, window.at_day)] += 1
@@ -222,14 +229,17 @@ LEVELS = ("single-agency", "multi-agency", "local", "regional", "national")
 
 
 def actions_by_level(cases: Sequence[Facts], window: Window) -> Table:
-    counts: dict[str, Counter[str]] = {level: Counter() for level in LEVELS}
+    counts: dict[str, Counter[str]] = {}
     for facts in cases:
         for action in facts["actions"].values():
-            c = counts.setdefault(action["level"], Counter())
+            c = counts.get(action["level"])
+            if c is None:
+                c = counts[action["level"]] = Counter({"added": 0, "closed": 0, "open": 0})
+            closed = action["closed"]
             c["added"] += window.holds(action["added"])
-            c["closed"] += window.holds(action["closed"])
-            c["open"] += action["added"] <= window.at_day and not (
-                action["closed"] and action["closed"] <= window.at_day)
+            c["closed"] += window.holds(closed)
+            c["open"] += action["added"] <= window.at_day and not (closed and closed <= window.at_day)
+    counts = {**{level: counts.get(level, Counter()) for level in LEVELS}, **counts}
     rows = [{"level": level, "added": c["added"], "open": c["open"], "closed": c["closed"]}
             for level, c in counts.items()]
     return Table("actions_by_level", "Actions", "Actions and recommendations by level", (

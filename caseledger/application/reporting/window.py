@@ -39,13 +39,15 @@ class Window:
     last: str
     at_day: str
     at_utc: str
+    upto: str  # the last day counted: the period's, or the as-at day if that is earlier
     _stages: dict[int, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, date_from: date, date_to: date, as_known_at: datetime) -> Window:
         at = min(end_of_day(date_to), as_known_at)
-        return cls(date_from.isoformat(), date_to.isoformat(),
-                   at.astimezone(LONDON).date().isoformat(), utc_text(at))
+        at_day = at.astimezone(LONDON).date().isoformat()
+        return cls(date_from.isoformat(), date_to.isoformat(), at_day, utc_text(at),
+                   min(date_to.isoformat(), at_day))
 
     def stage_at_end(self, facts: dict[str, Any]) -> str | None:
         """The case's stage as at the end (asked by several tables: computed once per case)."""
@@ -60,7 +62,7 @@ class Window:
 
     def holds(self, day: str | None) -> bool:
         """True when ``day`` falls in the period (and by the as-at instant)."""
-        return day is not None and self.first <= day <= self.last and day <= self.at_day
+        return day is not None and self.first <= day <= self.upto
 
 
 def quarter_of(day: date) -> tuple[int, int]:
@@ -107,10 +109,23 @@ def paused_at(pauses: Iterable[Sequence[Any]], day: str) -> bool:
     return any(start <= day and (end is None or end > day) for start, end in pauses)
 
 
+def requested_on(deadline: dict[str, Any]) -> str:
+    """The day the deadline was set (its start day, unless set on another)."""
+    return str(deadline.get("set", deadline["start"]))
+
+
+def pauses_of(deadline: dict[str, Any]) -> list[list[Any]]:
+    found: list[list[Any]] = deadline.get("pauses") or []
+    return found
+
+
 def due_at(deadline: dict[str, Any], day: str) -> str:
     """The deadline's due time (UTC) as it stood at the end of ``day``."""
-    due = deadline["dues"][0][1]
-    for changed, later_due in deadline["dues"][1:]:
+    dues = deadline.get("dues")
+    if dues is None:  # never moved
+        return str(deadline["due"])
+    due = dues[0][1]
+    for changed, later_due in dues[1:]:
         if changed <= day:
             due = later_due
     return str(due)
@@ -122,7 +137,8 @@ def deadline_state(deadline: dict[str, Any], day: str, at_utc: str) -> str:
         return "cancelled"
     if deadline["met"] is not None and deadline["met"] <= day:
         return "met"
-    if deadline["pauses"] and paused_at(deadline["pauses"], day):
+    pauses = deadline.get("pauses")
+    if pauses and paused_at(pauses, day):
         return "paused"
     return "overdue" if due_at(deadline, day) < at_utc else "open"
 
