@@ -71,6 +71,7 @@ def _upserts(case_id: str, rows: list[dict[str, Any]], stored: dict[str, Any] | 
     last = max([*recorded, *([stored["last_recorded_utc"]] if stored else [])])
     changes = [Upsert("report_cases", {"case_id": case_id}, {
         "reference": facts["ref"], "case_type": facts["type"], "partnership": facts["partnership"],
+        "opened_on": facts["opened"],
         "version": max(int(r["version"]) for r in rows), "first_recorded_utc": first,
         "last_recorded_utc": last, "settled_on": settled, "facts": f.dumps(facts),
     })]
@@ -140,11 +141,14 @@ class ReportFactsReader:
         self.refolded = 0  # cases re-folded from history by the last call (for benchmarks)
 
     def facts(self, partnerships: Sequence[str], as_known_at: datetime | None = None,
-              relevant_from: str | None = None, summarise_before: str | None = None) -> ReportInputs:
+              relevant_from: str | None = None, summarise_before: str | None = None,
+              opened_by: str | None = None) -> ReportInputs:
         """The cases of ``partnerships`` as known at ``as_known_at``. ``relevant_from`` (a day):
         leave out cases settled before it (they count in no figure); ``summarise_before``: for
-        cases settled before it, only their trend figures, summed in SQL. Both apply only to
-        cases unchanged since ``as_known_at``, whose stored facts are the facts then."""
+        cases settled before it, only their trend figures, summed in SQL; ``opened_by``: leave
+        out cases opened after that day (a report as at that day counts nothing of theirs).
+        All three apply only to cases unchanged since ``as_known_at``, whose stored facts are
+        the facts then."""
         known = recorded_utc(as_known_at) if as_known_at is not None else None
         rc = report_cases.c
         scope = rc.partnership.in_(list(partnerships))
@@ -161,6 +165,9 @@ class ReportFactsReader:
             if known is not None:
                 needed.append(rc.last_recorded_utc > known)
             query = query.where(sa.or_(*needed))
+        if opened_by is not None:
+            query = query.where(rc.opened_on <= opened_by if known is None else
+                                sa.or_(rc.opened_on <= opened_by, rc.last_recorded_utc > known))
         settled: QuarterFigures = {}
         if summarise_before is not None:
             rq = report_quarters.c

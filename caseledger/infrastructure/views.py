@@ -122,6 +122,7 @@ report_cases = sa.Table(  # product.md capability 5: each case's report facts (r
     sa.Column("first_recorded_utc", sa.String(26)),
     sa.Column("last_recorded_utc", sa.String(26), index=True),  # the latest recorded time
     sa.Column("settled_on", sa.String(10), index=True),  # counts in no report after this day
+    sa.Column("opened_on", sa.String(10)),  # the London day it was opened (None: not yet)
     sa.Column("facts", sa.Text),
 )
 

@@ -48,23 +48,17 @@ from caseledger.domain import case as c
 Facts = dict[str, Any]
 CASE_MODULES = (dardr, asb, encampment)  # every case type's events must be known to the fold
 
-MARKED: dict[str, tuple[str, ...]] = {
+MARKED: dict[str, tuple[str, ...]] = {  # the events some table counts, with the details it reads
     # DARDR (processes/dardr.md, "What a coordinator and a board want to see")
     "ReviewDecided": ("outcome",),
-    "HomeOfficeViewReceived": ("view",),
-    "ReportAgreedByPanel": (),
     "SubmittedToHomeOffice": (),
     "QualityAssuranceOutcomeReceived": ("outcome",),
-    "AmendmentsCompleted": (),
-    "CopySentToDomesticAbuseCommissioner": (),
     "PublicationDeferred": ("deferral",),
     "ReportPublished": (),
     # ASB Case Review (processes/asb-case-review.md, "Annual publication")
     "ThresholdDecided": ("met", "rule"),
-    "ThresholdDecisionNotified": (),
     "CaseReviewMeetingHeld": ("independent_chair", "victim_invited", "victim_attended"),
     "RecommendationsMade": ("count",),
-    "NoRecommendationsMade": (),
     "OutcomeNotified": (),
     "AppealLodged": ("against",),
     "AppealDetermined": ("upheld", "against"),
@@ -82,9 +76,6 @@ MARKED: dict[str, tuple[str, ...]] = {
     "EnforcementExecuted": (),
     "EncampmentVacated": ("how",),
     "SiteCleared": ("cleanup_cost", "legal_cost", "damage_cost"),
-    # common
-    "CaseClosed": ("outcome",),
-    "CaseReopened": (),
 }
 """Events a report counts or measures from, with the non-personal fields it needs."""
 

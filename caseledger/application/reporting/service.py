@@ -45,8 +45,8 @@ class ReportInputs:
 
 class ReportFactsSource(Protocol):
     def facts(self, partnerships: Sequence[str], as_known_at: datetime | None = None,
-              relevant_from: str | None = None,
-              summarise_before: str | None = None) -> ReportInputs: ...
+              relevant_from: str | None = None, summarise_before: str | None = None,
+              opened_by: str | None = None) -> ReportInputs: ...
 
 
 class ViewsSource(Protocol):
@@ -92,7 +92,8 @@ class ReportService:
         slugs = [p["slug"] for p in scope["partnerships"]]
         inputs = self.source.facts(slugs, as_known_at=known,
                                    relevant_from=relevant_from(date_from, date_to).isoformat(),
-                                   summarise_before=date_from.isoformat())
+                                   summarise_before=date_from.isoformat(),
+                                   opened_by=Window.of(date_from, date_to, known).at_day)
         return build_board_report(
             inputs.cases, settled_quarters=inputs.settled_quarters, scope=scope,
             date_from=date_from, date_to=date_to, as_known_at=known, publishable=publishable,

@@ -89,16 +89,17 @@ def deadlines_in_period(grouped: dict[str, list[Facts]], window: Window) -> list
     """Every deadline that can count in the period's tables, that is, not met or cancelled
     before the period (most deadlines are), with its state at the end and whether it was met
     in the period: worked out once for the tables that count deadlines."""
-    first = window.first
+    first, upto, at_day, at_utc = window.first, window.upto, window.at_day, window.at_utc
     found: list[InPeriod] = []
     for case_type in CASE_TYPES:
         for facts in grouped.get(case_type, []):
             for deadline in facts["deadlines"].values():
-                settled = deadline["met"] or deadline["cancelled"]
+                met = deadline["met"]
+                settled = met or deadline["cancelled"]
                 if settled is not None and settled < first:
                     continue
-                found.append((case_type, deadline, deadline_state(deadline, window.at_day, window.at_utc),
-                              window.holds(deadline["met"])))
+                found.append((case_type, deadline, deadline_state(deadline, at_day, at_utc),
+                              met is not None and first <= met <= upto))
     return found
 
 
@@ -256,6 +257,7 @@ def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
     spans = last_quarters(date_to, quarters)
     from_day = spans[0][1].isoformat()
     ended = [label for label, _, _ in spans if quarter_end(label)[1] <= window.at_utc]
+    ended_set = set(ended)
     cut_from = spans[len(ended)][1].isoformat() if len(ended) < len(spans) else None
     total: QuarterFigures = {label: [0, 0, 0, 0, 0] for label, _, _ in spans}
     tails: Counter[str] = Counter()
@@ -265,9 +267,8 @@ def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
             add_into(total, case_quarters(facts, window.at_day, window.at_utc, from_day))
             continue
         figures, tail_from, tail = kept
-        for label in ended:
-            found = figures.get(label)
-            if found is not None:
+        for label, found in figures.items():
+            if label in ended_set:
                 into = total[label]
                 for i, value in enumerate(found):
                     into[i] += value

@@ -143,13 +143,16 @@ def deadline_state(deadline: dict[str, Any], day: str, at_utc: str) -> str:
     return "overdue" if due_at(deadline, day) < at_utc else "open"
 
 
+NO_MARKS: list[list[Any]] = []  # never appended to: what a case without the event has
+
+
 def marks(facts: dict[str, Any], event: str) -> list[list[Any]]:
-    found: list[list[Any]] = facts["marks"].get(event, [])
+    found: list[list[Any]] = facts["marks"].get(event, NO_MARKS)
     return found
 
 
 def first_mark(facts: dict[str, Any], event: str) -> list[Any] | None:
-    found = marks(facts, event)
+    found = facts["marks"].get(event)
     return found[0] if found else None
 
 
