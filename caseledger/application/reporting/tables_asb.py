@@ -43,12 +43,15 @@ def statutory(reviews: Sequence[Facts], window: Window, partnerships: Sequence[t
     by_partnership: dict[str, list[Facts]] = {slug: [] for slug, _ in partnerships}
     for f in reviews:
         by_partnership.setdefault(f["partnership"], []).append(f)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    total = dict.fromkeys(STATUTORY, 0)
     for slug, name in partnerships:
         figures = statutory_figures(by_partnership[slug], window)
         rows.append({"partnership": name, **{k: figures[k] for k in STATUTORY}})
+        for k in STATUTORY:
+            total[k] += figures[k]
     if len(partnerships) > 1:  # every review is one partnership's: the sum of their rows
-        rows.append({"partnership": "All partnerships", **{k: sum(r[k] for r in rows) for k in STATUTORY}})
+        rows.append({"partnership": "All partnerships", **total})
     return Table("asb_statutory", "ASB Case Reviews",
                  "ASB Case Reviews: the statutory figures (ASBCPA 2014 s.104(10))", (
                      Column("partnership", "Partnership", "text"),
