@@ -52,7 +52,7 @@ def test_a_paused_deadline_is_on_time_net_of_the_pause_and_late_gross():
         "kind": "decision", "resp": "partnership", "start": "2026-01-31", "due": "2026-03-10T23:59:59",
         "dues": [["2026-01-31", "2026-02-28T23:59:59"], ["2026-02-20", "2026-03-10T23:59:59"]],
         "met": "2026-03-05", "on_time": True, "on_time_gross": False, "cancelled": None,
-        "paused_days": 10, "pauses": [["2026-02-10", "2026-02-20"]]}
+        "paused_days": 10, "pauses": [["2026-02-10", "2026-02-20"]], "days": 33}
     assert facts["pauses"] == [["2026-02-10", "2026-02-20"]]
     assert facts["attrs"] == {"relationship": "family", "death_type": "homicide", "guidance": "dhr-2016"}
     assert (facts["type"], facts["opened"], facts["stages"]) == ("dardr", "2026-01-31", [["2026-01-31", "notified"]])

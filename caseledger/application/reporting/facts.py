@@ -24,6 +24,7 @@ The shape (JSON-ready, so it is stored as it is)::
      "stages": [[day, stage], …], "pauses": [[from_day, to_day | None], …],
      "deadlines": {name: {"kind", "resp", "start", "due" (the latest due_utc), "met",
                           "on_time", "on_time_gross", "cancelled", "paused_days",
+                          "days" (from its start to met, once met),
                           and only where they say something:
                           "set" (the day it was set, when not its start day),
                           "dues": [[day, due_utc], …] (from the first, once it has moved),
@@ -42,6 +43,7 @@ from typing import Any
 
 import orjson
 
+from caseledger.application.reporting.window import days_between
 from caseledger.domain import asb, dardr, encampment, times
 from caseledger.domain import case as c
 
@@ -193,6 +195,7 @@ def _apply_deadline(facts: Facts, event: str, on: str, data: dict[str, Any]) -> 
         return
     if event == "DeadlineMet":
         d["met"], d["on_time"] = on, bool(data["on_time"])
+        d["days"] = days_between(d["start"], on)
         d["on_time_gross"] = d["on_time"] if not d["paused_days"] else (
             date.fromisoformat(on) <= _due_day(d) - timedelta(days=d["paused_days"]))
     elif event == "DeadlineExtended":

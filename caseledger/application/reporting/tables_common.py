@@ -117,7 +117,7 @@ def timeliness(deadlines: Sequence[InPeriod]) -> Table:
             s = stats[key] = {"met": 0, "on_time": 0, "on_time_gross": 0, "gross": [], "net": [],
                               "overdue": 0, "paused": 0}
         if met_now:
-            gross = days_between(deadline["start"], deadline["met"])
+            gross = deadline["days"]
             s["met"] += 1
             s["on_time"] += bool(deadline["on_time"])
             s["on_time_gross"] += bool(deadline["on_time_gross"])
@@ -257,9 +257,9 @@ def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
     spans = last_quarters(date_to, quarters)
     from_day = spans[0][1].isoformat()
     ended = [label for label, _, _ in spans if quarter_end(label)[1] <= window.at_utc]
-    ended_set = set(ended)
     cut_from = spans[len(ended)][1].isoformat() if len(ended) < len(spans) else None
     total: QuarterFigures = {label: [0, 0, 0, 0, 0] for label, _, _ in spans}
+    kept_figures: dict[str, list[list[int]]] = {label: [] for label in ended}  # summed below
     tails: Counter[str] = Counter()
     for facts in cases:
         kept = facts.get("trend")
@@ -268,15 +268,15 @@ def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
             continue
         figures, tail_from, tail = kept
         for label, found in figures.items():
-            if label in ended_set:
-                into = total[label]
-                for i, value in enumerate(found):
-                    into[i] += value
+            if (into := kept_figures.get(label)) is not None:
+                into.append(found)
         if tail:
             tails[tail_from] += tail
         if cut_from is not None:  # a quarter not ended by the as-at instant: cut short there
             add_into(total, case_quarters(facts, window.at_day, window.at_utc, cut_from))
-    for label in ended:
+    for label, found_lists in kept_figures.items():
+        add_into(total, {label: [sum(column) for column in zip(*found_lists, strict=True)]}
+                 if found_lists else {})
         total[label][4] += sum(tail for tail_from, tail in tails.items() if tail_from <= label)
     add_into(total, settled or {})
     rows = []
