@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -69,7 +70,7 @@ def _upserts(case_id: str, rows: list[dict[str, Any]], stored: dict[str, Any] | 
     recorded = [recorded_utc(datetime.fromisoformat(r["recorded"])) for r in rows]
     first = min([*recorded, *([stored["first_recorded_utc"]] if stored else [])])
     last = max([*recorded, *([stored["last_recorded_utc"]] if stored else [])])
-    changes = [Upsert("report_cases", {"case_id": case_id}, {
+    changes: list[Change] = [Upsert("report_cases", {"case_id": case_id}, {
         "reference": facts["ref"], "case_type": facts["type"], "partnership": facts["partnership"],
         "opened_on": facts["opened"],
         "version": max(int(r["version"]) for r in rows), "first_recorded_utc": first,
@@ -168,13 +169,24 @@ class ReportFactsReader:
         if opened_by is not None:
             query = query.where(rc.opened_on <= opened_by if known is None else
                                 sa.or_(rc.opened_on <= opened_by, rc.last_recorded_utc > known))
-        settled: QuarterFigures = {}
+        which_settled = None
         if summarise_before is not None:
             rq = report_quarters.c
-            settled = self._settled_quarters(sa.and_(
+            which_settled = sa.and_(
                 rq.partnership.in_(list(partnerships)),
                 sa.true() if known is None else rq.last_recorded_utc <= known,
-                rq.settled_on < summarise_before, rq.settled_on >= (relevant_from or "")))
+                rq.settled_on < summarise_before, rq.settled_on >= (relevant_from or ""))
+        # The settled cases' sum runs in the database on a second connection meanwhile: the
+        # driver lets go of the interpreter while it waits, so the two overlap.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-quarters") as summing:
+            settled = summing.submit(self._settled_quarters, which_settled) if which_settled is not None else None
+            cases = self._read(query, as_known_at)
+            return ReportInputs(cases, settled.result() if settled is not None else {})
+
+    def _read(self, query: Any, as_known_at: datetime | None) -> list[dict[str, Any]]:
+        """The facts of the cases ``query`` finds: as stored, or re-folded from their history
+        rows recorded by ``as_known_at`` if changed since."""
+        known = recorded_utc(as_known_at) if as_known_at is not None else None
         current: list[tuple[str, dict[str, Any]]] = []
         stale: list[str] = []
         with self.engine.connect() as conn, _collector_paused():
@@ -186,14 +198,15 @@ class ReportFactsReader:
             current.sort(key=_first)
             cases = [facts for _, facts in current]
             stale.sort()
-            for start in range(0, len(stale) if as_known_at is not None else 0, CHUNK):
+            for start in range(0, len(stale), CHUNK):  # stale only when as_known_at is given
                 by_case = _history_rows(conn, stale[start:start + CHUNK])
                 for rows in by_case.values():
-                    kept = [r for r in rows if datetime.fromisoformat(r["recorded"]) <= as_known_at]
+                    kept = [r for r in rows if as_known_at is not None
+                            and datetime.fromisoformat(r["recorded"]) <= as_known_at]
                     if kept:
                         cases.append(f.fold(kept))
         self.refolded = len(stale)
-        return ReportInputs(cases, settled)
+        return cases
 
     def _settled_quarters(self, which: Any) -> QuarterFigures:
         rq = report_quarters.c
