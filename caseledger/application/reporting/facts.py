@@ -43,7 +43,7 @@ from typing import Any
 
 import orjson
 
-from caseledger.application.reporting.window import days_between
+from caseledger.application.reporting.window import days_between, requested_on
 from caseledger.domain import asb, dardr, encampment, times
 from caseledger.domain import case as c
 
@@ -215,7 +215,7 @@ def _apply_deadline(facts: Facts, event: str, on: str, data: dict[str, Any]) -> 
 def _move_due(d: dict[str, Any], on: str, due: str) -> None:
     """A new due time from ``on``: the history starts with the first due time."""
     if "dues" not in d:
-        d["dues"] = [[d.get("set", d["start"]), d["due"]]]
+        d["dues"] = [[requested_on(d), d["due"]]]
     d["dues"].append([on, due])
     d["due"] = due
 

@@ -89,17 +89,16 @@ def deadlines_in_period(grouped: dict[str, list[Facts]], window: Window) -> list
     """Every deadline that can count in the period's tables, that is, not met or cancelled
     before the period (most deadlines are), with its state at the end and whether it was met
     in the period: worked out once for the tables that count deadlines."""
-    first, upto, at_day, at_utc = window.first, window.upto, window.at_day, window.at_utc
     found: list[InPeriod] = []
     for case_type in CASE_TYPES:
         for facts in grouped.get(case_type, []):
             for deadline in facts["deadlines"].values():
-                met = deadline["met"]
-                settled = met or deadline["cancelled"]
-                if settled is not None and settled < first:
+                settled = deadline["met"] or deadline["cancelled"]
+                if settled is not None and settled < window.first:
                     continue
-                found.append((case_type, deadline, deadline_state(deadline, at_day, at_utc),
-                              met is not None and first <= met <= upto))
+                found.append((case_type, deadline,
+                              deadline_state(deadline, window.at_day, window.at_utc),
+                              window.holds(deadline["met"])))
     return found
 
 
@@ -230,23 +229,26 @@ LEVELS = ("single-agency", "multi-agency", "local", "regional", "national")
 
 
 def actions_by_level(cases: Sequence[Facts], window: Window) -> Table:
-    counts: dict[str, Counter[str]] = {}
+    counts: dict[str, Counter[str]] = {level: _zeros() for level in LEVELS}
     for facts in cases:
         for action in facts["actions"].values():
             c = counts.get(action["level"])
             if c is None:
-                c = counts[action["level"]] = Counter({"added": 0, "closed": 0, "open": 0})
+                c = counts[action["level"]] = _zeros()
             closed = action["closed"]
             c["added"] += window.holds(action["added"])
             c["closed"] += window.holds(closed)
             c["open"] += action["added"] <= window.at_day and not (closed and closed <= window.at_day)
-    counts = {**{level: counts.get(level, Counter()) for level in LEVELS}, **counts}
     rows = [{"level": level, "added": c["added"], "open": c["open"], "closed": c["closed"]}
             for level, c in counts.items()]
     return Table("actions_by_level", "Actions", "Actions and recommendations by level", (
         Column("level", "Level", "text"), Column("added", "Added in period"),
         Column("open", "Open at end"), Column("closed", "Closed in period"),
     ), tuple(rows))
+
+
+def _zeros() -> Counter[str]:
+    return Counter({"added": 0, "closed": 0, "open": 0})
 
 
 def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
@@ -275,8 +277,8 @@ def trend(cases: Sequence[Facts], date_to: date, window: Window, quarters: int,
         if cut_from is not None:  # a quarter not ended by the as-at instant: cut short there
             add_into(total, case_quarters(facts, window.at_day, window.at_utc, cut_from))
     for label, found_lists in kept_figures.items():
-        add_into(total, {label: [sum(column) for column in zip(*found_lists, strict=True)]}
-                 if found_lists else {})
+        if found_lists:
+            add_into(total, {label: [sum(column) for column in zip(*found_lists, strict=True)]})
         total[label][4] += sum(tail for tail_from, tail in tails.items() if tail_from <= label)
     add_into(total, settled or {})
     rows = []
