@@ -3,6 +3,10 @@
 The interfaces map these to exit codes and HTTP statuses (cli.md: 2 invalid input,
 3 refused by a rule, 4 not found, 5 conflict). Messages name what was wrong and what
 is allowed, and never contain personal data.
+
+An error about one input names it by the command model's field (``date_of_death``), never by
+an interface's spelling of it: the CLI renders the field as ``--date-of-death``, the HTTP API
+as the JSON pointer ``/date_of_death``. ``field=None`` is an error about the command as a whole.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ class CaseledgerError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class InvalidInput(CaseledgerError):
