@@ -44,7 +44,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy caseledger/domain caseledger/application
+	$(VENV)/bin/mypy domain application
 
 bench: $(VENV)/.installed
 	@if [ ! -f bench/__main__.py ]; then echo "no benchmarks yet (bench/__main__.py is missing)"; exit 0; fi; \

@@ -25,12 +25,12 @@ from datetime import UTC, datetime
 import psycopg
 from eventsourcing.domain import Aggregate
 
-from caseledger.application.queries import case_to_dict
-from caseledger.application.service import Meta
-from caseledger.bootstrap import Services, build
-from caseledger.domain.setup import Agency, Partnership
-from caseledger.infrastructure.clock import FixedClock
-from caseledger.infrastructure.settings import Settings
+from application.queries import case_to_dict
+from application.service import Meta
+from domain.setup import Agency, Partnership
+from infrastructure.clock import FixedClock
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Services, build
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 AGENCIES = ["cumbria-police", "probation", "cumberland-council"]

@@ -29,14 +29,14 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.domain import Aggregate
 
+from application.queries import case_to_dict
+from application.service import CaseLedgerApplication, Meta
 from bench.__main__ import fresh_url, seed, timed
-from caseledger.application.queries import case_to_dict
-from caseledger.application.service import CaseLedgerApplication, Meta
-from caseledger.bootstrap import Services, build
-from caseledger.infrastructure.clock import FixedClock
-from caseledger.infrastructure.database import event_store_env
-from caseledger.infrastructure.integrity import SCAN
-from caseledger.infrastructure.settings import Settings
+from infrastructure.clock import FixedClock
+from infrastructure.database import event_store_env
+from infrastructure.integrity import SCAN
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Services, build
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 AGGREGATES_PER_SAVE = 1_000

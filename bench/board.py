@@ -50,12 +50,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from application.reporting.facts import loads as parse  # the reports' own parser
+from application.reporting.render_html import render_html
 from bench.board_data import COUNTY, NOW, build_dataset, count_events
-from caseledger.application.reporting.facts import loads as parse  # the reports' own parser
-from caseledger.application.reporting.render_html import render_html
-from caseledger.bootstrap import Services, build
-from caseledger.infrastructure.clock import FixedClock
-from caseledger.infrastructure.settings import Settings
+from infrastructure.clock import FixedClock
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Services, build
 
 QUARTER = (date(2026, 7, 1), date(2026, 9, 30))
 PAST = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)
@@ -223,9 +223,9 @@ def counted_afresh(services: Services, as_known_at: datetime | None = None) -> s
     """A check, not a timing: the county report as the service builds it (settled cases summed
     in SQL, each case's kept quarter figures) against the same report counted afresh from every
     case's facts, with nothing summed and nothing kept: the same JSON, or not."""
-    from caseledger.application.reporting.board import build_board_report
-    from caseledger.application.reporting.render_json import render_json
-    from caseledger.application.reporting.service import SetupAsKnown
+    from application.reporting.board import build_board_report
+    from application.reporting.render_json import render_json
+    from application.reporting.service import SetupAsKnown
 
     reports = services.reports
     known = as_known_at or NOW
@@ -338,12 +338,12 @@ def report_functions(services: Services) -> list[tuple[Any, str, str]]:
         found.append((reports.cases, "aggregate_known_at", "set-up replayed as known at T"))
     found.append((reports.source, "facts", "report_facts.facts (read + parse + re-fold)"))
     for name in PHASE_MODULES:
-        module = importlib.import_module(f"caseledger.application.reporting.{name}")
+        module = importlib.import_module(f"application.reporting.{name}")
         for attribute, value in list(vars(module).items()):
             if callable(value) and getattr(value, "__module__", None) == module.__name__ \
                     and not isinstance(value, type):
                 found.append((module, attribute, f"{name}.{attribute}"))
-    service_module = importlib.import_module("caseledger.application.reporting.service")
+    service_module = importlib.import_module("application.reporting.service")
     if hasattr(service_module, "build_board_report"):
         found.append((service_module, "build_board_report", "board.build_board_report"))
     return found

@@ -4,7 +4,7 @@ Not a test: ``python -m bench.board_data [--cases N]`` builds a fresh SQLite dat
 what it made; ``bench/board.py`` uses ``build_dataset`` on each backend.
 
 The data goes through the real domain, as a coordinator's commands would: the aggregates of
-``caseledger.domain`` (``DardrReview``, ``AsbCaseReview``, ``EncampmentCase``, the reference
+``domain`` (``DardrReview``, ``AsbCaseReview``, ``EncampmentCase``, the reference
 counters, the set-up) are created and their command methods called with effective dates, every
 deadline computed by the domain from the national policy and the England and Wales calendar, and
 every refusal a domain rule would make is made (a story that broke one would stop the run). What
@@ -49,16 +49,16 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any, TypeVar
 
-from caseledger.bootstrap import Services
-from caseledger.domain.asb import AsbCaseReview
-from caseledger.domain.asb import national_policy as asb_policy
-from caseledger.domain.calendar import LONDON, add_working_days
-from caseledger.domain.case import Case, CommandContext
-from caseledger.domain.dardr import DardrReview
-from caseledger.domain.dardr import national_policy as dardr_policy
-from caseledger.domain.encampment import EncampmentCase, location_key
-from caseledger.domain.encampment import national_policy as encampment_policy
-from caseledger.domain.setup import Agency, County, Partnership, ReferenceCounter, reference_prefix
+from domain.asb import AsbCaseReview
+from domain.asb import national_policy as asb_policy
+from domain.calendar import LONDON, add_working_days
+from domain.case import Case, CommandContext
+from domain.dardr import DardrReview
+from domain.dardr import national_policy as dardr_policy
+from domain.encampment import EncampmentCase, location_key
+from domain.encampment import national_policy as encampment_policy
+from domain.setup import Agency, County, Partnership, ReferenceCounter, reference_prefix
+from interfaces.bootstrap import Services
 
 T = TypeVar("T")
 FIRST_DAY = date(2024, 4, 1)
@@ -891,9 +891,9 @@ def count_events(services: Services) -> int:
 
 def main() -> None:
     from bench.__main__ import fresh_url
-    from caseledger.bootstrap import build
-    from caseledger.infrastructure.clock import FixedClock
-    from caseledger.infrastructure.settings import Settings
+    from infrastructure.clock import FixedClock
+    from infrastructure.settings import Settings
+    from interfaces.bootstrap import build
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=50_000)

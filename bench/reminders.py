@@ -29,14 +29,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from application.service import Meta
 from bench.__main__ import fresh_url
-from caseledger.application.service import Meta
-from caseledger.bootstrap import Services, build
-from caseledger.domain.case import CommandContext
-from caseledger.domain.dardr import DardrReview, national_policy
-from caseledger.domain.setup import Agency, Partnership, case_id_for
-from caseledger.infrastructure.settings import Settings
-from caseledger.infrastructure.views import deadlines
+from domain.case import CommandContext
+from domain.dardr import DardrReview, national_policy
+from domain.setup import Agency, Partnership, case_id_for
+from infrastructure.settings import Settings
+from infrastructure.views import deadlines
+from interfaces.bootstrap import Services, build
 
 AS_AT = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # Mon 2 Nov 2026, 07:00 London (GMT)
 AGENCIES = ["police", "probation", "council", "health"]

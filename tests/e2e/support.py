@@ -43,7 +43,7 @@ class Cli:
         self.env.update(env or {})
 
     def __call__(self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Run:
-        command = [sys.executable, "-m", "caseledger.interfaces.cli.main",
+        command = [sys.executable, "-m", "interfaces.cli.main",
                    "--database", self.database_url, *args]
         done = subprocess.run(command, capture_output=True, text=True, cwd=self.workdir,
                               env={**self.env, **(env or {})}, timeout=180)

@@ -8,7 +8,7 @@ from contextlib import closing
 
 import psycopg
 
-from caseledger.infrastructure.database import is_postgres, sqlite_path
+from infrastructure.database import is_postgres, sqlite_path
 from tests.e2e.support import Cli, notify
 
 

@@ -207,9 +207,9 @@ def test_unexpected_errors_and_conflicts_map_to_exit_codes_1_and_5(tmp_path, mon
     """In-process: failures that a user cannot provoke on purpose still end in the contract."""
     import structlog
 
-    from caseledger.application.service import CaseService
-    from caseledger.domain.errors import ConcurrentChange
-    from caseledger.interfaces.cli.main import main
+    from application.service import CaseService
+    from domain.errors import ConcurrentChange
+    from interfaces.cli.main import main
 
     url = f"sqlite:///{tmp_path}/caseledger.db"
     monkeypatch.setenv("CASELEDGER_ACTOR", ACTOR)

@@ -1,6 +1,6 @@
 """A DARDR review driven through the real command line, on SQLite and PostgreSQL.
 
-Every run is a subprocess of ``python -m caseledger.interfaces.cli.main`` against a fresh database
+Every run is a subprocess of ``python -m interfaces.cli.main`` against a fresh database
 set up with ``caseledger partnership import --example cumbria``. "Now" is the real clock, so every
 ``--on`` is a date in the past (2026); deadline statuses are judged with ``--as-at``.
 """

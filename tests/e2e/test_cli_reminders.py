@@ -53,7 +53,7 @@ def test_run_issues_what_is_due_once_and_says_what(cli: Cli):
 
 def test_two_runs_at_once_record_each_step_once(cli: Cli):
     given_a_review(cli)
-    command = [sys.executable, "-m", "caseledger.interfaces.cli.main", "--database", cli.database_url,
+    command = [sys.executable, "-m", "interfaces.cli.main", "--database", cli.database_url,
                "reminders", "run", "--as-at", AS_AT, "--no-deliver", "--json"]
     runs = [subprocess.Popen(command, cwd=cli.workdir, env=cli.env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from caseledger.application import demo
+from application import demo
 from tests.e2e.support import Cli
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from caseledger.application.reporting.render_html import render_html
+from application.reporting.render_html import render_html
 from tests.browser import (
     A4_WINDOW,
     ARTIFACTS,

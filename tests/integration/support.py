@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from caseledger.application.service import Meta
-from caseledger.bootstrap import Services, build
-from caseledger.domain.calendar import FixedCalendar
-from caseledger.domain.setup import Agency, Partnership
-from caseledger.infrastructure.clock import FixedClock
-from caseledger.infrastructure.settings import Settings
+from application.service import Meta
+from domain.calendar import FixedCalendar
+from domain.setup import Agency, Partnership
+from infrastructure.clock import FixedClock
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Services, build
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from caseledger.application.asb import evaluate_threshold, receive_application
-from caseledger.application.demo import run_demo
-from caseledger.application.demo_asb import open_asb, scenarios
-from caseledger.application.service import Meta
-from caseledger.application.setup_import import example_path, import_setup, load_setup
-from caseledger.domain.errors import NotFound, RuleRefused
+from application.asb import evaluate_threshold, receive_application
+from application.demo import run_demo
+from application.demo_asb import open_asb, scenarios
+from application.service import Meta
+from application.setup_import import example_path, import_setup, load_setup
+from domain.errors import NotFound, RuleRefused
 from tests.integration.support import NOW, services_for
 
 

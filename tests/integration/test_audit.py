@@ -15,17 +15,17 @@ from uuid import uuid4
 import pytest
 import sqlalchemy as sa
 
-from caseledger.application.audit import AuditService, recorded_window
-from caseledger.application.projections import project
-from caseledger.application.service import Meta
-from caseledger.bootstrap import build
-from caseledger.domain.access import CaseAccess, CaseRead
-from caseledger.domain.calendar import FixedCalendar
-from caseledger.domain.errors import InvalidInput, NotFound
-from caseledger.domain.setup import Agency, Partnership
-from caseledger.infrastructure.clock import FixedClock
-from caseledger.interfaces.cli import common
-from caseledger.interfaces.cli.main import main
+from application.audit import AuditService, recorded_window
+from application.projections import project
+from application.service import Meta
+from domain.access import CaseAccess, CaseRead
+from domain.calendar import FixedCalendar
+from domain.errors import InvalidInput, NotFound
+from domain.setup import Agency, Partnership
+from infrastructure.clock import FixedClock
+from interfaces.bootstrap import build
+from interfaces.cli import common
+from interfaces.cli.main import main
 from tests.integration.support import NOW, notify, seed, services_for
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from importlib.metadata import version
 
-from caseledger.domain.calendar import WorkingCalendar, add_working_days
-from caseledger.infrastructure.bank_holidays import HolidaysCalendar
+from domain.calendar import WorkingCalendar, add_working_days
+from infrastructure.bank_holidays import HolidaysCalendar
 
 HOLIDAYS_VERSION = version("holidays")
 

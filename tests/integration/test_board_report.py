@@ -15,19 +15,19 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from caseledger.application.demo import Scenario, _after_imrs, _full_review, run_demo, s
-from caseledger.application.demo_asb import open_asb
-from caseledger.application.demo_encampments import open_encampment
-from caseledger.application.reporting.board import build_board_report
-from caseledger.application.reporting.render_csv import render_zip
-from caseledger.application.reporting.render_html import render_html
-from caseledger.application.reporting.render_json import render_json
-from caseledger.application.reporting.service import SetupAsKnown
-from caseledger.application.service import Meta
-from caseledger.application.setup_import import PolicyEntry, example_path, import_setup, load_setup
-from caseledger.domain.errors import DateRuleViolated, InvalidInput, NotFound
-from caseledger.infrastructure.report_facts import backfill_report_cases
-from caseledger.infrastructure.views import report_cases
+from application.demo import Scenario, _after_imrs, _full_review, run_demo, s
+from application.demo_asb import open_asb
+from application.demo_encampments import open_encampment
+from application.reporting.board import build_board_report
+from application.reporting.render_csv import render_zip
+from application.reporting.render_html import render_html
+from application.reporting.render_json import render_json
+from application.reporting.service import SetupAsKnown
+from application.service import Meta
+from application.setup_import import PolicyEntry, example_path, import_setup, load_setup
+from domain.errors import DateRuleViolated, InvalidInput, NotFound
+from infrastructure.report_facts import backfill_report_cases
+from infrastructure.views import report_cases
 from tests.integration.support import services_for
 
 Q3 = {"date_from": date(2026, 7, 1), "date_to": date(2026, 9, 30)}

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from caseledger.application.encampment import report_encampment
-from caseledger.application.queries import case_to_dict
-from caseledger.application.service import Meta
-from caseledger.bootstrap import Services
+from application.encampment import report_encampment
+from application.queries import case_to_dict
+from application.service import Meta
+from interfaces.bootstrap import Services
 from tests.integration.support import NOW, seed, services_for
 
 GRID = "NY 40100 55900"

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from caseledger.application.ports import DeadlineFilter
-from caseledger.application.queries import case_to_dict
-from caseledger.application.service import Meta
-from caseledger.domain.errors import InvalidInput, NotFound, RuleRefused, WrongStage
+from application.ports import DeadlineFilter
+from application.queries import case_to_dict
+from application.service import Meta
+from domain.errors import InvalidInput, NotFound, RuleRefused, WrongStage
 from tests.integration.support import NOW, notify, seed, services_for
 
 
@@ -184,8 +184,8 @@ def test_projection_resumes_after_a_crash_mid_page(services, monkeypatch):
 
 
 def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(services):
-    from caseledger.application.queries import deadline_rows
-    from caseledger.domain.times import effective_end
+    from application.queries import deadline_rows
+    from domain.times import effective_end
 
     ref = notify(services, on="2026-01-31")  # decision due 28 Feb
     services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
@@ -207,9 +207,9 @@ def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(servi
 
 
 def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services):
-    from caseledger.domain.calendar import ClockRule, ClockUnit
-    from caseledger.domain.policy import Basis, ClockPolicy
-    from caseledger.domain.setup import Partnership, partnership_id
+    from domain.calendar import ClockRule, ClockUnit
+    from domain.policy import Basis, ClockPolicy
+    from domain.setup import Partnership, partnership_id
 
     ref = notify(services, on="2026-01-31")
     assert services.cases.load_case(ref).policy.version == "national-dhr-2016"
@@ -244,7 +244,7 @@ def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services):
 
 
 def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services):
-    from caseledger.domain.dardr import DardrReview
+    from domain.dardr import DardrReview
 
     ref = notify(services)
     services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),

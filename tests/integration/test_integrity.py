@@ -14,10 +14,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from caseledger.application.service import CaseLedgerApplication, Meta
-from caseledger.domain.setup import Agency
-from caseledger.infrastructure.database import event_store_env, is_postgres, sqlite_path
-from caseledger.infrastructure.integrity import (
+from application.service import CaseLedgerApplication, Meta
+from domain.setup import Agency
+from infrastructure.database import event_store_env, is_postgres, sqlite_path
+from infrastructure.integrity import (
     ANCHOR_MISMATCH,
     CHAIN_TABLE,
     GENESIS,

@@ -2,8 +2,8 @@
 
 from alembic.script import ScriptDirectory
 
-from caseledger.infrastructure import migrate
-from caseledger.infrastructure.database import create_engine
+from infrastructure import migrate
+from infrastructure.database import create_engine
 
 
 def test_the_quick_head_check_matches_alembic():

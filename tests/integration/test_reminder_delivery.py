@@ -22,21 +22,21 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from caseledger.application.service import Meta
-from caseledger.bootstrap import Services, build
-from caseledger.domain.calendar import FixedCalendar
-from caseledger.domain.setup import Partnership
-from caseledger.infrastructure.clock import FixedClock
-from caseledger.infrastructure.deliveries import MAX_ATTEMPTS, reminder_deliveries, retry_after
-from caseledger.infrastructure.settings import Settings, SmtpSettings
-from caseledger.infrastructure.smtp import (
+from application.service import Meta
+from domain.calendar import FixedCalendar
+from domain.setup import Partnership
+from infrastructure.clock import FixedClock
+from infrastructure.deliveries import MAX_ATTEMPTS, reminder_deliveries, retry_after
+from infrastructure.settings import Settings, SmtpSettings
+from infrastructure.smtp import (
     MailDropMailer,
     Mailer,
     PermanentDeliveryError,
     SmtpMailer,
     TransientDeliveryError,
 )
-from caseledger.infrastructure.smtp import mailer_for as mailer_for_settings
+from infrastructure.smtp import mailer_for as mailer_for_settings
+from interfaces.bootstrap import Services, build
 from tests.integration.support import notify, seed
 from tests.smtp_server import SmtpServer, free_port, smtp_server  # noqa: F401 (fixture)
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027

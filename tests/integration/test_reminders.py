@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from caseledger.application.ports import DeadlineFilter
-from caseledger.application.service import Meta
-from caseledger.domain.errors import DateRuleViolated
-from caseledger.domain.setup import Agency, Partnership, PolicyVersionAdopted, agency_id, partnership_id
+from application.ports import DeadlineFilter
+from application.service import Meta
+from domain.errors import DateRuleViolated
+from domain.setup import Agency, Partnership, PolicyVersionAdopted, agency_id, partnership_id
 from tests.integration.support import notify, seed, services_for
 
 # A death notified Sat 31 Jan 2026: the decision is due Sat 28 Feb 2026 (one calendar month);

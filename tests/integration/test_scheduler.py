@@ -30,16 +30,16 @@ from apscheduler.events import (
 )
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from caseledger.application.reminders import SCHEDULER_ACTOR
-from caseledger.application.service import Meta
-from caseledger.bootstrap import build
-from caseledger.domain.calendar import LONDON, FixedCalendar
-from caseledger.domain.setup import partnership_id
-from caseledger.infrastructure.clock import FixedClock
-from caseledger.infrastructure.database import create_engine
-from caseledger.infrastructure.settings import Settings
-from caseledger.interfaces import scheduler as scheduler_module
-from caseledger.interfaces.scheduler import (
+from application.reminders import SCHEDULER_ACTOR
+from application.service import Meta
+from domain.calendar import LONDON, FixedCalendar
+from domain.setup import partnership_id
+from infrastructure.clock import FixedClock
+from infrastructure.database import create_engine
+from infrastructure.settings import Settings
+from interfaces import scheduler as scheduler_module
+from interfaces.bootstrap import build
+from interfaces.scheduler import (
     DAILY_JOB,
     JOB_TABLE,
     LOCK_LOST,
@@ -248,7 +248,7 @@ class SchedulerProcess:
     def __init__(self, database_url: str, workdir: Path) -> None:
         program = Path(sys.executable).with_name("caseledger")
         command = ([str(program)] if program.exists()
-                   else [sys.executable, "-m", "caseledger.interfaces.cli.main"])
+                   else [sys.executable, "-m", "interfaces.cli.main"])
         env = {k: v for k, v in os.environ.items() if not k.startswith("CASELEDGER_")}
         env.update(CASELEDGER_DATA_DIR=str(workdir / "data"), PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(

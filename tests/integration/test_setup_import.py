@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from caseledger.application.service import Meta
-from caseledger.application.setup_import import example_path, import_setup, load_setup
-from caseledger.bootstrap import Services, build
-from caseledger.domain.calendar import ClockRule, ClockUnit
-from caseledger.domain.dardr import national_policy
-from caseledger.domain.errors import InvalidInput, NotFound
-from caseledger.domain.policy import Basis, ClockPolicy
-from caseledger.domain.setup import AgencyContactsChanged, agency_id
-from caseledger.infrastructure.clock import FixedClock
-from caseledger.infrastructure.settings import Settings
+from application.service import Meta
+from application.setup_import import example_path, import_setup, load_setup
+from domain.calendar import ClockRule, ClockUnit
+from domain.dardr import national_policy
+from domain.errors import InvalidInput, NotFound
+from domain.policy import Basis, ClockPolicy
+from domain.setup import AgencyContactsChanged, agency_id
+from infrastructure.clock import FixedClock
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Services, build
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 ADMIN = Meta(actor="admin")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from caseledger.application import demo_asb, demo_encampments
-from caseledger.application.demo import run_demo, scenarios
-from caseledger.application.service import Meta
-from caseledger.application.setup_import import example_path, import_setup, load_setup
+from application import demo_asb, demo_encampments
+from application.demo import run_demo, scenarios
+from application.service import Meta
+from application.setup_import import example_path, import_setup, load_setup
 from tests.integration.support import services_for
 
 

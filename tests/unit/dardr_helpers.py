@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from caseledger.domain.calendar import FixedCalendar
-from caseledger.domain.case import CommandContext
-from caseledger.domain.dardr import GUIDANCE_2016, DardrReview, national_policy
+from domain.calendar import FixedCalendar
+from domain.case import CommandContext
+from domain.dardr import GUIDANCE_2016, DardrReview, national_policy
 
 ENGLAND_AND_WALES_2025_2027 = FixedCalendar(
     frozenset(

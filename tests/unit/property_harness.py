@@ -14,10 +14,10 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from caseledger.domain import times
-from caseledger.domain.calendar import ClockRule, due_time
-from caseledger.domain.errors import CaseledgerError
-from caseledger.domain.process import ProcessDefinition
+from domain import times
+from domain.calendar import ClockRule, due_time
+from domain.errors import CaseledgerError
+from domain.process import ProcessDefinition
 from tests.unit.dardr_helpers import NO_HOLIDAYS, ctx, replay, state
 
 Call = tuple[str, tuple[Any, ...], dict[str, Any], str | None]

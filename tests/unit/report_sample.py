@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from caseledger.application.reporting.model import Chart, Column, Report, Table
+from application.reporting.model import Chart, Column, Report, Table
 
 SUPPRESS_BELOW = 5
 

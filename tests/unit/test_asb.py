@@ -9,8 +9,8 @@ from uuid import uuid4
 
 import pytest
 
-from caseledger.domain.asb import DEFINITION, AsbCaseReview, national_policy
-from caseledger.domain.errors import DateRuleViolated, InvalidInput, RuleRefused, WrongStage
+from domain.asb import DEFINITION, AsbCaseReview, national_policy
+from domain.errors import DateRuleViolated, InvalidInput, RuleRefused, WrongStage
 from tests.unit.dardr_helpers import ctx, deadline_set, event_names, one, replay
 
 NAME = "Ottoline Brackenwhistle"  # unusual on purpose: easy to spot if it leaks

@@ -1,4 +1,4 @@
-"""Random command sequences through the ASB Case Review stage machine (caseledger/domain/asb.py).
+"""Random command sequences through the ASB Case Review stage machine (domain/asb.py).
 
 Modelled on tests/unit/test_dardr_properties.py. Hypothesis draws an application (its complaints)
 and a list of steps (command, arguments, days since the last step, reason), valid and invalid
@@ -31,16 +31,16 @@ from uuid import uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseledger.domain import times
-from caseledger.domain.asb import (
+from domain import times
+from domain.asb import (
     APPEAL_TARGETS,
     DEFINITION,
     NOTIFY_METHODS,
     AsbCaseReview,
     national_policy,
 )
-from caseledger.domain.asb_threshold import DISCRETION, RULES, evaluate
-from caseledger.domain.errors import CaseledgerError
+from domain.asb_threshold import DISCRETION, RULES, evaluate
+from domain.errors import CaseledgerError
 from tests.unit.dardr_helpers import ENGLAND_AND_WALES_2025_2027, NO_HOLIDAYS, ctx, replay, state
 from tests.unit.property_harness import (
     Call,

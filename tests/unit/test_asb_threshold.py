@@ -6,14 +6,14 @@ from datetime import date
 
 import pytest
 
-from caseledger.domain.asb_threshold import (
+from domain.asb_threshold import (
     Complaint,
     complaint_qualifies,
     duplicates,
     evaluate,
     local_minimum,
 )
-from caseledger.domain.errors import InvalidInput
+from domain.errors import InvalidInput
 
 APPLIED = date(2026, 3, 2)
 

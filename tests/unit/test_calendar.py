@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseledger.domain.calendar import (
+from domain.calendar import (
     LONDON,
     ClockRule,
     ClockUnit,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from caseledger.domain.case import Deadline
-from caseledger.domain.errors import (
+from domain.case import Deadline
+from domain.errors import (
     DateRuleViolated,
     InvalidInput,
     NotFound,

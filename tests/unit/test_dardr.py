@@ -11,13 +11,13 @@ from uuid import uuid4
 
 import pytest
 
-from caseledger.domain.dardr import (
+from domain.dardr import (
     DEFINITION,
     GUIDANCE_2024_DRAFT,
     DardrReview,
     national_policy,
 )
-from caseledger.domain.errors import (
+from domain.errors import (
     DateRuleViolated,
     InvalidInput,
     NotFound,

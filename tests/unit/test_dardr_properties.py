@@ -26,8 +26,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseledger.domain import times
-from caseledger.domain.dardr import (
+from domain import times
+from domain.dardr import (
     DEFERRAL_REASONS,
     DEFINITION,
     GUIDANCE_2024_DRAFT,
@@ -37,7 +37,7 @@ from caseledger.domain.dardr import (
     QA_OUTCOMES,
     DardrReview,
 )
-from caseledger.domain.errors import CaseledgerError
+from domain.errors import CaseledgerError
 from tests.unit.dardr_helpers import (
     ENGLAND_AND_WALES_2025_2027,
     NO_HOLIDAYS,

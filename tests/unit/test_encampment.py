@@ -6,16 +6,16 @@ from uuid import uuid4
 
 import pytest
 
-from caseledger.domain import times
-from caseledger.domain.case import CommandContext
-from caseledger.domain.encampment import (
+from domain import times
+from domain.case import CommandContext
+from domain.encampment import (
     DEFINITION,
     EncampmentCase,
     location_key,
     national_policy,
     risk_score,
 )
-from caseledger.domain.errors import DateRuleViolated, InvalidInput, RuleRefused, WrongStage
+from domain.errors import DateRuleViolated, InvalidInput, RuleRefused, WrongStage
 from tests.unit import dardr_helpers
 from tests.unit.dardr_helpers import deadline_set, event_names, one, replay
 

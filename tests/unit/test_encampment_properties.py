@@ -33,8 +33,8 @@ from uuid import uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseledger.domain import times
-from caseledger.domain.encampment import (
+from domain import times
+from domain.encampment import (
     DECISIONS,
     DEFINITION,
     DIRECTION_POWERS,
@@ -45,9 +45,9 @@ from caseledger.domain.encampment import (
     EncampmentCase,
     national_policy,
 )
-from caseledger.domain.errors import CaseledgerError
-from caseledger.domain.no_return import POWERS_WITH_WINDOW, RULES, no_return_window
-from caseledger.domain.policy import CasePolicy
+from domain.errors import CaseledgerError
+from domain.no_return import POWERS_WITH_WINDOW, RULES, no_return_window
+from domain.policy import CasePolicy
 from tests.unit.dardr_helpers import (
     ENGLAND_AND_WALES_2025_2027,
     NO_HOLIDAYS,

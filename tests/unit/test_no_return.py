@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from caseledger.domain.errors import InvalidInput
-from caseledger.domain.no_return import no_return_window, normalise_power, rule_in_force
+from domain.errors import InvalidInput
+from domain.no_return import no_return_window, normalise_power, rule_in_force
 
 
 def test_three_month_rule_begins_with_the_day_of_the_direction():

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from caseledger.application.reminder_email import (
+from application.reminder_email import (
     Addressee,
     ReminderFacts,
     StaffContact,
@@ -20,8 +20,8 @@ from caseledger.application.reminder_email import (
     step_phrase,
     timing,
 )
-from caseledger.domain.calendar import LONDON
-from caseledger.domain.case import Deadline
+from domain.calendar import LONDON
+from domain.case import Deadline
 from tests.unit import test_asb
 from tests.unit.dardr_helpers import PSEUDONYM, Given
 

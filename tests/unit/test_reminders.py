@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from caseledger.domain.calendar import LONDON
-from caseledger.domain.case import Deadline
-from caseledger.domain.errors import DateRuleViolated, InvalidInput
-from caseledger.domain.reminders import (
+from domain.calendar import LONDON
+from domain.case import Deadline
+from domain.errors import DateRuleViolated, InvalidInput
+from domain.reminders import (
     NATIONAL_LADDER,
     ReminderStep,
     check_reminders,

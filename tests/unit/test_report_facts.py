@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from caseledger.application.reporting import facts as f
-from caseledger.application.reporting.board import suppress
-from caseledger.application.reporting.model import Column, Table
-from caseledger.application.reporting.window import (
+from application.reporting import facts as f
+from application.reporting.board import suppress
+from application.reporting.model import Column, Table
+from application.reporting.window import (
     Window,
     deadline_state,
     due_at,
@@ -144,7 +144,7 @@ def test_the_fold_knows_every_case_type_whatever_was_imported_first():
     """Migration 0005 imports only the fold: it must still recognise each type's opening event."""
     import subprocess
     import sys
-    code = ("import json; from caseledger.application.reporting import facts as f; "
+    code = ("import json; from application.reporting import facts as f; "
             "print(f.fold([{'event': 'EncampmentReported', 'effective': '2026-07-06T09:00:00+01:00',"
             " 'data': json.dumps({'reference': 'R', 'case_type': 'encampment', 'partnership': 'p',"
             " 'stage': 'reported'})}])['partnership'])")

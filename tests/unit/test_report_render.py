@@ -15,10 +15,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from caseledger.application.reporting.model import Chart, Column, Report, Table
-from caseledger.application.reporting.render_csv import render_csv, render_zip
-from caseledger.application.reporting.render_html import format_instant, format_period, format_value, render_html
-from caseledger.application.reporting.render_json import render_json
+from application.reporting.model import Chart, Column, Report, Table
+from application.reporting.render_csv import render_csv, render_zip
+from application.reporting.render_html import format_instant, format_period, format_value, render_html
+from application.reporting.render_json import render_json
 from tests.unit.report_sample import sample_report
 
 SVG = "{http://www.w3.org/2000/svg}"

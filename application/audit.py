@@ -1,0 +1,321 @@
+"""The auditor's use cases (product.md capability 4, "Audit and replay").
+
+- ``events``: the history of every case in one query, filtered by actor, partnership, case,
+  event name and recorded time (the ``history`` view; never personal data).
+- ``record_read`` / ``access``: the access log. Every read of a case through an interface is
+  recorded as a ``CaseRead`` event in the event store (so the integrity chain covers it) and
+  projected into the ``access_log`` view; the purpose is personal data and is read back from the
+  event, not from the view.
+- ``export``: a case for an auditor: its history (JSON, CSV), its state at each stage change, the
+  integrity proof of its stored events, a README and a standalone checker (``verify_export.py``).
+  An export is a read, recorded with its (required) purpose.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Any, Protocol
+from uuid import UUID, uuid4
+
+from application.ports import Clock
+from application.queries import case_to_dict
+from application.service import CaseLedgerApplication, CaseService
+from domain import times
+from domain.access import CaseAccess, purpose_given
+from domain.case import CaseOpened, StageEntered
+from domain.errors import InvalidInput, NotFound
+
+HISTORY_COLUMNS = ("version", "event", "effective", "recorded", "actor", "reason", "basis", "data")
+EVENTS_COLUMNS = ("case", "partnership", *HISTORY_COLUMNS)
+GENESIS = "0" * 64
+
+
+class AuditViews(Protocol):
+    """The read models the auditor's queries need (infrastructure/views.py implements them)."""
+
+    def history(self, case_id: str) -> Sequence[dict[str, Any]]: ...
+
+    def history_across_cases(
+        self, *, partnership: str | None = None, case_id: str | None = None,
+        actor: str | None = None, event: str | None = None,
+        recorded_from: datetime | None = None, recorded_before: datetime | None = None,
+    ) -> Sequence[dict[str, Any]]: ...
+
+    def access_log(
+        self, *, case_id: str | None = None, actor: str | None = None,
+        recorded_from: datetime | None = None, recorded_before: datetime | None = None,
+    ) -> Sequence[dict[str, Any]]: ...
+
+
+class IntegrityProof(Protocol):
+    """The integrity chain (infrastructure/integrity.py): a case's links, and the chain's head."""
+
+    def proof_for_case(self, case_id: UUID) -> list[dict[str, Any]]: ...
+
+    def head(self) -> dict[str, Any]: ...
+
+
+def recorded_window(start: str | None, end: str | None) -> tuple[datetime | None, datetime | None]:
+    """``--from``/``--to`` (dates or date-times) → [from, before) instants.
+
+    A date means the whole day in Europe/London: from its first instant to the end of it.
+    A date-time ``--to`` is inclusive of that instant.
+    """
+    start = times.parse_effective(start) if start else None
+    end = times.parse_effective(end) if end else None
+    lo = times.effective_instant(start) if start else None
+    hi: datetime | None = None
+    if end:
+        hi = (_next_day_start(end) if times.is_date_only(end)
+              else times.effective_instant(end) + timedelta(microseconds=1))
+    if lo is not None and hi is not None and lo >= hi:
+        raise InvalidInput(f"--from ({start}) is after --to ({end}); give a --from on or before --to.")
+    return lo, hi
+
+
+def _next_day_start(day: str) -> datetime:
+    """The first instant of the London day after ``day`` (DST-safe: not 24 hours later)."""
+    following = times.effective_date(day) + timedelta(days=1)
+    return times.effective_instant(following.isoformat())
+
+
+def history_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``history`` view row as ``case history --json`` shows it (non-personal fields only)."""
+    return {"version": row["version"], "event": row["event"], "effective": row["effective"],
+            "recorded": row["recorded"], "actor": row["actor"], "reason": row["reason"],
+            "basis": row["basis"], "data": json.loads(row["data"]) if row["data"] else {}}
+
+
+def csv_cell(row: dict[str, Any], column: str) -> Any:
+    """The data column as sorted JSON, the others as they are."""
+    return json.dumps(row[column], sort_keys=True) if column == "data" else row[column]
+
+
+@dataclass(frozen=True)
+class CaseExport:
+    """An export's files (relative path → text) and what it holds, ready to be written."""
+
+    case_id: str
+    reference: str
+    files: dict[str, str]
+    events: int
+    states: list[str]
+    head: dict[str, Any]
+    access_id: str
+
+    def summary(self) -> dict[str, Any]:
+        return {"id": self.case_id, "reference": self.reference, "events": self.events,
+                "states": len(self.states), "files": sorted(self.files), "head": self.head,
+                "access_id": self.access_id}
+
+
+class AuditService:
+    """The auditor's queries, the access log and the export (product.md capability 4)."""
+
+    def __init__(self, app: CaseLedgerApplication, cases: CaseService, views: AuditViews,
+                 integrity: IntegrityProof, clock: Clock,
+                 catch_up: Callable[[], int] = lambda: 0) -> None:
+        self.app = app
+        self.cases = cases
+        self.views = views
+        self.integrity = integrity
+        self.clock = clock
+        self.catch_up = catch_up
+
+    # -- the access log ----------------------------------------------------------------
+
+    def record_read(self, case_id: UUID | str, *, actor: str, what: str,
+                    purpose: str | None = None, reference: str | None = None) -> CaseAccess:
+        """Record that ``actor`` read the case (``what``: show…, history, export) for
+        ``purpose``. Call it after the read succeeded and before anything is shown."""
+        case_id = UUID(str(case_id))
+        if reference is None:
+            reference = self.reference_of(case_id)
+        access = CaseAccess.record_read(
+            access_id=uuid4(), case_id=case_id, reference=reference, actor=actor, what=what,
+            purpose=purpose, now=self.clock.now(),
+        )
+        self.app.save(access)  # a new aggregate: it cannot conflict with anything
+        return access
+
+    def reference_of(self, case_id: UUID) -> str:
+        """The case's reference, from its first event (cheap: no replay)."""
+        first = list(self.app.repository.event_store.get(case_id, lte=1))
+        if not first or not isinstance(first[0], CaseOpened):
+            raise NotFound(f"No case {case_id}.")
+        return first[0].reference
+
+    def access(self, *, case: str | None = None, actor: str | None = None,
+               recorded_from: datetime | None = None,
+               recorded_before: datetime | None = None) -> list[dict[str, Any]]:
+        """``audit access`` rows, oldest first: {recorded, actor, case, case_id, what, purpose,
+        access_id}. The purpose comes from the stored event (it is personal data)."""
+        case_id = str(self.cases.resolve(case)) if case else None
+        self.catch_up()
+        rows = self.views.access_log(case_id=case_id, actor=actor, recorded_from=recorded_from,
+                                     recorded_before=recorded_before)
+        return [{"recorded": r["recorded"], "actor": r["actor"], "case": r["reference"],
+                 "case_id": r["case_id"], "what": r["what"],
+                 "purpose": self._purpose(r["access_id"]), "access_id": r["access_id"]}
+                for r in rows]
+
+    def _purpose(self, access_id: str) -> str | None:
+        events = list(self.app.repository.event_store.get(UUID(access_id), lte=1))
+        personal = getattr(events[0], "personal", None) if events else None
+        purpose = (personal or {}).get("purpose")
+        return purpose if isinstance(purpose, str) else None
+
+    # -- events across cases -------------------------------------------------------------
+
+    def events(self, *, actor: str | None = None, partnership: str | None = None,
+               case: str | None = None, event: str | None = None,
+               recorded_from: datetime | None = None,
+               recorded_before: datetime | None = None) -> list[dict[str, Any]]:
+        """``audit events`` rows, oldest recorded first: {case, partnership, version, event,
+        effective, recorded, actor, reason, basis, data}."""
+        if partnership:
+            self.cases.partnership(partnership)  # NotFound for an unknown partnership
+        case_id = str(self.cases.resolve(case)) if case else None
+        self.catch_up()
+        rows = self.views.history_across_cases(
+            partnership=partnership, case_id=case_id, actor=actor, event=event,
+            recorded_from=recorded_from, recorded_before=recorded_before)
+        return [{"case": r["reference"], "partnership": r["partnership"], **history_row(r)}
+                for r in rows]
+
+    # -- export --------------------------------------------------------------------------
+
+    def export(self, ref: str, *, actor: str, purpose: str | None) -> CaseExport:
+        """Everything an auditor needs to check one case, recorded as a read with its purpose.
+
+        The proof is taken first; the history and the states are cut at the last version it
+        covers, so the three always describe the same events even while the case changes.
+        """
+        stated = purpose_given(purpose)
+        if stated is None:
+            raise InvalidInput("--purpose is required for an export: say why the case is "
+                               "exported (e.g. --purpose 'Home Office QA request 2026/14').")
+        case = self.cases.load_case(ref)  # NotFound when there is no such case
+        case_id = case.id
+        proof = self.integrity.proof_for_case(case_id)
+        if not proof:
+            raise NotFound(f"No stored events for {case.reference}.")
+        last = max(int(link["originator_version"]) for link in proof)
+        self.catch_up()
+        history = [history_row(r) for r in self.views.history(str(case_id)) if r["version"] <= last]
+        states = self._states(str(case_id), last)
+        access = self.record_read(case_id, reference=case.reference, actor=actor, what="export",
+                                  purpose=stated)
+        head = self.integrity.head()
+        files: dict[str, str] = {
+            "history.json": _json(history),
+            "history.csv": _csv(HISTORY_COLUMNS, history),
+            "proof.json": _json({
+                "case": {"id": str(case_id), "reference": case.reference},
+                "algorithm": ("hash = sha256(bytes.fromhex(prev) + "
+                              "f'{notification_id}\\n{originator_id}\\n{originator_version}\\n"
+                              "{topic}\\n'.encode() + base64decode(state)).hexdigest()"),
+                "genesis": GENESIS,
+                "events": proof,
+                "head": head,
+            }),
+            "README.txt": readme(case.reference, str(case_id), len(proof), sorted(states), head,
+                                 exported_at=access.created_on, actor=actor, purpose=stated),
+            "verify_export.py": verify_script(),
+        }
+        files.update({path: _json(state) for path, state in states.items()})
+        return CaseExport(case_id=str(case_id), reference=case.reference, files=files,
+                          events=len(proof), states=sorted(states), head=head,
+                          access_id=str(access.id))
+
+    def _states(self, case_id: str, last: int) -> dict[str, dict[str, Any]]:
+        """The case as it stood after each stage change (``states/v0007-decided.json``)."""
+        stage_versions = [e.originator_version
+                          for e in self.app.repository.event_store.get(UUID(case_id), lte=last)
+                          if isinstance(e, StageEntered)]
+        out: dict[str, dict[str, Any]] = {}
+        for version in stage_versions:
+            case, as_at = self.cases.case_as(case_id, at_version=version)
+            state = case_to_dict(case, as_at)
+            state.pop("personal", None)
+            out[f"states/v{version:04d}-{case.stage}.json"] = state
+        return out
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else csv_cell(row, c) for c in columns])
+    return out.getvalue()
+
+
+def readme(reference: str, case_id: str, events: int, states: list[str], head: dict[str, Any], *,
+           exported_at: datetime, actor: str, purpose: str) -> str:
+    """README.txt of an export: what each file is, and how the proof is checked."""
+    state_lines = "\n".join(f"          {path}" for path in states) or "          (none)"
+    return f"""Export of case {reference} ({case_id}) from caseledger
+Exported {exported_at.isoformat()} by {actor}, for the stated purpose: {purpose}
+This export is recorded in the case's access log (caseledger audit access --case {reference}).
+
+HANDLE AS PERSONAL DATA. proof.json contains the case's stored events exactly as stored
+(base64), including their personal fields (names, contact details, free text). Keep this folder
+only as long as the purpose above needs it, and only where personal data may be kept.
+
+Files
+  history.json, history.csv
+      Every fact recorded for the case ({events} events): version, event, effective time (when it
+      happened), recorded time (when it was stored), actor, reason, basis, and the event's
+      non-personal data. The same as `caseledger case history {reference}`.
+  states/
+      The case as it stood after each change of stage, as `caseledger case show {reference}
+      --at-version N --json` shows it (deadline statuses judged at the recorded time of that
+      version; personal details left out). These are derived from the events, for reading;
+      they are not part of the proof.
+{state_lines}
+  proof.json
+      The integrity proof: for each stored event of the case, in the order of the event log,
+      its notification id (position in the whole log), originator id and version, topic (event
+      class), state (the stored bytes, base64), prev (the hash of the log's previous event) and
+      hash, where
+          hash = sha256(bytes.fromhex(prev)
+                        + f"{{notification_id}}\\n{{originator_id}}\\n{{originator_version}}\\n{{topic}}\\n".encode()
+                        + state_bytes).hexdigest()
+      and the first event of the log has prev = {GENESIS}.
+      "head" is the chain's head when the export was made: notification {head.get("notification_id")},
+      hash {head.get("hash")}.
+  verify_export.py
+      A standalone checker (Python 3, standard library only):  python3 verify_export.py
+      It recomputes every event's hash from its prev and its stored bytes, checks that the
+      events are this case's, in log order, and not beyond the head, and that history.json and
+      history.csv list exactly these events (same versions, same event names, and the same
+      actor, effective and recorded times, reason and basis as the stored bytes, where they are
+      readable). It prints OK, or the first problem (exit status 0 or 1).
+
+What the check proves, and what it does not
+  The case's events are not contiguous in the log: other cases' events lie between them. So
+  each link is checked on its own (from its prev and its bytes); that the links belong to one
+  unbroken chain is attested by the head: run `caseledger audit verify` on the live system,
+  which recomputes the whole chain, and compare the head above with the chain's head as
+  anchored at the time (`caseledger audit anchor` prints it; anchors kept outside the system
+  show that the log was not rewritten since). An event altered or deleted behind the
+  application's back breaks the chain at that point.
+"""
+
+
+def verify_script() -> str:
+    """The standalone checker written into every export (application/audit_tools/verify_export.py:
+    standard library only, so that an auditor can run it without caseledger)."""
+    return resources.files("application.audit_tools").joinpath("verify_export.py").read_text(encoding="utf-8")
+

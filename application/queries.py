@@ -1,0 +1,128 @@
+"""Queries: the case as a coordinator reads it, and what is due or overdue as at a time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from application.ports import DeadlineFilter, ReadModel
+from domain import times
+from domain.calendar import LONDON, WorkingCalendar, add_working_days, end_of_day
+from domain.case import Case
+from domain.errors import InvalidInput
+
+
+def _day(iso: str | None) -> str | None:
+    return iso[:10] if iso else None
+
+
+def case_to_dict(case: Case, as_at: datetime) -> dict[str, Any]:
+    """``case show --json`` (cli.md): the state of a case with deadline statuses as at ``as_at``."""
+    out: dict[str, Any] = {
+        "id": str(case.id),
+        "reference": case.reference,
+        "type": case.case_type,
+        "partnership": case.partnership,
+        "hub": case.hub,
+        "stage": case.stage,
+        "version": case.version,
+        "opened_on": case.opened_on,
+        "closed_on": case.closed_on,
+        "paused": case.paused,
+        "paused_since": case.paused_since,
+        "policy_version": case.policy.version,
+        "as_at": as_at.astimezone(LONDON).isoformat(timespec="seconds"),
+        "days_open": case.days_open(as_at.astimezone(LONDON).date()),
+        "deadlines": [
+            {"name": d.name, "due": d.due, "status": d.status_at(as_at),
+             "responsible": d.responsible, "basis": d.basis, "met_on": d.met_on,
+             "starts": d.starts, "extensions": d.extensions, "paused_days": d.paused_days,
+             "calendar": d.calendar, "reminders": d.reminders,
+             "last_reminder_day": d.reminded_day if d.last_reminder_day() else None}
+            for d in sorted(case.deadlines.values(), key=lambda d: (d.due_at, d.name))
+        ],
+        "returns": [
+            {"agency": r.agency, "kind": r.kind, "requested": r.requested, "due": r.due,
+             "status": r.status, "received_on": r.received_on}
+            for r in case.returns.values()
+        ],
+        "actions": [
+            {"id": a.id, "owner": a.owner, "level": a.level, "due": a.due, "rag": a.rag,
+             "status": a.status}
+            for a in case.actions.values()
+        ],
+        "parallel_processes": [
+            {"id": p.id, "kind": p.kind, "status": p.status, "linked_on": p.linked_on,
+             "concluded_on": p.concluded_on, "pauses_case": p.pauses_case,
+             "key_dates": p.key_dates}
+            for p in case.processes.values()
+        ],
+    }
+    details = case.view_details()
+    if details:
+        out["details"] = details
+    out.update(case.view_extra())
+    personal = getattr(case, "personal", None)
+    if personal:
+        out["personal"] = dict(personal)
+    return out
+
+
+DUE_WITHIN = re.compile(r"^(\d+)(wd|d)$")
+
+
+def due_within_limit(spec: str, as_at: datetime, calendar: WorkingCalendar) -> datetime:
+    """``10wd`` → end of the 10th working day after as-at; ``14d`` → 14 calendar days."""
+    match = DUE_WITHIN.match(spec.strip())
+    if not match:
+        raise InvalidInput(f"'{spec}' is not a period; use e.g. 10wd (working days) or 14d (days).")
+    n, unit = int(match[1]), match[2]
+    start: date = as_at.astimezone(LONDON).date()
+    if unit == "wd":
+        return end_of_day(add_working_days(calendar, start, n))
+    return end_of_day(date.fromordinal(start.toordinal() + n))
+
+
+def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
+                  overdue_only: bool = False, due_by: datetime | None = None) -> list[dict[str, Any]]:
+    """``deadlines --json`` rows: {case, name, due, status, responsible, days_overdue}.
+
+    For a past as-at time, a deadline met later counts as open then, and one that had not yet
+    started is left out (its due time is the one in force now, including later extensions).
+    """
+    rows = []
+    for row in views.open_deadlines(replace(where, include_met=True)):
+        if times.effective_instant(row["starts"]) > as_at:
+            continue
+        status = row["status"]
+        if status == "met":
+            if times.effective_instant(row["met_on"]) <= as_at:
+                continue
+            status = "open"
+        due = datetime.fromisoformat(row["due"])
+        overdue = status == "open" and as_at > due
+        if overdue_only and not overdue:
+            continue
+        if due_by is not None and due > due_by:
+            continue
+        days_overdue = (as_at.astimezone(LONDON).date() - due.astimezone(LONDON).date()).days
+        rows.append({
+            "case": row["reference"], "name": row["name"], "due": row["due"],
+            "status": "overdue" if overdue else status,
+            "responsible": row["responsible"],
+            "days_overdue": max(days_overdue, 0) if overdue else 0,
+            "partnership": row["partnership"], "type": row["case_type"],
+            "stage": row["stage"], "basis": row["basis"],
+            "last_reminder": row.get("last_reminder") if row.get("reminded_due") == row["due"] else None,
+            "last_reminder_day": row.get("reminded_day") if row.get("reminded_due") == row["due"] else None,
+        })
+    return rows
+
+
+def parse_as_at(text: str | None, now: datetime) -> datetime:
+    """--as-at: a date means the end of that day (what is overdue by the close of business)."""
+    if not text:
+        return now
+    return times.effective_end(times.parse_effective(text))

@@ -1,0 +1,618 @@
+"""ASB Case Reviews (processes/asb-case-review.md), formerly the "Community Trigger".
+
+Legal basis: Anti-social Behaviour, Crime and Policing Act 2014 ss.104-105 and Schedule 4, with the
+Home Office statutory guidance for frontline professionals (July 2025). The relevant bodies carry
+out a review when an application meets the threshold, tell the applicant the threshold decision and
+the outcome, and offer a route for the dissatisfied. In Cumbria the local focus hubs coordinate.
+Every default clock is local procedure (the Cumbria procedure); the duties are statutory.
+"""
+
+# ruff: noqa: E501  (the stage table reads best one row per line, as in dardr.py)
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from domain import times
+from domain.asb_threshold import DISCRETION, RULES, Complaint, Evaluation, evaluate
+from domain.calendar import ClockUnit, due_time
+from domain.case import (
+    COMMON_COMMANDS,
+    Case,
+    CaseEvent,
+    CaseOpened,
+    CommandContext,
+    StageEntered,
+)
+from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
+from domain.policy import Basis, CasePolicy, clock
+from domain.process import ProcessDefinition, transition
+
+CHANNELS = ("online", "phone", "paper", "email", "on-behalf")
+APPLICANT_TYPES = ("individual", "business", "community-group", "third-party-with-consent",
+                   "senior-manager")
+NOTIFY_METHODS = ("letter", "email", "phone", "in-person")
+
+STAGES = ("received", "gathering-information", "threshold-not-met", "review-pending",
+          "review-held", "outcome-pending", "monitoring-actions", "appeal", "closed")
+OPEN = [s for s in STAGES if s != "closed"]
+BEFORE_DECISION = ["received", "gathering-information"]
+WITH_ACTIONS = ["outcome-pending", "monitoring-actions"]
+APPEAL_TARGETS = ("gathering-information", "review-pending", "review-held", "outcome-pending")
+
+S104 = "ASBCPA 2014 s.104"
+GUIDE = "Home Office ASB statutory guidance (2025)"
+LOCAL = "Cumbria ASB Case Review procedure"
+
+_table = [
+    transition("add-complaint", BEFORE_DECISION, None, "statute", f"{S104}(11): qualifying complaints"),
+    transition("mark-duplicate", BEFORE_DECISION, None, "statutory guidance", f"{GUIDE}: one incident reported to several agencies counts once"),
+    transition("acknowledge", "received", "gathering-information", "local procedure", LOCAL),
+    transition("decide-threshold", "gathering-information", ["threshold-not-met", "review-pending"], "statute", f"{S104}(3)-(5): threshold decision"),
+    transition("notify-threshold", ["threshold-not-met", "review-pending"], None, "statute", f"{S104}(6): applicant informed of the threshold decision"),
+    transition("schedule-meeting", "review-pending", None, "local procedure", LOCAL),
+    transition("hold-meeting", "review-pending", "review-held", "statute", f"{S104}(1): the review is carried out"),
+    transition("recommend", "review-held", "outcome-pending", "statute", f"{S104}(7): recommendations"),
+    transition("share-action-plan", "outcome-pending", None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
+    transition("record-victim-comments", "outcome-pending", None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
+    transition("notify-outcome", "outcome-pending", "monitoring-actions", "statute", f"{S104}(8): applicant informed of the outcome"),
+    transition("lodge-appeal", ["threshold-not-met", "monitoring-actions"], "appeal", "statute", f"{S104}(10) and Sch.4: procedure for the dissatisfied"),
+    transition("determine-appeal", "appeal", [*APPEAL_TARGETS, "threshold-not-met", "monitoring-actions"], "local procedure", f"{LOCAL}: appeal"),
+    *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
+      if cmd not in ("add-action", "update-action", "close-action", "close")],
+    transition("add-action", WITH_ACTIONS, None, "statute", f"{S104}(7): recommendations acted on"),
+    transition("update-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
+    transition("close-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
+    transition("close", [s for s in OPEN if s != "appeal"], "closed", "local procedure", f"{LOCAL}: closure; the victim is told when and why"),
+    transition("reopen", "closed", OPEN, "local procedure", f"{LOCAL}: re-opening"),
+]
+
+
+def national_policy(settings: Mapping[str, str] | None = None) -> CasePolicy:
+    """Default clocks (processes/asb-case-review.md, "Clocks"): all local procedure (Cumbria)."""
+    W = ClockUnit.WORKING_DAYS
+    lp = "local procedure"
+    return CasePolicy(
+        version="national-asb-2025",
+        effective_from="2014-10-20",
+        settings={"threshold_minimum": "3", **dict(settings or {})},
+        clocks={
+            "acknowledgement": clock(W, 2, lp, LOCAL),
+            "return:information": clock(W, 5, lp, LOCAL),
+            "threshold-decision": clock(W, 10, lp, LOCAL),
+            "threshold-notification": clock(W, 2, lp, f"{LOCAL}; the duty to inform is {S104}(6)"),
+            "review-meeting": clock(W, 10, lp, LOCAL),
+            "outcome-notification": clock(W, 5, lp, f"{LOCAL}; the duty to inform is {S104}(8)"),
+            "appeal-window": clock(W, 20, lp, LOCAL),
+            "appeal-decision": clock(W, 10, lp, LOCAL),
+            "action": clock(W, 60, "action plan", "due date agreed with the owner"),
+        },
+    )
+
+
+DEFINITION = ProcessDefinition(
+    case_type="asb",
+    reference_code="ASB",
+    stages=STAGES,
+    transitions={t.command: t for t in _table},
+    return_kinds=("information",),
+    national_policy=national_policy,
+)
+
+RECEIVE_BASIS = Basis("statute", f"{S104}(1): application for an ASB Case Review")
+
+
+# --------------------------------------------------------------------------- events
+
+
+class ApplicationReceived(CaseOpened):
+    """The application: channel, applicant type, consent and the complaints (non-personal parts);
+    the applicant's name and contact and the complaints' descriptions are in ``personal``."""
+
+    channel: str
+    applicant_type: str
+    consent: bool
+    complaints: list[dict[str, Any]]
+
+    def apply_to(self, case: Any) -> None:
+        case.init_asb_state()
+        case.channel = self.channel
+        case.applicant_type = self.applicant_type
+        case.consent = self.consent
+        case.complaints = [dict(c) for c in self.complaints]
+        case.personal = dict(self.personal)
+
+
+class ComplaintAdded(CaseEvent):
+    complaint: dict[str, Any]
+    personal: dict[str, Any]  # description, complainant key
+
+    def apply_to(self, case: Any) -> None:
+        case.complaints.append(dict(self.complaint))
+
+
+class ComplaintsMarkedDuplicate(CaseEvent):
+    """The coordinator records that complaints are the same incident (counted once)."""
+
+    kept: str
+    duplicates: list[str]
+    personal: dict[str, Any]  # why (free text)
+
+    def apply_to(self, case: Any) -> None:
+        for c in case.complaints:
+            if c["id"] in self.duplicates:
+                c["duplicate_of"] = self.kept
+
+
+class ApplicationAcknowledged(StageEntered):
+    agencies: list[str]
+
+
+class ThresholdDecided(StageEntered):
+    met: bool
+    rule: str
+    evaluation: dict[str, Any]
+    personal: dict[str, Any]  # the reasons (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.threshold_met = self.met
+        case.threshold_rule = self.rule
+        case.threshold_decided = self.effective
+        case.threshold_notified = None
+
+
+class ThresholdDecisionNotified(CaseEvent):
+    method: str
+    appeal_until: str | None
+
+    def apply_to(self, case: Any) -> None:
+        case.threshold_notified = self.effective
+        case.appeal_until = self.appeal_until
+        case.appeal_against = "threshold" if self.appeal_until else None
+
+
+class ReviewMeetingScheduled(CaseEvent):
+    meeting_date: str
+
+    def apply_to(self, case: Any) -> None:
+        case.meeting_scheduled = self.meeting_date
+
+
+class CaseReviewMeetingHeld(StageEntered):
+    independent_chair: bool
+    agencies: list[str]
+    victim_invited: bool
+    victim_attended: bool
+    personal: dict[str, Any]  # the chair's name
+
+    def apply_to(self, case: Any) -> None:
+        case.meeting_held = self.effective
+        case.victim_invited = self.victim_invited
+        case.victim_attended = self.victim_attended
+
+
+class RecommendationsMade(StageEntered):
+    count: int
+    personal: dict[str, Any]  # the recommendations (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.recommendations = self.count
+        case.recommended_on = self.effective
+
+
+class NoRecommendationsMade(StageEntered):
+    def apply_to(self, case: Any) -> None:
+        case.recommendations = 0
+        case.recommended_on = self.effective
+
+
+class ActionPlanSharedWithVictim(CaseEvent):
+    def apply_to(self, case: Any) -> None:
+        case.action_plan_shared = self.effective
+
+
+class VictimCommentsRecorded(CaseEvent):
+    personal: dict[str, Any]  # the victim's comments (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.victim_comments = self.effective
+
+
+class OutcomeNotified(StageEntered):
+    method: str
+    appeal_until: str
+
+    def apply_to(self, case: Any) -> None:
+        case.outcome_notified = self.effective
+        case.appeal_until = self.appeal_until
+        case.appeal_against = "outcome"
+
+
+class AppealLodged(StageEntered):
+    against: str
+    return_stage: str
+    personal: dict[str, Any]  # the grounds (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.appeal_lodged = self.effective
+        case.appeal_return_stage = self.return_stage
+        case.appeal_until = None
+        case.appeals += 1
+
+
+class AppealDetermined(StageEntered):
+    upheld: bool
+    against: str
+
+    def apply_to(self, case: Any) -> None:
+        case.appeal_result = "upheld" if self.upheld else "not-upheld"
+        case.appeal_lodged = None
+        if self.upheld and self.against == "threshold":
+            case.threshold_met = True
+            case.threshold_rule = "appeal"
+            case.threshold_notified = None
+
+
+# --------------------------------------------------------------------------- aggregate
+
+VIEW_DETAILS = ("channel", "applicant_type", "consent", "threshold_met", "threshold_rule",
+                "threshold_decided", "threshold_notified", "meeting_scheduled", "meeting_held",
+                "victim_invited", "victim_attended", "recommendations", "action_plan_shared",
+                "outcome_notified", "appeal_until", "appeal_lodged", "appeal_result", "appeals")
+
+
+class AsbCaseReview(Case):
+    """An ASB Case Review, from application to closure."""
+
+    if TYPE_CHECKING:  # set by ApplicationReceived.apply_to
+        channel: str
+        applicant_type: str
+        consent: bool
+        complaints: list[dict[str, Any]]
+        personal: dict[str, Any]
+
+    definition = DEFINITION
+
+    def init_asb_state(self) -> None:
+        self.threshold_met: bool | None = None
+        self.threshold_rule: str | None = None
+        self.threshold_decided: str | None = None
+        self.threshold_notified: str | None = None
+        self.meeting_scheduled: str | None = None
+        self.meeting_held: str | None = None
+        self.victim_invited: bool | None = None
+        self.victim_attended: bool | None = None
+        self.recommendations: int | None = None
+        self.recommended_on: str | None = None
+        self.action_plan_shared: str | None = None
+        self.victim_comments: str | None = None
+        self.outcome_notified: str | None = None
+        self.appeal_until: str | None = None
+        self.appeal_against: str | None = None
+        self.appeal_lodged: str | None = None
+        self.appeal_return_stage: str | None = None
+        self.appeal_result: str | None = None
+        self.appeals = 0
+
+    # -- opening ----------------------------------------------------------------------
+
+    @classmethod
+    def receive(
+        cls, ctx: CommandContext, *, case_id: Any, reference: str, partnership: str, hub: str,
+        policy: CasePolicy, channel: str, applicant_type: str, applicant_name: str,
+        applicant_contact: str, consent: bool, complaints: list[dict[str, Any]],
+    ) -> AsbCaseReview:
+        """ApplicationReceived, the acknowledgement and threshold-decision clocks."""
+        _one_of("channel", channel, CHANNELS)
+        _one_of("applicant type", applicant_type, APPLICANT_TYPES)
+        if not applicant_name.strip():
+            raise InvalidInput("Give the applicant's name (--applicant-name).")
+        public, private = [], {}
+        for number, raw in enumerate(complaints, start=1):
+            item, personal = _complaint(f"C{number}", raw, ctx)
+            public.append(item)
+            private[item["id"]] = personal
+        review: AsbCaseReview = cls.open_case(
+            ApplicationReceived, ctx, case_id=case_id, reference=reference,
+            partnership=partnership, hub=hub, policy=policy, stage="received",
+            basis=RECEIVE_BASIS,
+            personal={"applicant_name": applicant_name, "applicant_contact": applicant_contact,
+                      "complaints": private},
+            channel=channel, applicant_type=applicant_type, consent=consent, complaints=public,
+        )
+        review.set_deadline(ctx, "acknowledgement", "acknowledgement", "hub")
+        review.set_deadline(ctx, "threshold-decision", "threshold-decision", "partnership")
+        return review
+
+    def view_details(self) -> dict[str, Any]:
+        details = {k: getattr(self, k) for k in VIEW_DETAILS}
+        details["complaints"] = len(self.complaints)
+        return details
+
+    def view_extra(self) -> dict[str, Any]:
+        return {"complaints": [{k: v for k, v in c.items()} for c in self.complaints]}
+
+    # -- complaints and the threshold --------------------------------------------------
+
+    def add_complaint(self, ctx: CommandContext, behaviour: str, reported: str, agency: str,
+                      reference: str | None = None, hate: bool = False, description: str = "",
+                      complainant: str | None = None) -> str:
+        found = self.begin("add-complaint", ctx)
+        item, personal = _complaint(f"C{len(self.complaints) + 1}", {
+            "behaviour": behaviour, "reported": reported, "agency": agency,
+            "reference": reference, "hate": hate, "description": description,
+            "complainant": complainant}, ctx)
+        self.record(ComplaintAdded, ctx, found.basis, complaint=item, personal=personal)
+        return str(item["id"])
+
+    def mark_duplicate(self, ctx: CommandContext, complaints: list[str], why: str) -> None:
+        """The first complaint named is kept; the others are the same incident."""
+        found = self.begin("mark-duplicate", ctx)
+        if len(complaints) < 2:
+            raise InvalidInput("Name at least two complaints: the one kept, then its duplicates.")
+        if not why.strip():
+            raise InvalidInput("Say why the complaints are the same incident (--why).")
+        known = {c["id"] for c in self.complaints}
+        for cid in complaints:
+            if cid not in known:
+                raise NotFound(f"{self.reference} has no complaint '{cid}'; complaints: "
+                               f"{', '.join(sorted(known)) or 'none'}.")
+        if len(set(complaints)) != len(complaints):
+            raise InvalidInput("A complaint is named more than once.")
+        self.record(ComplaintsMarkedDuplicate, ctx, found.basis, kept=complaints[0],
+                    duplicates=complaints[1:], personal={"reason": why})
+
+    def complaint_objects(self) -> list[Complaint]:
+        private = self.personal.get("complaints", {})
+        return [
+            Complaint(
+                id=c["id"], behaviour=date.fromisoformat(c["behaviour"]),
+                reported=date.fromisoformat(c["reported"]), agency=c["agency"],
+                reference=c.get("reference"), hate=bool(c.get("hate")),
+                complainant=(private.get(c["id"]) or {}).get("complainant"),
+                duplicate_of=c.get("duplicate_of"),
+            )
+            for c in self.complaints
+        ]
+
+    def evaluate_threshold(self) -> Evaluation:
+        """The threshold evaluated from the recorded complaints and the case's policy."""
+        return evaluate(self.complaint_objects(), times.effective_date(self.opened_on),
+                        self.policy.settings, self.applicant_type)
+
+    def acknowledge(self, ctx: CommandContext, agencies: list[str] | None = None) -> None:
+        """ApplicationAcknowledged; an information return is requested from each relevant body."""
+        found = self.begin("acknowledge", ctx)
+        agencies = list(agencies or [])
+        self.check_can_request(agencies, "information")
+        self.enter(ApplicationAcknowledged, ctx, found, "gathering-information", agencies=agencies)
+        self.meet_deadline(ctx, "acknowledgement")
+        for agency in agencies:
+            self._request(ctx, agency, "information", None)
+
+    def decide_threshold(self, ctx: CommandContext, met: bool, rule: str | None = None,
+                         reasons: str = "") -> None:
+        found = self.begin("decide-threshold", ctx)
+        evaluation = self.evaluate_threshold()
+        if not met and evaluation.statutory_met:
+            raise RuleRefused(
+                f"The statutory threshold is met ({evaluation.rules[0].explanation}); "
+                f"{S104}(4) requires it to be treated as met, so 'not met' cannot be recorded."
+            )
+        if met:
+            if rule is None:
+                rule = evaluation.rule or DISCRETION
+            if rule == DISCRETION:
+                if not reasons.strip():
+                    raise InvalidInput(
+                        "No threshold rule is met; a discretionary 'met' (s.104(5)) needs reasons "
+                        "(persistence, harm or potential harm, adequacy of the response) (--reasons)."
+                    )
+            elif rule not in evaluation.met_rules:
+                met_rules = ", ".join(evaluation.met_rules) or "none"
+                raise RuleRefused(
+                    f"The rule '{rule}' is not met on the recorded complaints (met: {met_rules}); "
+                    f"use --rule {DISCRETION} with --reasons for a discretionary decision."
+                )
+        else:
+            rule = "not-met"
+        if rule not in (*RULES, DISCRETION, "not-met"):
+            raise InvalidInput(f"Unknown rule '{rule}'; use one of {', '.join((*RULES, DISCRETION))}.")
+        stage = "review-pending" if met else "threshold-not-met"
+        self.enter(ThresholdDecided, ctx, found, stage, met=met, rule=rule,
+                   evaluation=evaluation.to_dict(), personal={"reasons": reasons})
+        self.meet_deadline(ctx, "threshold-decision")
+        self.set_deadline(ctx, "threshold-notification", "threshold-notification", "hub")
+        if met:
+            self.set_deadline(ctx, "review-meeting", "review-meeting", "partnership")
+
+    def notify_threshold(self, ctx: CommandContext, method: str) -> None:
+        found = self.begin("notify-threshold", ctx, after=self.threshold_decided,
+                           after_what="the threshold decision")
+        _one_of("method", method, NOTIFY_METHODS)
+        if self.threshold_notified:
+            raise RuleRefused(f"The applicant was already told of the decision on {self.threshold_notified}.")
+        until = None if self.threshold_met else self._appeal_until(ctx)
+        self.record(ThresholdDecisionNotified, ctx, found.basis, method=method, appeal_until=until)
+        self.meet_deadline(ctx, "threshold-notification")
+
+    def _appeal_until(self, ctx: CommandContext) -> str:
+        rule = self.policy.clock_for("appeal-window").rule
+        return due_time(rule, times.effective_instant(ctx.effective), ctx.calendar).isoformat()
+
+    # -- the review -----------------------------------------------------------------------
+
+    def schedule_meeting(self, ctx: CommandContext, meeting_date: str) -> None:
+        found = self.begin("schedule-meeting", ctx)
+        when = times.parse_effective(meeting_date)
+        times.must_not_precede(when, self.stage_effective, "the threshold decision")
+        self.record(ReviewMeetingScheduled, ctx, found.basis, meeting_date=when)
+
+    def hold_meeting(self, ctx: CommandContext, chair: str, independent_chair: bool = False,
+                     victim_invited: bool = True, victim_attended: bool = False,
+                     agencies: list[str] | None = None) -> None:
+        found = self.begin("hold-meeting", ctx)
+        if not self.threshold_notified:
+            raise RuleRefused("Tell the applicant the threshold decision (notify-threshold) before "
+                              "the review meeting is held.")
+        if not chair.strip():
+            raise InvalidInput("Give the chair's name (--chair).")
+        if not victim_invited and not ctx.reason:
+            raise InvalidInput("Say why the victim was not invited (--reason).")
+        if victim_attended and not victim_invited:
+            raise InvalidInput("The victim cannot have attended without being invited.")
+        self.enter(CaseReviewMeetingHeld, ctx, found, "review-held",
+                   independent_chair=independent_chair, agencies=list(agencies or []),
+                   victim_invited=victim_invited, victim_attended=victim_attended,
+                   personal={"chair": chair})
+        self.meet_deadline(ctx, "review-meeting")
+        self.set_deadline(ctx, "outcome-notification", "outcome-notification", "hub")
+
+    def recommend(self, ctx: CommandContext, recommendations: list[str] | None = None,
+                  none: bool = False) -> None:
+        found = self.begin("recommend", ctx)
+        items = [r for r in (recommendations or []) if r.strip()]
+        if none:
+            if items:
+                raise InvalidInput("Give recommendations or --none, not both.")
+            if not ctx.reason:
+                raise InvalidInput("Say why no recommendations were made (--reason).")
+            self.enter(NoRecommendationsMade, ctx, found, "outcome-pending")
+            return
+        if not items:
+            raise InvalidInput("Give at least one --recommendation, or --none with a --reason.")
+        self.enter(RecommendationsMade, ctx, found, "outcome-pending", count=len(items),
+                   personal={"recommendations": items})
+
+    def share_action_plan(self, ctx: CommandContext) -> None:
+        found = self.begin("share-action-plan", ctx)
+        self.record(ActionPlanSharedWithVictim, ctx, found.basis)
+
+    def record_victim_comments(self, ctx: CommandContext, comments: str) -> None:
+        found = self.begin("record-victim-comments", ctx)
+        if not self.action_plan_shared:
+            raise RuleRefused("Share the action plan with the victim (share-action-plan) first.")
+        times.must_not_precede(ctx.effective, self.action_plan_shared, "the plan being shared")
+        if not comments.strip():
+            raise InvalidInput("The comments are empty (--comments).")
+        self.record(VictimCommentsRecorded, ctx, found.basis, personal={"comments": comments})
+
+    def notify_outcome(self, ctx: CommandContext, method: str) -> None:
+        found = self.begin("notify-outcome", ctx)
+        _one_of("method", method, NOTIFY_METHODS)
+        if self.recommendations and not self.action_plan_shared and not ctx.reason:
+            raise RuleRefused(
+                f"{GUIDE}: share the action plan with the victim for comment before it is final "
+                "(share-action-plan), or give a --reason."
+            )
+        self.enter(OutcomeNotified, ctx, found, "monitoring-actions", method=method,
+                   appeal_until=self._appeal_until(ctx))
+        self.meet_deadline(ctx, "outcome-notification")
+
+    # -- appeals ------------------------------------------------------------------------------
+
+    def lodge_appeal(self, ctx: CommandContext, grounds: str) -> None:
+        found = self.begin("lodge-appeal", ctx)
+        if not self.appeal_until or not self.appeal_against:
+            raise RuleRefused(
+                f"No appeal window is open on {self.reference}: an appeal follows a threshold-not-met "
+                "notice or an outcome notice, once."
+            )
+        if times.effective_instant(ctx.effective) > datetime_of(self.appeal_until):
+            raise RuleRefused(
+                f"The appeal window closed on {self.appeal_until[:10]} (20 working days after the "
+                "notice); the appeal cannot be lodged."
+            )
+        if not grounds.strip():
+            raise InvalidInput("Give the grounds of the appeal (--grounds).")
+        self.enter(AppealLodged, ctx, found, "appeal", against=self.appeal_against,
+                   return_stage=self.stage, personal={"grounds": grounds})
+        self.set_deadline(ctx, "appeal-decision", "appeal-decision", "partnership")
+
+    def determine_appeal(self, ctx: CommandContext, upheld: bool, back_to: str | None = None) -> None:
+        """Upheld: back to the stage named (default: the review for a threshold appeal, the
+        review's recommendations for an outcome appeal), with a new clock; not upheld: the
+        previous stage."""
+        found = self.begin("determine-appeal", ctx)
+        against = self.appeal_against or "outcome"
+        if not upheld:
+            if back_to:
+                raise InvalidInput("--back-to is only for an upheld appeal.")
+            stage = self.appeal_return_stage or "monitoring-actions"
+            self.enter(AppealDetermined, ctx, found, stage, upheld=False, against=against)
+            self.meet_deadline(ctx, "appeal-decision")
+            return
+        default = "review-pending" if against == "threshold" else "review-held"
+        stage = back_to or default
+        _one_of("stage to go back to", stage, APPEAL_TARGETS)
+        self.enter(AppealDetermined, ctx, found, stage, upheld=True, against=against)
+        self.meet_deadline(ctx, "appeal-decision")
+        if stage == "gathering-information":
+            self.set_deadline(ctx, "threshold-decision", "threshold-decision", "partnership")
+        elif stage == "review-pending":
+            self.set_deadline(ctx, "threshold-notification", "threshold-notification", "hub")
+            self.set_deadline(ctx, "review-meeting", "review-meeting", "partnership")
+        else:
+            self.set_deadline(ctx, "outcome-notification", "outcome-notification", "hub")
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def check_can_close(self, ctx: CommandContext) -> None:
+        if self.stage == "threshold-not-met":
+            if not self.threshold_notified:
+                raise RuleRefused("Tell the applicant the threshold decision (notify-threshold) "
+                                  "before closing a not-met case.")
+            return
+        if self.stage == "monitoring-actions":
+            still_open = self.open_actions()
+            if still_open and not ctx.reason:
+                listed = ", ".join(f"{a.id} ({a.owner}, due {a.due[:10]})" for a in still_open)
+                raise RuleRefused(f"{self.reference} has open actions: {listed}. Close them "
+                                  "first, or give a --reason.")
+            return
+        if not ctx.reason:
+            raise InvalidInput(f"Closing at stage '{self.stage}' (e.g. a withdrawn application) "
+                               "needs a --reason.")
+
+
+def datetime_of(iso: str) -> Any:
+    return times.effective_instant(iso)
+
+
+def _complaint(cid: str, raw: Mapping[str, Any], ctx: CommandContext) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate one complaint: (its non-personal fields, its personal fields)."""
+    try:
+        behaviour = times.parse_effective(str(raw["behaviour"]))
+        reported = times.parse_effective(str(raw["reported"]))
+        agency = str(raw["agency"]).strip()
+    except KeyError as missing:
+        raise InvalidInput(f"A complaint needs behaviour=DATE, reported=DATE and agency=AGENCY "
+                           f"(missing {missing}).") from None
+    if not agency:
+        raise InvalidInput("A complaint needs the agency it was reported to (agency=AGENCY).")
+    times.must_not_be_in_future(reported, ctx.now)
+    if times.is_before(reported, behaviour):
+        raise DateRuleViolated(
+            f"Complaint {cid} was reported ({times.effective_date(reported)}) before the behaviour "
+            f"it complains of ({times.effective_date(behaviour)}); check both dates."
+        )
+    if times.is_before(ctx.effective, reported):
+        raise DateRuleViolated(
+            f"Complaint {cid} was reported ({times.effective_date(reported)}) after the date this "
+            f"is recorded as effective ({times.effective_date(ctx.effective)})."
+        )
+    public = {
+        "id": cid, "behaviour": times.effective_date(behaviour).isoformat(),
+        "reported": times.effective_date(reported).isoformat(), "agency": agency,
+        "reference": (str(raw["reference"]).strip() or None) if raw.get("reference") else None,
+        "hate": bool(raw.get("hate", False)), "duplicate_of": None,
+    }
+    personal = {"description": str(raw.get("description") or ""),
+                "complainant": raw.get("complainant")}
+    return public, personal
+
+
+def _one_of(what: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidInput(f"Unknown {what} '{value}'; use one of {', '.join(allowed)}.")

@@ -1,0 +1,941 @@
+"""The mechanics every case type shares (processes/common.md), written once.
+
+``Case`` is the base aggregate of DARDR reviews, ASB Case Reviews and encampment cases. It keeps
+stages, deadlines, returns to agencies, actions, parallel processes, pauses, notes, closure and
+re-opening. A case type adds a ``ProcessDefinition`` (its stage table), its own events and its
+rules. Every event carries the effective time, the actor, an optional reason and, where it
+applies, the basis; the recorded time is the event timestamp, supplied by the caller's clock.
+Personal data (names, contact details, free text) is kept only in an event's ``personal`` field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import times
+from domain.calendar import (
+    LONDON,
+    ClockRule,
+    WorkingCalendar,
+    due_after_pause,
+    due_time,
+    end_of_day,
+)
+from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
+from domain.policy import Basis, CasePolicy
+from domain.process import ProcessDefinition, Transition
+from domain.reminders import ReminderStep, folded, ladder_for, steps_due
+
+Recipients = Callable[["Deadline", tuple[str, ...]], list[dict[str, Any]]]
+"""Resolves a step's roles to the people they are when it is issued (application supplies it)."""
+
+RAG = ("red", "amber", "green")
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who is recording what, effective when, recorded when, and with which calendar."""
+
+    effective: str
+    actor: str
+    now: datetime
+    calendar: WorkingCalendar
+    reason: str | None = None
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass
+class Deadline:
+    """A named obligation with a due time, a responsible party and a basis."""
+
+    name: str
+    due: str
+    starts: str
+    responsible: str
+    basis: str
+    clock: dict[str, Any] | None
+    calendar: str
+    status: str = "open"  # open | met | paused | cancelled
+    met_on: str | None = None
+    met_on_time: bool | None = None
+    paused_at: str | None = None
+    extensions: int = 0
+    paused_days: int = 0
+    reminders: int = 0
+    reminded_due: str | None = None  # the due time the last reminder was issued against
+    reminded_day: str | None = None  # the London day of that reminder's step
+
+    def last_reminder_day(self) -> date | None:
+        """The day of the last step issued for the *current* due time (a moved due restarts)."""
+        if self.reminded_day is None or self.reminded_due != self.due:
+            return None
+        return date.fromisoformat(self.reminded_day)
+
+    @property
+    def due_at(self) -> datetime:
+        return datetime.fromisoformat(self.due)
+
+    def status_at(self, as_at: datetime) -> str:
+        """open, overdue, met, met-late, paused or cancelled, as at an instant."""
+        if self.status == "met":
+            return "met" if self.met_on_time else "met-late"
+        if self.status == "open" and as_at > self.due_at:
+            return "overdue"
+        return self.status
+
+
+@dataclass
+class AgencyReturn:
+    agency: str
+    kind: str
+    requested: str
+    due: str
+    status: str = "requested"  # requested | received | accepted | challenged | withdrawn
+    received_on: str | None = None
+    challenges: int = 0
+
+    @property
+    def deadline(self) -> str:
+        return return_deadline_name(self.agency, self.kind)
+
+
+@dataclass
+class Action:
+    id: str
+    owner: str
+    level: str
+    due: str
+    added_on: str
+    rag: str = "amber"
+    status: str = "open"  # open | closed
+    closed_on: str | None = None
+    updates: int = 0
+
+
+@dataclass
+class ParallelProcess:
+    id: str
+    kind: str
+    linked_on: str
+    pauses_case: bool
+    status: str = "open"  # open | concluded
+    concluded_on: str | None = None
+    key_dates: dict[str, str] = field(default_factory=dict)
+
+
+def return_deadline_name(agency: str, kind: str) -> str:
+    return f"return:{agency}:{kind}"
+
+
+# --------------------------------------------------------------------------- events
+
+
+class CaseEvent(Aggregate.Event):
+    """Base of every case event: effective time, actor, reason, basis (processes/common.md)."""
+
+    effective: str
+    actor: str
+    reason: str | None
+    basis: str | None
+
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate)
+
+    def apply_to(self, case: Any) -> None:
+        """Overridden by each event: how the fact changes the case."""
+
+
+class StageEntered(CaseEvent):
+    """Base of the facts that move a case to another stage; the stage is stored in the event."""
+
+    stage: str
+
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate)
+        if getattr(aggregate, "stage", None) != self.stage:
+            aggregate.stage_effective = self.effective
+        aggregate.stage = self.stage
+
+
+class CaseOpened(StageEntered, Aggregate.Created):
+    """The first fact of a case: its identity, partnership, hub and the policy it runs under."""
+
+    reference: str
+    case_type: str
+    partnership: str
+    hub: str | None
+    policy: dict[str, Any]
+    personal: dict[str, Any]
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.init_common_state(self)
+        super().apply(aggregate)
+
+
+class DeadlineSet(CaseEvent):
+    """A deadline's due time, computed when its starting fact was recorded, and stored."""
+
+    name: str
+    due: str
+    starts: str
+    responsible: str
+    clock: dict[str, Any] | None
+    calendar: str
+
+    def apply_to(self, case: Any) -> None:
+        case.deadlines[self.name] = Deadline(
+            name=self.name, due=self.due, starts=self.starts, responsible=self.responsible,
+            basis=self.basis or "", clock=self.clock, calendar=self.calendar,
+        )
+
+
+class DeadlineMet(CaseEvent):
+    name: str
+    on_time: bool
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.status, d.met_on, d.met_on_time = "met", self.effective, self.on_time
+
+
+class DeadlineExtended(CaseEvent):
+    name: str
+    due: str
+    previous_due: str
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.due = self.due
+        d.extensions += 1
+
+
+class DeadlinePaused(CaseEvent):
+    name: str
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.status, d.paused_at = "paused", self.effective
+
+
+class DeadlineResumed(CaseEvent):
+    name: str
+    due: str
+    previous_due: str
+    paused_days: int
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.status, d.due, d.paused_at = "open", self.due, None
+        d.paused_days += self.paused_days
+
+
+class DeadlineCancelled(CaseEvent):
+    name: str
+
+    def apply_to(self, case: Any) -> None:
+        case.deadlines[self.name].status = "cancelled"
+
+
+class ReminderIssued(CaseEvent):
+    """processes/common.md, "Reminders and escalation": one step of a deadline's reminder ladder.
+
+    Recorded once per step and due time, before any email is sent; delivery is a separate
+    consumer of these facts. ``recipients`` are roles (contact, escalation, chair); the names
+    and addresses they resolved to when the step was issued are personal data.
+    """
+
+    name: str
+    step: str
+    at: str
+    step_day: str
+    due: str
+    responsible: str
+    recipients: list[str]
+    covers: list[str]  # earlier steps due at the same time, folded into this one
+    personal: dict[str, Any]  # {"to": [{"role", "of", "name", "email"}]}
+
+    def apply_to(self, case: Any) -> None:
+        d = case.deadlines[self.name]
+        d.reminders += 1
+        d.reminded_due, d.reminded_day = self.due, self.step_day
+
+
+class ReturnRequested(CaseEvent):
+    agency: str
+    kind: str
+    due: str
+
+    def apply_to(self, case: Any) -> None:
+        case.returns[return_deadline_name(self.agency, self.kind)] = AgencyReturn(
+            agency=self.agency, kind=self.kind, requested=self.effective, due=self.due
+        )
+
+
+class ReturnReceived(CaseEvent):
+    agency: str
+    kind: str
+
+    def apply_to(self, case: Any) -> None:
+        r = case.returns[return_deadline_name(self.agency, self.kind)]
+        r.status, r.received_on = "received", self.effective
+
+
+class ReturnAccepted(CaseEvent):
+    agency: str
+    kind: str
+
+    def apply_to(self, case: Any) -> None:
+        case.returns[return_deadline_name(self.agency, self.kind)].status = "accepted"
+
+
+class ReturnQualityChallenged(CaseEvent):
+    agency: str
+    kind: str
+    due: str
+
+    def apply_to(self, case: Any) -> None:
+        r = case.returns[return_deadline_name(self.agency, self.kind)]
+        r.status, r.due, r.received_on = "challenged", self.due, None
+        r.challenges += 1
+
+
+class ReturnWithdrawn(CaseEvent):
+    agency: str
+    kind: str
+
+    def apply_to(self, case: Any) -> None:
+        case.returns[return_deadline_name(self.agency, self.kind)].status = "withdrawn"
+
+
+class ActionAdded(CaseEvent):
+    action_id: str
+    owner: str
+    level: str
+    due: str
+    personal: dict[str, Any]  # the recommendation text (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.actions[self.action_id] = Action(
+            id=self.action_id, owner=self.owner, level=self.level, due=self.due,
+            added_on=self.effective,
+        )
+
+
+class ActionUpdated(CaseEvent):
+    action_id: str
+    rag: str
+    personal: dict[str, Any]  # the progress note (free text)
+
+    def apply_to(self, case: Any) -> None:
+        a = case.actions[self.action_id]
+        a.rag = self.rag
+        a.updates += 1
+
+
+class ActionClosed(CaseEvent):
+    action_id: str
+    personal: dict[str, Any]  # the completion evidence (free text)
+
+    def apply_to(self, case: Any) -> None:
+        a = case.actions[self.action_id]
+        a.status, a.closed_on, a.rag = "closed", self.effective, "green"
+
+
+class ActionPlanAdopted(CaseEvent):
+    def apply_to(self, case: Any) -> None:
+        case.action_plan_adopted = self.effective
+
+
+class ParallelProcessLinked(CaseEvent):
+    process_id: str
+    kind: str
+    pauses_case: bool
+    personal: dict[str, Any]  # the other process's reference (e.g. a crime number)
+
+    def apply_to(self, case: Any) -> None:
+        case.processes[self.process_id] = ParallelProcess(
+            id=self.process_id, kind=self.kind, linked_on=self.effective,
+            pauses_case=self.pauses_case,
+        )
+
+
+class ParallelProcessUpdated(CaseEvent):
+    process_id: str
+    status: str
+    key_dates: dict[str, str]
+
+    def apply_to(self, case: Any) -> None:
+        p = case.processes[self.process_id]
+        p.key_dates.update(self.key_dates)
+
+
+class ParallelProcessConcluded(CaseEvent):
+    process_id: str
+    outcome: str
+
+    def apply_to(self, case: Any) -> None:
+        p = case.processes[self.process_id]
+        p.status, p.concluded_on = "concluded", self.effective
+
+
+class CasePaused(CaseEvent):
+    """Stop-the-clock for chosen deadlines (processes/common.md, "Parallel processes and pauses")."""
+
+    clocks: list[str]
+
+    def apply_to(self, case: Any) -> None:
+        case.paused = True
+        case.paused_since = self.effective
+
+
+class CaseResumed(CaseEvent):
+    def apply_to(self, case: Any) -> None:
+        case.paused = False
+        case.paused_since = None
+
+
+class PolicyMigrated(CaseEvent):
+    """processes/common.md, "Local policy": a coordinator moves the case to a newer policy version.
+
+    Deadlines already set keep their stored due times; clocks started from now on use the new one.
+    """
+
+    policy: dict[str, Any]
+    previous_version: str
+
+    def apply_to(self, case: Any) -> None:
+        case.policy_data = self.policy
+
+
+class NoteAdded(CaseEvent):
+    personal: dict[str, Any]
+
+    def apply_to(self, case: Any) -> None:
+        case.notes += 1
+
+
+class CaseClosed(StageEntered):
+    """processes/common.md, "Closing": records the outcome and cancels open deadlines."""
+
+    outcome: str
+    closed_from: str
+
+    def apply_to(self, case: Any) -> None:
+        case.closed_on = self.effective
+        case.closed_from = self.closed_from
+        case.paused, case.paused_since = False, None
+
+
+class CaseReopened(StageEntered):
+    """processes/common.md, "Closing and re-opening": back to the stage it was closed from."""
+
+    def apply_to(self, case: Any) -> None:
+        case.closed_on = None
+
+
+# --------------------------------------------------------------------------- aggregate
+
+
+class Case(Aggregate):
+    """Base aggregate for a case of any type: the shared mechanics of processes/common.md."""
+
+    definition: ClassVar[ProcessDefinition]
+    paused_event: ClassVar[type[CasePaused]] = CasePaused
+    resumed_event: ClassVar[type[CaseResumed]] = CaseResumed
+
+    # -- state ------------------------------------------------------------------
+
+    def init_common_state(self, opened: CaseOpened) -> None:
+        self.reference: str = opened.reference
+        self.case_type: str = opened.case_type
+        self.partnership: str = opened.partnership
+        self.hub: str | None = opened.hub
+        self.policy_data: dict[str, Any] = opened.policy
+        self.opened_on: str = opened.effective
+        self.stage: str = opened.stage
+        self.stage_effective: str = opened.effective
+        self.closed_on: str | None = None
+        self.closed_from: str | None = None
+        self.deadlines: dict[str, Deadline] = {}
+        self.returns: dict[str, AgencyReturn] = {}
+        self.actions: dict[str, Action] = {}
+        self.processes: dict[str, ParallelProcess] = {}
+        self.action_plan_adopted: str | None = None
+        self.paused: bool = False
+        self.paused_since: str | None = None
+        self.notes: int = 0
+
+    @property
+    def policy(self) -> CasePolicy:
+        """The policy the case runs under (kept as plain data so that snapshots stay JSON)."""
+        return CasePolicy.from_dict(self.policy_data)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage == self.definition.closed_stage
+
+    def open_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines.values() if d.status == "open"]
+
+    def open_actions(self) -> list[Action]:
+        return [a for a in self.actions.values() if a.status == "open"]
+
+    def open_processes(self, kind: str | None = None) -> list[ParallelProcess]:
+        return [
+            p for p in self.processes.values()
+            if p.status == "open" and (kind is None or p.kind == kind)
+        ]
+
+    # -- opening ------------------------------------------------------------------
+
+    @classmethod
+    def open_case(
+        cls, event_class: type[CaseOpened], ctx: CommandContext, *, case_id: UUID, reference: str,
+        partnership: str, hub: str | None, policy: CasePolicy, stage: str, basis: Basis,
+        personal: dict[str, Any], **fields: Any,
+    ) -> Any:
+        times.must_not_be_in_future(ctx.effective, ctx.now)
+        return cls._create(
+            event_class, id=case_id, timestamp=ctx.now, effective=ctx.effective, actor=ctx.actor,
+            reason=ctx.reason, basis=str(basis), reference=reference,
+            case_type=cls.definition.case_type, partnership=partnership, hub=hub,
+            policy=policy.to_dict(), stage=stage, personal=personal, **fields,
+        )
+
+    # -- the building blocks every command uses ----------------------------------
+
+    def begin(self, command: str, ctx: CommandContext, *, after: str | None = None,
+              after_what: str = "the stage it depends on") -> Transition:
+        """Check the stage table and the two date rules; returns the transition used."""
+        found = self.definition.check(command, self.stage, self.reference)
+        times.must_not_be_in_future(ctx.effective, ctx.now)
+        times.must_not_precede(ctx.effective, self.opened_on, "the opening of the case")
+        if after is not None:
+            times.must_not_precede(ctx.effective, after, after_what)
+        return found
+
+    def record(self, event_class: type[CaseEvent], ctx: CommandContext,
+               basis: Basis | str | None = None, **fields: Any) -> None:
+        self.trigger_event(
+            event_class, timestamp=ctx.now, effective=ctx.effective, actor=ctx.actor,
+            reason=ctx.reason, basis=str(basis) if basis is not None else None, **fields,
+        )
+
+    def enter(self, event_class: type[StageEntered], ctx: CommandContext, found: Transition,
+              stage: str, **fields: Any) -> None:
+        """Record a stage-moving fact; ``stage`` must be one the transition table allows."""
+        if stage not in found.leads_to:  # a programming error in a case type, not user input
+            raise RuntimeError(f"{found.command} may not lead to {stage}")
+        if stage != self.stage:
+            times.must_not_precede(ctx.effective, self.stage_effective,
+                                   f"the start of the current stage '{self.stage}'")
+        self.record(event_class, ctx, found.basis, stage=stage, **fields)
+
+    def set_deadline(self, ctx: CommandContext, name: str, clock_kind: str, responsible: str,
+                     *, starts: str | None = None, due: str | None = None) -> None:
+        """DeadlineSet: compute the due time now, from the case's policy and the calendar."""
+        policy = self.policy.clock_for(clock_kind)
+        starts = starts or ctx.effective
+        if due is None:
+            due_at = due_time(policy.rule, times.effective_instant(starts), ctx.calendar)
+            clock: dict[str, Any] | None = policy.rule.to_dict()
+            basis: Basis | str = policy.basis
+        else:
+            due_at = self._explicit_due(due, starts)
+            clock, basis = None, f"agreement: due date set on request ({policy.basis})"
+        self.record(
+            DeadlineSet, ctx, basis, name=name, due=due_at.isoformat(), starts=starts,
+            responsible=responsible, clock=clock, calendar=ctx.calendar.source,
+        )
+
+    @staticmethod
+    def _explicit_due(due: str, starts: str) -> datetime:
+        due = times.parse_effective(due)
+        due_day = times.effective_date(due)
+        if due_day < times.effective_date(starts):
+            raise DateRuleViolated(
+                f"The due date {due_day} is before the date it runs from ({starts}); "
+                "give a due date on or after it."
+            )
+        return end_of_day(due_day) if times.is_date_only(due) else times.effective_instant(due)
+
+    def meet_deadline(self, ctx: CommandContext, name: str) -> None:
+        """DeadlineMet, if the deadline is open (or paused); on time if met by its due time."""
+        d = self.deadlines.get(name)
+        if d is None or d.status not in ("open", "paused"):
+            return
+        # Met while its clock was stopped: on time if the pause began by the due time.
+        judged_at = d.paused_at if d.status == "paused" and d.paused_at else ctx.effective
+        on_time = times.effective_instant(judged_at) <= d.due_at
+        self.record(DeadlineMet, ctx, d.basis, name=name, on_time=on_time)
+
+    def cancel_deadline(self, ctx: CommandContext, name: str) -> None:
+        d = self.deadlines.get(name)
+        if d is not None and d.status in ("open", "paused"):
+            self.record(DeadlineCancelled, ctx, d.basis, name=name)
+
+    def deadline(self, name: str) -> Deadline:
+        try:
+            return self.deadlines[name]
+        except KeyError:
+            known = ", ".join(sorted(self.deadlines)) or "none yet"
+            raise NotFound(f"{self.reference} has no deadline '{name}'; its deadlines: {known}.") from None
+
+    # -- returns (processes/common.md, "Requests to agencies") ----------------------
+
+    def request_return(self, ctx: CommandContext, agency: str, kind: str,
+                       due: str | None = None) -> None:
+        self.begin("request-return", ctx)
+        self._request(ctx, agency, kind, due)
+
+    def check_can_request(self, agencies: list[str], kind: str) -> None:
+        """Validate a batch of requests before anything is recorded."""
+        duplicates = sorted({a for a in agencies if agencies.count(a) > 1})
+        if duplicates:
+            raise InvalidInput(f"Agencies named more than once: {', '.join(duplicates)}.")
+        for agency in agencies:
+            self._check_request(agency, kind)
+
+    def _check_request(self, agency: str, kind: str) -> None:
+        if kind not in self.definition.return_kinds:
+            raise InvalidInput(
+                f"Unknown return kind '{kind}' for a {self.definition.case_type} case; "
+                f"use one of {', '.join(self.definition.return_kinds)}."
+            )
+        existing = self.returns.get(return_deadline_name(agency, kind))
+        if existing is not None and existing.status in ("requested", "challenged"):
+            raise RuleRefused(
+                f"A {kind} return from {agency} is already requested on {self.reference} "
+                f"(due {existing.due[:10]}); extend its deadline or withdraw it instead."
+            )
+
+    def _request(self, ctx: CommandContext, agency: str, kind: str, due: str | None) -> None:
+        self._check_request(agency, kind)
+        name = return_deadline_name(agency, kind)
+        self.set_deadline(ctx, name, f"return:{kind}", agency, due=due)
+        self.record(ReturnRequested, ctx, self.deadlines[name].basis, agency=agency, kind=kind,
+                    due=self.deadlines[name].due)
+
+    def _return(self, agency: str, kind: str, *allowed: str) -> AgencyReturn:
+        r = self.returns.get(return_deadline_name(agency, kind))
+        if r is None:
+            raise NotFound(f"No {kind} return has been requested from {agency} on {self.reference}.")
+        if r.status not in allowed:
+            raise RuleRefused(
+                f"The {kind} return from {agency} is '{r.status}'; this needs it to be "
+                f"{' or '.join(allowed)}."
+            )
+        return r
+
+    def receive_return(self, ctx: CommandContext, agency: str, kind: str) -> None:
+        self.begin("receive-return", ctx)
+        r = self._return(agency, kind, "requested", "challenged")
+        times.must_not_precede(ctx.effective, r.requested, "the request")
+        self.record(ReturnReceived, ctx, agency=agency, kind=kind)
+        self.meet_deadline(ctx, r.deadline)
+
+    def accept_return(self, ctx: CommandContext, agency: str, kind: str) -> None:
+        self.begin("accept-return", ctx)
+        r = self._return(agency, kind, "received")
+        times.must_not_precede(ctx.effective, r.received_on or r.requested, "its receipt")
+        self.record(ReturnAccepted, ctx, agency=agency, kind=kind)
+
+    def challenge_return(self, ctx: CommandContext, agency: str, kind: str,
+                         due: str | None = None) -> None:
+        """Quality challenged and re-requested: the return's deadline opens again."""
+        self.begin("challenge-return", ctx)
+        r = self._return(agency, kind, "received")
+        times.must_not_precede(ctx.effective, r.received_on or r.requested, "its receipt")
+        if not ctx.reason:
+            raise InvalidInput("Say why the return is challenged (--reason).")
+        self.set_deadline(ctx, r.deadline, f"return:{kind}", agency, due=due)
+        self.record(ReturnQualityChallenged, ctx, agency=agency, kind=kind,
+                    due=self.deadlines[r.deadline].due)
+
+    def withdraw_return(self, ctx: CommandContext, agency: str, kind: str) -> None:
+        self.begin("withdraw-return", ctx)
+        r = self._return(agency, kind, "requested", "challenged", "received")
+        self.record(ReturnWithdrawn, ctx, agency=agency, kind=kind)
+        self.cancel_deadline(ctx, r.deadline)
+
+    # -- deadlines ------------------------------------------------------------------
+
+    def extend_deadline(self, ctx: CommandContext, name: str, to: str) -> None:
+        self.begin("extend-deadline", ctx)
+        d = self.deadline(name)
+        if d.status not in ("open", "paused"):
+            raise RuleRefused(f"The deadline '{name}' is {d.status}; only an open deadline can be extended.")
+        if not ctx.reason:
+            raise InvalidInput("Say why the deadline is extended and who agreed (--reason).")
+        new_due = self._explicit_due(to, d.starts)
+        if new_due <= d.due_at:
+            raise DateRuleViolated(
+                f"The new due date {new_due.date()} is not later than the current one "
+                f"({d.due_at.astimezone(LONDON).date()}); an extension must move it later."
+            )
+        self.record(DeadlineExtended, ctx, d.basis, name=name, due=new_due.isoformat(),
+                    previous_due=d.due)
+
+    # -- reminders (processes/common.md, "Reminders and escalation") -----------------
+
+    def reminder_steps_due(self, name: str, as_at: datetime,
+                           calendar: WorkingCalendar) -> list[ReminderStep]:
+        """The ladder steps due now for one deadline: none unless it is open (so none while it
+        is met, cancelled or paused) and the case is open."""
+        d = self.deadlines.get(name)
+        if d is None or d.status != "open" or self.is_closed:
+            return []
+        ladder = ladder_for(self.policy_data.get("reminders", {}), name)  # no need to parse the clocks
+        return steps_due(ladder, d.due_at, as_at, d.last_reminder_day(), calendar)
+
+    def reminder_due(self, name: str, as_at: datetime,
+                     calendar: WorkingCalendar) -> tuple[ReminderStep, list[str]] | None:
+        """The one reminder to issue now for a deadline (steps due at once folded), or None."""
+        return folded(self.reminder_steps_due(name, as_at, calendar))
+
+    def issue_due_reminders(self, ctx: CommandContext, recipients: Recipients,
+                            names: list[str] | None = None) -> list[dict[str, Any]]:
+        """Record a ReminderIssued for every step due at ``ctx.effective`` and not yet issued.
+
+        Idempotent: a step issued once is never issued again for the same due time, so a
+        second run, or a second scheduler retrying after a write conflict, records nothing.
+        Returns what was issued (no personal data).
+        """
+        times.must_not_be_in_future(ctx.effective, ctx.now)
+        as_at = times.effective_instant(ctx.effective)
+        issued: list[dict[str, Any]] = []
+        for name in names if names is not None else list(self.deadlines):
+            found = self.reminder_due(name, as_at, ctx.calendar)
+            if found is None:
+                continue
+            step, covers = found
+            d = self.deadlines[name]
+            day = step.day(d.due_at.astimezone(LONDON).date(), ctx.calendar)
+            self.record(ReminderIssued, ctx, d.basis, name=name, step=step.id, at=step.at,
+                        step_day=day.isoformat(), due=d.due, responsible=d.responsible,
+                        recipients=list(step.to), covers=covers,
+                        personal={"to": recipients(d, step.to)})
+            issued.append({"case": self.reference, "deadline": name, "step": step.id,
+                           "covers": covers, "due": d.due, "responsible": d.responsible,
+                           "recipients": list(step.to), "version": self.version})
+        return issued
+
+    # -- pauses and parallel processes (processes/common.md) -------------------------
+
+    def pause(self, ctx: CommandContext, clocks: list[str] | None = None) -> None:
+        self.begin("pause", ctx)
+        if not ctx.reason:
+            raise InvalidInput("Say why the case is paused (--reason).")
+        self._pause(ctx, clocks)
+
+    def _pause(self, ctx: CommandContext, clocks: list[str] | None) -> None:
+        if self.paused:
+            raise RuleRefused(f"{self.reference} is already paused since {self.paused_since}.")
+        open_names = [d.name for d in self.open_deadlines()]
+        chosen = clocks if clocks else open_names
+        for name in chosen:
+            if name not in open_names:
+                raise InvalidInput(
+                    f"'{name}' is not an open deadline of {self.reference}; "
+                    f"open: {', '.join(open_names) or 'none'}."
+                )
+        self.record(self.paused_event, ctx, clocks=chosen)
+        for name in chosen:
+            self.record(DeadlinePaused, ctx, self.deadlines[name].basis, name=name)
+
+    def resume(self, ctx: CommandContext) -> None:
+        self.begin("resume", ctx)
+        self._resume(ctx)
+
+    def _resume(self, ctx: CommandContext) -> None:
+        if not self.paused or self.paused_since is None:
+            raise RuleRefused(f"{self.reference} is not paused.")
+        times.must_not_precede(ctx.effective, self.paused_since, "the start of the pause")
+        self.record(self.resumed_event, ctx)
+        for d in [d for d in self.deadlines.values() if d.status == "paused"]:
+            self._resume_deadline(ctx, d)
+
+    def _resume_deadline(self, ctx: CommandContext, d: Deadline) -> None:
+        paused_at = times.effective_instant(d.paused_at or ctx.effective)
+        # A resume given as a date on the day of a timed pause resumes at the pause, not before.
+        resumed_at = max(times.effective_instant(ctx.effective), paused_at)
+        rule = ClockRule.from_dict(d.clock) if d.clock else None
+        if rule is None:  # an explicit due date moves by calendar days, to the end of that day
+            shift = resumed_at.astimezone(LONDON).date() - paused_at.astimezone(LONDON).date()
+            new_due = end_of_day(d.due_at.astimezone(LONDON).date() + shift)
+        else:
+            new_due = due_after_pause(rule, d.due_at, paused_at, resumed_at, ctx.calendar)
+        days = (times.effective_date(ctx.effective) - times.effective_date(d.paused_at or ctx.effective)).days
+        self.record(DeadlineResumed, ctx, d.basis, name=d.name, due=new_due.isoformat(),
+                    previous_due=d.due, paused_days=days)
+
+    def link_process(self, ctx: CommandContext, kind: str, reference: str,
+                     pause: bool = False) -> str:
+        self.begin("link-process", ctx)
+        if kind not in self.definition.process_kinds:
+            raise InvalidInput(
+                f"Unknown parallel process kind '{kind}'; use one of "
+                f"{', '.join(self.definition.process_kinds)}."
+            )
+        if pause and self.paused:
+            raise RuleRefused(
+                f"{self.reference} is already paused since {self.paused_since}; link the process "
+                "without --pause, or resume first."
+            )
+        process_id = f"P{len(self.processes) + 1}"
+        self.record(ParallelProcessLinked, ctx, process_id=process_id, kind=kind,
+                    pauses_case=pause, personal={"reference": reference})
+        if pause:
+            self._pause(ctx, None)
+        return process_id
+
+    def _process(self, process_id: str) -> ParallelProcess:
+        p = self.processes.get(process_id)
+        if p is None:
+            known = ", ".join(sorted(self.processes)) or "none"
+            raise NotFound(f"{self.reference} has no linked process '{process_id}'; linked: {known}.")
+        if p.status != "open":
+            raise RuleRefused(f"The linked process {process_id} is already concluded.")
+        return p
+
+    def update_process(self, ctx: CommandContext, process_id: str, status: str,
+                       key_dates: dict[str, str]) -> None:
+        self.begin("update-process", ctx)
+        p = self._process(process_id)
+        times.must_not_precede(ctx.effective, p.linked_on, "the link")
+        self.record(ParallelProcessUpdated, ctx, process_id=process_id, status=status,
+                    key_dates=key_dates)
+
+    def conclude_process(self, ctx: CommandContext, process_id: str, outcome: str) -> None:
+        self.begin("conclude-process", ctx)
+        p = self._process(process_id)
+        times.must_not_precede(ctx.effective, p.linked_on, "the link")
+        if p.pauses_case and self.paused and self.paused_since:
+            times.must_not_precede(ctx.effective, self.paused_since, "the start of the pause")
+        self.record(ParallelProcessConcluded, ctx, process_id=process_id, outcome=outcome)
+        if p.pauses_case and self.paused and not any(
+            q.pauses_case for q in self.open_processes()
+        ):
+            self._resume(ctx)
+        self.after_process_concluded(ctx, p)
+
+    def after_process_concluded(self, ctx: CommandContext, process: ParallelProcess) -> None:
+        """Hook for a case type (DARDR: publication clock after a criminal process ends)."""
+
+    # -- actions (processes/common.md, "Actions and recommendations") ---------------
+
+    def add_action(self, ctx: CommandContext, recommendation: str, owner: str, level: str,
+                   due: str) -> str:
+        self.begin("add-action", ctx)
+        if level not in self.definition.action_levels:
+            raise InvalidInput(
+                f"Unknown action level '{level}'; use one of {', '.join(self.definition.action_levels)}."
+            )
+        if not recommendation.strip():
+            raise InvalidInput("The recommendation text is empty.")
+        action_id = f"A{len(self.actions) + 1}"
+        name = f"action:{action_id}"
+        self.set_deadline(ctx, name, "action", owner, due=due)
+        self.record(ActionAdded, ctx, "action plan", action_id=action_id, owner=owner,
+                    level=level, due=self.deadlines[name].due,
+                    personal={"recommendation": recommendation})
+        return action_id
+
+    def _action(self, action_id: str) -> Action:
+        a = self.actions.get(action_id)
+        if a is None:
+            known = ", ".join(sorted(self.actions)) or "none"
+            raise NotFound(f"{self.reference} has no action '{action_id}'; actions: {known}.")
+        if a.status != "open":
+            raise RuleRefused(f"The action {action_id} is already closed.")
+        return a
+
+    def update_action(self, ctx: CommandContext, action_id: str, rag: str, note: str) -> None:
+        self.begin("update-action", ctx)
+        a = self._action(action_id)
+        if rag not in RAG:
+            raise InvalidInput(f"Unknown RAG status '{rag}'; use red, amber or green.")
+        times.must_not_precede(ctx.effective, a.added_on, "the action being added")
+        self.record(ActionUpdated, ctx, action_id=action_id, rag=rag, personal={"note": note})
+
+    def close_action(self, ctx: CommandContext, action_id: str, evidence: str) -> None:
+        self.begin("close-action", ctx)
+        a = self._action(action_id)
+        if not evidence.strip():
+            raise InvalidInput("Give the completion evidence (--evidence).")
+        times.must_not_precede(ctx.effective, a.added_on, "the action being added")
+        self.record(ActionClosed, ctx, action_id=action_id, personal={"evidence": evidence})
+        self.meet_deadline(ctx, f"action:{action_id}")
+
+    # -- policy ------------------------------------------------------------------------
+
+    def migrate_policy(self, ctx: CommandContext, policy: CasePolicy) -> None:
+        found = self.begin("migrate-policy", ctx)
+        if policy.version == self.policy.version:
+            raise RuleRefused(f"{self.reference} already runs under policy {policy.version}.")
+        if not ctx.reason:
+            raise InvalidInput("Say why the case moves to another policy version (--reason).")
+        self.record(PolicyMigrated, ctx, found.basis, policy=policy.to_dict(),
+                    previous_version=self.policy.version)
+
+    # -- notes, closing, re-opening ---------------------------------------------------
+
+    def add_note(self, ctx: CommandContext, text: str) -> None:
+        self.begin("add-note", ctx)
+        if not text.strip():
+            raise InvalidInput("The note is empty.")
+        self.record(NoteAdded, ctx, personal={"text": text})
+
+    def close(self, ctx: CommandContext, outcome: str) -> None:
+        found = self.begin("close", ctx)
+        if not outcome.strip():
+            raise InvalidInput("Give the outcome of the case (--outcome).")
+        self.check_can_close(ctx)
+        self.close_with(ctx, found, outcome)
+
+    def close_with(self, ctx: CommandContext, found: Transition, outcome: str) -> None:
+        """CaseClosed, then every open or paused deadline cancelled."""
+        closed_from = self.stage
+        self.enter(CaseClosed, ctx, found, self.definition.closed_stage, outcome=outcome,
+                   closed_from=closed_from)
+        for d in list(self.deadlines.values()):
+            self.cancel_deadline(ctx, d.name)
+
+    def check_can_close(self, ctx: CommandContext) -> None:
+        """Hook for a case type's closing rules."""
+
+    def reopen(self, ctx: CommandContext) -> None:
+        found = self.begin("reopen", ctx, after=self.closed_on, after_what="the closure")
+        if not ctx.reason:
+            raise InvalidInput("Say why the case is re-opened (--reason).")
+        stage = self.closed_from or self.definition.stages[0]
+        self.record(CaseReopened, ctx, found.basis, stage=stage)
+
+    # -- views -------------------------------------------------------------------------
+
+    def view_details(self) -> dict[str, Any]:
+        """Facts particular to a case type, shown under ``details`` by ``case show``."""
+        return {}
+
+    def view_extra(self) -> dict[str, Any]:
+        """Top-level keys a case type adds to ``case show --json`` (cli.md)."""
+        return {}
+
+    def days_open(self, as_at: date) -> int:
+        end = times.effective_date(self.closed_on) if self.closed_on else as_at
+        return (end - times.effective_date(self.opened_on)).days
+
+
+COMMON_COMMANDS = (
+    "request-return", "receive-return", "accept-return", "challenge-return", "withdraw-return",
+    "extend-deadline", "pause", "resume", "link-process", "update-process", "conclude-process",
+    "add-action", "update-action", "close-action", "add-note", "migrate-policy", "close",
+)

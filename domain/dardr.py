@@ -1,0 +1,662 @@
+"""Domestic Abuse Related Death Reviews (processes/dardr.md).
+
+Legal basis: Domestic Violence, Crime and Victims Act 2004 s.9, as amended by the Domestic Abuse
+Act 2021 and (prospectively) the Victims and Prisoners Act 2024 s.19; conduct follows the Home
+Office multi-agency statutory guidance (2016 in force; a 2024 draft revision). The partnership
+commissions the review; a coordinator runs it; an independent chair leads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from domain import times
+from domain.calendar import ClockUnit
+from domain.case import (
+    COMMON_COMMANDS,
+    ActionPlanAdopted,
+    Case,
+    CaseEvent,
+    CaseOpened,
+    CasePaused,
+    CaseResumed,
+    CommandContext,
+    ParallelProcess,
+    StageEntered,
+)
+from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
+from domain.policy import Basis, CasePolicy, clock
+from domain.process import ProcessDefinition, transition
+
+GUIDANCE_2016 = "dhr-2016"
+GUIDANCE_2024_DRAFT = "dardr-2024-draft"
+GUIDANCE_VERSIONS = (GUIDANCE_2016, GUIDANCE_2024_DRAFT)
+RELATIONSHIPS = ("intimate-partner", "former-partner", "family", "household")
+DEATH_TYPES = ("homicide", "suspected-suicide", "other")
+AGE_BANDS = ("under-16", "16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+", "unknown")
+HOME_OFFICE_VIEWS = ("no-review-agreed", "reconsider", "direction")
+QA_OUTCOMES = ("approved", "approved-subject-to-amendments", "resubmission-required")
+DEFERRAL_REASONS = ("criminal-proceedings", "inquest", "family", "other")
+PROCESS_KINDS = ("criminal", "inquest", "iopc", "sar", "cspr", "mhhr", "owhr", "other")
+
+STAGES = (
+    "notified", "scoping", "decided-no-review", "awaiting-home-office-view", "commissioning",
+    "evidence-gathering", "drafting", "local-sign-off", "submitted-to-home-office", "amending",
+    "approved", "published", "closed",
+)
+OPEN = [s for s in STAGES if s != "closed"]
+AFTER_REVIEW_DECISION = OPEN[OPEN.index("commissioning"):]
+UNTIL_SIGN_OFF = AFTER_REVIEW_DECISION[: AFTER_REVIEW_DECISION.index("local-sign-off") + 1]
+FROM_DRAFTING = OPEN[OPEN.index("drafting"):]
+FROM_SIGN_OFF = OPEN[OPEN.index("local-sign-off"):]
+
+VIEW_DETAILS = ("guidance", "relationship", "death_type", "age_band", "notified_by", "decision",
+                "decided_on", "home_office_notified", "chair_appointed", "signed_off",
+                "submissions", "qa_outcome", "approved_on", "commissioner_copy_sent",
+                "publication_deferred", "published_on", "draft_version")
+
+S9 = "DVCVA 2004 s.9"
+GUIDE = "Home Office DHR statutory guidance (2016)"
+LOCAL = "local DARDR procedure"
+
+_table = [
+    transition("start-scoping", "notified", "scoping", "statutory guidance", f"{GUIDE}: agencies secure records"),
+    transition("complete-scoping-review", "scoping", None, "statutory guidance", "draft DARDR guidance (2024): Scoping Review"),
+    transition("decide", "scoping", ["commissioning", "decided-no-review"], "statute", f"{S9}(1); {GUIDE}: decision within one month"),
+    transition("notify-home-office", ["decided-no-review", *AFTER_REVIEW_DECISION], ["awaiting-home-office-view", *AFTER_REVIEW_DECISION], "statutory guidance", f"{GUIDE}: inform the Home Office of the decision"),
+    transition("record-home-office-view", "awaiting-home-office-view", ["closed", "scoping", "commissioning"], "statute", f"{S9}(2): Secretary of State may direct a review"),
+    transition("appoint-chair", UNTIL_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: independent chair"),
+    transition("add-panel-member", UNTIL_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: review panel"),
+    transition("record-panel-meeting", UNTIL_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: review panel"),
+    transition("agree-terms", "commissioning", "evidence-gathering", "statutory guidance", f"{GUIDE}: terms of reference"),
+    transition("circulate-draft", ["evidence-gathering", "drafting"], "drafting", "statutory guidance", f"{GUIDE}: overview report"),
+    transition("agree-report", "drafting", "local-sign-off", "statutory guidance", f"{GUIDE}: panel agrees the overview report"),
+    transition("sign-off", "local-sign-off", None, "statutory guidance", f"{GUIDE}: CSP sign-off"),
+    transition("submit", ["local-sign-off", "amending"], "submitted-to-home-office", "statutory guidance", f"{GUIDE}: submission to the Home Office QA Panel"),
+    transition("record-qa-outcome", "submitted-to-home-office", ["amending", "approved"], "statutory guidance", f"{GUIDE}: Home Office Quality Assurance Panel"),
+    transition("complete-amendments", "amending", "approved", "statutory guidance", f"{GUIDE}: QA Panel amendments"),
+    transition("send-commissioner-copy", FROM_SIGN_OFF, None, "statute", f"{S9}(3B) (Domestic Abuse Act 2021)"),
+    transition("adopt-action-plan", FROM_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: action plan"),
+    transition("defer-publication", ["submitted-to-home-office", "amending", "approved"], None, "statutory guidance", f"{GUIDE}: publication after proceedings"),
+    transition("publish", "approved", "published", "statutory guidance", f"{GUIDE}: publication"),
+    *[
+        transition(cmd, OPEN, None, "statutory guidance", f"{GUIDE}: involving family and friends")
+        for cmd in ("record-family-contact", "offer-advocacy", "record-family-contribution",
+                    "show-family-draft", "agree-pseudonyms", "record-family-declined")
+    ],
+    *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
+      if cmd not in ("add-action", "update-action", "close-action", "close")],
+    transition("add-action", FROM_DRAFTING, None, "statutory guidance", f"{GUIDE}: action plan"),
+    transition("update-action", FROM_DRAFTING, None, "statutory guidance", f"{GUIDE}: action plan monitoring"),
+    transition("close-action", FROM_DRAFTING, None, "statutory guidance", f"{GUIDE}: action plan monitoring"),
+    transition("close", "published", "closed", "statutory guidance", f"{GUIDE}: action plan completed"),
+    transition("reopen", "closed", OPEN, "statute", f"{S9}(2): e.g. a later Home Office direction"),
+]
+
+
+def national_policy(guidance: str = GUIDANCE_2016) -> CasePolicy:
+    """National default clocks (processes/dardr.md, "Clocks"), for a guidance version."""
+    if guidance not in GUIDANCE_VERSIONS:
+        raise InvalidInput(f"Unknown guidance '{guidance}'; use one of {', '.join(GUIDANCE_VERSIONS)}.")
+    M, D, W = ClockUnit.CALENDAR_MONTHS, ClockUnit.CALENDAR_DAYS, ClockUnit.WORKING_DAYS
+    completion_months = 6 if guidance == GUIDANCE_2016 else 12
+    completion_ref = GUIDE if guidance == GUIDANCE_2016 else "draft DARDR guidance (2024)"
+    return CasePolicy(
+        version=f"national-{guidance}",
+        effective_from="2016-12-01" if guidance == GUIDANCE_2016 else "2024-01-01",
+        settings={"guidance": guidance},
+        clocks={
+            "decision": clock(M, 1, "statutory guidance", f"{GUIDE}: decide within one month of notification"),
+            "home-office-notification": clock(W, 5, "local procedure", f"{GUIDE} requires it; timing is local"),
+            "return:scoping": clock(W, 10, "local procedure", LOCAL),
+            "return:chronology": clock(W, 20, "local procedure", LOCAL),
+            "return:imr": clock(W, 40, "local procedure", LOCAL),
+            "return:short-report": clock(W, 20, "local procedure", LOCAL),
+            "return:information": clock(W, 20, "local procedure", LOCAL),
+            "chair-appointment": clock(W, 20, "local procedure", f"{LOCAL} (KPI)"),
+            "review-completion": clock(M, completion_months, "statutory guidance", f"{completion_ref}: completion target"),
+            "commissioner-copy": clock(W, 10, "statute", f"{S9}(3B) 'as soon as reasonably practicable'; number is local"),
+            "publication": clock(W, 20, "local procedure", LOCAL),
+            "action": clock(D, 0, "action plan", "due date set per action"),
+        },
+    )
+
+
+DEFINITION = ProcessDefinition(
+    case_type="dardr",
+    reference_code="DARDR",
+    stages=STAGES,
+    transitions={t.command: t for t in _table},
+    return_kinds=("scoping", "chronology", "imr", "short-report", "information"),
+    process_kinds=PROCESS_KINDS,
+    national_policy=lambda settings: national_policy(settings.get("guidance", GUIDANCE_2016)),
+)
+
+NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")
+
+
+# --------------------------------------------------------------------------- events
+
+
+class DeathNotified(CaseOpened):
+    """Stage 1 `notified`: the partnership is told of a death that may meet s.9 criteria."""
+
+    notified_by: str
+    relationship: str
+    death_type: str
+    age_band: str
+    police_force_area: str
+    guidance: str
+
+    def apply_to(self, case: Any) -> None:
+        case.notified_by = self.notified_by
+        case.relationship = self.relationship
+        case.death_type = self.death_type
+        case.age_band = self.age_band
+        case.guidance = self.guidance
+        case.personal = dict(self.personal)
+        case.init_dardr_state()
+
+
+class ScopingStarted(StageEntered):
+    """Stage 2 `scoping`: agencies asked whether they had contact and to secure records."""
+
+    agencies: list[str]
+
+
+class ScopingReviewCompleted(CaseEvent):
+    """Draft DARDR guidance (2024): early learning recorded in a Scoping Review."""
+
+    personal: dict[str, Any]
+
+    def apply_to(self, case: Any) -> None:
+        case.scoping_review_done = self.effective
+
+
+class ReviewDecided(StageEntered):
+    """DVCVA 2004 s.9(1): the partnership decides whether to hold a review."""
+
+    outcome: str
+    personal: dict[str, Any]  # the rationale (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.decision = self.outcome
+        case.decided_on = self.effective
+
+
+class HomeOfficeNotified(StageEntered):
+    """The Home Office is told of the decision (either way); stage only moves for no-review."""
+
+    decision: str
+
+    def apply_to(self, case: Any) -> None:
+        case.home_office_notified = self.effective
+
+
+class HomeOfficeViewReceived(StageEntered):
+    """The Home Office's view of a no-review decision; a direction is DVCVA 2004 s.9(2)."""
+
+    view: str
+
+    def apply_to(self, case: Any) -> None:
+        if self.view == "no-review-agreed":
+            case.closed_on, case.closed_from = self.effective, case.stage
+            case.paused, case.paused_since = False, None
+        if self.view == "reconsider":
+            case.home_office_notified = None  # the new decision must be notified in its turn
+
+
+class ChairAppointed(CaseEvent):
+    independent: bool
+    personal: dict[str, Any]  # the chair's name
+
+    def apply_to(self, case: Any) -> None:
+        case.chair_appointed = self.effective
+
+
+class PanelMemberAdded(CaseEvent):
+    agency: str
+    role: str
+    personal: dict[str, Any]  # the member's name
+
+    def apply_to(self, case: Any) -> None:
+        case.panel.append(self.agency)
+
+
+class PanelMeetingHeld(CaseEvent):
+    def apply_to(self, case: Any) -> None:
+        case.panel_meetings += 1
+
+
+class TermsOfReferenceAgreed(StageEntered):
+    """Stage 5 `evidence-gathering`: review period, agencies in scope, key lines of enquiry."""
+
+    period_from: str
+    period_to: str
+    agencies: list[str]
+
+
+class DraftReportCirculated(StageEntered):
+    version_number: int
+
+    def apply_to(self, case: Any) -> None:
+        case.draft_version = self.version_number
+
+
+class ReportAgreedByPanel(StageEntered):
+    version_number: int
+
+
+class PartnershipSignedOff(CaseEvent):
+    """The CSP signs off the report; starts the commissioner-copy clock (s.9(3B))."""
+
+    def apply_to(self, case: Any) -> None:
+        case.signed_off = self.effective
+
+
+class SubmittedToHomeOffice(StageEntered):
+    version_number: int
+
+    def apply_to(self, case: Any) -> None:
+        case.submissions += 1
+        case.qa_outcome = None
+
+
+class QualityAssuranceOutcomeReceived(StageEntered):
+    outcome: str
+    personal: dict[str, Any]  # the QA Panel's points (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.qa_outcome = self.outcome
+        if self.outcome == "approved":
+            case.approved_on = self.effective
+
+
+class AmendmentsCompleted(StageEntered):
+    def apply_to(self, case: Any) -> None:
+        case.approved_on = self.effective
+
+
+class CopySentToDomesticAbuseCommissioner(CaseEvent):
+    """DVCVA 2004 s.9(3B): a copy of the report to the Domestic Abuse Commissioner."""
+
+    def apply_to(self, case: Any) -> None:
+        case.commissioner_copy_sent = self.effective
+
+
+class PublicationDeferred(CaseEvent):
+    deferral: str
+
+    def apply_to(self, case: Any) -> None:
+        case.publication_deferred = self.deferral
+
+
+class ReportPublished(StageEntered):
+    url: str
+    overridden_open_criminal_process: bool
+
+    def apply_to(self, case: Any) -> None:
+        case.published_on = self.effective
+        case.publication_deferred = None
+
+
+class FamilyContactRecorded(CaseEvent):
+    personal: dict[str, Any]
+
+
+class AdvocacyOffered(CaseEvent):
+    provider: str
+
+
+class FamilyContributionReceived(CaseEvent):
+    personal: dict[str, Any]
+
+
+class FamilyShownDraft(CaseEvent):
+    version_number: int
+
+
+class PseudonymsAgreed(CaseEvent):
+    personal: dict[str, Any]
+
+
+class FamilyDeclinedInvolvement(CaseEvent):
+    pass
+
+
+class ReviewPaused(CasePaused):
+    """A DARDR pause, e.g. awaiting a criminal trial (processes/dardr.md)."""
+
+
+class ReviewResumed(CaseResumed):
+    pass
+
+
+FAMILY_EVENTS: dict[str, type[CaseEvent]] = {
+    "record-family-contact": FamilyContactRecorded,
+    "record-family-contribution": FamilyContributionReceived,
+    "agree-pseudonyms": PseudonymsAgreed,
+}
+
+
+# --------------------------------------------------------------------------- aggregate
+
+
+class DardrReview(Case):
+    """A Domestic Abuse Related Death Review, from notification to closure."""
+
+    if TYPE_CHECKING:  # set by DeathNotified.apply_to
+        notified_by: str
+        relationship: str
+        death_type: str
+        age_band: str
+        guidance: str
+        personal: dict[str, Any]
+
+    definition = DEFINITION
+    paused_event = ReviewPaused
+    resumed_event = ReviewResumed
+
+    def init_dardr_state(self) -> None:
+        self.scoping_review_done: str | None = None
+        self.decision: str | None = None
+        self.decided_on: str | None = None
+        self.home_office_notified: str | None = None
+        self.chair_appointed: str | None = None
+        self.panel: list[str] = []
+        self.panel_meetings = 0
+        self.draft_version = 0
+        self.signed_off: str | None = None
+        self.submissions = 0
+        self.qa_outcome: str | None = None
+        self.approved_on: str | None = None
+        self.commissioner_copy_sent: str | None = None
+        self.publication_deferred: str | None = None
+        self.published_on: str | None = None
+
+    @classmethod
+    def notify(
+        cls, ctx: CommandContext, *, case_id: Any, reference: str, partnership: str,
+        policy: CasePolicy, date_of_death: str, victim_pseudonym: str, notified_by: str,
+        relationship: str, death_type: str, age_band: str = "unknown",
+        police_force_area: str = "",
+    ) -> DardrReview:
+        """DeathNotified, and the one-month `decision` clock (statutory guidance)."""
+        _one_of("relationship", relationship, RELATIONSHIPS)
+        _one_of("death type", death_type, DEATH_TYPES)
+        _one_of("age band", age_band, AGE_BANDS)
+        guidance = policy.settings.get("guidance", GUIDANCE_2016)
+        _one_of("guidance", guidance, GUIDANCE_VERSIONS)
+        death = times.parse_effective(date_of_death)
+        times.must_not_be_in_future(death, ctx.now)
+        if times.is_before(ctx.effective, death):
+            raise DateRuleViolated(
+                f"The partnership cannot be notified ({ctx.effective}) before the date of death; "
+                "check both dates."
+            )
+        if not victim_pseudonym.strip():
+            raise InvalidInput("Give the victim's pseudonym (--victim-pseudonym).")
+        review: DardrReview = cls.open_case(
+            DeathNotified, ctx, case_id=case_id, reference=reference, partnership=partnership,
+            hub=None, policy=policy, stage="notified", basis=NOTIFY_BASIS,
+            personal={"victim_pseudonym": victim_pseudonym, "date_of_death": death},
+            notified_by=notified_by, relationship=relationship, death_type=death_type,
+            age_band=age_band, police_force_area=police_force_area, guidance=guidance,
+        )
+        review.set_deadline(ctx, "decision", "decision", "partnership")
+        return review
+
+    def view_details(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in VIEW_DETAILS}
+
+    @property
+    def is_guidance_2024(self) -> bool:
+        return self.guidance == GUIDANCE_2024_DRAFT
+
+    # -- notification to decision -------------------------------------------------
+
+    def start_scoping(self, ctx: CommandContext, agencies: list[str]) -> None:
+        found = self.begin("start-scoping", ctx)
+        if not agencies:
+            raise InvalidInput("Name the agencies asked to scope their contact (--agencies A,B,…).")
+        self.check_can_request(agencies, "scoping")
+        self.enter(ScopingStarted, ctx, found, "scoping", agencies=agencies)
+        for agency in agencies:
+            self._request(ctx, agency, "scoping", None)
+
+    def complete_scoping_review(self, ctx: CommandContext, summary: str) -> None:
+        self.begin("complete-scoping-review", ctx)
+        if not self.is_guidance_2024:
+            raise RuleRefused(
+                f"The Scoping Review step belongs to the {GUIDANCE_2024_DRAFT} guidance; "
+                f"{self.reference} runs under {self.guidance}."
+            )
+        self.record(ScopingReviewCompleted, ctx, self.definition.transitions["complete-scoping-review"].basis,
+                    personal={"summary": summary})
+
+    def decide(self, ctx: CommandContext, outcome: str, rationale: str) -> None:
+        found = self.begin("decide", ctx)
+        _one_of("outcome", outcome, ("review", "no-review"))
+        if not rationale.strip():
+            raise InvalidInput("Record the rationale for the decision (--rationale).")
+        if self.is_guidance_2024 and not self.scoping_review_done:
+            raise RuleRefused(
+                f"Under {GUIDANCE_2024_DRAFT} the Scoping Review must be completed before the "
+                "decision (complete-scoping-review)."
+            )
+        stage = "commissioning" if outcome == "review" else "decided-no-review"
+        self.enter(ReviewDecided, ctx, found, stage, outcome=outcome,
+                   personal={"rationale": rationale})
+        self.meet_deadline(ctx, "decision")
+        self.set_deadline(ctx, "home-office-notification", "home-office-notification", "partnership")
+        if outcome == "review":
+            self._start_review_clocks(ctx)
+
+    def _start_review_clocks(self, ctx: CommandContext) -> None:
+        self.set_deadline(ctx, "chair-appointment", "chair-appointment", "partnership")
+        self.set_deadline(ctx, "review-completion", "review-completion", "partnership")
+
+    def notify_home_office(self, ctx: CommandContext) -> None:
+        found = self.begin("notify-home-office", ctx, after=self.decided_on, after_what="the decision")
+        if self.home_office_notified:
+            raise RuleRefused(f"The Home Office was already notified on {self.home_office_notified}.")
+        decision = self.decision or "review"
+        stage = "awaiting-home-office-view" if decision == "no-review" else self.stage
+        self.enter(HomeOfficeNotified, ctx, found, stage, decision=decision)
+        self.meet_deadline(ctx, "home-office-notification")
+
+    def record_home_office_view(self, ctx: CommandContext, view: str) -> None:
+        found = self.begin("record-home-office-view", ctx)
+        _one_of("view", view, HOME_OFFICE_VIEWS)
+        if view == "no-review-agreed":
+            self.enter(HomeOfficeViewReceived, ctx, found, "closed", view=view)
+            for d in list(self.deadlines.values()):
+                self.cancel_deadline(ctx, d.name)
+        elif view == "reconsider":
+            self.enter(HomeOfficeViewReceived, ctx, found, "scoping", view=view)
+            self.set_deadline(ctx, "decision", "decision", "partnership")
+        else:
+            self.enter(HomeOfficeViewReceived, ctx, found, "commissioning", view=view)
+            self._start_review_clocks(ctx)
+
+    # -- commissioning ------------------------------------------------------------------
+
+    def appoint_chair(self, ctx: CommandContext, name: str, independent: bool = True) -> None:
+        found = self.begin("appoint-chair", ctx)
+        if not name.strip():
+            raise InvalidInput("Give the chair's name (--name).")
+        self.record(ChairAppointed, ctx, found.basis, independent=independent, personal={"name": name})
+        self.meet_deadline(ctx, "chair-appointment")
+
+    def add_panel_member(self, ctx: CommandContext, agency: str, name: str, role: str) -> None:
+        found = self.begin("add-panel-member", ctx)
+        self.record(PanelMemberAdded, ctx, found.basis, agency=agency, role=role, personal={"name": name})
+
+    def record_panel_meeting(self, ctx: CommandContext) -> None:
+        found = self.begin("record-panel-meeting", ctx)
+        self.record(PanelMeetingHeld, ctx, found.basis)
+
+    def agree_terms(self, ctx: CommandContext, period_from: str, period_to: str,
+                    agencies: list[str]) -> None:
+        """Terms of reference; each agency in scope is asked for an IMR (40 working days)."""
+        found = self.begin("agree-terms", ctx)
+        if not self.chair_appointed:
+            raise RuleRefused("Appoint the independent chair before agreeing the terms of reference.")
+        if not self.panel:
+            raise RuleRefused("Constitute the panel (add-panel-member) before agreeing the terms of reference.")
+        start, end = times.parse_effective(period_from), times.parse_effective(period_to)
+        if times.is_before(end, start):
+            raise DateRuleViolated(f"The review period ends ({end}) before it starts ({start}).")
+        times.must_not_be_in_future(end, ctx.now)
+        if not agencies:
+            raise InvalidInput("Name the agencies in scope (--agencies A,B,…).")
+        self.check_can_request(agencies, "imr")
+        self.enter(TermsOfReferenceAgreed, ctx, found, "evidence-gathering",
+                   period_from=start, period_to=end, agencies=agencies)
+        for agency in agencies:
+            self._request(ctx, agency, "imr", None)
+
+    # -- report -------------------------------------------------------------------------
+
+    def circulate_draft(self, ctx: CommandContext, version: int | None = None) -> None:
+        found = self.begin("circulate-draft", ctx)
+        number = version if version is not None else self.draft_version + 1
+        if number <= self.draft_version:
+            raise RuleRefused(f"Draft version {number} is not after the last one ({self.draft_version}).")
+        self.enter(DraftReportCirculated, ctx, found, "drafting", version_number=number)
+
+    def agree_report(self, ctx: CommandContext, version: int | None = None) -> None:
+        found = self.begin("agree-report", ctx)
+        self.enter(ReportAgreedByPanel, ctx, found, "local-sign-off",
+                   version_number=version or self.draft_version)
+        self.meet_deadline(ctx, "review-completion")
+
+    def sign_off(self, ctx: CommandContext) -> None:
+        found = self.begin("sign-off", ctx, after=self.stage_effective, after_what="the panel's agreement")
+        if self.signed_off:
+            raise RuleRefused(f"The partnership already signed off the report on {self.signed_off}.")
+        self.record(PartnershipSignedOff, ctx, found.basis)
+        self.set_deadline(ctx, "commissioner-copy", "commissioner-copy", "partnership")
+
+    def submit(self, ctx: CommandContext, version: int | None = None) -> None:
+        found = self.begin("submit", ctx)
+        if self.stage == "local-sign-off" and not self.signed_off:
+            raise RuleRefused("The partnership must sign off the report (sign-off) before it is submitted.")
+        if self.stage == "amending" and self.qa_outcome != "resubmission-required":
+            raise RuleRefused(
+                "The QA Panel approved subject to amendments: record complete-amendments; "
+                "resubmission is only for 'resubmission-required'."
+            )
+        self.enter(SubmittedToHomeOffice, ctx, found, "submitted-to-home-office",
+                   version_number=version or self.draft_version)
+
+    def record_qa_outcome(self, ctx: CommandContext, outcome: str,
+                          points: list[str] | None = None) -> None:
+        found = self.begin("record-qa-outcome", ctx)
+        points = list(points or [])
+        _one_of("QA outcome", outcome, QA_OUTCOMES)
+        if outcome != "approved" and not points:
+            raise InvalidInput("Record the QA Panel's points (--points, repeatable).")
+        stage = "approved" if outcome == "approved" else "amending"
+        self.enter(QualityAssuranceOutcomeReceived, ctx, found, stage, outcome=outcome,
+                   personal={"points": points})
+        if outcome == "approved":
+            self._start_publication_clock(ctx)
+
+    def complete_amendments(self, ctx: CommandContext) -> None:
+        found = self.begin("complete-amendments", ctx)
+        if self.qa_outcome != "approved-subject-to-amendments":
+            raise RuleRefused(
+                "Resubmission is required (submit); complete-amendments is only for "
+                "'approved-subject-to-amendments'."
+            )
+        self.enter(AmendmentsCompleted, ctx, found, "approved")
+        self._start_publication_clock(ctx)
+
+    def _start_publication_clock(self, ctx: CommandContext) -> None:
+        """Publication runs from QA approval, or from the later end of a criminal process."""
+        if not self.open_processes("criminal"):
+            self.set_deadline(ctx, "publication", "publication", "partnership")
+
+    def after_process_concluded(self, ctx: CommandContext, process: ParallelProcess) -> None:
+        if (process.kind == "criminal" and self.stage == "approved"
+                and not self.open_processes("criminal") and "publication" not in self.deadlines):
+            self.set_deadline(ctx, "publication", "publication", "partnership")
+
+    def send_commissioner_copy(self, ctx: CommandContext) -> None:
+        found = self.begin("send-commissioner-copy", ctx)
+        if not self.signed_off:
+            raise RuleRefused("The copy goes to the Commissioner once the partnership has signed off the report.")
+        times.must_not_precede(ctx.effective, self.signed_off, "the partnership's sign-off")
+        if self.commissioner_copy_sent:
+            raise RuleRefused(f"The Commissioner's copy was already sent on {self.commissioner_copy_sent}.")
+        self.record(CopySentToDomesticAbuseCommissioner, ctx, found.basis)
+        self.meet_deadline(ctx, "commissioner-copy")
+
+    def adopt_action_plan(self, ctx: CommandContext) -> None:
+        found = self.begin("adopt-action-plan", ctx)
+        if self.action_plan_adopted:
+            raise RuleRefused(f"The action plan was already adopted on {self.action_plan_adopted}.")
+        self.record(ActionPlanAdopted, ctx, found.basis)
+
+    def defer_publication(self, ctx: CommandContext, deferral: str) -> None:
+        found = self.begin("defer-publication", ctx)
+        _one_of("deferral reason", deferral, DEFERRAL_REASONS)
+        self.record(PublicationDeferred, ctx, found.basis, deferral=deferral)
+
+    def publish(self, ctx: CommandContext, url: str, override: bool = False) -> None:
+        """Not before QA approval; not while a criminal process is open unless overridden."""
+        found = self.begin("publish", ctx)
+        open_criminal = self.open_processes("criminal")
+        if open_criminal and not (override and ctx.reason):
+            raise RuleRefused(
+                f"A linked criminal process ({', '.join(p.id for p in open_criminal)}) is still open; "
+                "publish after it concludes, or override with --override and a --reason."
+            )
+        if not url.startswith(("https://", "http://")):
+            raise InvalidInput(f"'{url}' is not a web address; give the published URL (https://…).")
+        self.enter(ReportPublished, ctx, found, "published", url=url,
+                   overridden_open_criminal_process=bool(open_criminal))
+        self.meet_deadline(ctx, "publication")
+
+    def check_can_close(self, ctx: CommandContext) -> None:
+        """A published review closes once every action is closed, unless a reason is given."""
+        still_open = self.open_actions()
+        if still_open and not ctx.reason:
+            listed = ", ".join(f"{a.id} ({a.owner}, due {a.due[:10]})" for a in still_open)
+            raise RuleRefused(
+                f"{self.reference} has open actions: {listed}. Close them first, or give a "
+                "--reason for closing with open actions."
+            )
+
+    # -- family thread --------------------------------------------------------------------
+
+    def record_family(self, ctx: CommandContext, command: str, text: str) -> None:
+        found = self.begin(command, ctx)
+        self.record(FAMILY_EVENTS[command], ctx, found.basis, personal={"text": text})
+
+    def record_family_contact(self, ctx: CommandContext, text: str) -> None:
+        self.record_family(ctx, "record-family-contact", text)
+
+    def record_family_contribution(self, ctx: CommandContext, text: str) -> None:
+        self.record_family(ctx, "record-family-contribution", text)
+
+    def agree_pseudonyms(self, ctx: CommandContext, text: str) -> None:
+        self.record_family(ctx, "agree-pseudonyms", text)
+
+    def offer_advocacy(self, ctx: CommandContext, provider: str) -> None:
+        found = self.begin("offer-advocacy", ctx)
+        self.record(AdvocacyOffered, ctx, found.basis, provider=provider)
+
+    def show_family_draft(self, ctx: CommandContext, version: int | None = None) -> None:
+        found = self.begin("show-family-draft", ctx)
+        self.record(FamilyShownDraft, ctx, found.basis, version_number=version or self.draft_version)
+
+    def record_family_declined(self, ctx: CommandContext) -> None:
+        found = self.begin("record-family-declined", ctx)
+        self.record(FamilyDeclinedInvolvement, ctx, found.basis)
+
+
+def _one_of(what: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidInput(f"Unknown {what} '{value}'; use one of {', '.join(allowed)}.")

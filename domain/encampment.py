@@ -1,0 +1,731 @@
+# ruff: noqa: E501  (stage, clock and scenario tables read best one row per line)
+"""Unauthorised encampments (processes/unauthorised-encampments.md).
+
+One case per site occupation. Councils, the police and landowners respond under a joint protocol
+(in Cumbria, the Joint Agency Protocol): an initial visit, welfare and impact assessments, a
+decision to tolerate or not allow, and then enforcement. Powers: Criminal Justice and Public Order
+Act 1994 s.77 (council direction) and s.78 (magistrates' removal order); police powers s.61,
+s.62A-E and s.60C (Police, Crime, Sentencing and Courts Act 2022); possession claims under CPR
+Part 55; injunctions. A move to another site is a new case linked by a group reference; a return
+within a no-return window (domain/no_return.py) is flagged on the new case when it is reported.
+
+Effective times here are date-times (``--on 2026-03-02T14:30``): the initial-visit and compliance
+clocks count hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from domain import no_return, times
+from domain.calendar import ClockUnit
+from domain.case import (
+    COMMON_COMMANDS,
+    Case,
+    CaseEvent,
+    CaseOpened,
+    CommandContext,
+    StageEntered,
+)
+from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
+from domain.policy import Basis, CasePolicy, clock
+from domain.process import ProcessDefinition, transition
+
+LAND_KINDS = ("council", "private", "highway", "other-public")
+DECISIONS = ("tolerate", "negotiated-stopping", "not-allow")
+POWERS = ("s77", "s61", "s62a", "s60c", "cpr55", "injunction")
+DIRECTION_POWERS = ("s77", "s61", "s62a", "s60c")
+WELFARE_NEEDS = ("health", "pregnancy", "newborn", "disability", "elderly", "education",
+                 "mechanical-breakdown")
+PREMISES = ("land", "residential")
+HEARING_RESULTS = ("order-granted", "adjourned", "refused", "withdrawn")
+ORDER_KINDS = ("s78", "possession", "injunction")
+ENFORCEMENT_STEPS = ("scheduled", "executed")
+RISK_SCALE = (1, 2, 3)
+
+#: CPR 55.5(2)-(3) as summarised in the spec: clear days between service and the hearing.
+CPR55_CLEAR_DAYS = {"land": 2, "residential": 5}
+#: CJPOA 1994 s.78: the summons gives at least 24 hours' notice of the hearing.
+S78_NOTICE = timedelta(hours=24)
+
+STAGES = ("reported", "triage", "assessing", "deciding", "tolerated", "enforcing", "vacated",
+          "closed")
+OPEN = [s for s in STAGES if s != "closed"]
+BEFORE_VACATED = OPEN[: OPEN.index("vacated")]
+AFTER_VISIT = ["assessing", "deciding", "tolerated", "enforcing"]
+DECIDED = ["tolerated", "enforcing"]
+
+PROTOCOL = "Cumbria Joint Agency Protocol"
+CJPOA = "CJPOA 1994"
+S77, S78 = f"{CJPOA} s.77", f"{CJPOA} s.78"
+S61, S62A, S60C = f"{CJPOA} s.61", f"{CJPOA} s.62A-E", f"{CJPOA} s.60C (PCSCA 2022)"
+CPR55 = "CPR Part 55"
+POWER_BASIS = {
+    "s77": S77, "s61": S61, "s62a": S62A, "s60c": S60C, "cpr55": CPR55,
+    "injunction": "Senior Courts Act 1981 s.37 / LGA 1972 s.222 (injunction)",
+}
+
+_table = [
+    transition("establish-ownership", ["reported", "triage"], "triage", "local procedure", f"{PROTOCOL}: land ownership and lead agency"),
+    transition("visit", ["triage", *AFTER_VISIT], ["assessing", *AFTER_VISIT], "local procedure", f"{PROTOCOL}: initial assessment visit"),
+    transition("assess-welfare", AFTER_VISIT, AFTER_VISIT, "statutory guidance", f"{PROTOCOL}: welfare assessment (Equality Act 2010 s.149; DCLG guidance on encampments 2015)"),
+    transition("assess-impact", AFTER_VISIT, AFTER_VISIT, "local procedure", f"{PROTOCOL}: impact assessment (threat x likelihood risk matrix)"),
+    transition("decide", ["deciding", *DECIDED], DECIDED, "local procedure", f"{PROTOCOL}: decision to tolerate or not allow; proportionality (ECHR art.8)"),
+    transition("serve-direction", "enforcing", None, "statute", f"{S77}; {S61}; {S62A}; {S60C}: direction to leave"),
+    transition("refer-to-police", ["assessing", "deciding", *DECIDED], None, "local procedure", f"{PROTOCOL}: referral for police powers ({S61}; {S62A}; {S60C})"),
+    transition("check-compliance", "enforcing", None, "local procedure", f"{PROTOCOL}: compliance check after a direction or order"),
+    transition("issue-summons", "enforcing", None, "statute", f"{S78}: complaint to the magistrates' court, summons"),
+    transition("issue-claim", "enforcing", None, "statute", f"{CPR55}: possession claim against trespassers"),
+    transition("record-hearing", "enforcing", None, "statute", f"{S78}; {CPR55}: hearing"),
+    transition("grant-order", "enforcing", None, "statute", f"{S78}; {CPR55}: order"),
+    transition("serve-order", "enforcing", None, "statute", f"{S78}; {CPR55}: service of the order"),
+    transition("enforce", "enforcing", None, "statute", f"{S78}(2); {CPR55}: enforcement of the order"),
+    transition("vacate", BEFORE_VACATED, "vacated", "local procedure", f"{PROTOCOL}: site vacated"),
+    transition("clear-site", "vacated", "closed", "local procedure", f"{PROTOCOL}: site inspected, cleared and costs recorded"),
+    *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
+      if cmd != "close"],
+    transition("close", OPEN, "closed", "local procedure", f"{PROTOCOL}: case closed"),
+    transition("reopen", "closed", OPEN, "local procedure", f"{PROTOCOL}: case re-opened"),
+]
+
+
+def national_policy() -> CasePolicy:
+    """Default clocks (processes/unauthorised-encampments.md, "Clocks"); all policy."""
+    H, D, W = ClockUnit.HOURS, ClockUnit.CALENDAR_DAYS, ClockUnit.WORKING_DAYS
+    local = "local procedure"
+    return CasePolicy(
+        version="national-encampment-2026",
+        effective_from="2015-03-01",
+        clocks={
+            "initial-visit": clock(H, 24, local, f"local protocol: {PROTOCOL} (24 hours; a weekend, holiday or out-of-hours report: end of the next working day)", out_of_hours_next_working_day=True),
+            "welfare-assessment": clock(W, 3, local, f"local protocol: {PROTOCOL} (3 working days, and before any notice)"),
+            "decision": clock(W, 1, local, f"local protocol: {PROTOCOL} (1 working day)"),
+            "direction-compliance": clock(H, 24, local, f"local practice ({S77} says 'as soon as practicable')"),
+            "order-compliance": clock(H, 24, local, "local practice"),
+            "leaving-date": clock(D, 0, "agreement", "the agreed leaving date"),
+            "cleanup": clock(W, 5, local, "local procedure: site clean-up"),
+            "return:information": clock(W, 5, local, f"local protocol: {PROTOCOL}"),
+            "action": clock(D, 0, "action plan", "due date set per action"),
+        },
+    )
+
+
+DEFINITION = ProcessDefinition(
+    case_type="encampment",
+    reference_code="UE",
+    stages=STAGES,
+    transitions={t.command: t for t in _table},
+    return_kinds=("information",),
+    process_kinds=("criminal", "civil", "other"),
+    national_policy=lambda _settings: national_policy(),
+)
+
+REPORT_BASIS = Basis("local procedure", f"local protocol: {PROTOCOL}: report of an encampment")
+
+VIEW_DETAILS = ("group", "location_key", "grid_ref", "caravans", "vehicles", "land", "lead_agency",
+                "visited_on", "adults", "children", "welfare_assessed", "needs", "referrals",
+                "threat", "likelihood", "risk", "never_acceptable", "decision", "power",
+                "leave_by", "directions", "summonses", "claims", "hearings", "orders",
+                "vacated_on", "vacated_how", "cleanup_cost", "legal_cost", "damage_cost",
+                "no_return_flag")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def location_key(grid_ref: str | None = None, lat: float | None = None, lon: float | None = None,
+                 description: str | None = None) -> str:
+    """The key that says "the same land": the grid reference, else lat/lon rounded to 3 places
+    (about 100 m), else a digest of the normalised description (kept out of the clear: free text
+    lives only in ``personal``)."""
+    if grid_ref and grid_ref.strip():
+        return "grid:" + re.sub(r"\s+", "", grid_ref).upper()
+    if lat is not None and lon is not None:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InvalidInput(f"({lat}, {lon}) is not a latitude and longitude.")
+        return f"latlon:{lat:.3f},{lon:.3f}"
+    if description and description.strip():
+        normalised = " ".join(re.sub(r"[^a-z0-9 ]", " ", description.lower()).split())
+        return "desc:" + hashlib.sha256(normalised.encode()).hexdigest()[:16]
+    raise InvalidInput("Say where the encampment is (--location, and --grid-ref or --lat/--lon).")
+
+
+def risk_score(threat: int, likelihood: int) -> int:
+    """The risk matrix: threat 1-3 x likelihood 1-3 = risk 1-9."""
+    for name, value in (("threat", threat), ("likelihood", likelihood)):
+        if isinstance(value, bool) or value not in RISK_SCALE:
+            raise InvalidInput(f"The {name} must be 1, 2 or 3 (got {value}).")
+    return threat * likelihood
+
+
+def _one_of(what: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidInput(f"Unknown {what} '{value}'; use one of {', '.join(allowed)}.")
+
+
+def _count(what: str, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or value < 0):
+        raise InvalidInput(f"The number of {what} cannot be negative ({value}).")
+
+
+def _pence(what: str, pounds: float | None) -> int:
+    if pounds is None:
+        return 0
+    if pounds < 0:
+        raise InvalidInput(f"The {what} cannot be negative ({pounds}).")
+    return round(pounds * 100)
+
+
+# --------------------------------------------------------------------------- events
+
+
+class EncampmentReported(CaseOpened):
+    """Stage 1 `reported`: where, how many caravans and vehicles; the no-return finding."""
+
+    location_key: str
+    grid_ref: str | None
+    lat: float | None
+    lon: float | None
+    caravans: int
+    vehicles: int
+    group: str | None
+    within_no_return_window: dict[str, str] | None
+
+    def apply_to(self, case: Any) -> None:
+        case.init_encampment_state()
+        case.location_key = self.location_key
+        case.grid_ref = self.grid_ref
+        case.caravans = self.caravans
+        case.vehicles = self.vehicles
+        case.group = self.group
+        case.within_no_return_window = self.within_no_return_window
+        case.personal = dict(self.personal)
+
+
+class LandOwnershipEstablished(StageEntered):
+    """Stage 2 `triage`: the kind of land and the lead agency (the landowner leads on private land)."""
+
+    land: str
+    lead_agency: str
+    personal: dict[str, Any]  # the owner's name
+
+    def apply_to(self, case: Any) -> None:
+        case.land = self.land
+        case.lead_agency = self.lead_agency
+
+
+class InitialVisitCompleted(StageEntered):
+    caravans: int
+    vehicles: int
+    adults: int | None
+    children: int | None
+    animals: int | None
+    personal: dict[str, Any]  # officer, conditions (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.visited_on = case.visited_on or self.effective
+        case.caravans, case.vehicles = self.caravans, self.vehicles
+        case.adults, case.children = self.adults, self.children
+
+
+class WelfareAssessmentCompleted(StageEntered):
+    needs: list[str]
+    referrals: list[str]
+    personal: dict[str, Any]
+
+    def apply_to(self, case: Any) -> None:
+        case.welfare_assessed = self.effective
+        case.needs = list(self.needs)
+        case.referrals = sorted(set(case.referrals) | set(self.referrals))
+
+
+class ImpactAssessed(StageEntered):
+    threat: int
+    likelihood: int
+    risk: int
+    factors: list[str]
+    never_acceptable: bool
+
+    def apply_to(self, case: Any) -> None:
+        case.impact_assessed = self.effective
+        case.threat, case.likelihood, case.risk = self.threat, self.likelihood, self.risk
+        case.never_acceptable = self.never_acceptable
+
+
+class EncampmentDecided(StageEntered):
+    decision: str
+    power: str | None
+    leave_by: str | None
+    personal: dict[str, Any]  # reasons, conditions, services (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.decision, case.power, case.leave_by = self.decision, self.power, self.leave_by
+
+
+class DirectionServed(CaseEvent):
+    """A direction to leave; the no-return window under the rule in force that day is stored."""
+
+    power: str
+    method: str
+    compliance_due: str
+    no_return_from: str | None
+    no_return_until: str | None
+    no_return_rule: str | None
+    personal: dict[str, Any]  # served on whom
+
+    def apply_to(self, case: Any) -> None:
+        case.directions += 1
+        if self.no_return_from and self.no_return_until:
+            case.no_return_windows.append({
+                "power": self.power, "from": self.no_return_from,
+                "until": self.no_return_until, "rule": self.no_return_rule,
+            })
+
+
+class PoliceReferralMade(CaseEvent):
+    power: str
+
+
+class ComplianceChecked(CaseEvent):
+    still_present: bool
+
+    def apply_to(self, case: Any) -> None:
+        case.last_compliance_check = self.effective
+
+
+class SummonsIssued(CaseEvent):
+    """CJPOA 1994 s.78: complaint and summons; at least 24 hours' notice of the hearing."""
+
+    hearing: str
+    served_on: str
+
+    def apply_to(self, case: Any) -> None:
+        case.summonses += 1
+        case.hearing_due = self.hearing
+
+
+class PossessionClaimIssued(CaseEvent):
+    """CPR 55: claim against trespassers; 2 clear days (land) or 5 (residential) before hearing."""
+
+    hearing: str
+    served_on: str
+    premises: str
+
+    def apply_to(self, case: Any) -> None:
+        case.claims += 1
+        case.hearing_due = self.hearing
+
+
+class HearingHeld(CaseEvent):
+    result: str
+
+    def apply_to(self, case: Any) -> None:
+        case.hearings += 1
+        case.hearing_due = None
+
+
+class OrderGranted(CaseEvent):
+    order: str
+    compliance_due: str | None
+
+    def apply_to(self, case: Any) -> None:
+        case.orders += 1
+        case.order_granted = self.effective
+
+
+class OrderServed(CaseEvent):
+    order: str
+
+    def apply_to(self, case: Any) -> None:
+        case.order_served = self.effective
+
+
+class EnforcementScheduled(CaseEvent):
+    scheduled_for: str
+
+
+class EnforcementExecuted(CaseEvent):
+    pass
+
+
+class EncampmentVacated(StageEntered):
+    how: str  # voluntary | enforced
+
+    def apply_to(self, case: Any) -> None:
+        case.vacated_on, case.vacated_how = self.effective, self.how
+
+
+class SiteCleared(CaseEvent):
+    """Costs in pence: clean-up, legal, damage."""
+
+    cleanup_cost: int
+    legal_cost: int
+    damage_cost: int
+    personal: dict[str, Any]  # a description of the damage (free text)
+
+    def apply_to(self, case: Any) -> None:
+        case.cleanup_cost, case.legal_cost = self.cleanup_cost, self.legal_cost
+        case.damage_cost = self.damage_cost
+        case.cleared_on = self.effective
+
+
+# --------------------------------------------------------------------------- aggregate
+
+
+class EncampmentCase(Case):
+    """One unauthorised encampment: one site occupation, from report to a cleared site."""
+
+    if TYPE_CHECKING:  # set by EncampmentReported.apply_to
+        location_key: str
+        grid_ref: str | None
+        caravans: int
+        vehicles: int
+        group: str | None
+        within_no_return_window: dict[str, str] | None
+        personal: dict[str, Any]
+
+    definition = DEFINITION
+
+    def init_encampment_state(self) -> None:
+        self.land: str | None = None
+        self.lead_agency: str | None = None
+        self.visited_on: str | None = None
+        self.adults: int | None = None
+        self.children: int | None = None
+        self.welfare_assessed: str | None = None
+        self.needs: list[str] = []
+        self.referrals: list[str] = []
+        self.impact_assessed: str | None = None
+        self.threat: int | None = None
+        self.likelihood: int | None = None
+        self.risk: int | None = None
+        self.never_acceptable: bool = False
+        self.decision: str | None = None
+        self.power: str | None = None
+        self.leave_by: str | None = None
+        self.directions = 0
+        self.no_return_windows: list[dict[str, Any]] = []
+        self.last_compliance_check: str | None = None
+        self.summonses = 0
+        self.claims = 0
+        self.hearings = 0
+        self.hearing_due: str | None = None
+        self.orders = 0
+        self.order_granted: str | None = None
+        self.order_served: str | None = None
+        self.vacated_on: str | None = None
+        self.vacated_how: str | None = None
+        self.cleanup_cost = 0
+        self.legal_cost = 0
+        self.damage_cost = 0
+        self.cleared_on: str | None = None
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def report(
+        cls, ctx: CommandContext, *, case_id: Any, reference: str, partnership: str,
+        hub: str | None, policy: CasePolicy, location: str, grid_ref: str | None = None,
+        lat: float | None = None, lon: float | None = None, caravans: int = 0, vehicles: int = 0,
+        group: str | None = None, reporter: str | None = None,
+        within_no_return_window: dict[str, str] | None = None,
+    ) -> EncampmentCase:
+        """EncampmentReported and the 24-hour `initial-visit` clock (out-of-hours rule)."""
+        if not location.strip():
+            raise InvalidInput("Describe the location (--location).")
+        _count("caravans", caravans)
+        _count("vehicles", vehicles)
+        key = location_key(grid_ref, lat, lon, location)
+        personal: dict[str, Any] = {"location": location}
+        if reporter:
+            personal["reporter"] = reporter
+        case: EncampmentCase = cls.open_case(
+            EncampmentReported, ctx, case_id=case_id, reference=reference,
+            partnership=partnership, hub=hub, policy=policy, stage="reported",
+            basis=REPORT_BASIS, personal=personal, location_key=key,
+            grid_ref=grid_ref.strip().upper() if grid_ref else None, lat=lat, lon=lon,
+            caravans=caravans, vehicles=vehicles, group=(group or "").strip() or None,
+            within_no_return_window=within_no_return_window,
+        )
+        case.set_deadline(ctx, "initial-visit", "initial-visit", "council")
+        return case
+
+    # -- views --------------------------------------------------------------------------
+
+    @property
+    def no_return_flag(self) -> str | None:
+        w = self.within_no_return_window
+        if not w:
+            return None
+        return f"returned within the {w['power']} no-return window of {w['case']} (until {w['until']})"
+
+    def view_details(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in VIEW_DETAILS}
+
+    def view_extra(self) -> dict[str, Any]:
+        return {
+            "no_return_windows": [
+                {"power": w["power"], "from": w["from"], "until": w["until"]}
+                for w in self.no_return_windows
+            ],
+            "within_no_return_window": self.within_no_return_window,
+        }
+
+    @property
+    def responsible(self) -> str:
+        return self.lead_agency or "council"
+
+    # -- triage and assessment ----------------------------------------------------------
+
+    def establish_ownership(self, ctx: CommandContext, land: str, landowner: str = "",
+                            lead_agency: str | None = None) -> None:
+        found = self.begin("establish-ownership", ctx)
+        _one_of("land kind", land, LAND_KINDS)
+        lead = lead_agency or ("landowner" if land == "private" else "council")
+        self.enter(LandOwnershipEstablished, ctx, found, "triage", land=land, lead_agency=lead,
+                   personal={"owner": landowner} if landowner else {})
+
+    def visit(self, ctx: CommandContext, caravans: int | None = None, vehicles: int | None = None,
+              adults: int | None = None, children: int | None = None,
+              animals: int | None = None, officer: str = "", conditions: str = "") -> None:
+        """InitialVisitCompleted (or a later visit); the first starts the welfare clock."""
+        found = self.begin("visit", ctx)
+        for what, value in (("caravans", caravans), ("vehicles", vehicles), ("adults", adults),
+                            ("children", children), ("animals", animals)):
+            _count(what, value)
+        first = self.visited_on is None
+        stage = "assessing" if self.stage == "triage" else self.stage
+        personal = {k: v for k, v in (("officer", officer), ("conditions", conditions)) if v}
+        self.enter(InitialVisitCompleted, ctx, found, stage,
+                   caravans=self.caravans if caravans is None else caravans,
+                   vehicles=self.vehicles if vehicles is None else vehicles,
+                   adults=adults, children=children, animals=animals, personal=personal)
+        if first:
+            self.meet_deadline(ctx, "initial-visit")
+            self.set_deadline(ctx, "welfare-assessment", "welfare-assessment", self.responsible)
+
+    def _assessed_stage(self, welfare: bool, impact: bool) -> str:
+        if self.stage == "assessing" and welfare and impact:
+            return "deciding"
+        return self.stage
+
+    def assess_welfare(self, ctx: CommandContext, needs: list[str] | None = None,
+                       referrals: list[str] | None = None, notes: str = "") -> None:
+        found = self.begin("assess-welfare", ctx, after=self.visited_on, after_what="the initial visit")
+        if self.welfare_assessed is not None:  # a re-assessment follows the one it revisits
+            times.must_not_precede(ctx.effective, self.welfare_assessed, "the previous welfare assessment")
+        needs = list(needs or [])
+        for need in needs:
+            _one_of("welfare need", need, WELFARE_NEEDS)
+        first = self.welfare_assessed is None
+        stage = self._assessed_stage(True, self.impact_assessed is not None)
+        self.enter(WelfareAssessmentCompleted, ctx, found, stage, needs=needs,
+                   referrals=list(referrals or []), personal={"notes": notes} if notes else {})
+        if first:
+            self.meet_deadline(ctx, "welfare-assessment")
+            self.set_deadline(ctx, "decision", "decision", self.responsible)
+
+    def assess_impact(self, ctx: CommandContext, threat: int, likelihood: int,
+                      factors: list[str] | None = None, never_acceptable: bool = False) -> None:
+        found = self.begin("assess-impact", ctx, after=self.visited_on, after_what="the initial visit")
+        risk = risk_score(threat, likelihood)
+        stage = self._assessed_stage(self.welfare_assessed is not None, True)
+        self.enter(ImpactAssessed, ctx, found, stage, threat=threat, likelihood=likelihood,
+                   risk=risk, factors=list(factors or []), never_acceptable=never_acceptable)
+
+    # -- decision -----------------------------------------------------------------------
+
+    def decide(self, ctx: CommandContext, decision: str, power: str | None = None,
+               leave_by: str | None = None, reasons: str = "", conditions: str = "",
+               services: str = "") -> None:
+        found = self.begin("decide", ctx)
+        _one_of("decision", decision, DECISIONS)
+        personal = {k: v for k, v in (("reasons", reasons), ("conditions", conditions),
+                                      ("services", services)) if v}
+        if decision == "not-allow":
+            if not power:
+                raise InvalidInput("Choose the power for a not-allow decision (--power "
+                                   f"{'|'.join(POWERS)}).")
+            _one_of("power", power, POWERS)
+            if not reasons.strip():
+                raise InvalidInput("Give the reasons, including proportionality (--reasons).")
+            self.enter(EncampmentDecided, ctx, found, "enforcing", decision=decision,
+                       power=power, leave_by=None, personal=personal)
+            self.cancel_deadline(ctx, "leaving-date")
+        else:
+            if power:
+                raise InvalidInput(f"A {decision} decision takes no power; --power is for not-allow.")
+            if not leave_by:
+                raise InvalidInput(f"Give the agreed leaving date for a {decision} decision (--leave-by).")
+            leave = times.parse_effective(leave_by)
+            if times.is_before(leave, ctx.effective):
+                raise DateRuleViolated(f"The leaving date {leave} is before the decision ({ctx.effective}).")
+            self.enter(EncampmentDecided, ctx, found, "tolerated", decision=decision, power=None,
+                       leave_by=leave, personal=personal)
+            self.set_deadline(ctx, "leaving-date", "leaving-date", "occupants", due=leave)
+        self.meet_deadline(ctx, "decision")
+
+    # -- enforcement --------------------------------------------------------------------
+
+    def _require_welfare(self, what: str) -> None:
+        """processes/unauthorised-encampments.md: no notice or direction before a welfare
+        assessment (the practical legal prerequisite for a proportionate decision)."""
+        if self.welfare_assessed is None and not self.is_closed:
+            raise RuleRefused(
+                f"A {what} may not be served before a welfare assessment is recorded on "
+                f"{self.reference} (assess-welfare): it is the prerequisite for a proportionate "
+                "decision."
+            )
+
+    def serve_direction(self, ctx: CommandContext, power: str, method: str = "in person",
+                        served_on: str = "", compliance_due: str | None = None) -> None:
+        """DirectionServed with the no-return window of the rule in force on its date."""
+        power = no_return.normalise_power(power)
+        _one_of("direction power", power, DIRECTION_POWERS)
+        self._require_welfare("direction")
+        self.begin("serve-direction", ctx, after=self.welfare_assessed,
+                   after_what="the welfare assessment")
+        start, until, rule = no_return.no_return_window(power, times.effective_date(ctx.effective))
+        name = "direction-compliance"
+        self.set_deadline(ctx, name, name, "occupants", due=compliance_due)
+        basis = f"statute: {POWER_BASIS[power]}"
+        self.record(DirectionServed, ctx, basis, power=power, method=method,
+                    compliance_due=self.deadlines[name].due, no_return_from=start.isoformat(),
+                    no_return_until=until.isoformat(), no_return_rule=rule.version,
+                    personal={"served_on": served_on} if served_on else {})
+
+    def refer_to_police(self, ctx: CommandContext, power: str) -> None:
+        found = self.begin("refer-to-police", ctx)
+        power = no_return.normalise_power(power)
+        _one_of("police power", power, ("s61", "s62a", "s60c"))
+        self.record(PoliceReferralMade, ctx, found.basis, power=power)
+
+    def check_compliance(self, ctx: CommandContext, still_present: bool) -> None:
+        found = self.begin("check-compliance", ctx)
+        self.record(ComplianceChecked, ctx, found.basis, still_present=still_present)
+        for name in ("direction-compliance", "order-compliance"):
+            d = self.deadlines.get(name)
+            # Still present: the deadline stays open (overdue once due); the next step is court.
+            if d is not None and not still_present and not times.is_before(ctx.effective, d.starts):
+                self.meet_deadline(ctx, name)
+
+    def issue_summons(self, ctx: CommandContext, hearing: str, served_on: str | None = None) -> None:
+        """s.78 summons: the hearing at least 24 hours after the summons is served."""
+        self._require_welfare("summons")
+        found = self.begin("issue-summons", ctx, after=self.welfare_assessed,
+                           after_what="the welfare assessment")
+        hearing = times.parse_effective(hearing)
+        served = times.parse_effective(served_on) if served_on else ctx.effective
+        times.must_not_precede(served, ctx.effective, "the issue of the summons")
+        notice = times.effective_instant(hearing) - times.effective_end(served)
+        if notice < S78_NOTICE:
+            raise DateRuleViolated(
+                f"A s.78 summons must give at least 24 hours' notice of the hearing: served "
+                f"{served}, hearing {hearing}. Give a hearing at least 24 hours after service."
+            )
+        self.record(SummonsIssued, ctx, found.basis, hearing=hearing, served_on=served)
+
+    def issue_claim(self, ctx: CommandContext, hearing: str, served_on: str | None = None,
+                    premises: str = "land") -> None:
+        """CPR 55 possession claim: at least 2 clear days (5 for residential premises) between
+        service and the hearing; clear days exclude the day of service and the hearing day."""
+        self._require_welfare("possession claim")
+        found = self.begin("issue-claim", ctx, after=self.welfare_assessed,
+                           after_what="the welfare assessment")
+        _one_of("premises", premises, PREMISES)
+        hearing = times.parse_effective(hearing)
+        served = times.parse_effective(served_on) if served_on else ctx.effective
+        times.must_not_precede(served, ctx.effective, "the issue of the claim")
+        clear = (times.effective_date(hearing) - times.effective_date(served)).days - 1
+        needed = CPR55_CLEAR_DAYS[premises]
+        if clear < needed:
+            earliest = times.effective_date(served) + timedelta(days=needed + 1)
+            raise DateRuleViolated(
+                f"A CPR 55 hearing needs at least {needed} clear days after service for "
+                f"{premises} (served {times.effective_date(served)}, hearing "
+                f"{times.effective_date(hearing)}: {max(clear, 0)} clear days). The earliest "
+                f"hearing is {earliest}."
+            )
+        self.record(PossessionClaimIssued, ctx, found.basis, hearing=hearing, served_on=served,
+                    premises=premises)
+
+    def record_hearing(self, ctx: CommandContext, result: str) -> None:
+        found = self.begin("record-hearing", ctx)
+        _one_of("hearing result", result, HEARING_RESULTS)
+        if self.summonses + self.claims == 0:
+            raise RuleRefused("No summons or possession claim has been issued (issue-summons, issue-claim).")
+        self.record(HearingHeld, ctx, found.basis, result=result)
+
+    def grant_order(self, ctx: CommandContext, order: str, compliance_due: str | None = None) -> None:
+        found = self.begin("grant-order", ctx)
+        _one_of("order", order, ORDER_KINDS)
+        if self.hearings == 0:
+            raise RuleRefused("Record the hearing (record-hearing) before the order.")
+        due = times.parse_effective(compliance_due) if compliance_due else None
+        self.record(OrderGranted, ctx, found.basis, order=order, compliance_due=due)
+
+    def serve_order(self, ctx: CommandContext, order: str | None = None,
+                    compliance_due: str | None = None) -> None:
+        self._require_welfare("order")
+        found = self.begin("serve-order", ctx, after=self.order_granted, after_what="the order")
+        if self.welfare_assessed is not None:
+            times.must_not_precede(ctx.effective, self.welfare_assessed, "the welfare assessment")
+        if self.order_granted is None:
+            raise RuleRefused("No order has been granted (grant-order).")
+        if compliance_due:  # refuse a bad due date before OrderServed is recorded
+            self._explicit_due(compliance_due, ctx.effective)
+        self.record(OrderServed, ctx, found.basis, order=order or "s78")
+        self.set_deadline(ctx, "order-compliance", "order-compliance", "occupants", due=compliance_due)
+
+    def enforce(self, ctx: CommandContext, step: str = "executed",
+                scheduled_for: str | None = None) -> None:
+        found = self.begin("enforce", ctx)
+        _one_of("enforcement step", step, ENFORCEMENT_STEPS)
+        if self.order_served is None and self.directions == 0:
+            raise RuleRefused("Serve a direction or an order before enforcement.")
+        if step == "scheduled":
+            if not scheduled_for:
+                raise InvalidInput("Give the date enforcement is scheduled for (--scheduled-for).")
+            when = times.parse_effective(scheduled_for)
+            if times.is_before(when, ctx.effective):
+                raise DateRuleViolated(f"Enforcement cannot be scheduled ({when}) before it is arranged.")
+            self.record(EnforcementScheduled, ctx, found.basis, scheduled_for=when)
+        else:
+            self.record(EnforcementExecuted, ctx, found.basis)
+
+    # -- leaving and closing ------------------------------------------------------------
+
+    def vacate(self, ctx: CommandContext, enforced: bool = False) -> None:
+        found = self.begin("vacate", ctx)
+        self.enter(EncampmentVacated, ctx, found, "vacated", how="enforced" if enforced else "voluntary")
+        self.meet_deadline(ctx, "leaving-date")
+        for name in ("direction-compliance", "order-compliance"):
+            self.meet_deadline(ctx, name)
+        for d in self.open_deadlines():
+            if d.name in ("initial-visit", "welfare-assessment", "decision"):
+                self.cancel_deadline(ctx, d.name)
+        self.set_deadline(ctx, "cleanup", "cleanup", self.responsible)
+
+    def clear_site(self, ctx: CommandContext, cleanup_cost: float | None = None,
+                   legal_cost: float | None = None, damage: float | None = None,
+                   damage_notes: str = "", outcome: str = "site cleared") -> None:
+        """SiteCleared (costs in pounds, kept in pence), then CaseClosed."""
+        # CaseClosed may not precede the vacating: check it before SiteCleared is recorded.
+        found = self.begin("clear-site", ctx, after=self.stage_effective,
+                           after_what="the site being vacated")
+        self.record(SiteCleared, ctx, found.basis, cleanup_cost=_pence("clean-up cost", cleanup_cost),
+                    legal_cost=_pence("legal cost", legal_cost),
+                    damage_cost=_pence("damage cost", damage),
+                    personal={"damage": damage_notes} if damage_notes else {})
+        self.meet_deadline(ctx, "cleanup")
+        self.close_with(ctx, found, outcome)
+
+    def check_can_close(self, ctx: CommandContext) -> None:
+        if self.stage != "vacated" and not ctx.reason:
+            raise RuleRefused(
+                f"{self.reference} is at '{self.stage}'; an encampment closes once the site is "
+                "vacated and cleared (clear-site). Give a --reason to close it otherwise."
+            )

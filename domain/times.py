@@ -1,0 +1,94 @@
+"""Effective times: when something happened in the world (processes/common.md, "Two times").
+
+An effective time is kept as an ISO 8601 string: a date (``2026-03-02``) when the user gave
+a date, or an offset date-time (``2026-03-02T14:30:00+00:00``) where the clock counts hours.
+Comparisons between a date and a date-time are made at day precision, so that a decision
+recorded "on 2 March" is never refused for preceding a notification at 14:30 on 2 March.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from domain.calendar import LONDON
+from domain.errors import DateRuleViolated, InvalidInput
+
+
+def is_date_only(effective: str) -> bool:
+    return "T" not in effective
+
+
+def parse_effective(text: str) -> str:
+    """Normalise a user-supplied date or date-time to the stored form.
+
+    A date-time without an offset is read as Europe/London local time.
+    """
+    text = text.strip()
+    try:
+        if "T" not in text and " " not in text:
+            return date.fromisoformat(text).isoformat()
+        moment = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise InvalidInput(
+            f"'{text}' is not a date or date-time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM "
+            "(Europe/London unless an offset such as +01:00 is given)."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LONDON)
+    return moment.isoformat(timespec="seconds")
+
+
+def effective_from_instant(moment: datetime) -> str:
+    """The stored form of an aware instant (used for 'now' when no --on is given)."""
+    return moment.astimezone(LONDON).isoformat(timespec="seconds")
+
+
+def effective_date(effective: str) -> date:
+    """The Europe/London calendar date of an effective time."""
+    if is_date_only(effective):
+        return date.fromisoformat(effective)
+    return datetime.fromisoformat(effective).astimezone(LONDON).date()
+
+
+def effective_instant(effective: str) -> datetime:
+    """The aware instant of an effective time; a date means the start of that London day."""
+    if is_date_only(effective):
+        return datetime.combine(date.fromisoformat(effective), time(0), tzinfo=LONDON)
+    return datetime.fromisoformat(effective)
+
+
+def effective_end(effective: str) -> datetime:
+    """The latest instant an effective time could denote (a date: the end of that day)."""
+    if is_date_only(effective):
+        return datetime.combine(date.fromisoformat(effective), time(23, 59, 59), tzinfo=LONDON)
+    return datetime.fromisoformat(effective)
+
+
+def is_before(a: str, b: str) -> bool:
+    """True when ``a`` is certainly earlier than ``b`` (day precision if either is a date)."""
+    if is_date_only(a) or is_date_only(b):
+        return effective_date(a) < effective_date(b)
+    return effective_instant(a) < effective_instant(b)
+
+
+def must_not_be_in_future(effective: str, now: datetime) -> None:
+    """processes/common.md: an effective time may not be in the future."""
+    future = (
+        effective_date(effective) > now.astimezone(LONDON).date()
+        if is_date_only(effective)
+        else effective_instant(effective) > now
+    )
+    if future:
+        raise DateRuleViolated(
+            f"The effective time {effective} is in the future; record facts once they have "
+            f"happened (today is {now.astimezone(LONDON).date().isoformat()})."
+        )
+
+
+def must_not_precede(effective: str, earlier: str, what: str) -> None:
+    """processes/common.md: an effective time may not precede the fact it depends on."""
+    if is_before(effective, earlier):
+        raise DateRuleViolated(
+            f"The effective time {effective} is earlier than {what} ({earlier}); "
+            f"it must be on or after {earlier}."
+        )

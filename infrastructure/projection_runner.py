@@ -1,0 +1,164 @@
+"""The one catch-up mechanism for every read model, on SQLite and PostgreSQL.
+
+It reads notifications after the view's tracking position in pages of 1,000, turns each event
+into view changes (application/projections.py) and commits the changes with the new position in
+one transaction: exactly once, resumable after a crash, rebuildable from zero. The tracking row
+is locked first, so two processes catching up at once apply each page once.
+(eventsourcing's subscribe() is not implemented for SQLite, so its ProjectionRunner can't be used.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from application.projections import Change, Update, Upsert, project
+from application.service import CaseLedgerApplication
+from infrastructure.report_facts import report_case_changes
+from infrastructure.views import TABLES, tracking
+
+StatefulProjection = Callable[[sa.Connection, Sequence[Change]], list[Change]]
+
+PAGE_SIZE = 1000
+VIEWS = "views"
+
+
+class ProjectionRunner:
+    def __init__(self, app: CaseLedgerApplication, engine: sa.Engine, name: str = VIEWS,
+                 page_size: int = PAGE_SIZE,
+                 on_page: Callable[[int], None] | None = None,
+                 project: Callable[[Any], list[Change]] = project,
+                 tables: dict[str, sa.Table] | None = None,
+                 stateful: Sequence[StatefulProjection] | None = None) -> None:
+        """``project`` and ``tables`` let another consumer (e.g. reminder delivery) use the same
+        exactly-once mechanism with its own tracking ``name``. ``stateful`` projections see a
+        page's changes and the transaction (the views: report facts, which fold earlier facts)."""
+        self.app = app
+        self.engine = engine
+        self.name = name
+        self.page_size = page_size
+        self.on_page = on_page
+        self.project = project
+        self.tables = TABLES if tables is None else tables
+        self.stateful = (report_case_changes,) if stateful is None and tables is None else \
+            tuple(stateful or ())
+
+    def position(self) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(tracking.c.position)
+                                 .where(tracking.c.name == self.name)).scalar()
+        return int(value or 0)
+
+    def catch_up(self) -> int:
+        """Apply every notification not yet applied; returns how many were applied."""
+        applied = 0
+        while True:
+            count = self._apply_next_page()
+            applied += count
+            if count < self.page_size:
+                return applied
+
+    def _apply_next_page(self) -> int:
+        with self.engine.begin() as conn:
+            position = self._lock_position(conn)
+            notifications = self.app.recorder.select_notifications(
+                start=position, limit=self.page_size, inclusive_of_start=False)
+            if not notifications:
+                return 0
+            changes = [change for notification in notifications
+                       for change in self.project(self.app.mapper.to_domain_event(notification))]
+            for projection in self.stateful:
+                changes += projection(conn, changes)
+            for statement, rows in batched(merged(changes), self.tables):
+                if isinstance(statement, _UpsertStatement):
+                    statement = statement.for_dialect(conn.dialect.name)
+                conn.execute(statement, rows)
+            last = notifications[-1].id
+            conn.execute(sa.update(tracking).where(tracking.c.name == self.name)
+                         .values(position=last))
+        if self.on_page:
+            self.on_page(last)
+        return len(notifications)
+
+    def _lock_position(self, conn: sa.Connection) -> int:
+        """Take the tracking row's lock (creating it at 0) and read the position."""
+        insert = _insert_for(conn)(tracking).values(name=self.name, position=0)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        query = sa.select(tracking.c.position).where(tracking.c.name == self.name)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return int(conn.execute(query).scalar_one())
+
+    def rebuild(self) -> int:
+        """Empty every view and replay the whole log from the first notification."""
+        with self.engine.begin() as conn:
+            for table in self.tables.values():
+                conn.execute(sa.delete(table))
+            conn.execute(sa.delete(tracking).where(tracking.c.name == self.name))
+        return self.catch_up()
+
+
+def _insert_for(conn: sa.Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def merged(changes: list[Change]) -> list[Change]:
+    """One change per row for a page: later values win; an upsert anywhere makes it an upsert.
+
+    Writing each touched row once (then in batches) is what makes a rebuild fast; the result is
+    the same as applying the changes one by one, in order.
+    """
+    rows: dict[tuple[str, tuple[tuple[str, Any], ...]], Change] = {}
+    for change in changes:
+        key = (change.table, tuple(sorted(change.key.items())))
+        earlier = rows.get(key)
+        if earlier is None:
+            rows[key] = type(change)(change.table, dict(change.key), dict(change.values))
+            continue
+        values = {**earlier.values, **change.values}
+        kind = Upsert if isinstance(earlier, Upsert) or isinstance(change, Upsert) else Update
+        rows[key] = kind(change.table, dict(change.key), values)
+    return list(rows.values())
+
+
+def batched(changes: list[Change],
+            tables: dict[str, sa.Table] = TABLES) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Group row changes of the same shape into one executemany statement each."""
+    groups: dict[tuple[Any, ...], list[Change]] = {}
+    for change in changes:
+        shape = (type(change), change.table, tuple(change.key), tuple(sorted(change.values)))
+        groups.setdefault(shape, []).append(change)
+    return [(_statement(group[0], tables), [_params(c) for c in group]) for group in groups.values()]
+
+
+def _statement(change: Change, tables: dict[str, sa.Table]) -> Any:
+    table = tables[change.table]
+    columns = sorted(change.values)
+    if isinstance(change, Upsert):
+        return _UpsertStatement(table, list(change.key), columns)
+    where = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in change.key))
+    return sa.update(table).where(where).values({c: sa.bindparam(f"v_{c}") for c in columns})
+
+
+def _params(change: Change) -> dict[str, Any]:
+    if isinstance(change, Upsert):
+        return {**change.key, **change.values}
+    return {**{f"k_{k}": v for k, v in change.key.items()},
+            **{f"v_{c}": v for c, v in change.values.items()}}
+
+
+class _UpsertStatement:
+    """An INSERT … ON CONFLICT DO UPDATE built for the connection's dialect when executed."""
+
+    def __init__(self, table: sa.Table, keys: list[str], columns: list[str]) -> None:
+        self.table, self.keys, self.columns = table, keys, columns
+
+    def for_dialect(self, dialect: str) -> Any:
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.table)
+        if not self.columns:
+            return insert.on_conflict_do_nothing(index_elements=self.keys)
+        return insert.on_conflict_do_update(
+            index_elements=self.keys, set_={c: insert.excluded[c] for c in self.columns})

@@ -1,0 +1,78 @@
+"""The composition root: everything is built here from settings, nothing at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from application.audit import AuditService
+from application.ports import Clock
+from application.reminders import ReminderService
+from application.reporting.service import ReportService
+from application.service import CaseLedgerApplication, CaseService
+from domain.calendar import WorkingCalendar
+from infrastructure import migrate
+from infrastructure.bank_holidays import HolidaysCalendar
+from infrastructure.clock import SystemClock
+from infrastructure.database import create_engine, event_store_env, is_postgres, schema_lock
+from infrastructure.deliveries import Deliveries
+from infrastructure.integrity import IntegrityChain
+from infrastructure.projection_runner import ProjectionRunner
+from infrastructure.report_facts import ReportFactsReader
+from infrastructure.settings import Settings
+from infrastructure.smtp import Mailer, mailer_for
+from infrastructure.views import SqlReadModel
+
+
+@dataclass
+class Services:
+    settings: Settings
+    app: CaseLedgerApplication
+    engine: sa.Engine
+    cases: CaseService
+    views: SqlReadModel
+    projections: ProjectionRunner
+    calendar: WorkingCalendar
+    clock: Clock
+    reminders: ReminderService
+    deliveries: Deliveries
+    integrity: IntegrityChain
+    audit: AuditService
+    reports: ReportService
+
+    def catch_up(self) -> int:
+        """Read-your-writes: bring the views up to date before answering a query."""
+        return self.projections.catch_up()
+
+    def close(self) -> None:
+        self.app.close()
+        self.engine.dispose()
+
+
+def build(settings: Settings, clock: Clock | None = None,
+          calendar: WorkingCalendar | None = None, mailer: Mailer | None = None) -> Services:
+    """``mailer``: how reminders are sent; default: from ``settings.smtp`` (None if unset)."""
+    clock = clock or SystemClock()
+    calendar = calendar or HolidaysCalendar()
+    with schema_lock(settings.database_url):  # one process at a time creates or upgrades it
+        app = CaseLedgerApplication(env=event_store_env(settings.database_url))
+        engine = create_engine(settings.database_url)
+        migrate.upgrade(engine)
+    views = SqlReadModel(engine)
+    cases = CaseService(app, clock, calendar)
+    projections = ProjectionRunner(app, engine)
+    deliveries = Deliveries(app, engine, cases, clock,
+                            mailer if mailer is not None else mailer_for(settings.smtp),
+                            settings.smtp.sender, catch_up_views=projections.catch_up)
+    integrity = IntegrityChain(app, settings.database_url)
+    return Services(
+        settings=settings, app=app, engine=engine, cases=cases, views=views,
+        projections=projections, calendar=calendar, clock=clock,
+        reminders=ReminderService(cases, views, projections.catch_up,
+                                  parallel_loads=4 if is_postgres(settings.database_url) else 1),
+        deliveries=deliveries,
+        integrity=integrity,
+        audit=AuditService(app, cases, views, integrity, clock, projections.catch_up),
+        reports=ReportService(cases, ReportFactsReader(engine), views, clock),
+    )

@@ -1,0 +1,108 @@
+"""``caseledger``: the command line (cli.md).
+
+    caseledger [--database URL] <area> <verb> [REF] [--flag value …] [--on TIME] [--as ACTOR]
+               [--reason TEXT] [--json]
+
+``run()`` is the console script. It runs the Typer app without Click's standalone mode so that
+every failure ends in one place with the contract's exit codes: 0 done, 1 unexpected, 2 invalid
+input (including Click's own usage errors), 3 refused by a rule, 4 not found, 5 conflict.
+"""
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from interfaces.cli import (
+    admin,
+    asb,
+    audit,
+    case,
+    dardr,
+    demo,
+    encampment,
+    queries,
+    reminders,
+    reports,
+    scheduler,
+    setup,
+)
+from interfaces.cli.common import (
+    EXIT_UNEXPECTED,
+    ClickException,
+    State,
+    UsageError,
+    exit_code_for,
+    print_error,
+    print_usage_error,
+)
+
+app = typer.Typer(
+    name="caseledger",
+    help="Case management for Community Safety Partnerships: DARDR reviews, deadlines, history.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database: Annotated[str | None, typer.Option(
+        "--database", metavar="URL",
+        help="sqlite:///path/file.db or postgresql://user:pass@host:port/db. "
+             "Default: $CASELEDGER_DATABASE_URL, else a SQLite file in $CASELEDGER_DATA_DIR.")] = None,
+) -> None:
+    """caseledger [--database URL] AREA VERB … [--on TIME] [--as ACTOR] [--reason TEXT] [--json]"""
+    state = State(database=database)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+app.add_typer(dardr.app, name="dardr")
+app.add_typer(asb.app, name="asb")
+app.add_typer(encampment.app, name="encampment")
+app.add_typer(case.app, name="case")
+queries.register(app)
+app.add_typer(setup.app, name="partnership")
+app.add_typer(admin.app, name="projections")
+demo.register(app)
+app.add_typer(reports.app, name="report")
+app.add_typer(reminders.app, name="reminders")
+app.add_typer(audit.app, name="audit")
+scheduler.register(app)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one invocation; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in args
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="caseledger", standalone_mode=False)
+    except UsageError as error:
+        return print_usage_error(error, as_json)
+    except ClickException as error:
+        print_error(error, as_json)
+        return int(error.exit_code)
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        return EXIT_UNEXPECTED
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # errors outside a command, e.g. closing the services
+        print_error(error, as_json)
+        return exit_code_for(error)
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """The console script ``caseledger``."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
