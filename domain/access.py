@@ -58,7 +58,7 @@ class CaseAccess(Aggregate):
                     what: str, purpose: str | None, now: datetime) -> CaseAccess:
         """The fact that ``actor`` read the case ``what`` way, at ``now``, for ``purpose``."""
         if not actor.strip():
-            raise InvalidInput("The actor (--as) is empty.")
+            raise InvalidInput("The actor is empty.", field="actor")
         if what.split(" ", 1)[0] not in READ_KINDS:
             raise InvalidInput(f"'{what}' is not a kind of read; kinds: {', '.join(READ_KINDS)}.")
         purpose = purpose_given(purpose)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from domain import times
@@ -29,17 +30,68 @@ from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, transition
 
-CHANNELS = ("online", "phone", "paper", "email", "on-behalf")
-APPLICANT_TYPES = ("individual", "business", "community-group", "third-party-with-consent",
-                   "senior-manager")
-NOTIFY_METHODS = ("letter", "email", "phone", "in-person")
 
-STAGES = ("received", "gathering-information", "threshold-not-met", "review-pending",
-          "review-held", "outcome-pending", "monitoring-actions", "appeal", "closed")
-OPEN = [s for s in STAGES if s != "closed"]
-BEFORE_DECISION = ["received", "gathering-information"]
-WITH_ACTIONS = ["outcome-pending", "monitoring-actions"]
-APPEAL_TARGETS = ("gathering-information", "review-pending", "review-held", "outcome-pending")
+class Channel(StrEnum):
+    """How the application arrived."""
+
+    ONLINE = "online"
+    PHONE = "phone"
+    PAPER = "paper"
+    EMAIL = "email"
+    ON_BEHALF = "on-behalf"
+
+
+class ApplicantType(StrEnum):
+    """Who applies; a senior manager only where the local variant allows it."""
+
+    INDIVIDUAL = "individual"
+    BUSINESS = "business"
+    COMMUNITY_GROUP = "community-group"
+    THIRD_PARTY_WITH_CONSENT = "third-party-with-consent"
+    SENIOR_MANAGER = "senior-manager"
+
+
+class NotifyMethod(StrEnum):
+    """How the applicant was told (ASBCPA 2014 s.104(6), (8))."""
+
+    LETTER = "letter"
+    EMAIL = "email"
+    PHONE = "phone"
+    IN_PERSON = "in-person"
+
+
+class Stage(StrEnum):
+    """The stages of an ASB Case Review (processes/asb-case-review.md, "Stages")."""
+
+    RECEIVED = "received"
+    GATHERING_INFORMATION = "gathering-information"
+    THRESHOLD_NOT_MET = "threshold-not-met"
+    REVIEW_PENDING = "review-pending"
+    REVIEW_HELD = "review-held"
+    OUTCOME_PENDING = "outcome-pending"
+    MONITORING_ACTIONS = "monitoring-actions"
+    APPEAL = "appeal"
+    CLOSED = "closed"
+
+
+class AppealTarget(StrEnum):
+    """The stages an upheld appeal may send the case back to."""
+
+    GATHERING_INFORMATION = "gathering-information"
+    REVIEW_PENDING = "review-pending"
+    REVIEW_HELD = "review-held"
+    OUTCOME_PENDING = "outcome-pending"
+
+
+CHANNELS = tuple(Channel)
+APPLICANT_TYPES = tuple(ApplicantType)
+NOTIFY_METHODS = tuple(NotifyMethod)
+APPEAL_TARGETS = tuple(AppealTarget)
+
+STAGES = tuple(Stage)
+OPEN = [s for s in Stage if s != Stage.CLOSED]
+BEFORE_DECISION = [Stage.RECEIVED, Stage.GATHERING_INFORMATION]
+WITH_ACTIONS = [Stage.OUTCOME_PENDING, Stage.MONITORING_ACTIONS]
 
 S104 = "ASBCPA 2014 s.104"
 GUIDE = "Home Office ASB statutory guidance (2025)"
@@ -48,24 +100,24 @@ LOCAL = "Cumbria ASB Case Review procedure"
 _table = [
     transition("add-complaint", BEFORE_DECISION, None, "statute", f"{S104}(11): qualifying complaints"),
     transition("mark-duplicate", BEFORE_DECISION, None, "statutory guidance", f"{GUIDE}: one incident reported to several agencies counts once"),
-    transition("acknowledge", "received", "gathering-information", "local procedure", LOCAL),
-    transition("decide-threshold", "gathering-information", ["threshold-not-met", "review-pending"], "statute", f"{S104}(3)-(5): threshold decision"),
-    transition("notify-threshold", ["threshold-not-met", "review-pending"], None, "statute", f"{S104}(6): applicant informed of the threshold decision"),
-    transition("schedule-meeting", "review-pending", None, "local procedure", LOCAL),
-    transition("hold-meeting", "review-pending", "review-held", "statute", f"{S104}(1): the review is carried out"),
-    transition("recommend", "review-held", "outcome-pending", "statute", f"{S104}(7): recommendations"),
-    transition("share-action-plan", "outcome-pending", None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
-    transition("record-victim-comments", "outcome-pending", None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
-    transition("notify-outcome", "outcome-pending", "monitoring-actions", "statute", f"{S104}(8): applicant informed of the outcome"),
-    transition("lodge-appeal", ["threshold-not-met", "monitoring-actions"], "appeal", "statute", f"{S104}(10) and Sch.4: procedure for the dissatisfied"),
-    transition("determine-appeal", "appeal", [*APPEAL_TARGETS, "threshold-not-met", "monitoring-actions"], "local procedure", f"{LOCAL}: appeal"),
+    transition("acknowledge", Stage.RECEIVED, Stage.GATHERING_INFORMATION, "local procedure", LOCAL),
+    transition("decide-threshold", Stage.GATHERING_INFORMATION, [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], "statute", f"{S104}(3)-(5): threshold decision"),
+    transition("notify-threshold", [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], None, "statute", f"{S104}(6): applicant informed of the threshold decision"),
+    transition("schedule-meeting", Stage.REVIEW_PENDING, None, "local procedure", LOCAL),
+    transition("hold-meeting", Stage.REVIEW_PENDING, Stage.REVIEW_HELD, "statute", f"{S104}(1): the review is carried out"),
+    transition("recommend", Stage.REVIEW_HELD, Stage.OUTCOME_PENDING, "statute", f"{S104}(7): recommendations"),
+    transition("share-action-plan", Stage.OUTCOME_PENDING, None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
+    transition("record-victim-comments", Stage.OUTCOME_PENDING, None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
+    transition("notify-outcome", Stage.OUTCOME_PENDING, Stage.MONITORING_ACTIONS, "statute", f"{S104}(8): applicant informed of the outcome"),
+    transition("lodge-appeal", [Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], Stage.APPEAL, "statute", f"{S104}(10) and Sch.4: procedure for the dissatisfied"),
+    transition("determine-appeal", Stage.APPEAL, [*APPEAL_TARGETS, Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], "local procedure", f"{LOCAL}: appeal"),
     *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
       if cmd not in ("add-action", "update-action", "close-action", "close")],
     transition("add-action", WITH_ACTIONS, None, "statute", f"{S104}(7): recommendations acted on"),
     transition("update-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
     transition("close-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
-    transition("close", [s for s in OPEN if s != "appeal"], "closed", "local procedure", f"{LOCAL}: closure; the victim is told when and why"),
-    transition("reopen", "closed", OPEN, "local procedure", f"{LOCAL}: re-opening"),
+    transition("close", [s for s in OPEN if s != Stage.APPEAL], Stage.CLOSED, "local procedure", f"{LOCAL}: closure; the victim is told when and why"),
+    transition("reopen", Stage.CLOSED, OPEN, "local procedure", f"{LOCAL}: re-opening"),
 ]
 
 
@@ -307,7 +359,7 @@ class AsbCaseReview(Case):
         _one_of("channel", channel, CHANNELS)
         _one_of("applicant type", applicant_type, APPLICANT_TYPES)
         if not applicant_name.strip():
-            raise InvalidInput("Give the applicant's name (--applicant-name).")
+            raise InvalidInput("Give the applicant's name.", field="applicant_name")
         public, private = [], {}
         for number, raw in enumerate(complaints, start=1):
             item, personal = _complaint(f"C{number}", raw, ctx)
@@ -352,7 +404,7 @@ class AsbCaseReview(Case):
         if len(complaints) < 2:
             raise InvalidInput("Name at least two complaints: the one kept, then its duplicates.")
         if not why.strip():
-            raise InvalidInput("Say why the complaints are the same incident (--why).")
+            raise InvalidInput("Say why the complaints are the same incident.", field="why")
         known = {c["id"] for c in self.complaints}
         for cid in complaints:
             if cid not in known:
@@ -407,13 +459,15 @@ class AsbCaseReview(Case):
                 if not reasons.strip():
                     raise InvalidInput(
                         "No threshold rule is met; a discretionary 'met' (s.104(5)) needs reasons "
-                        "(persistence, harm or potential harm, adequacy of the response) (--reasons)."
+                        "(persistence, harm or potential harm, adequacy of the response).",
+                        field="reasons",
                     )
             elif rule not in evaluation.met_rules:
                 met_rules = ", ".join(evaluation.met_rules) or "none"
                 raise RuleRefused(
                     f"The rule '{rule}' is not met on the recorded complaints (met: {met_rules}); "
-                    f"use --rule {DISCRETION} with --reasons for a discretionary decision."
+                    f"use the rule {DISCRETION} with reasons for a discretionary decision.",
+                    field="rule",
                 )
         else:
             rule = "not-met"
@@ -457,9 +511,9 @@ class AsbCaseReview(Case):
             raise RuleRefused("Tell the applicant the threshold decision (notify-threshold) before "
                               "the review meeting is held.")
         if not chair.strip():
-            raise InvalidInput("Give the chair's name (--chair).")
+            raise InvalidInput("Give the chair's name.", field="chair")
         if not victim_invited and not ctx.reason:
-            raise InvalidInput("Say why the victim was not invited (--reason).")
+            raise InvalidInput("Say why the victim was not invited.", field="reason")
         if victim_attended and not victim_invited:
             raise InvalidInput("The victim cannot have attended without being invited.")
         self.enter(CaseReviewMeetingHeld, ctx, found, "review-held",
@@ -475,13 +529,14 @@ class AsbCaseReview(Case):
         items = [r for r in (recommendations or []) if r.strip()]
         if none:
             if items:
-                raise InvalidInput("Give recommendations or --none, not both.")
+                raise InvalidInput("Give recommendations or none, not both.", field="none")
             if not ctx.reason:
-                raise InvalidInput("Say why no recommendations were made (--reason).")
+                raise InvalidInput("Say why no recommendations were made.", field="reason")
             self.enter(NoRecommendationsMade, ctx, found, "outcome-pending")
             return
         if not items:
-            raise InvalidInput("Give at least one --recommendation, or --none with a --reason.")
+            raise InvalidInput("Give at least one recommendation, or none with a reason.",
+                               field="recommendations")
         self.enter(RecommendationsMade, ctx, found, "outcome-pending", count=len(items),
                    personal={"recommendations": items})
 
@@ -495,7 +550,7 @@ class AsbCaseReview(Case):
             raise RuleRefused("Share the action plan with the victim (share-action-plan) first.")
         times.must_not_precede(ctx.effective, self.action_plan_shared, "the plan being shared")
         if not comments.strip():
-            raise InvalidInput("The comments are empty (--comments).")
+            raise InvalidInput("The comments are empty.", field="comments")
         self.record(VictimCommentsRecorded, ctx, found.basis, personal={"comments": comments})
 
     def notify_outcome(self, ctx: CommandContext, method: str) -> None:
@@ -504,7 +559,8 @@ class AsbCaseReview(Case):
         if self.recommendations and not self.action_plan_shared and not ctx.reason:
             raise RuleRefused(
                 f"{GUIDE}: share the action plan with the victim for comment before it is final "
-                "(share-action-plan), or give a --reason."
+                "(share-action-plan), or give a reason.",
+                field="reason",
             )
         self.enter(OutcomeNotified, ctx, found, "monitoring-actions", method=method,
                    appeal_until=self._appeal_until(ctx))
@@ -525,7 +581,7 @@ class AsbCaseReview(Case):
                 "notice); the appeal cannot be lodged."
             )
         if not grounds.strip():
-            raise InvalidInput("Give the grounds of the appeal (--grounds).")
+            raise InvalidInput("Give the grounds of the appeal.", field="grounds")
         self.enter(AppealLodged, ctx, found, "appeal", against=self.appeal_against,
                    return_stage=self.stage, personal={"grounds": grounds})
         self.set_deadline(ctx, "appeal-decision", "appeal-decision", "partnership")
@@ -538,7 +594,7 @@ class AsbCaseReview(Case):
         against = self.appeal_against or "outcome"
         if not upheld:
             if back_to:
-                raise InvalidInput("--back-to is only for an upheld appeal.")
+                raise InvalidInput("A stage to go back to is only for an upheld appeal.", field="back_to")
             stage = self.appeal_return_stage or "monitoring-actions"
             self.enter(AppealDetermined, ctx, found, stage, upheld=False, against=against)
             self.meet_deadline(ctx, "appeal-decision")
@@ -569,11 +625,11 @@ class AsbCaseReview(Case):
             if still_open and not ctx.reason:
                 listed = ", ".join(f"{a.id} ({a.owner}, due {a.due[:10]})" for a in still_open)
                 raise RuleRefused(f"{self.reference} has open actions: {listed}. Close them "
-                                  "first, or give a --reason.")
+                                  "first, or give a reason.", field="reason")
             return
         if not ctx.reason:
             raise InvalidInput(f"Closing at stage '{self.stage}' (e.g. a withdrawn application) "
-                               "needs a --reason.")
+                               "needs a reason.", field="reason")
 
 
 def datetime_of(iso: str) -> Any:

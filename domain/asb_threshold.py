@@ -21,17 +21,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from domain.calendar import add_calendar_months
 from domain.errors import InvalidInput
 
 STATUTORY_MINIMUM = 3
-STATUTORY = "statutory-minimum"
-FIVE_COMPLAINTS = "five-complaints"
-HATE_INCIDENT = "hate-incident"
-SENIOR_MANAGER = "senior-manager"
-DISCRETION = "discretion"
+
+
+class ThresholdRule(StrEnum):
+    """The rules a threshold decision may rest on: the statutory minimum, the local variants in
+    RULES order, and discretion (s.104(5), with reasons)."""
+
+    STATUTORY_MINIMUM = "statutory-minimum"
+    FIVE_COMPLAINTS = "five-complaints"
+    HATE_INCIDENT = "hate-incident"
+    SENIOR_MANAGER = "senior-manager"
+    DISCRETION = "discretion"
+
+
+STATUTORY = ThresholdRule.STATUTORY_MINIMUM
+FIVE_COMPLAINTS = ThresholdRule.FIVE_COMPLAINTS
+HATE_INCIDENT = ThresholdRule.HATE_INCIDENT
+SENIOR_MANAGER = ThresholdRule.SENIOR_MANAGER
+DISCRETION = ThresholdRule.DISCRETION
 RULES = (STATUTORY, FIVE_COMPLAINTS, HATE_INCIDENT, SENIOR_MANAGER)
 VARIANT_SETTINGS = {
     FIVE_COMPLAINTS: "variant_five_complaints_from",

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -62,6 +62,15 @@ class ClockUnit(StrEnum):
 DATE_UNITS = frozenset({ClockUnit.CALENDAR_MONTHS, ClockUnit.CALENDAR_DAYS, ClockUnit.WORKING_DAYS})
 
 
+class ClockData(TypedDict):
+    """A ``ClockRule`` as stored in a ``DeadlineSet`` event (and read back)."""
+
+    unit: str
+    amount: int
+    out_of_hours_next_working_day: bool
+    working_hours: list[str]
+
+
 @dataclass(frozen=True)
 class ClockRule:
     """How long a deadline runs: an amount of a unit, from the effective time of its starting fact.
@@ -86,7 +95,7 @@ class ClockRule:
         if self.out_of_hours_next_working_day and self.unit is not ClockUnit.HOURS:
             raise ValueError("The out-of-hours rule applies only to clocks counted in hours.")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ClockData:
         opens, closes = self.working_hours
         return {
             "unit": self.unit.value,

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -21,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from domain import times
 from domain.calendar import (
     LONDON,
+    ClockData,
     ClockRule,
     WorkingCalendar,
     due_after_pause,
@@ -28,14 +30,25 @@ from domain.calendar import (
     end_of_day,
 )
 from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
+from domain.plain import Addressees, Json, JsonObject, Text, stored
 from domain.policy import Basis, CasePolicy
 from domain.process import ProcessDefinition, Transition
 from domain.reminders import ReminderStep, folded, ladder_for, steps_due
 
-Recipients = Callable[["Deadline", tuple[str, ...]], list[dict[str, Any]]]
+Recipients = Callable[["Deadline", tuple[str, ...]], list[dict[str, str]]]
 """Resolves a step's roles to the people they are when it is issued (application supplies it)."""
 
-RAG = ("red", "amber", "green")
+
+
+class Rag(StrEnum):
+    """An action's red/amber/green progress status."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+RAG = tuple(Rag)
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,7 @@ class Deadline:
     starts: str
     responsible: str
     basis: str
-    clock: dict[str, Any] | None
+    clock: ClockData | None
     calendar: str
     status: str = "open"  # open | met | paused | cancelled
     met_on: str | None = None
@@ -138,7 +151,11 @@ def return_deadline_name(agency: str, kind: str) -> str:
 # --------------------------------------------------------------------------- events
 
 
-class CaseEvent(Aggregate.Event):
+C = TypeVar("C", bound="Case", contravariant=True)
+"""The aggregate an event applies to: ``Case`` for the common facts, a case type for its own."""
+
+
+class CaseEvent(Aggregate.Event, Generic[C]):
     """Base of every case event: effective time, actor, reason, basis (processes/common.md)."""
 
     effective: str
@@ -146,105 +163,112 @@ class CaseEvent(Aggregate.Event):
     reason: str | None
     basis: str | None
 
-    def apply(self, aggregate: Any) -> None:
+    def apply(self, aggregate: C) -> None:
         self.apply_to(aggregate)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: C) -> None:
         """Overridden by each event: how the fact changes the case."""
 
 
-class StageEntered(CaseEvent):
+class StageEntered(CaseEvent[C]):
     """Base of the facts that move a case to another stage; the stage is stored in the event."""
 
     stage: str
 
-    def apply(self, aggregate: Any) -> None:
+    def apply(self, aggregate: C) -> None:
         self.apply_to(aggregate)
-        if getattr(aggregate, "stage", None) != self.stage:
+        if aggregate.stage != self.stage:
             aggregate.stage_effective = self.effective
         aggregate.stage = self.stage
 
 
-class CaseOpened(StageEntered, Aggregate.Created):
+class CaseOpened(StageEntered[C], Aggregate.Created):
     """The first fact of a case: its identity, partnership, hub and the policy it runs under."""
 
     reference: str
     case_type: str
     partnership: str
     hub: str | None
-    policy: dict[str, Any]
-    personal: dict[str, Any]
+    policy: JsonObject
+    personal: JsonObject
 
-    def apply(self, aggregate: Any) -> None:
-        aggregate.init_common_state(self)
+    def apply(self, aggregate: C) -> None:
+        aggregate.reference = self.reference
+        aggregate.case_type = self.case_type
+        aggregate.partnership = self.partnership
+        aggregate.hub = self.hub
+        aggregate.policy_data = dict(self.policy)
+        aggregate.opened_on = self.effective
+        aggregate.stage = self.stage
+        aggregate.stage_effective = self.effective
         super().apply(aggregate)
 
 
-class DeadlineSet(CaseEvent):
+class DeadlineSet(CaseEvent["Case"]):
     """A deadline's due time, computed when its starting fact was recorded, and stored."""
 
     name: str
     due: str
     starts: str
     responsible: str
-    clock: dict[str, Any] | None
+    clock: ClockData | None
     calendar: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.deadlines[self.name] = Deadline(
             name=self.name, due=self.due, starts=self.starts, responsible=self.responsible,
             basis=self.basis or "", clock=self.clock, calendar=self.calendar,
         )
 
 
-class DeadlineMet(CaseEvent):
+class DeadlineMet(CaseEvent["Case"]):
     name: str
     on_time: bool
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         d = case.deadlines[self.name]
         d.status, d.met_on, d.met_on_time = "met", self.effective, self.on_time
 
 
-class DeadlineExtended(CaseEvent):
+class DeadlineExtended(CaseEvent["Case"]):
     name: str
     due: str
     previous_due: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         d = case.deadlines[self.name]
         d.due = self.due
         d.extensions += 1
 
 
-class DeadlinePaused(CaseEvent):
+class DeadlinePaused(CaseEvent["Case"]):
     name: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         d = case.deadlines[self.name]
         d.status, d.paused_at = "paused", self.effective
 
 
-class DeadlineResumed(CaseEvent):
+class DeadlineResumed(CaseEvent["Case"]):
     name: str
     due: str
     previous_due: str
     paused_days: int
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         d = case.deadlines[self.name]
         d.status, d.due, d.paused_at = "open", self.due, None
         d.paused_days += self.paused_days
 
 
-class DeadlineCancelled(CaseEvent):
+class DeadlineCancelled(CaseEvent["Case"]):
     name: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.deadlines[self.name].status = "cancelled"
 
 
-class ReminderIssued(CaseEvent):
+class ReminderIssued(CaseEvent["Case"]):
     """processes/common.md, "Reminders and escalation": one step of a deadline's reminder ladder.
 
     Recorded once per step and due time, before any email is sent; delivery is a separate
@@ -260,184 +284,184 @@ class ReminderIssued(CaseEvent):
     responsible: str
     recipients: list[str]
     covers: list[str]  # earlier steps due at the same time, folded into this one
-    personal: dict[str, Any]  # {"to": [{"role", "of", "name", "email"}]}
+    personal: Addressees  # the names and addresses the roles resolved to
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         d = case.deadlines[self.name]
         d.reminders += 1
         d.reminded_due, d.reminded_day = self.due, self.step_day
 
 
-class ReturnRequested(CaseEvent):
+class ReturnRequested(CaseEvent["Case"]):
     agency: str
     kind: str
     due: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.returns[return_deadline_name(self.agency, self.kind)] = AgencyReturn(
             agency=self.agency, kind=self.kind, requested=self.effective, due=self.due
         )
 
 
-class ReturnReceived(CaseEvent):
+class ReturnReceived(CaseEvent["Case"]):
     agency: str
     kind: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         r = case.returns[return_deadline_name(self.agency, self.kind)]
         r.status, r.received_on = "received", self.effective
 
 
-class ReturnAccepted(CaseEvent):
+class ReturnAccepted(CaseEvent["Case"]):
     agency: str
     kind: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.returns[return_deadline_name(self.agency, self.kind)].status = "accepted"
 
 
-class ReturnQualityChallenged(CaseEvent):
+class ReturnQualityChallenged(CaseEvent["Case"]):
     agency: str
     kind: str
     due: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         r = case.returns[return_deadline_name(self.agency, self.kind)]
         r.status, r.due, r.received_on = "challenged", self.due, None
         r.challenges += 1
 
 
-class ReturnWithdrawn(CaseEvent):
+class ReturnWithdrawn(CaseEvent["Case"]):
     agency: str
     kind: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.returns[return_deadline_name(self.agency, self.kind)].status = "withdrawn"
 
 
-class ActionAdded(CaseEvent):
+class ActionAdded(CaseEvent["Case"]):
     action_id: str
     owner: str
     level: str
     due: str
-    personal: dict[str, Any]  # the recommendation text (free text)
+    personal: Text  # the recommendation (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.actions[self.action_id] = Action(
             id=self.action_id, owner=self.owner, level=self.level, due=self.due,
             added_on=self.effective,
         )
 
 
-class ActionUpdated(CaseEvent):
+class ActionUpdated(CaseEvent["Case"]):
     action_id: str
     rag: str
-    personal: dict[str, Any]  # the progress note (free text)
+    personal: Text  # the progress note (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         a = case.actions[self.action_id]
         a.rag = self.rag
         a.updates += 1
 
 
-class ActionClosed(CaseEvent):
+class ActionClosed(CaseEvent["Case"]):
     action_id: str
-    personal: dict[str, Any]  # the completion evidence (free text)
+    personal: Text  # the completion evidence (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         a = case.actions[self.action_id]
         a.status, a.closed_on, a.rag = "closed", self.effective, "green"
 
 
-class ActionPlanAdopted(CaseEvent):
-    def apply_to(self, case: Any) -> None:
+class ActionPlanAdopted(CaseEvent["Case"]):
+    def apply_to(self, case: Case) -> None:
         case.action_plan_adopted = self.effective
 
 
-class ParallelProcessLinked(CaseEvent):
+class ParallelProcessLinked(CaseEvent["Case"]):
     process_id: str
     kind: str
     pauses_case: bool
-    personal: dict[str, Any]  # the other process's reference (e.g. a crime number)
+    personal: Text  # the other process's reference (e.g. a crime number)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.processes[self.process_id] = ParallelProcess(
             id=self.process_id, kind=self.kind, linked_on=self.effective,
             pauses_case=self.pauses_case,
         )
 
 
-class ParallelProcessUpdated(CaseEvent):
+class ParallelProcessUpdated(CaseEvent["Case"]):
     process_id: str
     status: str
     key_dates: dict[str, str]
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         p = case.processes[self.process_id]
         p.key_dates.update(self.key_dates)
 
 
-class ParallelProcessConcluded(CaseEvent):
+class ParallelProcessConcluded(CaseEvent["Case"]):
     process_id: str
     outcome: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         p = case.processes[self.process_id]
         p.status, p.concluded_on = "concluded", self.effective
 
 
-class CasePaused(CaseEvent):
+class CasePaused(CaseEvent["Case"]):
     """Stop-the-clock for chosen deadlines (processes/common.md, "Parallel processes and pauses")."""
 
     clocks: list[str]
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.paused = True
         case.paused_since = self.effective
 
 
-class CaseResumed(CaseEvent):
-    def apply_to(self, case: Any) -> None:
+class CaseResumed(CaseEvent["Case"]):
+    def apply_to(self, case: Case) -> None:
         case.paused = False
         case.paused_since = None
 
 
-class PolicyMigrated(CaseEvent):
+class PolicyMigrated(CaseEvent["Case"]):
     """processes/common.md, "Local policy": a coordinator moves the case to a newer policy version.
 
     Deadlines already set keep their stored due times; clocks started from now on use the new one.
     """
 
-    policy: dict[str, Any]
+    policy: JsonObject
     previous_version: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.policy_data = self.policy
 
 
-class NoteAdded(CaseEvent):
-    personal: dict[str, Any]
+class NoteAdded(CaseEvent["Case"]):
+    personal: Text
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.notes += 1
 
 
-class CaseClosed(StageEntered):
+class CaseClosed(StageEntered["Case"]):
     """processes/common.md, "Closing": records the outcome and cancels open deadlines."""
 
     outcome: str
     closed_from: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.closed_on = self.effective
         case.closed_from = self.closed_from
         case.paused, case.paused_since = False, None
 
 
-class CaseReopened(StageEntered):
+class CaseReopened(StageEntered["Case"]):
     """processes/common.md, "Closing and re-opening": back to the stage it was closed from."""
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: Case) -> None:
         case.closed_on = None
 
 
@@ -451,27 +475,26 @@ class Case(Aggregate):
     paused_event: ClassVar[type[CasePaused]] = CasePaused
     resumed_event: ClassVar[type[CaseResumed]] = CaseResumed
 
-    # -- state ------------------------------------------------------------------
-
-    def init_common_state(self, opened: CaseOpened) -> None:
-        self.reference: str = opened.reference
-        self.case_type: str = opened.case_type
-        self.partnership: str = opened.partnership
-        self.hub: str | None = opened.hub
-        self.policy_data: dict[str, Any] = opened.policy
-        self.opened_on: str = opened.effective
-        self.stage: str = opened.stage
-        self.stage_effective: str = opened.effective
-        self.closed_on: str | None = None
-        self.closed_from: str | None = None
-        self.deadlines: dict[str, Deadline] = {}
-        self.returns: dict[str, AgencyReturn] = {}
-        self.actions: dict[str, Action] = {}
-        self.processes: dict[str, ParallelProcess] = {}
-        self.action_plan_adopted: str | None = None
-        self.paused: bool = False
-        self.paused_since: str | None = None
-        self.notes: int = 0
+    # The state every case type shares, set by CaseOpened and changed by the common events.
+    # Never personal data: that stays in the events' ``personal`` fields.
+    reference: str = field(init=False)
+    case_type: str = field(init=False)
+    partnership: str = field(init=False)
+    hub: str | None = field(init=False, default=None)
+    policy_data: dict[str, Json] = field(init=False, default_factory=dict)
+    opened_on: str = field(init=False)
+    stage: str = field(init=False)
+    stage_effective: str = field(init=False)
+    closed_on: str | None = field(init=False, default=None)
+    closed_from: str | None = field(init=False, default=None)
+    deadlines: dict[str, Deadline] = field(init=False, default_factory=dict)
+    returns: dict[str, AgencyReturn] = field(init=False, default_factory=dict)
+    actions: dict[str, Action] = field(init=False, default_factory=dict)
+    processes: dict[str, ParallelProcess] = field(init=False, default_factory=dict)
+    action_plan_adopted: str | None = field(init=False, default=None)
+    paused: bool = field(init=False, default=False)
+    paused_since: str | None = field(init=False, default=None)
+    notes: int = field(init=False, default=0)
 
     @property
     def policy(self) -> CasePolicy:
@@ -498,16 +521,16 @@ class Case(Aggregate):
 
     @classmethod
     def open_case(
-        cls, event_class: type[CaseOpened], ctx: CommandContext, *, case_id: UUID, reference: str,
-        partnership: str, hub: str | None, policy: CasePolicy, stage: str, basis: Basis,
-        personal: dict[str, Any], **fields: Any,
-    ) -> Any:
+        cls, event_class: type[CaseOpened[Self]], ctx: CommandContext, *, case_id: UUID,
+        reference: str, partnership: str, hub: str | None, policy: CasePolicy, stage: str,
+        basis: Basis, personal: JsonObject, **fields: object,
+    ) -> Self:
         times.must_not_be_in_future(ctx.effective, ctx.now)
         return cls._create(
             event_class, id=case_id, timestamp=ctx.now, effective=ctx.effective, actor=ctx.actor,
             reason=ctx.reason, basis=str(basis), reference=reference,
             case_type=cls.definition.case_type, partnership=partnership, hub=hub,
-            policy=policy.to_dict(), stage=stage, personal=personal, **fields,
+            policy=policy.to_dict(), stage=str(stage), personal=personal, **stored(fields),
         )
 
     # -- the building blocks every command uses ----------------------------------
@@ -522,15 +545,16 @@ class Case(Aggregate):
             times.must_not_precede(ctx.effective, after, after_what)
         return found
 
-    def record(self, event_class: type[CaseEvent], ctx: CommandContext,
-               basis: Basis | str | None = None, **fields: Any) -> None:
+    def record(self, event_class: type[CaseEvent[Self]], ctx: CommandContext,
+               basis: Basis | str | None = None, **fields: object) -> None:
+        """Trigger the event; choices are stored as their plain text, as they are read back."""
         self.trigger_event(
             event_class, timestamp=ctx.now, effective=ctx.effective, actor=ctx.actor,
-            reason=ctx.reason, basis=str(basis) if basis is not None else None, **fields,
+            reason=ctx.reason, basis=str(basis) if basis is not None else None, **stored(fields),
         )
 
-    def enter(self, event_class: type[StageEntered], ctx: CommandContext, found: Transition,
-              stage: str, **fields: Any) -> None:
+    def enter(self, event_class: type[StageEntered[Self]], ctx: CommandContext,
+              found: Transition, stage: str, **fields: object) -> None:
         """Record a stage-moving fact; ``stage`` must be one the transition table allows."""
         if stage not in found.leads_to:  # a programming error in a case type, not user input
             raise RuntimeError(f"{found.command} may not lead to {stage}")
@@ -546,7 +570,7 @@ class Case(Aggregate):
         starts = starts or ctx.effective
         if due is None:
             due_at = due_time(policy.rule, times.effective_instant(starts), ctx.calendar)
-            clock: dict[str, Any] | None = policy.rule.to_dict()
+            clock: ClockData | None = policy.rule.to_dict()
             basis: Basis | str = policy.basis
         else:
             due_at = self._explicit_due(due, starts)
@@ -655,7 +679,7 @@ class Case(Aggregate):
         r = self._return(agency, kind, "received")
         times.must_not_precede(ctx.effective, r.received_on or r.requested, "its receipt")
         if not ctx.reason:
-            raise InvalidInput("Say why the return is challenged (--reason).")
+            raise InvalidInput("Say why the return is challenged.", field="reason")
         self.set_deadline(ctx, r.deadline, f"return:{kind}", agency, due=due)
         self.record(ReturnQualityChallenged, ctx, agency=agency, kind=kind,
                     due=self.deadlines[r.deadline].due)
@@ -674,7 +698,7 @@ class Case(Aggregate):
         if d.status not in ("open", "paused"):
             raise RuleRefused(f"The deadline '{name}' is {d.status}; only an open deadline can be extended.")
         if not ctx.reason:
-            raise InvalidInput("Say why the deadline is extended and who agreed (--reason).")
+            raise InvalidInput("Say why the deadline is extended and who agreed.", field="reason")
         new_due = self._explicit_due(to, d.starts)
         if new_due <= d.due_at:
             raise DateRuleViolated(
@@ -733,7 +757,7 @@ class Case(Aggregate):
     def pause(self, ctx: CommandContext, clocks: list[str] | None = None) -> None:
         self.begin("pause", ctx)
         if not ctx.reason:
-            raise InvalidInput("Say why the case is paused (--reason).")
+            raise InvalidInput("Say why the case is paused.", field="reason")
         self._pause(ctx, clocks)
 
     def _pause(self, ctx: CommandContext, clocks: list[str] | None) -> None:
@@ -788,7 +812,8 @@ class Case(Aggregate):
         if pause and self.paused:
             raise RuleRefused(
                 f"{self.reference} is already paused since {self.paused_since}; link the process "
-                "without --pause, or resume first."
+                "without pausing the case, or resume first.",
+                field="pause",
             )
         process_id = f"P{len(self.processes) + 1}"
         self.record(ParallelProcessLinked, ctx, process_id=process_id, kind=kind,
@@ -870,7 +895,7 @@ class Case(Aggregate):
         self.begin("close-action", ctx)
         a = self._action(action_id)
         if not evidence.strip():
-            raise InvalidInput("Give the completion evidence (--evidence).")
+            raise InvalidInput("Give the completion evidence.", field="evidence")
         times.must_not_precede(ctx.effective, a.added_on, "the action being added")
         self.record(ActionClosed, ctx, action_id=action_id, personal={"evidence": evidence})
         self.meet_deadline(ctx, f"action:{action_id}")
@@ -882,7 +907,7 @@ class Case(Aggregate):
         if policy.version == self.policy.version:
             raise RuleRefused(f"{self.reference} already runs under policy {policy.version}.")
         if not ctx.reason:
-            raise InvalidInput("Say why the case moves to another policy version (--reason).")
+            raise InvalidInput("Say why the case moves to another policy version.", field="reason")
         self.record(PolicyMigrated, ctx, found.basis, policy=policy.to_dict(),
                     previous_version=self.policy.version)
 
@@ -897,7 +922,7 @@ class Case(Aggregate):
     def close(self, ctx: CommandContext, outcome: str) -> None:
         found = self.begin("close", ctx)
         if not outcome.strip():
-            raise InvalidInput("Give the outcome of the case (--outcome).")
+            raise InvalidInput("Give the outcome of the case.", field="outcome")
         self.check_can_close(ctx)
         self.close_with(ctx, found, outcome)
 
@@ -915,7 +940,7 @@ class Case(Aggregate):
     def reopen(self, ctx: CommandContext) -> None:
         found = self.begin("reopen", ctx, after=self.closed_on, after_what="the closure")
         if not ctx.reason:
-            raise InvalidInput("Say why the case is re-opened (--reason).")
+            raise InvalidInput("Say why the case is re-opened.", field="reason")
         stage = self.closed_from or self.definition.stages[0]
         self.record(CaseReopened, ctx, found.basis, stage=stage)
 

@@ -8,6 +8,7 @@ commissions the review; a coordinator runs it; an independent chair leads it.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from domain import times
@@ -28,27 +29,120 @@ from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, transition
 
-GUIDANCE_2016 = "dhr-2016"
-GUIDANCE_2024_DRAFT = "dardr-2024-draft"
-GUIDANCE_VERSIONS = (GUIDANCE_2016, GUIDANCE_2024_DRAFT)
-RELATIONSHIPS = ("intimate-partner", "former-partner", "family", "household")
-DEATH_TYPES = ("homicide", "suspected-suicide", "other")
-AGE_BANDS = ("under-16", "16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+", "unknown")
-HOME_OFFICE_VIEWS = ("no-review-agreed", "reconsider", "direction")
-QA_OUTCOMES = ("approved", "approved-subject-to-amendments", "resubmission-required")
-DEFERRAL_REASONS = ("criminal-proceedings", "inquest", "family", "other")
-PROCESS_KINDS = ("criminal", "inquest", "iopc", "sar", "cspr", "mhhr", "owhr", "other")
 
-STAGES = (
-    "notified", "scoping", "decided-no-review", "awaiting-home-office-view", "commissioning",
-    "evidence-gathering", "drafting", "local-sign-off", "submitted-to-home-office", "amending",
-    "approved", "published", "closed",
-)
-OPEN = [s for s in STAGES if s != "closed"]
-AFTER_REVIEW_DECISION = OPEN[OPEN.index("commissioning"):]
-UNTIL_SIGN_OFF = AFTER_REVIEW_DECISION[: AFTER_REVIEW_DECISION.index("local-sign-off") + 1]
-FROM_DRAFTING = OPEN[OPEN.index("drafting"):]
-FROM_SIGN_OFF = OPEN[OPEN.index("local-sign-off"):]
+class Guidance(StrEnum):
+    """The statutory guidance a review runs under; it sets the completion clock."""
+
+    DHR_2016 = "dhr-2016"
+    DARDR_2024_DRAFT = "dardr-2024-draft"
+
+
+class Relationship(StrEnum):
+    """DVCVA 2004 s.9(1)(a)-(b): how the person who died was related to the person suspected."""
+
+    INTIMATE_PARTNER = "intimate-partner"
+    FORMER_PARTNER = "former-partner"
+    FAMILY = "family"
+    HOUSEHOLD = "household"
+
+
+class DeathType(StrEnum):
+    HOMICIDE = "homicide"
+    SUSPECTED_SUICIDE = "suspected-suicide"
+    OTHER = "other"
+
+
+class AgeBand(StrEnum):
+    UNDER_16 = "under-16"
+    AGED_16_17 = "16-17"
+    AGED_18_24 = "18-24"
+    AGED_25_34 = "25-34"
+    AGED_35_44 = "35-44"
+    AGED_45_54 = "45-54"
+    AGED_55_64 = "55-64"
+    AGED_65_74 = "65-74"
+    AGED_75_PLUS = "75+"
+    UNKNOWN = "unknown"
+
+
+class ReviewOutcome(StrEnum):
+    """DVCVA 2004 s.9(1): the partnership's decision whether to hold a review."""
+
+    REVIEW = "review"
+    NO_REVIEW = "no-review"
+
+
+class HomeOfficeView(StrEnum):
+    """The Home Office's view of a no-review decision; a direction is DVCVA 2004 s.9(2)."""
+
+    NO_REVIEW_AGREED = "no-review-agreed"
+    RECONSIDER = "reconsider"
+    DIRECTION = "direction"
+
+
+class QaOutcome(StrEnum):
+    """The Home Office Quality Assurance Panel's outcome."""
+
+    APPROVED = "approved"
+    APPROVED_SUBJECT_TO_AMENDMENTS = "approved-subject-to-amendments"
+    RESUBMISSION_REQUIRED = "resubmission-required"
+
+
+class DeferralReason(StrEnum):
+    CRIMINAL_PROCEEDINGS = "criminal-proceedings"
+    INQUEST = "inquest"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+class ProcessKind(StrEnum):
+    """Parallel processes a review may wait for (criminal trial, inquest, IOPC, other reviews)."""
+
+    CRIMINAL = "criminal"
+    INQUEST = "inquest"
+    IOPC = "iopc"
+    SAR = "sar"
+    CSPR = "cspr"
+    MHHR = "mhhr"
+    OWHR = "owhr"
+    OTHER = "other"
+
+
+class Stage(StrEnum):
+    """The stages of a review (processes/dardr.md, "Stages")."""
+
+    NOTIFIED = "notified"
+    SCOPING = "scoping"
+    DECIDED_NO_REVIEW = "decided-no-review"
+    AWAITING_HOME_OFFICE_VIEW = "awaiting-home-office-view"
+    COMMISSIONING = "commissioning"
+    EVIDENCE_GATHERING = "evidence-gathering"
+    DRAFTING = "drafting"
+    LOCAL_SIGN_OFF = "local-sign-off"
+    SUBMITTED_TO_HOME_OFFICE = "submitted-to-home-office"
+    AMENDING = "amending"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+GUIDANCE_2016 = Guidance.DHR_2016
+GUIDANCE_2024_DRAFT = Guidance.DARDR_2024_DRAFT
+GUIDANCE_VERSIONS = tuple(Guidance)
+RELATIONSHIPS = tuple(Relationship)
+DEATH_TYPES = tuple(DeathType)
+AGE_BANDS = tuple(AgeBand)
+HOME_OFFICE_VIEWS = tuple(HomeOfficeView)
+QA_OUTCOMES = tuple(QaOutcome)
+DEFERRAL_REASONS = tuple(DeferralReason)
+PROCESS_KINDS = tuple(ProcessKind)
+
+STAGES = tuple(Stage)
+OPEN = [s for s in Stage if s != Stage.CLOSED]
+AFTER_REVIEW_DECISION = OPEN[OPEN.index(Stage.COMMISSIONING):]
+UNTIL_SIGN_OFF = AFTER_REVIEW_DECISION[: AFTER_REVIEW_DECISION.index(Stage.LOCAL_SIGN_OFF) + 1]
+FROM_DRAFTING = OPEN[OPEN.index(Stage.DRAFTING):]
+FROM_SIGN_OFF = OPEN[OPEN.index(Stage.LOCAL_SIGN_OFF):]
 
 VIEW_DETAILS = ("guidance", "relationship", "death_type", "age_band", "notified_by", "decision",
                 "decided_on", "home_office_notified", "chair_appointed", "signed_off",
@@ -60,25 +154,25 @@ GUIDE = "Home Office DHR statutory guidance (2016)"
 LOCAL = "local DARDR procedure"
 
 _table = [
-    transition("start-scoping", "notified", "scoping", "statutory guidance", f"{GUIDE}: agencies secure records"),
-    transition("complete-scoping-review", "scoping", None, "statutory guidance", "draft DARDR guidance (2024): Scoping Review"),
-    transition("decide", "scoping", ["commissioning", "decided-no-review"], "statute", f"{S9}(1); {GUIDE}: decision within one month"),
-    transition("notify-home-office", ["decided-no-review", *AFTER_REVIEW_DECISION], ["awaiting-home-office-view", *AFTER_REVIEW_DECISION], "statutory guidance", f"{GUIDE}: inform the Home Office of the decision"),
-    transition("record-home-office-view", "awaiting-home-office-view", ["closed", "scoping", "commissioning"], "statute", f"{S9}(2): Secretary of State may direct a review"),
+    transition("start-scoping", Stage.NOTIFIED, Stage.SCOPING, "statutory guidance", f"{GUIDE}: agencies secure records"),
+    transition("complete-scoping-review", Stage.SCOPING, None, "statutory guidance", "draft DARDR guidance (2024): Scoping Review"),
+    transition("decide", Stage.SCOPING, [Stage.COMMISSIONING, Stage.DECIDED_NO_REVIEW], "statute", f"{S9}(1); {GUIDE}: decision within one month"),
+    transition("notify-home-office", [Stage.DECIDED_NO_REVIEW, *AFTER_REVIEW_DECISION], [Stage.AWAITING_HOME_OFFICE_VIEW, *AFTER_REVIEW_DECISION], "statutory guidance", f"{GUIDE}: inform the Home Office of the decision"),
+    transition("record-home-office-view", Stage.AWAITING_HOME_OFFICE_VIEW, [Stage.CLOSED, Stage.SCOPING, Stage.COMMISSIONING], "statute", f"{S9}(2): Secretary of State may direct a review"),
     transition("appoint-chair", UNTIL_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: independent chair"),
     transition("add-panel-member", UNTIL_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: review panel"),
     transition("record-panel-meeting", UNTIL_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: review panel"),
-    transition("agree-terms", "commissioning", "evidence-gathering", "statutory guidance", f"{GUIDE}: terms of reference"),
-    transition("circulate-draft", ["evidence-gathering", "drafting"], "drafting", "statutory guidance", f"{GUIDE}: overview report"),
-    transition("agree-report", "drafting", "local-sign-off", "statutory guidance", f"{GUIDE}: panel agrees the overview report"),
-    transition("sign-off", "local-sign-off", None, "statutory guidance", f"{GUIDE}: CSP sign-off"),
-    transition("submit", ["local-sign-off", "amending"], "submitted-to-home-office", "statutory guidance", f"{GUIDE}: submission to the Home Office QA Panel"),
-    transition("record-qa-outcome", "submitted-to-home-office", ["amending", "approved"], "statutory guidance", f"{GUIDE}: Home Office Quality Assurance Panel"),
-    transition("complete-amendments", "amending", "approved", "statutory guidance", f"{GUIDE}: QA Panel amendments"),
+    transition("agree-terms", Stage.COMMISSIONING, Stage.EVIDENCE_GATHERING, "statutory guidance", f"{GUIDE}: terms of reference"),
+    transition("circulate-draft", [Stage.EVIDENCE_GATHERING, Stage.DRAFTING], Stage.DRAFTING, "statutory guidance", f"{GUIDE}: overview report"),
+    transition("agree-report", Stage.DRAFTING, Stage.LOCAL_SIGN_OFF, "statutory guidance", f"{GUIDE}: panel agrees the overview report"),
+    transition("sign-off", Stage.LOCAL_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: CSP sign-off"),
+    transition("submit", [Stage.LOCAL_SIGN_OFF, Stage.AMENDING], Stage.SUBMITTED_TO_HOME_OFFICE, "statutory guidance", f"{GUIDE}: submission to the Home Office QA Panel"),
+    transition("record-qa-outcome", Stage.SUBMITTED_TO_HOME_OFFICE, [Stage.AMENDING, Stage.APPROVED], "statutory guidance", f"{GUIDE}: Home Office Quality Assurance Panel"),
+    transition("complete-amendments", Stage.AMENDING, Stage.APPROVED, "statutory guidance", f"{GUIDE}: QA Panel amendments"),
     transition("send-commissioner-copy", FROM_SIGN_OFF, None, "statute", f"{S9}(3B) (Domestic Abuse Act 2021)"),
     transition("adopt-action-plan", FROM_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: action plan"),
-    transition("defer-publication", ["submitted-to-home-office", "amending", "approved"], None, "statutory guidance", f"{GUIDE}: publication after proceedings"),
-    transition("publish", "approved", "published", "statutory guidance", f"{GUIDE}: publication"),
+    transition("defer-publication", [Stage.SUBMITTED_TO_HOME_OFFICE, Stage.AMENDING, Stage.APPROVED], None, "statutory guidance", f"{GUIDE}: publication after proceedings"),
+    transition("publish", Stage.APPROVED, Stage.PUBLISHED, "statutory guidance", f"{GUIDE}: publication"),
     *[
         transition(cmd, OPEN, None, "statutory guidance", f"{GUIDE}: involving family and friends")
         for cmd in ("record-family-contact", "offer-advocacy", "record-family-contribution",
@@ -89,8 +183,8 @@ _table = [
     transition("add-action", FROM_DRAFTING, None, "statutory guidance", f"{GUIDE}: action plan"),
     transition("update-action", FROM_DRAFTING, None, "statutory guidance", f"{GUIDE}: action plan monitoring"),
     transition("close-action", FROM_DRAFTING, None, "statutory guidance", f"{GUIDE}: action plan monitoring"),
-    transition("close", "published", "closed", "statutory guidance", f"{GUIDE}: action plan completed"),
-    transition("reopen", "closed", OPEN, "statute", f"{S9}(2): e.g. a later Home Office direction"),
+    transition("close", Stage.PUBLISHED, Stage.CLOSED, "statutory guidance", f"{GUIDE}: action plan completed"),
+    transition("reopen", Stage.CLOSED, OPEN, "statute", f"{S9}(2): e.g. a later Home Office direction"),
 ]
 
 
@@ -395,7 +489,7 @@ class DardrReview(Case):
                 "check both dates."
             )
         if not victim_pseudonym.strip():
-            raise InvalidInput("Give the victim's pseudonym (--victim-pseudonym).")
+            raise InvalidInput("Give the victim's pseudonym.", field="victim_pseudonym")
         review: DardrReview = cls.open_case(
             DeathNotified, ctx, case_id=case_id, reference=reference, partnership=partnership,
             hub=None, policy=policy, stage="notified", basis=NOTIFY_BASIS,
@@ -418,7 +512,7 @@ class DardrReview(Case):
     def start_scoping(self, ctx: CommandContext, agencies: list[str]) -> None:
         found = self.begin("start-scoping", ctx)
         if not agencies:
-            raise InvalidInput("Name the agencies asked to scope their contact (--agencies A,B,…).")
+            raise InvalidInput("Name the agencies asked to scope their contact.", field="agencies")
         self.check_can_request(agencies, "scoping")
         self.enter(ScopingStarted, ctx, found, "scoping", agencies=agencies)
         for agency in agencies:
@@ -438,7 +532,7 @@ class DardrReview(Case):
         found = self.begin("decide", ctx)
         _one_of("outcome", outcome, ("review", "no-review"))
         if not rationale.strip():
-            raise InvalidInput("Record the rationale for the decision (--rationale).")
+            raise InvalidInput("Record the rationale for the decision.", field="rationale")
         if self.is_guidance_2024 and not self.scoping_review_done:
             raise RuleRefused(
                 f"Under {GUIDANCE_2024_DRAFT} the Scoping Review must be completed before the "
@@ -484,7 +578,7 @@ class DardrReview(Case):
     def appoint_chair(self, ctx: CommandContext, name: str, independent: bool = True) -> None:
         found = self.begin("appoint-chair", ctx)
         if not name.strip():
-            raise InvalidInput("Give the chair's name (--name).")
+            raise InvalidInput("Give the chair's name.", field="name")
         self.record(ChairAppointed, ctx, found.basis, independent=independent, personal={"name": name})
         self.meet_deadline(ctx, "chair-appointment")
 
@@ -509,7 +603,7 @@ class DardrReview(Case):
             raise DateRuleViolated(f"The review period ends ({end}) before it starts ({start}).")
         times.must_not_be_in_future(end, ctx.now)
         if not agencies:
-            raise InvalidInput("Name the agencies in scope (--agencies A,B,…).")
+            raise InvalidInput("Name the agencies in scope.", field="agencies")
         self.check_can_request(agencies, "imr")
         self.enter(TermsOfReferenceAgreed, ctx, found, "evidence-gathering",
                    period_from=start, period_to=end, agencies=agencies)
@@ -556,7 +650,7 @@ class DardrReview(Case):
         points = list(points or [])
         _one_of("QA outcome", outcome, QA_OUTCOMES)
         if outcome != "approved" and not points:
-            raise InvalidInput("Record the QA Panel's points (--points, repeatable).")
+            raise InvalidInput("Record the QA Panel's points.", field="points")
         stage = "approved" if outcome == "approved" else "amending"
         self.enter(QualityAssuranceOutcomeReceived, ctx, found, stage, outcome=outcome,
                    personal={"points": points})
@@ -611,7 +705,8 @@ class DardrReview(Case):
         if open_criminal and not (override and ctx.reason):
             raise RuleRefused(
                 f"A linked criminal process ({', '.join(p.id for p in open_criminal)}) is still open; "
-                "publish after it concludes, or override with --override and a --reason."
+                "publish after it concludes, or override it with a reason.",
+                field="override",
             )
         if not url.startswith(("https://", "http://")):
             raise InvalidInput(f"'{url}' is not a web address; give the published URL (https://…).")
@@ -626,7 +721,8 @@ class DardrReview(Case):
             listed = ", ".join(f"{a.id} ({a.owner}, due {a.due[:10]})" for a in still_open)
             raise RuleRefused(
                 f"{self.reference} has open actions: {listed}. Close them first, or give a "
-                "--reason for closing with open actions."
+                "reason for closing with open actions.",
+                field="reason",
             )
 
     # -- family thread --------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from domain import no_return, times
@@ -34,29 +35,115 @@ from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, transition
 
-LAND_KINDS = ("council", "private", "highway", "other-public")
-DECISIONS = ("tolerate", "negotiated-stopping", "not-allow")
-POWERS = ("s77", "s61", "s62a", "s60c", "cpr55", "injunction")
-DIRECTION_POWERS = ("s77", "s61", "s62a", "s60c")
-WELFARE_NEEDS = ("health", "pregnancy", "newborn", "disability", "elderly", "education",
-                 "mechanical-breakdown")
-PREMISES = ("land", "residential")
-HEARING_RESULTS = ("order-granted", "adjourned", "refused", "withdrawn")
-ORDER_KINDS = ("s78", "possession", "injunction")
-ENFORCEMENT_STEPS = ("scheduled", "executed")
+
+class LandKind(StrEnum):
+    """Whose land it is; the landowner leads on private land."""
+
+    COUNCIL = "council"
+    PRIVATE = "private"
+    HIGHWAY = "highway"
+    OTHER_PUBLIC = "other-public"
+
+
+class Decision(StrEnum):
+    """Tolerate, agree a negotiated stopping place, or not allow (then a power is chosen)."""
+
+    TOLERATE = "tolerate"
+    NEGOTIATED_STOPPING = "negotiated-stopping"
+    NOT_ALLOW = "not-allow"
+
+
+class Power(StrEnum):
+    """The power chosen for a not-allow decision."""
+
+    S77 = "s77"
+    S61 = "s61"
+    S62A = "s62a"
+    S60C = "s60c"
+    CPR55 = "cpr55"
+    INJUNCTION = "injunction"
+
+
+class DirectionPower(StrEnum):
+    """The powers that give a direction to leave."""
+
+    S77 = "s77"
+    S61 = "s61"
+    S62A = "s62a"
+    S60C = "s60c"
+
+
+class WelfareNeed(StrEnum):
+    """Needs found by the welfare assessment."""
+
+    HEALTH = "health"
+    PREGNANCY = "pregnancy"
+    NEWBORN = "newborn"
+    DISABILITY = "disability"
+    ELDERLY = "elderly"
+    EDUCATION = "education"
+    MECHANICAL_BREAKDOWN = "mechanical-breakdown"
+
+
+class Premises(StrEnum):
+    """CPR 55.5: land or residential premises (2 or 5 clear days)."""
+
+    LAND = "land"
+    RESIDENTIAL = "residential"
+
+
+class HearingResult(StrEnum):
+    ORDER_GRANTED = "order-granted"
+    ADJOURNED = "adjourned"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class OrderKind(StrEnum):
+    S78 = "s78"
+    POSSESSION = "possession"
+    INJUNCTION = "injunction"
+
+
+class EnforcementStep(StrEnum):
+    SCHEDULED = "scheduled"
+    EXECUTED = "executed"
+
+
+class Stage(StrEnum):
+    """The stages of an encampment case (processes/unauthorised-encampments.md)."""
+
+    REPORTED = "reported"
+    TRIAGE = "triage"
+    ASSESSING = "assessing"
+    DECIDING = "deciding"
+    TOLERATED = "tolerated"
+    ENFORCING = "enforcing"
+    VACATED = "vacated"
+    CLOSED = "closed"
+
+
+LAND_KINDS = tuple(LandKind)
+DECISIONS = tuple(Decision)
+POWERS = tuple(Power)
+DIRECTION_POWERS = tuple(DirectionPower)
+WELFARE_NEEDS = tuple(WelfareNeed)
+PREMISES = tuple(Premises)
+HEARING_RESULTS = tuple(HearingResult)
+ORDER_KINDS = tuple(OrderKind)
+ENFORCEMENT_STEPS = tuple(EnforcementStep)
 RISK_SCALE = (1, 2, 3)
 
 #: CPR 55.5(2)-(3) as summarised in the spec: clear days between service and the hearing.
-CPR55_CLEAR_DAYS = {"land": 2, "residential": 5}
+CPR55_CLEAR_DAYS = {Premises.LAND: 2, Premises.RESIDENTIAL: 5}
 #: CJPOA 1994 s.78: the summons gives at least 24 hours' notice of the hearing.
 S78_NOTICE = timedelta(hours=24)
 
-STAGES = ("reported", "triage", "assessing", "deciding", "tolerated", "enforcing", "vacated",
-          "closed")
-OPEN = [s for s in STAGES if s != "closed"]
-BEFORE_VACATED = OPEN[: OPEN.index("vacated")]
-AFTER_VISIT = ["assessing", "deciding", "tolerated", "enforcing"]
-DECIDED = ["tolerated", "enforcing"]
+STAGES = tuple(Stage)
+OPEN = [s for s in Stage if s != Stage.CLOSED]
+BEFORE_VACATED = OPEN[: OPEN.index(Stage.VACATED)]
+AFTER_VISIT = [Stage.ASSESSING, Stage.DECIDING, Stage.TOLERATED, Stage.ENFORCING]
+DECIDED = [Stage.TOLERATED, Stage.ENFORCING]
 
 PROTOCOL = "Cumbria Joint Agency Protocol"
 CJPOA = "CJPOA 1994"
@@ -69,26 +156,26 @@ POWER_BASIS = {
 }
 
 _table = [
-    transition("establish-ownership", ["reported", "triage"], "triage", "local procedure", f"{PROTOCOL}: land ownership and lead agency"),
-    transition("visit", ["triage", *AFTER_VISIT], ["assessing", *AFTER_VISIT], "local procedure", f"{PROTOCOL}: initial assessment visit"),
+    transition("establish-ownership", [Stage.REPORTED, Stage.TRIAGE], Stage.TRIAGE, "local procedure", f"{PROTOCOL}: land ownership and lead agency"),
+    transition("visit", [Stage.TRIAGE, *AFTER_VISIT], [Stage.ASSESSING, *AFTER_VISIT], "local procedure", f"{PROTOCOL}: initial assessment visit"),
     transition("assess-welfare", AFTER_VISIT, AFTER_VISIT, "statutory guidance", f"{PROTOCOL}: welfare assessment (Equality Act 2010 s.149; DCLG guidance on encampments 2015)"),
     transition("assess-impact", AFTER_VISIT, AFTER_VISIT, "local procedure", f"{PROTOCOL}: impact assessment (threat x likelihood risk matrix)"),
-    transition("decide", ["deciding", *DECIDED], DECIDED, "local procedure", f"{PROTOCOL}: decision to tolerate or not allow; proportionality (ECHR art.8)"),
-    transition("serve-direction", "enforcing", None, "statute", f"{S77}; {S61}; {S62A}; {S60C}: direction to leave"),
-    transition("refer-to-police", ["assessing", "deciding", *DECIDED], None, "local procedure", f"{PROTOCOL}: referral for police powers ({S61}; {S62A}; {S60C})"),
-    transition("check-compliance", "enforcing", None, "local procedure", f"{PROTOCOL}: compliance check after a direction or order"),
-    transition("issue-summons", "enforcing", None, "statute", f"{S78}: complaint to the magistrates' court, summons"),
-    transition("issue-claim", "enforcing", None, "statute", f"{CPR55}: possession claim against trespassers"),
-    transition("record-hearing", "enforcing", None, "statute", f"{S78}; {CPR55}: hearing"),
-    transition("grant-order", "enforcing", None, "statute", f"{S78}; {CPR55}: order"),
-    transition("serve-order", "enforcing", None, "statute", f"{S78}; {CPR55}: service of the order"),
-    transition("enforce", "enforcing", None, "statute", f"{S78}(2); {CPR55}: enforcement of the order"),
-    transition("vacate", BEFORE_VACATED, "vacated", "local procedure", f"{PROTOCOL}: site vacated"),
-    transition("clear-site", "vacated", "closed", "local procedure", f"{PROTOCOL}: site inspected, cleared and costs recorded"),
+    transition("decide", [Stage.DECIDING, *DECIDED], DECIDED, "local procedure", f"{PROTOCOL}: decision to tolerate or not allow; proportionality (ECHR art.8)"),
+    transition("serve-direction", Stage.ENFORCING, None, "statute", f"{S77}; {S61}; {S62A}; {S60C}: direction to leave"),
+    transition("refer-to-police", [Stage.ASSESSING, Stage.DECIDING, *DECIDED], None, "local procedure", f"{PROTOCOL}: referral for police powers ({S61}; {S62A}; {S60C})"),
+    transition("check-compliance", Stage.ENFORCING, None, "local procedure", f"{PROTOCOL}: compliance check after a direction or order"),
+    transition("issue-summons", Stage.ENFORCING, None, "statute", f"{S78}: complaint to the magistrates' court, summons"),
+    transition("issue-claim", Stage.ENFORCING, None, "statute", f"{CPR55}: possession claim against trespassers"),
+    transition("record-hearing", Stage.ENFORCING, None, "statute", f"{S78}; {CPR55}: hearing"),
+    transition("grant-order", Stage.ENFORCING, None, "statute", f"{S78}; {CPR55}: order"),
+    transition("serve-order", Stage.ENFORCING, None, "statute", f"{S78}; {CPR55}: service of the order"),
+    transition("enforce", Stage.ENFORCING, None, "statute", f"{S78}(2); {CPR55}: enforcement of the order"),
+    transition("vacate", BEFORE_VACATED, Stage.VACATED, "local procedure", f"{PROTOCOL}: site vacated"),
+    transition("clear-site", Stage.VACATED, Stage.CLOSED, "local procedure", f"{PROTOCOL}: site inspected, cleared and costs recorded"),
     *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
       if cmd != "close"],
-    transition("close", OPEN, "closed", "local procedure", f"{PROTOCOL}: case closed"),
-    transition("reopen", "closed", OPEN, "local procedure", f"{PROTOCOL}: case re-opened"),
+    transition("close", OPEN, Stage.CLOSED, "local procedure", f"{PROTOCOL}: case closed"),
+    transition("reopen", Stage.CLOSED, OPEN, "local procedure", f"{PROTOCOL}: case re-opened"),
 ]
 
 
@@ -150,7 +237,8 @@ def location_key(grid_ref: str | None = None, lat: float | None = None, lon: flo
     if description and description.strip():
         normalised = " ".join(re.sub(r"[^a-z0-9 ]", " ", description.lower()).split())
         return "desc:" + hashlib.sha256(normalised.encode()).hexdigest()[:16]
-    raise InvalidInput("Say where the encampment is (--location, and --grid-ref or --lat/--lon).")
+    raise InvalidInput("Say where the encampment is: a description, and a grid reference or "
+                       "latitude and longitude.", field="location")
 
 
 def risk_score(threat: int, likelihood: int) -> int:
@@ -435,7 +523,7 @@ class EncampmentCase(Case):
     ) -> EncampmentCase:
         """EncampmentReported and the 24-hour `initial-visit` clock (out-of-hours rule)."""
         if not location.strip():
-            raise InvalidInput("Describe the location (--location).")
+            raise InvalidInput("Describe the location.", field="location")
         _count("caravans", caravans)
         _count("vehicles", vehicles)
         key = location_key(grid_ref, lat, lon, location)
@@ -551,15 +639,17 @@ class EncampmentCase(Case):
                                    f"{'|'.join(POWERS)}).")
             _one_of("power", power, POWERS)
             if not reasons.strip():
-                raise InvalidInput("Give the reasons, including proportionality (--reasons).")
+                raise InvalidInput("Give the reasons, including proportionality.", field="reasons")
             self.enter(EncampmentDecided, ctx, found, "enforcing", decision=decision,
                        power=power, leave_by=None, personal=personal)
             self.cancel_deadline(ctx, "leaving-date")
         else:
             if power:
-                raise InvalidInput(f"A {decision} decision takes no power; --power is for not-allow.")
+                raise InvalidInput(f"A {decision} decision takes no power; a power is for not-allow.",
+                                   field="power")
             if not leave_by:
-                raise InvalidInput(f"Give the agreed leaving date for a {decision} decision (--leave-by).")
+                raise InvalidInput(f"Give the agreed leaving date for a {decision} decision.",
+                                   field="leave_by")
             leave = times.parse_effective(leave_by)
             if times.is_before(leave, ctx.effective):
                 raise DateRuleViolated(f"The leaving date {leave} is before the decision ({ctx.effective}).")
@@ -688,7 +778,7 @@ class EncampmentCase(Case):
             raise RuleRefused("Serve a direction or an order before enforcement.")
         if step == "scheduled":
             if not scheduled_for:
-                raise InvalidInput("Give the date enforcement is scheduled for (--scheduled-for).")
+                raise InvalidInput("Give the date enforcement is scheduled for.", field="scheduled_for")
             when = times.parse_effective(scheduled_for)
             if times.is_before(when, ctx.effective):
                 raise DateRuleViolated(f"Enforcement cannot be scheduled ({when}) before it is arranged.")
@@ -727,5 +817,6 @@ class EncampmentCase(Case):
         if self.stage != "vacated" and not ctx.reason:
             raise RuleRefused(
                 f"{self.reference} is at '{self.stage}'; an encampment closes once the site is "
-                "vacated and cleared (clear-site). Give a --reason to close it otherwise."
+                "vacated and cleared (clear-site). Give a reason to close it otherwise.",
+                field="reason",
             )

@@ -276,6 +276,7 @@ def refused(
     *args: Any,
     error: type[E],
     match: str | None = None,
+    field: str | None = None,
     reason: str | None = None,
     calendar: Any = ENGLAND_AND_WALES_2025_2027,
     **kwargs: Any,
@@ -296,6 +297,8 @@ def refused(
         getattr(review, command)(ctx(on, reason, calendar=calendar), *args, **kwargs)
     if match is not None:
         assert re.search(match, str(caught.value)), f"{match!r} not in {caught.value!s}"
+    if field is not None:
+        assert getattr(caught.value, "field", None) == field, f"not about {field}: {caught.value!r}"
     assert review.collect_events() == [], "a refused command recorded events"
     assert review.version == version
     return caught.value

@@ -1075,7 +1075,7 @@ class TestClosing:
             published_with_action(), "close", "2026-10-10", "review complete", error=RuleRefused
         )
         assert "open actions: A1 (police, due 2026-12-31)" in err.message
-        assert "--reason" in err.message
+        assert err.field == "reason"
 
     def test_closing_with_open_actions_and_a_reason(self) -> None:
         given = published_with_action()
@@ -1142,7 +1142,7 @@ class TestClosing:
         given = Given.notified().up_to("published")
         given.do("close", "2026-10-10", "review complete")
 
-        refused(given, "reopen", "2026-11-01", error=InvalidInput, match="reason")
+        refused(given, "reopen", "2026-11-01", error=InvalidInput, field="reason")
         events = given.do("reopen", "2026-11-01", reason="Home Office direction")
 
         assert event_names(events) == ["CaseReopened"]
