@@ -20,16 +20,19 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInput
+from domain.topics import PinnedTopic
 
 #: What a read was: the query and, for time travel, the option that chose the past state.
 READ_KINDS = ("show", "history", "export")
 MAX_PURPOSE = 2000
 
 
-class CaseRead(Aggregate.Created):
+class CaseRead(PinnedTopic, Aggregate.Created):
     """A case was read: by ``actor``, at the recorded time (the event timestamp), ``what`` was
     read (``show``, ``show --as-known-at 2026-03-01T23:59:59+00:00``, ``history``, ``export``),
     and ``personal["purpose"]`` why (None when no purpose was given)."""
+
+    TOPIC = "caseledger.domain.access:CaseRead"
 
     case_id: str
     reference: str
@@ -45,6 +48,14 @@ class CaseRead(Aggregate.Created):
 
 class CaseAccess(Aggregate):
     """One read of one case (product.md capability 4)."""
+
+    TOPIC = "caseledger.domain.access:CaseAccess"
+
+    class Event(PinnedTopic, Aggregate.Event):
+        TOPIC = "caseledger.domain.access:CaseAccess.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "caseledger.domain.access:CaseAccess.Created"
 
     if TYPE_CHECKING:  # set by CaseRead.apply, not dataclass fields
         case_id: str

@@ -162,6 +162,8 @@ class ApplicationReceived(CaseOpened):
     """The application: channel, applicant type, consent and the complaints (non-personal parts);
     the applicant's name and contact and the complaints' descriptions are in ``personal``."""
 
+    TOPIC = "caseledger.domain.asb:ApplicationReceived"
+
     channel: str
     applicant_type: str
     consent: bool
@@ -177,6 +179,8 @@ class ApplicationReceived(CaseOpened):
 
 
 class ComplaintAdded(CaseEvent):
+    TOPIC = "caseledger.domain.asb:ComplaintAdded"
+
     complaint: dict[str, Any]
     personal: dict[str, Any]  # description, complainant key
 
@@ -186,6 +190,8 @@ class ComplaintAdded(CaseEvent):
 
 class ComplaintsMarkedDuplicate(CaseEvent):
     """The coordinator records that complaints are the same incident (counted once)."""
+
+    TOPIC = "caseledger.domain.asb:ComplaintsMarkedDuplicate"
 
     kept: str
     duplicates: list[str]
@@ -198,10 +204,14 @@ class ComplaintsMarkedDuplicate(CaseEvent):
 
 
 class ApplicationAcknowledged(StageEntered):
+    TOPIC = "caseledger.domain.asb:ApplicationAcknowledged"
+
     agencies: list[str]
 
 
 class ThresholdDecided(StageEntered):
+    TOPIC = "caseledger.domain.asb:ThresholdDecided"
+
     met: bool
     rule: str
     evaluation: dict[str, Any]
@@ -215,6 +225,8 @@ class ThresholdDecided(StageEntered):
 
 
 class ThresholdDecisionNotified(CaseEvent):
+    TOPIC = "caseledger.domain.asb:ThresholdDecisionNotified"
+
     method: str
     appeal_until: str | None
 
@@ -225,6 +237,8 @@ class ThresholdDecisionNotified(CaseEvent):
 
 
 class ReviewMeetingScheduled(CaseEvent):
+    TOPIC = "caseledger.domain.asb:ReviewMeetingScheduled"
+
     meeting_date: str
 
     def apply_to(self, case: Any) -> None:
@@ -232,6 +246,8 @@ class ReviewMeetingScheduled(CaseEvent):
 
 
 class CaseReviewMeetingHeld(StageEntered):
+    TOPIC = "caseledger.domain.asb:CaseReviewMeetingHeld"
+
     independent_chair: bool
     agencies: list[str]
     victim_invited: bool
@@ -245,6 +261,8 @@ class CaseReviewMeetingHeld(StageEntered):
 
 
 class RecommendationsMade(StageEntered):
+    TOPIC = "caseledger.domain.asb:RecommendationsMade"
+
     count: int
     personal: dict[str, Any]  # the recommendations (free text)
 
@@ -254,17 +272,23 @@ class RecommendationsMade(StageEntered):
 
 
 class NoRecommendationsMade(StageEntered):
+    TOPIC = "caseledger.domain.asb:NoRecommendationsMade"
+
     def apply_to(self, case: Any) -> None:
         case.recommendations = 0
         case.recommended_on = self.effective
 
 
 class ActionPlanSharedWithVictim(CaseEvent):
+    TOPIC = "caseledger.domain.asb:ActionPlanSharedWithVictim"
+
     def apply_to(self, case: Any) -> None:
         case.action_plan_shared = self.effective
 
 
 class VictimCommentsRecorded(CaseEvent):
+    TOPIC = "caseledger.domain.asb:VictimCommentsRecorded"
+
     personal: dict[str, Any]  # the victim's comments (free text)
 
     def apply_to(self, case: Any) -> None:
@@ -272,6 +296,8 @@ class VictimCommentsRecorded(CaseEvent):
 
 
 class OutcomeNotified(StageEntered):
+    TOPIC = "caseledger.domain.asb:OutcomeNotified"
+
     method: str
     appeal_until: str
 
@@ -282,6 +308,8 @@ class OutcomeNotified(StageEntered):
 
 
 class AppealLodged(StageEntered):
+    TOPIC = "caseledger.domain.asb:AppealLodged"
+
     against: str
     return_stage: str
     personal: dict[str, Any]  # the grounds (free text)
@@ -294,6 +322,8 @@ class AppealLodged(StageEntered):
 
 
 class AppealDetermined(StageEntered):
+    TOPIC = "caseledger.domain.asb:AppealDetermined"
+
     upheld: bool
     against: str
 
@@ -316,6 +346,14 @@ VIEW_DETAILS = ("channel", "applicant_type", "consent", "threshold_met", "thresh
 
 class AsbCaseReview(Case):
     """An ASB Case Review, from application to closure."""
+
+    TOPIC = "caseledger.domain.asb:AsbCaseReview"
+
+    class Event(Case.Event):
+        TOPIC = "caseledger.domain.asb:AsbCaseReview.Event"
+
+    class Created(Event, Case.Created):
+        TOPIC = "caseledger.domain.asb:AsbCaseReview.Created"
 
     if TYPE_CHECKING:  # set by ApplicationReceived.apply_to
         channel: str

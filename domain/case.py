@@ -34,6 +34,7 @@ from domain.plain import Addressees, Json, JsonObject, Text, stored
 from domain.policy import Basis, CasePolicy
 from domain.process import ProcessDefinition, Transition
 from domain.reminders import ReminderStep, folded, ladder_for, steps_due
+from domain.topics import PinnedTopic
 
 Recipients = Callable[["Deadline", tuple[str, ...]], list[dict[str, str]]]
 """Resolves a step's roles to the people they are when it is issued (application supplies it)."""
@@ -155,8 +156,10 @@ C = TypeVar("C", bound="Case", contravariant=True)
 """The aggregate an event applies to: ``Case`` for the common facts, a case type for its own."""
 
 
-class CaseEvent(Aggregate.Event, Generic[C]):
+class CaseEvent(PinnedTopic, Aggregate.Event, Generic[C]):
     """Base of every case event: effective time, actor, reason, basis (processes/common.md)."""
+
+    TOPIC = "caseledger.domain.case:CaseEvent"
 
     effective: str
     actor: str
@@ -173,6 +176,8 @@ class CaseEvent(Aggregate.Event, Generic[C]):
 class StageEntered(CaseEvent[C]):
     """Base of the facts that move a case to another stage; the stage is stored in the event."""
 
+    TOPIC = "caseledger.domain.case:StageEntered"
+
     stage: str
 
     def apply(self, aggregate: C) -> None:
@@ -184,6 +189,8 @@ class StageEntered(CaseEvent[C]):
 
 class CaseOpened(StageEntered[C], Aggregate.Created):
     """The first fact of a case: its identity, partnership, hub and the policy it runs under."""
+
+    TOPIC = "caseledger.domain.case:CaseOpened"
 
     reference: str
     case_type: str
@@ -207,6 +214,8 @@ class CaseOpened(StageEntered[C], Aggregate.Created):
 class DeadlineSet(CaseEvent["Case"]):
     """A deadline's due time, computed when its starting fact was recorded, and stored."""
 
+    TOPIC = "caseledger.domain.case:DeadlineSet"
+
     name: str
     due: str
     starts: str
@@ -222,6 +231,8 @@ class DeadlineSet(CaseEvent["Case"]):
 
 
 class DeadlineMet(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:DeadlineMet"
+
     name: str
     on_time: bool
 
@@ -231,6 +242,8 @@ class DeadlineMet(CaseEvent["Case"]):
 
 
 class DeadlineExtended(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:DeadlineExtended"
+
     name: str
     due: str
     previous_due: str
@@ -242,6 +255,8 @@ class DeadlineExtended(CaseEvent["Case"]):
 
 
 class DeadlinePaused(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:DeadlinePaused"
+
     name: str
 
     def apply_to(self, case: Case) -> None:
@@ -250,6 +265,8 @@ class DeadlinePaused(CaseEvent["Case"]):
 
 
 class DeadlineResumed(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:DeadlineResumed"
+
     name: str
     due: str
     previous_due: str
@@ -262,6 +279,8 @@ class DeadlineResumed(CaseEvent["Case"]):
 
 
 class DeadlineCancelled(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:DeadlineCancelled"
+
     name: str
 
     def apply_to(self, case: Case) -> None:
@@ -275,6 +294,8 @@ class ReminderIssued(CaseEvent["Case"]):
     consumer of these facts. ``recipients`` are roles (contact, escalation, chair); the names
     and addresses they resolved to when the step was issued are personal data.
     """
+
+    TOPIC = "caseledger.domain.case:ReminderIssued"
 
     name: str
     step: str
@@ -293,6 +314,8 @@ class ReminderIssued(CaseEvent["Case"]):
 
 
 class ReturnRequested(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ReturnRequested"
+
     agency: str
     kind: str
     due: str
@@ -304,6 +327,8 @@ class ReturnRequested(CaseEvent["Case"]):
 
 
 class ReturnReceived(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ReturnReceived"
+
     agency: str
     kind: str
 
@@ -313,6 +338,8 @@ class ReturnReceived(CaseEvent["Case"]):
 
 
 class ReturnAccepted(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ReturnAccepted"
+
     agency: str
     kind: str
 
@@ -321,6 +348,8 @@ class ReturnAccepted(CaseEvent["Case"]):
 
 
 class ReturnQualityChallenged(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ReturnQualityChallenged"
+
     agency: str
     kind: str
     due: str
@@ -332,6 +361,8 @@ class ReturnQualityChallenged(CaseEvent["Case"]):
 
 
 class ReturnWithdrawn(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ReturnWithdrawn"
+
     agency: str
     kind: str
 
@@ -340,6 +371,8 @@ class ReturnWithdrawn(CaseEvent["Case"]):
 
 
 class ActionAdded(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ActionAdded"
+
     action_id: str
     owner: str
     level: str
@@ -354,6 +387,8 @@ class ActionAdded(CaseEvent["Case"]):
 
 
 class ActionUpdated(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ActionUpdated"
+
     action_id: str
     rag: str
     personal: Text  # the progress note (free text)
@@ -365,6 +400,8 @@ class ActionUpdated(CaseEvent["Case"]):
 
 
 class ActionClosed(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ActionClosed"
+
     action_id: str
     personal: Text  # the completion evidence (free text)
 
@@ -374,11 +411,15 @@ class ActionClosed(CaseEvent["Case"]):
 
 
 class ActionPlanAdopted(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ActionPlanAdopted"
+
     def apply_to(self, case: Case) -> None:
         case.action_plan_adopted = self.effective
 
 
 class ParallelProcessLinked(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ParallelProcessLinked"
+
     process_id: str
     kind: str
     pauses_case: bool
@@ -392,6 +433,8 @@ class ParallelProcessLinked(CaseEvent["Case"]):
 
 
 class ParallelProcessUpdated(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ParallelProcessUpdated"
+
     process_id: str
     status: str
     key_dates: dict[str, str]
@@ -402,6 +445,8 @@ class ParallelProcessUpdated(CaseEvent["Case"]):
 
 
 class ParallelProcessConcluded(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:ParallelProcessConcluded"
+
     process_id: str
     outcome: str
 
@@ -413,6 +458,8 @@ class ParallelProcessConcluded(CaseEvent["Case"]):
 class CasePaused(CaseEvent["Case"]):
     """Stop-the-clock for chosen deadlines (processes/common.md, "Parallel processes and pauses")."""
 
+    TOPIC = "caseledger.domain.case:CasePaused"
+
     clocks: list[str]
 
     def apply_to(self, case: Case) -> None:
@@ -421,6 +468,8 @@ class CasePaused(CaseEvent["Case"]):
 
 
 class CaseResumed(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:CaseResumed"
+
     def apply_to(self, case: Case) -> None:
         case.paused = False
         case.paused_since = None
@@ -432,6 +481,8 @@ class PolicyMigrated(CaseEvent["Case"]):
     Deadlines already set keep their stored due times; clocks started from now on use the new one.
     """
 
+    TOPIC = "caseledger.domain.case:PolicyMigrated"
+
     policy: JsonObject
     previous_version: str
 
@@ -440,6 +491,8 @@ class PolicyMigrated(CaseEvent["Case"]):
 
 
 class NoteAdded(CaseEvent["Case"]):
+    TOPIC = "caseledger.domain.case:NoteAdded"
+
     personal: Text
 
     def apply_to(self, case: Case) -> None:
@@ -448,6 +501,8 @@ class NoteAdded(CaseEvent["Case"]):
 
 class CaseClosed(StageEntered["Case"]):
     """processes/common.md, "Closing": records the outcome and cancels open deadlines."""
+
+    TOPIC = "caseledger.domain.case:CaseClosed"
 
     outcome: str
     closed_from: str
@@ -461,6 +516,8 @@ class CaseClosed(StageEntered["Case"]):
 class CaseReopened(StageEntered["Case"]):
     """processes/common.md, "Closing and re-opening": back to the stage it was closed from."""
 
+    TOPIC = "caseledger.domain.case:CaseReopened"
+
     def apply_to(self, case: Case) -> None:
         case.closed_on = None
 
@@ -470,6 +527,14 @@ class CaseReopened(StageEntered["Case"]):
 
 class Case(Aggregate):
     """Base aggregate for a case of any type: the shared mechanics of processes/common.md."""
+
+    TOPIC = "caseledger.domain.case:Case"
+
+    class Event(PinnedTopic, Aggregate.Event):
+        TOPIC = "caseledger.domain.case:Case.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "caseledger.domain.case:Case.Created"
 
     definition: ClassVar[ProcessDefinition]
     paused_event: ClassVar[type[CasePaused]] = CasePaused

@@ -235,6 +235,8 @@ NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")
 class DeathNotified(CaseOpened):
     """Stage 1 `notified`: the partnership is told of a death that may meet s.9 criteria."""
 
+    TOPIC = "caseledger.domain.dardr:DeathNotified"
+
     notified_by: str
     relationship: str
     death_type: str
@@ -255,11 +257,15 @@ class DeathNotified(CaseOpened):
 class ScopingStarted(StageEntered):
     """Stage 2 `scoping`: agencies asked whether they had contact and to secure records."""
 
+    TOPIC = "caseledger.domain.dardr:ScopingStarted"
+
     agencies: list[str]
 
 
 class ScopingReviewCompleted(CaseEvent):
     """Draft DARDR guidance (2024): early learning recorded in a Scoping Review."""
+
+    TOPIC = "caseledger.domain.dardr:ScopingReviewCompleted"
 
     personal: dict[str, Any]
 
@@ -269,6 +275,8 @@ class ScopingReviewCompleted(CaseEvent):
 
 class ReviewDecided(StageEntered):
     """DVCVA 2004 s.9(1): the partnership decides whether to hold a review."""
+
+    TOPIC = "caseledger.domain.dardr:ReviewDecided"
 
     outcome: str
     personal: dict[str, Any]  # the rationale (free text)
@@ -281,6 +289,8 @@ class ReviewDecided(StageEntered):
 class HomeOfficeNotified(StageEntered):
     """The Home Office is told of the decision (either way); stage only moves for no-review."""
 
+    TOPIC = "caseledger.domain.dardr:HomeOfficeNotified"
+
     decision: str
 
     def apply_to(self, case: Any) -> None:
@@ -289,6 +299,8 @@ class HomeOfficeNotified(StageEntered):
 
 class HomeOfficeViewReceived(StageEntered):
     """The Home Office's view of a no-review decision; a direction is DVCVA 2004 s.9(2)."""
+
+    TOPIC = "caseledger.domain.dardr:HomeOfficeViewReceived"
 
     view: str
 
@@ -301,6 +313,8 @@ class HomeOfficeViewReceived(StageEntered):
 
 
 class ChairAppointed(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:ChairAppointed"
+
     independent: bool
     personal: dict[str, Any]  # the chair's name
 
@@ -309,6 +323,8 @@ class ChairAppointed(CaseEvent):
 
 
 class PanelMemberAdded(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:PanelMemberAdded"
+
     agency: str
     role: str
     personal: dict[str, Any]  # the member's name
@@ -318,6 +334,8 @@ class PanelMemberAdded(CaseEvent):
 
 
 class PanelMeetingHeld(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:PanelMeetingHeld"
+
     def apply_to(self, case: Any) -> None:
         case.panel_meetings += 1
 
@@ -325,12 +343,16 @@ class PanelMeetingHeld(CaseEvent):
 class TermsOfReferenceAgreed(StageEntered):
     """Stage 5 `evidence-gathering`: review period, agencies in scope, key lines of enquiry."""
 
+    TOPIC = "caseledger.domain.dardr:TermsOfReferenceAgreed"
+
     period_from: str
     period_to: str
     agencies: list[str]
 
 
 class DraftReportCirculated(StageEntered):
+    TOPIC = "caseledger.domain.dardr:DraftReportCirculated"
+
     version_number: int
 
     def apply_to(self, case: Any) -> None:
@@ -338,17 +360,23 @@ class DraftReportCirculated(StageEntered):
 
 
 class ReportAgreedByPanel(StageEntered):
+    TOPIC = "caseledger.domain.dardr:ReportAgreedByPanel"
+
     version_number: int
 
 
 class PartnershipSignedOff(CaseEvent):
     """The CSP signs off the report; starts the commissioner-copy clock (s.9(3B))."""
 
+    TOPIC = "caseledger.domain.dardr:PartnershipSignedOff"
+
     def apply_to(self, case: Any) -> None:
         case.signed_off = self.effective
 
 
 class SubmittedToHomeOffice(StageEntered):
+    TOPIC = "caseledger.domain.dardr:SubmittedToHomeOffice"
+
     version_number: int
 
     def apply_to(self, case: Any) -> None:
@@ -357,6 +385,8 @@ class SubmittedToHomeOffice(StageEntered):
 
 
 class QualityAssuranceOutcomeReceived(StageEntered):
+    TOPIC = "caseledger.domain.dardr:QualityAssuranceOutcomeReceived"
+
     outcome: str
     personal: dict[str, Any]  # the QA Panel's points (free text)
 
@@ -367,6 +397,8 @@ class QualityAssuranceOutcomeReceived(StageEntered):
 
 
 class AmendmentsCompleted(StageEntered):
+    TOPIC = "caseledger.domain.dardr:AmendmentsCompleted"
+
     def apply_to(self, case: Any) -> None:
         case.approved_on = self.effective
 
@@ -374,11 +406,15 @@ class AmendmentsCompleted(StageEntered):
 class CopySentToDomesticAbuseCommissioner(CaseEvent):
     """DVCVA 2004 s.9(3B): a copy of the report to the Domestic Abuse Commissioner."""
 
+    TOPIC = "caseledger.domain.dardr:CopySentToDomesticAbuseCommissioner"
+
     def apply_to(self, case: Any) -> None:
         case.commissioner_copy_sent = self.effective
 
 
 class PublicationDeferred(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:PublicationDeferred"
+
     deferral: str
 
     def apply_to(self, case: Any) -> None:
@@ -386,6 +422,8 @@ class PublicationDeferred(CaseEvent):
 
 
 class ReportPublished(StageEntered):
+    TOPIC = "caseledger.domain.dardr:ReportPublished"
+
     url: str
     overridden_open_criminal_process: bool
 
@@ -395,34 +433,50 @@ class ReportPublished(StageEntered):
 
 
 class FamilyContactRecorded(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:FamilyContactRecorded"
+
     personal: dict[str, Any]
 
 
 class AdvocacyOffered(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:AdvocacyOffered"
+
     provider: str
 
 
 class FamilyContributionReceived(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:FamilyContributionReceived"
+
     personal: dict[str, Any]
 
 
 class FamilyShownDraft(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:FamilyShownDraft"
+
     version_number: int
 
 
 class PseudonymsAgreed(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:PseudonymsAgreed"
+
     personal: dict[str, Any]
 
 
 class FamilyDeclinedInvolvement(CaseEvent):
+    TOPIC = "caseledger.domain.dardr:FamilyDeclinedInvolvement"
+
     pass
 
 
 class ReviewPaused(CasePaused):
     """A DARDR pause, e.g. awaiting a criminal trial (processes/dardr.md)."""
 
+    TOPIC = "caseledger.domain.dardr:ReviewPaused"
+
 
 class ReviewResumed(CaseResumed):
+    TOPIC = "caseledger.domain.dardr:ReviewResumed"
+
     pass
 
 
@@ -438,6 +492,14 @@ FAMILY_EVENTS: dict[str, type[CaseEvent]] = {
 
 class DardrReview(Case):
     """A Domestic Abuse Related Death Review, from notification to closure."""
+
+    TOPIC = "caseledger.domain.dardr:DardrReview"
+
+    class Event(Case.Event):
+        TOPIC = "caseledger.domain.dardr:DardrReview.Event"
+
+    class Created(Event, Case.Created):
+        TOPIC = "caseledger.domain.dardr:DardrReview.Created"
 
     if TYPE_CHECKING:  # set by DeathNotified.apply_to
         notified_by: str

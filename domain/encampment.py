@@ -273,6 +273,8 @@ def _pence(what: str, pounds: float | None) -> int:
 class EncampmentReported(CaseOpened):
     """Stage 1 `reported`: where, how many caravans and vehicles; the no-return finding."""
 
+    TOPIC = "caseledger.domain.encampment:EncampmentReported"
+
     location_key: str
     grid_ref: str | None
     lat: float | None
@@ -296,6 +298,8 @@ class EncampmentReported(CaseOpened):
 class LandOwnershipEstablished(StageEntered):
     """Stage 2 `triage`: the kind of land and the lead agency (the landowner leads on private land)."""
 
+    TOPIC = "caseledger.domain.encampment:LandOwnershipEstablished"
+
     land: str
     lead_agency: str
     personal: dict[str, Any]  # the owner's name
@@ -306,6 +310,8 @@ class LandOwnershipEstablished(StageEntered):
 
 
 class InitialVisitCompleted(StageEntered):
+    TOPIC = "caseledger.domain.encampment:InitialVisitCompleted"
+
     caravans: int
     vehicles: int
     adults: int | None
@@ -320,6 +326,8 @@ class InitialVisitCompleted(StageEntered):
 
 
 class WelfareAssessmentCompleted(StageEntered):
+    TOPIC = "caseledger.domain.encampment:WelfareAssessmentCompleted"
+
     needs: list[str]
     referrals: list[str]
     personal: dict[str, Any]
@@ -331,6 +339,8 @@ class WelfareAssessmentCompleted(StageEntered):
 
 
 class ImpactAssessed(StageEntered):
+    TOPIC = "caseledger.domain.encampment:ImpactAssessed"
+
     threat: int
     likelihood: int
     risk: int
@@ -344,6 +354,8 @@ class ImpactAssessed(StageEntered):
 
 
 class EncampmentDecided(StageEntered):
+    TOPIC = "caseledger.domain.encampment:EncampmentDecided"
+
     decision: str
     power: str | None
     leave_by: str | None
@@ -355,6 +367,8 @@ class EncampmentDecided(StageEntered):
 
 class DirectionServed(CaseEvent):
     """A direction to leave; the no-return window under the rule in force that day is stored."""
+
+    TOPIC = "caseledger.domain.encampment:DirectionServed"
 
     power: str
     method: str
@@ -374,10 +388,14 @@ class DirectionServed(CaseEvent):
 
 
 class PoliceReferralMade(CaseEvent):
+    TOPIC = "caseledger.domain.encampment:PoliceReferralMade"
+
     power: str
 
 
 class ComplianceChecked(CaseEvent):
+    TOPIC = "caseledger.domain.encampment:ComplianceChecked"
+
     still_present: bool
 
     def apply_to(self, case: Any) -> None:
@@ -386,6 +404,8 @@ class ComplianceChecked(CaseEvent):
 
 class SummonsIssued(CaseEvent):
     """CJPOA 1994 s.78: complaint and summons; at least 24 hours' notice of the hearing."""
+
+    TOPIC = "caseledger.domain.encampment:SummonsIssued"
 
     hearing: str
     served_on: str
@@ -398,6 +418,8 @@ class SummonsIssued(CaseEvent):
 class PossessionClaimIssued(CaseEvent):
     """CPR 55: claim against trespassers; 2 clear days (land) or 5 (residential) before hearing."""
 
+    TOPIC = "caseledger.domain.encampment:PossessionClaimIssued"
+
     hearing: str
     served_on: str
     premises: str
@@ -408,6 +430,8 @@ class PossessionClaimIssued(CaseEvent):
 
 
 class HearingHeld(CaseEvent):
+    TOPIC = "caseledger.domain.encampment:HearingHeld"
+
     result: str
 
     def apply_to(self, case: Any) -> None:
@@ -416,6 +440,8 @@ class HearingHeld(CaseEvent):
 
 
 class OrderGranted(CaseEvent):
+    TOPIC = "caseledger.domain.encampment:OrderGranted"
+
     order: str
     compliance_due: str | None
 
@@ -425,6 +451,8 @@ class OrderGranted(CaseEvent):
 
 
 class OrderServed(CaseEvent):
+    TOPIC = "caseledger.domain.encampment:OrderServed"
+
     order: str
 
     def apply_to(self, case: Any) -> None:
@@ -432,14 +460,20 @@ class OrderServed(CaseEvent):
 
 
 class EnforcementScheduled(CaseEvent):
+    TOPIC = "caseledger.domain.encampment:EnforcementScheduled"
+
     scheduled_for: str
 
 
 class EnforcementExecuted(CaseEvent):
+    TOPIC = "caseledger.domain.encampment:EnforcementExecuted"
+
     pass
 
 
 class EncampmentVacated(StageEntered):
+    TOPIC = "caseledger.domain.encampment:EncampmentVacated"
+
     how: str  # voluntary | enforced
 
     def apply_to(self, case: Any) -> None:
@@ -448,6 +482,8 @@ class EncampmentVacated(StageEntered):
 
 class SiteCleared(CaseEvent):
     """Costs in pence: clean-up, legal, damage."""
+
+    TOPIC = "caseledger.domain.encampment:SiteCleared"
 
     cleanup_cost: int
     legal_cost: int
@@ -465,6 +501,14 @@ class SiteCleared(CaseEvent):
 
 class EncampmentCase(Case):
     """One unauthorised encampment: one site occupation, from report to a cleared site."""
+
+    TOPIC = "caseledger.domain.encampment:EncampmentCase"
+
+    class Event(Case.Event):
+        TOPIC = "caseledger.domain.encampment:EncampmentCase.Event"
+
+    class Created(Event, Case.Created):
+        TOPIC = "caseledger.domain.encampment:EncampmentCase.Created"
 
     if TYPE_CHECKING:  # set by EncampmentReported.apply_to
         location_key: str

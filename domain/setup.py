@@ -18,6 +18,7 @@ from domain.case import CommandContext
 from domain.errors import InvalidInput, NotFound
 from domain.policy import CasePolicy, ClockPolicy
 from domain.reminders import check_reminders
+from domain.topics import PinnedTopic
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://caseledger.org/ids")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -48,8 +49,10 @@ def check_slug(what: str, slug: str) -> str:
     return slug
 
 
-class SetupEvent(Aggregate.Event):
+class SetupEvent(PinnedTopic, Aggregate.Event):
     """Base of set-up facts: effective from a stated date, recorded by an actor."""
+
+    TOPIC = "caseledger.domain.setup:SetupEvent"
 
     effective: str
     actor: str
@@ -66,6 +69,8 @@ class SetupEvent(Aggregate.Event):
 
 
 class PartnershipRegistered(SetupEvent, Aggregate.Created):
+    TOPIC = "caseledger.domain.setup:PartnershipRegistered"
+
     slug: str
     code: str
     name: str
@@ -79,6 +84,8 @@ class PartnershipRegistered(SetupEvent, Aggregate.Created):
 
 
 class PartnershipRenamed(SetupEvent):
+    TOPIC = "caseledger.domain.setup:PartnershipRenamed"
+
     name: str
 
     def apply_to(self, target: Any) -> None:
@@ -86,6 +93,8 @@ class PartnershipRenamed(SetupEvent):
 
 
 class PartnershipChairChanged(SetupEvent):
+    TOPIC = "caseledger.domain.setup:PartnershipChairChanged"
+
     personal: dict[str, Any]  # name and email of the chair (escalation step of reminders)
 
     def apply_to(self, target: Any) -> None:
@@ -96,6 +105,8 @@ class PartnershipCoordinatorChanged(SetupEvent):
     """Who runs the partnership's cases day to day: named in every reminder as the person to
     contact, and the contact for deadlines the partnership itself is responsible for."""
 
+    TOPIC = "caseledger.domain.setup:PartnershipCoordinatorChanged"
+
     personal: dict[str, Any]  # name and email of the coordinator
 
     def apply_to(self, target: Any) -> None:
@@ -103,6 +114,8 @@ class PartnershipCoordinatorChanged(SetupEvent):
 
 
 class HubAdded(SetupEvent):
+    TOPIC = "caseledger.domain.setup:HubAdded"
+
     hub: str
     name: str
 
@@ -118,6 +131,8 @@ class PolicyVersionAdopted(SetupEvent):
     national ladder for every kind" — exactly what those partnerships had. Stored events are
     never rewritten; they are upcast as they are read.
     """
+
+    TOPIC = "caseledger.domain.setup:PolicyVersionAdopted"
 
     class_version = 2
 
@@ -141,6 +156,14 @@ class PolicyVersionAdopted(SetupEvent):
 
 class Partnership(Aggregate):
     """A Community Safety Partnership: code, hubs, chair and local policy versions."""
+
+    TOPIC = "caseledger.domain.setup:Partnership"
+
+    class Event(PinnedTopic, Aggregate.Event):
+        TOPIC = "caseledger.domain.setup:Partnership.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "caseledger.domain.setup:Partnership.Created"
 
     if TYPE_CHECKING:  # set by the events' apply methods, not dataclass fields
         slug: str
@@ -238,6 +261,8 @@ class Partnership(Aggregate):
 
 
 class AgencyRegistered(SetupEvent, Aggregate.Created):
+    TOPIC = "caseledger.domain.setup:AgencyRegistered"
+
     slug: str
     name: str
     kind: str
@@ -250,6 +275,8 @@ class AgencyRegistered(SetupEvent, Aggregate.Created):
 
 
 class AgencyDetailsChanged(SetupEvent):
+    TOPIC = "caseledger.domain.setup:AgencyDetailsChanged"
+
     name: str
     kind: str
     partnerships: list[str]
@@ -260,6 +287,8 @@ class AgencyDetailsChanged(SetupEvent):
 
 
 class AgencyContactsChanged(SetupEvent):
+    TOPIC = "caseledger.domain.setup:AgencyContactsChanged"
+
     personal: dict[str, Any]  # {"contact": {name, email}, "escalation": {name, email}}
 
     def apply_to(self, target: Any) -> None:
@@ -268,6 +297,14 @@ class AgencyContactsChanged(SetupEvent):
 
 class Agency(Aggregate):
     """An organisation asked for returns or owning actions, with a contact and an escalation contact."""
+
+    TOPIC = "caseledger.domain.setup:Agency"
+
+    class Event(PinnedTopic, Aggregate.Event):
+        TOPIC = "caseledger.domain.setup:Agency.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "caseledger.domain.setup:Agency.Created"
 
     if TYPE_CHECKING:
         slug: str
@@ -307,6 +344,8 @@ def county_id(slug: str) -> UUID:
 
 
 class CountyRegistered(SetupEvent, Aggregate.Created):
+    TOPIC = "caseledger.domain.setup:CountyRegistered"
+
     slug: str
     name: str
     partnerships: list[str]
@@ -317,6 +356,8 @@ class CountyRegistered(SetupEvent, Aggregate.Created):
 
 
 class CountyChanged(SetupEvent):
+    TOPIC = "caseledger.domain.setup:CountyChanged"
+
     name: str
     partnerships: list[str]
 
@@ -327,6 +368,14 @@ class CountyChanged(SetupEvent):
 class County(Aggregate):
     """A county board (e.g. Safer Cumbria) that sees the cases of several partnerships in its
     reports (processes/common.md, "Partnerships")."""
+
+    TOPIC = "caseledger.domain.setup:County"
+
+    class Event(PinnedTopic, Aggregate.Event):
+        TOPIC = "caseledger.domain.setup:County.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "caseledger.domain.setup:County.Created"
 
     if TYPE_CHECKING:
         slug: str
@@ -354,7 +403,9 @@ class County(Aggregate):
 # --------------------------------------------------------------------------- references
 
 
-class ReferenceCounterStarted(Aggregate.Created):
+class ReferenceCounterStarted(PinnedTopic, Aggregate.Created):
+    TOPIC = "caseledger.domain.setup:ReferenceCounterStarted"
+
     prefix: str
 
     def apply(self, aggregate: Any) -> None:
@@ -362,7 +413,9 @@ class ReferenceCounterStarted(Aggregate.Created):
         aggregate.allocated = {}
 
 
-class ReferenceAllocated(Aggregate.Event):
+class ReferenceAllocated(PinnedTopic, Aggregate.Event):
+    TOPIC = "caseledger.domain.setup:ReferenceAllocated"
+
     number: int
     case_id: UUID
 
@@ -372,6 +425,14 @@ class ReferenceAllocated(Aggregate.Event):
 
 class ReferenceCounter(Aggregate):
     """Numbers for one partnership, case type and year (``CUM-DARDR-2026``): no gaps, no reuse."""
+
+    TOPIC = "caseledger.domain.setup:ReferenceCounter"
+
+    class Event(PinnedTopic, Aggregate.Event):
+        TOPIC = "caseledger.domain.setup:ReferenceCounter.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "caseledger.domain.setup:ReferenceCounter.Created"
 
     if TYPE_CHECKING:
         prefix: str
