@@ -1,4 +1,4 @@
-"""The integrity chain over the whole event log (product.md capability 4; issue 5).
+"""The integrity chain over the whole event log (product.md capability 4).
 
 Every stored event is linked to the one before it in log (notification id) order by a SHA-256
 hash, written by the event store's own recorder in the same transaction that inserts the events,

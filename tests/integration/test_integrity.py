@@ -1,4 +1,4 @@
-"""The integrity chain over the event log (issue 5): kept as events are recorded, on both backends,
+"""The integrity chain over the event log (product.md capability 4): kept as events are recorded, on both backends,
 and broken by any edit, deletion, insertion or reordering made directly in the database."""
 
 from __future__ import annotations
