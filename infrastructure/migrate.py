@@ -15,7 +15,7 @@ import migrations
 
 MIGRATIONS = Path(migrations.__file__).parent
 VERSION_TABLE = "alembic_version_views"
-HEAD = "0006"
+HEAD = "0007"
 
 
 def current_revision(engine: sa.Engine) -> str | None:

@@ -4,9 +4,12 @@
 of its latest event, with the first and latest recorded times, so that a report as known at T
 re-folds from the history only the cases changed after T; and, once a case has settled (closed,
 nothing open), the day it settled; ``report_quarters`` then holds its trend figures per quarter,
-so that a report sums them in SQL instead of reading a settled case's facts at all. ``counties`` lists county boards.
-An existing database is back-filled here by folding each case's history rows, which hold the
-same non-personal event data the projection folds.
+so that a report sums them in SQL instead of reading a settled case's facts at all.
+``counties`` lists county boards.
+
+An existing database gets these rows from its events: the revision empties the views and resets
+their tracking position, and the projection runner rebuilds them on its next catch-up (the first
+command or query after the upgrade), folding each case with the code of the release that runs it.
 
 Revision ID: 0005
 Revises: 0004
@@ -14,12 +17,21 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
-from infrastructure.report_facts import backfill_report_cases
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+
+#: The read models the projection runner keeps under the tracking name ``views``, as of this revision.
+VIEWS = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies", "access_log", "counties",
+         "report_cases", "report_quarters")
+
+
+def rebuild_views_on_next_catch_up() -> None:
+    for table in VIEWS:
+        op.execute(sa.table(table).delete())
+    tracking = sa.table("projection_tracking", sa.column("name", sa.String))
+    op.execute(tracking.delete().where(tracking.c.name == "views"))
 
 
 def upgrade() -> None:
@@ -59,7 +71,7 @@ def upgrade() -> None:
         sa.Column("overdue", sa.Integer),
     )
     op.create_index("ix_report_quarters_settled_on", "report_quarters", ["settled_on"])
-    backfill_report_cases(op.get_bind())
+    rebuild_views_on_next_catch_up()
 
 
 def downgrade() -> None:

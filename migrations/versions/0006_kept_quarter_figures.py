@@ -5,10 +5,11 @@ the case's figures for each quarter up to the last one any of its facts falls in
 number of its deadlines overdue at every quarter end after that. A report adds these up for
 the quarters that have ended instead of walking every deadline through every quarter. Facts
 without them are still counted (afresh). Deadlines are kept smaller (facts.py: the history of
-a due time and the pauses only where there are any). So this re-folds existing cases from
-their history, as migration 0005 did. ``report_quarters`` gets an index holding every column
-a report sums, in place of the one on ``settled_on``; ``report_cases`` gets ``opened_on``, so
-that a report leaves out the cases opened after its end without reading their facts.
+a due time and the pauses only where there are any), so existing cases are folded afresh: the
+views are emptied and their tracking position reset, as in 0005, and the projection runner
+rebuilds them. ``report_quarters`` gets an index holding every column a report sums, in place of
+the one on ``settled_on``; ``report_cases`` gets ``opened_on``, so that a report leaves out the
+cases opened after its end without reading their facts.
 
 Revision ID: 0006
 Revises: 0005
@@ -16,20 +17,30 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
-from infrastructure.report_facts import backfill_report_cases
-from infrastructure.views import REPORT_QUARTERS_SUMMED
-
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
+
+REPORT_QUARTERS_SUMMED = ("settled_on", "partnership", "last_recorded_utc", "quarter", "opened", "closed",
+                          "met", "on_time", "overdue")
+#: The read models the projection runner keeps under the tracking name ``views``, as of this revision.
+VIEWS = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies", "access_log", "counties",
+         "report_cases", "report_quarters")
+
+
+def rebuild_views_on_next_catch_up() -> None:
+    for table in VIEWS:
+        op.execute(sa.table(table).delete())
+    tracking = sa.table("projection_tracking", sa.column("name", sa.String))
+    op.execute(tracking.delete().where(tracking.c.name == "views"))
 
 
 def upgrade() -> None:
     op.drop_index("ix_report_quarters_settled_on", table_name="report_quarters")
     op.create_index("ix_report_quarters_summed", "report_quarters", list(REPORT_QUARTERS_SUMMED))
     op.add_column("report_cases", sa.Column("opened_on", sa.String(10)))
-    backfill_report_cases(op.get_bind())
+    rebuild_views_on_next_catch_up()
 
 
 def downgrade() -> None:
