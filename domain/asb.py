@@ -10,13 +10,15 @@ Every default clock is local procedure (the Cumbria procedure); the duties are s
 # ruff: noqa: E501  (the stage table reads best one row per line, as in dardr.py)
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import field
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import NotRequired, TypedDict
+from uuid import UUID
 
 from domain import times
-from domain.asb_threshold import DISCRETION, RULES, Complaint, Evaluation, evaluate
+from domain.asb_threshold import Complaint, Evaluation, ThresholdRule, evaluate
 from domain.calendar import ClockUnit, due_time
 from domain.case import (
     COMMON_COMMANDS,
@@ -26,7 +28,9 @@ from domain.case import (
     CommandContext,
     StageEntered,
 )
+from domain.choices import one_of
 from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
+from domain.plain import Json, JsonObject, Text, Texts
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, transition
 
@@ -158,7 +162,7 @@ RECEIVE_BASIS = Basis("statute", f"{S104}(1): application for an ASB Case Review
 # --------------------------------------------------------------------------- events
 
 
-class ApplicationReceived(CaseOpened):
+class ApplicationReceived(CaseOpened["AsbCaseReview"]):
     """The application: channel, applicant type, consent and the complaints (non-personal parts);
     the applicant's name and contact and the complaints' descriptions are in ``personal``."""
 
@@ -167,167 +171,169 @@ class ApplicationReceived(CaseOpened):
     channel: str
     applicant_type: str
     consent: bool
-    complaints: list[dict[str, Any]]
+    complaints: list[ComplaintRecord]
 
-    def apply_to(self, case: Any) -> None:
-        case.init_asb_state()
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.channel = self.channel
         case.applicant_type = self.applicant_type
         case.consent = self.consent
-        case.complaints = [dict(c) for c in self.complaints]
-        case.personal = dict(self.personal)
+        private = self.personal.get("complaints")
+        case.complaints = [
+            _folded(c, private.get(c["id"]) if isinstance(private, Mapping) else None)
+            for c in self.complaints
+        ]
 
 
-class ComplaintAdded(CaseEvent):
+class ComplaintAdded(CaseEvent["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:ComplaintAdded"
 
-    complaint: dict[str, Any]
-    personal: dict[str, Any]  # description, complainant key
+    complaint: ComplaintRecord
+    personal: JsonObject  # the description (free text)
 
-    def apply_to(self, case: Any) -> None:
-        case.complaints.append(dict(self.complaint))
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.complaints.append(_folded(self.complaint, self.personal))
 
 
-class ComplaintsMarkedDuplicate(CaseEvent):
+class ComplaintsMarkedDuplicate(CaseEvent["AsbCaseReview"]):
     """The coordinator records that complaints are the same incident (counted once)."""
 
     TOPIC = "caseledger.domain.asb:ComplaintsMarkedDuplicate"
 
     kept: str
     duplicates: list[str]
-    personal: dict[str, Any]  # why (free text)
+    personal: Text  # why (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         for c in case.complaints:
             if c["id"] in self.duplicates:
                 c["duplicate_of"] = self.kept
 
 
-class ApplicationAcknowledged(StageEntered):
+class ApplicationAcknowledged(StageEntered["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:ApplicationAcknowledged"
 
     agencies: list[str]
 
 
-class ThresholdDecided(StageEntered):
+class ThresholdDecided(StageEntered["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:ThresholdDecided"
 
     met: bool
     rule: str
-    evaluation: dict[str, Any]
-    personal: dict[str, Any]  # the reasons (free text)
+    evaluation: JsonObject
+    personal: Text  # the reasons (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.threshold_met = self.met
         case.threshold_rule = self.rule
         case.threshold_decided = self.effective
         case.threshold_notified = None
 
 
-class ThresholdDecisionNotified(CaseEvent):
+class ThresholdDecisionNotified(CaseEvent["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:ThresholdDecisionNotified"
 
     method: str
     appeal_until: str | None
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.threshold_notified = self.effective
         case.appeal_until = self.appeal_until
         case.appeal_against = "threshold" if self.appeal_until else None
 
 
-class ReviewMeetingScheduled(CaseEvent):
+class ReviewMeetingScheduled(CaseEvent["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:ReviewMeetingScheduled"
 
     meeting_date: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.meeting_scheduled = self.meeting_date
 
 
-class CaseReviewMeetingHeld(StageEntered):
+class CaseReviewMeetingHeld(StageEntered["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:CaseReviewMeetingHeld"
 
     independent_chair: bool
     agencies: list[str]
     victim_invited: bool
     victim_attended: bool
-    personal: dict[str, Any]  # the chair's name
+    personal: Text  # the chair's name
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.meeting_held = self.effective
         case.victim_invited = self.victim_invited
         case.victim_attended = self.victim_attended
 
 
-class RecommendationsMade(StageEntered):
+class RecommendationsMade(StageEntered["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:RecommendationsMade"
 
     count: int
-    personal: dict[str, Any]  # the recommendations (free text)
+    personal: Texts  # the recommendations (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.recommendations = self.count
         case.recommended_on = self.effective
 
 
-class NoRecommendationsMade(StageEntered):
+class NoRecommendationsMade(StageEntered["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:NoRecommendationsMade"
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.recommendations = 0
         case.recommended_on = self.effective
 
 
-class ActionPlanSharedWithVictim(CaseEvent):
+class ActionPlanSharedWithVictim(CaseEvent["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:ActionPlanSharedWithVictim"
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.action_plan_shared = self.effective
 
 
-class VictimCommentsRecorded(CaseEvent):
+class VictimCommentsRecorded(CaseEvent["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:VictimCommentsRecorded"
 
-    personal: dict[str, Any]  # the victim's comments (free text)
+    personal: Text  # the victim's comments (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.victim_comments = self.effective
 
 
-class OutcomeNotified(StageEntered):
+class OutcomeNotified(StageEntered["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:OutcomeNotified"
 
     method: str
     appeal_until: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.outcome_notified = self.effective
         case.appeal_until = self.appeal_until
         case.appeal_against = "outcome"
 
 
-class AppealLodged(StageEntered):
+class AppealLodged(StageEntered["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:AppealLodged"
 
     against: str
     return_stage: str
-    personal: dict[str, Any]  # the grounds (free text)
+    personal: Text  # the grounds (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.appeal_lodged = self.effective
         case.appeal_return_stage = self.return_stage
         case.appeal_until = None
         case.appeals += 1
 
 
-class AppealDetermined(StageEntered):
+class AppealDetermined(StageEntered["AsbCaseReview"]):
     TOPIC = "caseledger.domain.asb:AppealDetermined"
 
     upheld: bool
     against: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: AsbCaseReview) -> None:
         case.appeal_result = "upheld" if self.upheld else "not-upheld"
         case.appeal_lodged = None
         if self.upheld and self.against == "threshold":
@@ -337,12 +343,6 @@ class AppealDetermined(StageEntered):
 
 
 # --------------------------------------------------------------------------- aggregate
-
-VIEW_DETAILS = ("channel", "applicant_type", "consent", "threshold_met", "threshold_rule",
-                "threshold_decided", "threshold_notified", "meeting_scheduled", "meeting_held",
-                "victim_invited", "victim_attended", "recommendations", "action_plan_shared",
-                "outcome_notified", "appeal_until", "appeal_lodged", "appeal_result", "appeals")
-
 
 class AsbCaseReview(Case):
     """An ASB Case Review, from application to closure."""
@@ -355,57 +355,69 @@ class AsbCaseReview(Case):
     class Created(Event, Case.Created):
         TOPIC = "caseledger.domain.asb:AsbCaseReview.Created"
 
-    if TYPE_CHECKING:  # set by ApplicationReceived.apply_to
-        channel: str
-        applicant_type: str
-        consent: bool
-        complaints: list[dict[str, Any]]
-        personal: dict[str, Any]
-
     definition = DEFINITION
+    class_version = 2
 
-    def init_asb_state(self) -> None:
-        self.threshold_met: bool | None = None
-        self.threshold_rule: str | None = None
-        self.threshold_decided: str | None = None
-        self.threshold_notified: str | None = None
-        self.meeting_scheduled: str | None = None
-        self.meeting_held: str | None = None
-        self.victim_invited: bool | None = None
-        self.victim_attended: bool | None = None
-        self.recommendations: int | None = None
-        self.recommended_on: str | None = None
-        self.action_plan_shared: str | None = None
-        self.victim_comments: str | None = None
-        self.outcome_notified: str | None = None
-        self.appeal_until: str | None = None
-        self.appeal_against: str | None = None
-        self.appeal_lodged: str | None = None
-        self.appeal_return_stage: str | None = None
-        self.appeal_result: str | None = None
-        self.appeals = 0
+    # Set by ApplicationReceived; the applicant's name and contact and the complaints'
+    # descriptions stay in the events' personal fields.
+    channel: str = field(init=False)
+    applicant_type: str = field(init=False)
+    consent: bool = field(init=False)
+    complaints: list[ComplaintRecord] = field(init=False, default_factory=list)
+    threshold_met: bool | None = field(init=False, default=None)
+    threshold_rule: str | None = field(init=False, default=None)
+    threshold_decided: str | None = field(init=False, default=None)
+    threshold_notified: str | None = field(init=False, default=None)
+    meeting_scheduled: str | None = field(init=False, default=None)
+    meeting_held: str | None = field(init=False, default=None)
+    victim_invited: bool | None = field(init=False, default=None)
+    victim_attended: bool | None = field(init=False, default=None)
+    recommendations: int | None = field(init=False, default=None)
+    recommended_on: str | None = field(init=False, default=None)
+    action_plan_shared: str | None = field(init=False, default=None)
+    victim_comments: str | None = field(init=False, default=None)
+    outcome_notified: str | None = field(init=False, default=None)
+    appeal_until: str | None = field(init=False, default=None)
+    appeal_against: str | None = field(init=False, default=None)
+    appeal_lodged: str | None = field(init=False, default=None)
+    appeal_return_stage: str | None = field(init=False, default=None)
+    appeal_result: str | None = field(init=False, default=None)
+    appeals: int = field(init=False, default=0)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Json]) -> None:
+        """Snapshots taken while the application's personal data was kept in the state: the
+        complainant keys move to their complaints, and the personal data is dropped."""
+        personal = state.pop("personal", None)
+        private = personal.get("complaints") if isinstance(personal, Mapping) else None
+        complaints = state.get("complaints")
+        if isinstance(complaints, list):
+            for c in complaints:
+                if isinstance(c, dict) and isinstance(private, Mapping):
+                    c.setdefault("complainant", _complainant_in(private.get(str(c.get("id")))))
 
     # -- opening ----------------------------------------------------------------------
 
     @classmethod
     def receive(
-        cls, ctx: CommandContext, *, case_id: Any, reference: str, partnership: str, hub: str,
-        policy: CasePolicy, channel: str, applicant_type: str, applicant_name: str,
-        applicant_contact: str, consent: bool, complaints: list[dict[str, Any]],
+        cls, ctx: CommandContext, *, case_id: UUID, reference: str, partnership: str, hub: str,
+        policy: CasePolicy, channel: Channel, applicant_type: ApplicantType, applicant_name: str,
+        applicant_contact: str, consent: bool, complaints: Sequence[Mapping[str, object]],
     ) -> AsbCaseReview:
         """ApplicationReceived, the acknowledgement and threshold-decision clocks."""
-        _one_of("channel", channel, CHANNELS)
-        _one_of("applicant type", applicant_type, APPLICANT_TYPES)
+        channel = one_of(Channel, channel, field="channel")
+        applicant_type = one_of(ApplicantType, applicant_type, field="applicant_type")
         if not applicant_name.strip():
             raise InvalidInput("Give the applicant's name.", field="applicant_name")
-        public, private = [], {}
+        public: list[ComplaintRecord] = []
+        private: dict[str, Text] = {}
         for number, raw in enumerate(complaints, start=1):
             item, personal = _complaint(f"C{number}", raw, ctx)
             public.append(item)
             private[item["id"]] = personal
-        review: AsbCaseReview = cls.open_case(
+        review = cls.open_case(
             ApplicationReceived, ctx, case_id=case_id, reference=reference,
-            partnership=partnership, hub=hub, policy=policy, stage="received",
+            partnership=partnership, hub=hub, policy=policy, stage=Stage.RECEIVED,
             basis=RECEIVE_BASIS,
             personal={"applicant_name": applicant_name, "applicant_contact": applicant_contact,
                       "complaints": private},
@@ -415,13 +427,28 @@ class AsbCaseReview(Case):
         review.set_deadline(ctx, "threshold-decision", "threshold-decision", "partnership")
         return review
 
-    def view_details(self) -> dict[str, Any]:
-        details = {k: getattr(self, k) for k in VIEW_DETAILS}
-        details["complaints"] = len(self.complaints)
-        return details
+    def view_details(self) -> dict[str, Json]:
+        return {
+            "channel": self.channel, "applicant_type": self.applicant_type,
+            "consent": self.consent, "threshold_met": self.threshold_met,
+            "threshold_rule": self.threshold_rule, "threshold_decided": self.threshold_decided,
+            "threshold_notified": self.threshold_notified,
+            "meeting_scheduled": self.meeting_scheduled, "meeting_held": self.meeting_held,
+            "victim_invited": self.victim_invited, "victim_attended": self.victim_attended,
+            "recommendations": self.recommendations,
+            "action_plan_shared": self.action_plan_shared,
+            "outcome_notified": self.outcome_notified, "appeal_until": self.appeal_until,
+            "appeal_lodged": self.appeal_lodged, "appeal_result": self.appeal_result,
+            "appeals": self.appeals, "complaints": len(self.complaints),
+        }
 
-    def view_extra(self) -> dict[str, Any]:
-        return {"complaints": [{k: v for k, v in c.items()} for c in self.complaints]}
+    def view_extra(self) -> dict[str, Json]:
+        return {"complaints": [
+            {"id": c["id"], "behaviour": c["behaviour"], "reported": c["reported"],
+             "agency": c["agency"], "reference": c["reference"], "hate": c["hate"],
+             "duplicate_of": c["duplicate_of"], "complainant": c.get("complainant")}
+            for c in self.complaints
+        ]}
 
     # -- complaints and the threshold --------------------------------------------------
 
@@ -434,34 +461,33 @@ class AsbCaseReview(Case):
             "reference": reference, "hate": hate, "description": description,
             "complainant": complainant}, ctx)
         self.record(ComplaintAdded, ctx, found.basis, complaint=item, personal=personal)
-        return str(item["id"])
+        return item["id"]
 
     def mark_duplicate(self, ctx: CommandContext, complaints: list[str], why: str) -> None:
         """The first complaint named is kept; the others are the same incident."""
         found = self.begin("mark-duplicate", ctx)
         if len(complaints) < 2:
-            raise InvalidInput("Name at least two complaints: the one kept, then its duplicates.")
+            raise InvalidInput("Name at least two complaints: the one kept, then its duplicates.",
+                               field="complaints")
         if not why.strip():
             raise InvalidInput("Say why the complaints are the same incident.", field="why")
         known = {c["id"] for c in self.complaints}
         for cid in complaints:
             if cid not in known:
                 raise NotFound(f"{self.reference} has no complaint '{cid}'; complaints: "
-                               f"{', '.join(sorted(known)) or 'none'}.")
+                               f"{', '.join(sorted(known)) or 'none'}.", field="complaints")
         if len(set(complaints)) != len(complaints):
-            raise InvalidInput("A complaint is named more than once.")
+            raise InvalidInput("A complaint is named more than once.", field="complaints")
         self.record(ComplaintsMarkedDuplicate, ctx, found.basis, kept=complaints[0],
                     duplicates=complaints[1:], personal={"reason": why})
 
     def complaint_objects(self) -> list[Complaint]:
-        private = self.personal.get("complaints", {})
         return [
             Complaint(
                 id=c["id"], behaviour=date.fromisoformat(c["behaviour"]),
                 reported=date.fromisoformat(c["reported"]), agency=c["agency"],
                 reference=c.get("reference"), hate=bool(c.get("hate")),
-                complainant=(private.get(c["id"]) or {}).get("complainant"),
-                duplicate_of=c.get("duplicate_of"),
+                complainant=c.get("complainant"), duplicate_of=c.get("duplicate_of"),
             )
             for c in self.complaints
         ]
@@ -476,53 +502,59 @@ class AsbCaseReview(Case):
         found = self.begin("acknowledge", ctx)
         agencies = list(agencies or [])
         self.check_can_request(agencies, "information")
-        self.enter(ApplicationAcknowledged, ctx, found, "gathering-information", agencies=agencies)
+        self.enter(ApplicationAcknowledged, ctx, found, Stage.GATHERING_INFORMATION, agencies=agencies)
         self.meet_deadline(ctx, "acknowledgement")
         for agency in agencies:
             self._request(ctx, agency, "information", None)
 
-    def decide_threshold(self, ctx: CommandContext, met: bool, rule: str | None = None,
+    def decide_threshold(self, ctx: CommandContext, met: bool, rule: ThresholdRule | None = None,
                          reasons: str = "") -> None:
         found = self.begin("decide-threshold", ctx)
+        chosen = None if rule is None else one_of(ThresholdRule, rule, field="rule")
         evaluation = self.evaluate_threshold()
         if not met and evaluation.statutory_met:
             raise RuleRefused(
                 f"The statutory threshold is met ({evaluation.rules[0].explanation}); "
-                f"{S104}(4) requires it to be treated as met, so 'not met' cannot be recorded."
+                f"{S104}(4) requires it to be treated as met, so 'not met' cannot be recorded.",
+                field="met",
             )
-        if met:
-            if rule is None:
-                rule = evaluation.rule or DISCRETION
-            if rule == DISCRETION:
-                if not reasons.strip():
-                    raise InvalidInput(
-                        "No threshold rule is met; a discretionary 'met' (s.104(5)) needs reasons "
-                        "(persistence, harm or potential harm, adequacy of the response).",
-                        field="reasons",
-                    )
-            elif rule not in evaluation.met_rules:
-                met_rules = ", ".join(evaluation.met_rules) or "none"
-                raise RuleRefused(
-                    f"The rule '{rule}' is not met on the recorded complaints (met: {met_rules}); "
-                    f"use the rule {DISCRETION} with reasons for a discretionary decision.",
-                    field="rule",
-                )
-        else:
-            rule = "not-met"
-        if rule not in (*RULES, DISCRETION, "not-met"):
-            raise InvalidInput(f"Unknown rule '{rule}'; use one of {', '.join((*RULES, DISCRETION))}.")
-        stage = "review-pending" if met else "threshold-not-met"
-        self.enter(ThresholdDecided, ctx, found, stage, met=met, rule=rule,
+        recorded = self._rule_for(met, chosen, evaluation, reasons)
+        stage = Stage.REVIEW_PENDING if met else Stage.THRESHOLD_NOT_MET
+        self.enter(ThresholdDecided, ctx, found, stage, met=met, rule=recorded,
                    evaluation=evaluation.to_dict(), personal={"reasons": reasons})
         self.meet_deadline(ctx, "threshold-decision")
         self.set_deadline(ctx, "threshold-notification", "threshold-notification", "hub")
         if met:
             self.set_deadline(ctx, "review-meeting", "review-meeting", "partnership")
 
-    def notify_threshold(self, ctx: CommandContext, method: str) -> None:
+    @staticmethod
+    def _rule_for(met: bool, chosen: ThresholdRule | None, evaluation: Evaluation,
+                  reasons: str) -> str:
+        """The rule a decision records: the one chosen or the first met; "not-met" when not met."""
+        if not met:
+            return "not-met"
+        rule = chosen or evaluation.rule or ThresholdRule.DISCRETION
+        if rule == ThresholdRule.DISCRETION:
+            if not reasons.strip():
+                raise InvalidInput(
+                    "No threshold rule is met; a discretionary 'met' (s.104(5)) needs reasons "
+                    "(persistence, harm or potential harm, adequacy of the response).",
+                    field="reasons",
+                )
+        elif rule not in evaluation.met_rules:
+            met_rules = ", ".join(evaluation.met_rules) or "none"
+            raise RuleRefused(
+                f"The rule '{rule}' is not met on the recorded complaints (met: {met_rules}); "
+                f"use the rule {ThresholdRule.DISCRETION} with reasons for a discretionary "
+                "decision.",
+                field="rule",
+            )
+        return str(rule)
+
+    def notify_threshold(self, ctx: CommandContext, method: NotifyMethod) -> None:
         found = self.begin("notify-threshold", ctx, after=self.threshold_decided,
                            after_what="the threshold decision")
-        _one_of("method", method, NOTIFY_METHODS)
+        method = one_of(NotifyMethod, method, field="method")
         if self.threshold_notified:
             raise RuleRefused(f"The applicant was already told of the decision on {self.threshold_notified}.")
         until = None if self.threshold_met else self._appeal_until(ctx)
@@ -554,7 +586,7 @@ class AsbCaseReview(Case):
             raise InvalidInput("Say why the victim was not invited.", field="reason")
         if victim_attended and not victim_invited:
             raise InvalidInput("The victim cannot have attended without being invited.")
-        self.enter(CaseReviewMeetingHeld, ctx, found, "review-held",
+        self.enter(CaseReviewMeetingHeld, ctx, found, Stage.REVIEW_HELD,
                    independent_chair=independent_chair, agencies=list(agencies or []),
                    victim_invited=victim_invited, victim_attended=victim_attended,
                    personal={"chair": chair})
@@ -570,12 +602,12 @@ class AsbCaseReview(Case):
                 raise InvalidInput("Give recommendations or none, not both.", field="none")
             if not ctx.reason:
                 raise InvalidInput("Say why no recommendations were made.", field="reason")
-            self.enter(NoRecommendationsMade, ctx, found, "outcome-pending")
+            self.enter(NoRecommendationsMade, ctx, found, Stage.OUTCOME_PENDING)
             return
         if not items:
             raise InvalidInput("Give at least one recommendation, or none with a reason.",
                                field="recommendations")
-        self.enter(RecommendationsMade, ctx, found, "outcome-pending", count=len(items),
+        self.enter(RecommendationsMade, ctx, found, Stage.OUTCOME_PENDING, count=len(items),
                    personal={"recommendations": items})
 
     def share_action_plan(self, ctx: CommandContext) -> None:
@@ -591,16 +623,16 @@ class AsbCaseReview(Case):
             raise InvalidInput("The comments are empty.", field="comments")
         self.record(VictimCommentsRecorded, ctx, found.basis, personal={"comments": comments})
 
-    def notify_outcome(self, ctx: CommandContext, method: str) -> None:
+    def notify_outcome(self, ctx: CommandContext, method: NotifyMethod) -> None:
         found = self.begin("notify-outcome", ctx)
-        _one_of("method", method, NOTIFY_METHODS)
+        method = one_of(NotifyMethod, method, field="method")
         if self.recommendations and not self.action_plan_shared and not ctx.reason:
             raise RuleRefused(
                 f"{GUIDE}: share the action plan with the victim for comment before it is final "
                 "(share-action-plan), or give a reason.",
                 field="reason",
             )
-        self.enter(OutcomeNotified, ctx, found, "monitoring-actions", method=method,
+        self.enter(OutcomeNotified, ctx, found, Stage.MONITORING_ACTIONS, method=method,
                    appeal_until=self._appeal_until(ctx))
         self.meet_deadline(ctx, "outcome-notification")
 
@@ -613,18 +645,19 @@ class AsbCaseReview(Case):
                 f"No appeal window is open on {self.reference}: an appeal follows a threshold-not-met "
                 "notice or an outcome notice, once."
             )
-        if times.effective_instant(ctx.effective) > datetime_of(self.appeal_until):
+        if times.effective_instant(ctx.effective) > times.effective_instant(self.appeal_until):
             raise RuleRefused(
                 f"The appeal window closed on {self.appeal_until[:10]} (20 working days after the "
                 "notice); the appeal cannot be lodged."
             )
         if not grounds.strip():
             raise InvalidInput("Give the grounds of the appeal.", field="grounds")
-        self.enter(AppealLodged, ctx, found, "appeal", against=self.appeal_against,
+        self.enter(AppealLodged, ctx, found, Stage.APPEAL, against=self.appeal_against,
                    return_stage=self.stage, personal={"grounds": grounds})
         self.set_deadline(ctx, "appeal-decision", "appeal-decision", "partnership")
 
-    def determine_appeal(self, ctx: CommandContext, upheld: bool, back_to: str | None = None) -> None:
+    def determine_appeal(self, ctx: CommandContext, upheld: bool,
+                         back_to: AppealTarget | None = None) -> None:
         """Upheld: back to the stage named (default: the review for a threshold appeal, the
         review's recommendations for an outcome appeal), with a new clock; not upheld: the
         previous stage."""
@@ -633,18 +666,18 @@ class AsbCaseReview(Case):
         if not upheld:
             if back_to:
                 raise InvalidInput("A stage to go back to is only for an upheld appeal.", field="back_to")
-            stage = self.appeal_return_stage or "monitoring-actions"
+            stage = self.appeal_return_stage or Stage.MONITORING_ACTIONS
             self.enter(AppealDetermined, ctx, found, stage, upheld=False, against=against)
             self.meet_deadline(ctx, "appeal-decision")
             return
-        default = "review-pending" if against == "threshold" else "review-held"
-        stage = back_to or default
-        _one_of("stage to go back to", stage, APPEAL_TARGETS)
-        self.enter(AppealDetermined, ctx, found, stage, upheld=True, against=against)
+        default = AppealTarget.REVIEW_PENDING if against == "threshold" else AppealTarget.REVIEW_HELD
+        target = one_of(AppealTarget, back_to or default, field="back_to",
+                        what="stage to go back to")
+        self.enter(AppealDetermined, ctx, found, target, upheld=True, against=against)
         self.meet_deadline(ctx, "appeal-decision")
-        if stage == "gathering-information":
+        if target == AppealTarget.GATHERING_INFORMATION:
             self.set_deadline(ctx, "threshold-decision", "threshold-decision", "partnership")
-        elif stage == "review-pending":
+        elif target == AppealTarget.REVIEW_PENDING:
             self.set_deadline(ctx, "threshold-notification", "threshold-notification", "hub")
             self.set_deadline(ctx, "review-meeting", "review-meeting", "partnership")
         else:
@@ -653,12 +686,12 @@ class AsbCaseReview(Case):
     # -- closing ----------------------------------------------------------------------------
 
     def check_can_close(self, ctx: CommandContext) -> None:
-        if self.stage == "threshold-not-met":
+        if self.stage == Stage.THRESHOLD_NOT_MET:
             if not self.threshold_notified:
                 raise RuleRefused("Tell the applicant the threshold decision (notify-threshold) "
                                   "before closing a not-met case.")
             return
-        if self.stage == "monitoring-actions":
+        if self.stage == Stage.MONITORING_ACTIONS:
             still_open = self.open_actions()
             if still_open and not ctx.reason:
                 listed = ", ".join(f"{a.id} ({a.owner}, due {a.due[:10]})" for a in still_open)
@@ -670,11 +703,36 @@ class AsbCaseReview(Case):
                                "needs a reason.", field="reason")
 
 
-def datetime_of(iso: str) -> Any:
-    return times.effective_instant(iso)
+class ComplaintRecord(TypedDict):
+    """A complaint's facts as events store them and the case keeps them. ``complainant`` is an
+    opaque key (no names) telling complainants apart: not personal data, so it is kept with the
+    complaint; complaints recorded before that kept it in their personal part."""
+
+    id: str
+    behaviour: str
+    reported: str
+    agency: str
+    reference: str | None
+    hate: bool
+    duplicate_of: str | None
+    complainant: NotRequired[str | None]
 
 
-def _complaint(cid: str, raw: Mapping[str, Any], ctx: CommandContext) -> tuple[dict[str, Any], dict[str, Any]]:
+def _complainant_in(personal: Json) -> str | None:
+    value = personal.get("complainant") if isinstance(personal, Mapping) else None
+    return None if value is None else str(value)
+
+
+def _folded(recorded: ComplaintRecord, personal: Json) -> ComplaintRecord:
+    """The complaint as the case keeps it, with its complainant key wherever it was recorded."""
+    folded = recorded.copy()
+    if folded.get("complainant") is None:
+        folded["complainant"] = _complainant_in(personal)
+    return folded
+
+
+def _complaint(cid: str, raw: Mapping[str, object],
+               ctx: CommandContext) -> tuple[ComplaintRecord, Text]:
     """Validate one complaint: (its non-personal fields, its personal fields)."""
     try:
         behaviour = times.parse_effective(str(raw["behaviour"]))
@@ -682,9 +740,10 @@ def _complaint(cid: str, raw: Mapping[str, Any], ctx: CommandContext) -> tuple[d
         agency = str(raw["agency"]).strip()
     except KeyError as missing:
         raise InvalidInput(f"A complaint needs behaviour=DATE, reported=DATE and agency=AGENCY "
-                           f"(missing {missing}).") from None
+                           f"(missing {missing}).", field="complaints") from None
     if not agency:
-        raise InvalidInput("A complaint needs the agency it was reported to (agency=AGENCY).")
+        raise InvalidInput("A complaint needs the agency it was reported to (agency=AGENCY).",
+                           field="complaints")
     times.must_not_be_in_future(reported, ctx.now)
     if times.is_before(reported, behaviour):
         raise DateRuleViolated(
@@ -696,17 +755,11 @@ def _complaint(cid: str, raw: Mapping[str, Any], ctx: CommandContext) -> tuple[d
             f"Complaint {cid} was reported ({times.effective_date(reported)}) after the date this "
             f"is recorded as effective ({times.effective_date(ctx.effective)})."
         )
-    public = {
-        "id": cid, "behaviour": times.effective_date(behaviour).isoformat(),
-        "reported": times.effective_date(reported).isoformat(), "agency": agency,
-        "reference": (str(raw["reference"]).strip() or None) if raw.get("reference") else None,
-        "hate": bool(raw.get("hate", False)), "duplicate_of": None,
-    }
-    personal = {"description": str(raw.get("description") or ""),
-                "complainant": raw.get("complainant")}
-    return public, personal
-
-
-def _one_of(what: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise InvalidInput(f"Unknown {what} '{value}'; use one of {', '.join(allowed)}.")
+    reference = str(raw.get("reference") or "").strip() or None
+    complainant = str(raw.get("complainant") or "").strip() or None
+    public = ComplaintRecord(
+        id=cid, behaviour=times.effective_date(behaviour).isoformat(),
+        reported=times.effective_date(reported).isoformat(), agency=agency, reference=reference,
+        hate=bool(raw.get("hate", False)), duplicate_of=None, complainant=complainant,
+    )
+    return public, {"description": str(raw.get("description") or "")}

@@ -140,7 +140,7 @@ def local_minimum(settings: Mapping[str, str]) -> int:
     return number
 
 
-def variant_in_force(settings: Mapping[str, str], rule: str, on: date) -> bool:
+def variant_in_force(settings: Mapping[str, str], rule: ThresholdRule, on: date) -> bool:
     since = settings.get(VARIANT_SETTINGS[rule])
     if not since:
         return False

@@ -10,7 +10,7 @@ Personal data (names, contact details, free text) is kept only in an event's ``p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -487,7 +487,7 @@ class PolicyMigrated(CaseEvent["Case"]):
     previous_version: str
 
     def apply_to(self, case: Case) -> None:
-        case.policy_data = self.policy
+        case.policy_data = dict(self.policy)
 
 
 class NoteAdded(CaseEvent["Case"]):
@@ -782,7 +782,8 @@ class Case(Aggregate):
         d = self.deadlines.get(name)
         if d is None or d.status != "open" or self.is_closed:
             return []
-        ladder = ladder_for(self.policy_data.get("reminders", {}), name)  # no need to parse the clocks
+        reminders = self.policy_data.get("reminders")  # no need to parse the clocks
+        ladder = ladder_for(reminders if isinstance(reminders, Mapping) else {}, name)
         return steps_due(ladder, d.due_at, as_at, d.last_reminder_day(), calendar)
 
     def reminder_due(self, name: str, as_at: datetime,

@@ -8,8 +8,9 @@ commissions the review; a coordinator runs it; an independent chair leads it.
 
 from __future__ import annotations
 
+from dataclasses import field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from domain import times
 from domain.calendar import ClockUnit
@@ -25,7 +26,9 @@ from domain.case import (
     ParallelProcess,
     StageEntered,
 )
+from domain.choices import one_of
 from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
+from domain.plain import Json, Text, Texts
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, transition
 
@@ -144,11 +147,6 @@ UNTIL_SIGN_OFF = AFTER_REVIEW_DECISION[: AFTER_REVIEW_DECISION.index(Stage.LOCAL
 FROM_DRAFTING = OPEN[OPEN.index(Stage.DRAFTING):]
 FROM_SIGN_OFF = OPEN[OPEN.index(Stage.LOCAL_SIGN_OFF):]
 
-VIEW_DETAILS = ("guidance", "relationship", "death_type", "age_band", "notified_by", "decision",
-                "decided_on", "home_office_notified", "chair_appointed", "signed_off",
-                "submissions", "qa_outcome", "approved_on", "commissioner_copy_sent",
-                "publication_deferred", "published_on", "draft_version")
-
 S9 = "DVCVA 2004 s.9"
 GUIDE = "Home Office DHR statutory guidance (2016)"
 LOCAL = "local DARDR procedure"
@@ -188,10 +186,9 @@ _table = [
 ]
 
 
-def national_policy(guidance: str = GUIDANCE_2016) -> CasePolicy:
+def national_policy(guidance: str = Guidance.DHR_2016) -> CasePolicy:
     """National default clocks (processes/dardr.md, "Clocks"), for a guidance version."""
-    if guidance not in GUIDANCE_VERSIONS:
-        raise InvalidInput(f"Unknown guidance '{guidance}'; use one of {', '.join(GUIDANCE_VERSIONS)}.")
+    guidance = one_of(Guidance, guidance, field="guidance")
     M, D, W = ClockUnit.CALENDAR_MONTHS, ClockUnit.CALENDAR_DAYS, ClockUnit.WORKING_DAYS
     completion_months = 6 if guidance == GUIDANCE_2016 else 12
     completion_ref = GUIDE if guidance == GUIDANCE_2016 else "draft DARDR guidance (2024)"
@@ -232,7 +229,7 @@ NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")
 # --------------------------------------------------------------------------- events
 
 
-class DeathNotified(CaseOpened):
+class DeathNotified(CaseOpened["DardrReview"]):
     """Stage 1 `notified`: the partnership is told of a death that may meet s.9 criteria."""
 
     TOPIC = "caseledger.domain.dardr:DeathNotified"
@@ -244,17 +241,15 @@ class DeathNotified(CaseOpened):
     police_force_area: str
     guidance: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.notified_by = self.notified_by
         case.relationship = self.relationship
         case.death_type = self.death_type
         case.age_band = self.age_band
         case.guidance = self.guidance
-        case.personal = dict(self.personal)
-        case.init_dardr_state()
 
 
-class ScopingStarted(StageEntered):
+class ScopingStarted(StageEntered["DardrReview"]):
     """Stage 2 `scoping`: agencies asked whether they had contact and to secure records."""
 
     TOPIC = "caseledger.domain.dardr:ScopingStarted"
@@ -262,49 +257,49 @@ class ScopingStarted(StageEntered):
     agencies: list[str]
 
 
-class ScopingReviewCompleted(CaseEvent):
+class ScopingReviewCompleted(CaseEvent["DardrReview"]):
     """Draft DARDR guidance (2024): early learning recorded in a Scoping Review."""
 
     TOPIC = "caseledger.domain.dardr:ScopingReviewCompleted"
 
-    personal: dict[str, Any]
+    personal: Text  # free text
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.scoping_review_done = self.effective
 
 
-class ReviewDecided(StageEntered):
+class ReviewDecided(StageEntered["DardrReview"]):
     """DVCVA 2004 s.9(1): the partnership decides whether to hold a review."""
 
     TOPIC = "caseledger.domain.dardr:ReviewDecided"
 
     outcome: str
-    personal: dict[str, Any]  # the rationale (free text)
+    personal: Text  # the rationale (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.decision = self.outcome
         case.decided_on = self.effective
 
 
-class HomeOfficeNotified(StageEntered):
+class HomeOfficeNotified(StageEntered["DardrReview"]):
     """The Home Office is told of the decision (either way); stage only moves for no-review."""
 
     TOPIC = "caseledger.domain.dardr:HomeOfficeNotified"
 
     decision: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.home_office_notified = self.effective
 
 
-class HomeOfficeViewReceived(StageEntered):
+class HomeOfficeViewReceived(StageEntered["DardrReview"]):
     """The Home Office's view of a no-review decision; a direction is DVCVA 2004 s.9(2)."""
 
     TOPIC = "caseledger.domain.dardr:HomeOfficeViewReceived"
 
     view: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         if self.view == "no-review-agreed":
             case.closed_on, case.closed_from = self.effective, case.stage
             case.paused, case.paused_since = False, None
@@ -312,35 +307,35 @@ class HomeOfficeViewReceived(StageEntered):
             case.home_office_notified = None  # the new decision must be notified in its turn
 
 
-class ChairAppointed(CaseEvent):
+class ChairAppointed(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:ChairAppointed"
 
     independent: bool
-    personal: dict[str, Any]  # the chair's name
+    personal: Text  # the chair's name
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.chair_appointed = self.effective
 
 
-class PanelMemberAdded(CaseEvent):
+class PanelMemberAdded(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:PanelMemberAdded"
 
     agency: str
     role: str
-    personal: dict[str, Any]  # the member's name
+    personal: Text  # the member's name
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.panel.append(self.agency)
 
 
-class PanelMeetingHeld(CaseEvent):
+class PanelMeetingHeld(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:PanelMeetingHeld"
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.panel_meetings += 1
 
 
-class TermsOfReferenceAgreed(StageEntered):
+class TermsOfReferenceAgreed(StageEntered["DardrReview"]):
     """Stage 5 `evidence-gathering`: review period, agencies in scope, key lines of enquiry."""
 
     TOPIC = "caseledger.domain.dardr:TermsOfReferenceAgreed"
@@ -350,119 +345,119 @@ class TermsOfReferenceAgreed(StageEntered):
     agencies: list[str]
 
 
-class DraftReportCirculated(StageEntered):
+class DraftReportCirculated(StageEntered["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:DraftReportCirculated"
 
     version_number: int
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.draft_version = self.version_number
 
 
-class ReportAgreedByPanel(StageEntered):
+class ReportAgreedByPanel(StageEntered["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:ReportAgreedByPanel"
 
     version_number: int
 
 
-class PartnershipSignedOff(CaseEvent):
+class PartnershipSignedOff(CaseEvent["DardrReview"]):
     """The CSP signs off the report; starts the commissioner-copy clock (s.9(3B))."""
 
     TOPIC = "caseledger.domain.dardr:PartnershipSignedOff"
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.signed_off = self.effective
 
 
-class SubmittedToHomeOffice(StageEntered):
+class SubmittedToHomeOffice(StageEntered["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:SubmittedToHomeOffice"
 
     version_number: int
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.submissions += 1
         case.qa_outcome = None
 
 
-class QualityAssuranceOutcomeReceived(StageEntered):
+class QualityAssuranceOutcomeReceived(StageEntered["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:QualityAssuranceOutcomeReceived"
 
     outcome: str
-    personal: dict[str, Any]  # the QA Panel's points (free text)
+    personal: Texts  # the QA Panel's points (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.qa_outcome = self.outcome
-        if self.outcome == "approved":
+        if self.outcome == QaOutcome.APPROVED:
             case.approved_on = self.effective
 
 
-class AmendmentsCompleted(StageEntered):
+class AmendmentsCompleted(StageEntered["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:AmendmentsCompleted"
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.approved_on = self.effective
 
 
-class CopySentToDomesticAbuseCommissioner(CaseEvent):
+class CopySentToDomesticAbuseCommissioner(CaseEvent["DardrReview"]):
     """DVCVA 2004 s.9(3B): a copy of the report to the Domestic Abuse Commissioner."""
 
     TOPIC = "caseledger.domain.dardr:CopySentToDomesticAbuseCommissioner"
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.commissioner_copy_sent = self.effective
 
 
-class PublicationDeferred(CaseEvent):
+class PublicationDeferred(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:PublicationDeferred"
 
     deferral: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.publication_deferred = self.deferral
 
 
-class ReportPublished(StageEntered):
+class ReportPublished(StageEntered["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:ReportPublished"
 
     url: str
     overridden_open_criminal_process: bool
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: DardrReview) -> None:
         case.published_on = self.effective
         case.publication_deferred = None
 
 
-class FamilyContactRecorded(CaseEvent):
+class FamilyContactRecorded(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:FamilyContactRecorded"
 
-    personal: dict[str, Any]
+    personal: Text  # free text
 
 
-class AdvocacyOffered(CaseEvent):
+class AdvocacyOffered(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:AdvocacyOffered"
 
     provider: str
 
 
-class FamilyContributionReceived(CaseEvent):
+class FamilyContributionReceived(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:FamilyContributionReceived"
 
-    personal: dict[str, Any]
+    personal: Text  # free text
 
 
-class FamilyShownDraft(CaseEvent):
+class FamilyShownDraft(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:FamilyShownDraft"
 
     version_number: int
 
 
-class PseudonymsAgreed(CaseEvent):
+class PseudonymsAgreed(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:PseudonymsAgreed"
 
-    personal: dict[str, Any]
+    personal: Text  # free text
 
 
-class FamilyDeclinedInvolvement(CaseEvent):
+class FamilyDeclinedInvolvement(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:FamilyDeclinedInvolvement"
 
     pass
@@ -480,13 +475,6 @@ class ReviewResumed(CaseResumed):
     pass
 
 
-FAMILY_EVENTS: dict[str, type[CaseEvent]] = {
-    "record-family-contact": FamilyContactRecorded,
-    "record-family-contribution": FamilyContributionReceived,
-    "agree-pseudonyms": PseudonymsAgreed,
-}
-
-
 # --------------------------------------------------------------------------- aggregate
 
 
@@ -501,48 +489,45 @@ class DardrReview(Case):
     class Created(Event, Case.Created):
         TOPIC = "caseledger.domain.dardr:DardrReview.Created"
 
-    if TYPE_CHECKING:  # set by DeathNotified.apply_to
-        notified_by: str
-        relationship: str
-        death_type: str
-        age_band: str
-        guidance: str
-        personal: dict[str, Any]
-
     definition = DEFINITION
     paused_event = ReviewPaused
     resumed_event = ReviewResumed
 
-    def init_dardr_state(self) -> None:
-        self.scoping_review_done: str | None = None
-        self.decision: str | None = None
-        self.decided_on: str | None = None
-        self.home_office_notified: str | None = None
-        self.chair_appointed: str | None = None
-        self.panel: list[str] = []
-        self.panel_meetings = 0
-        self.draft_version = 0
-        self.signed_off: str | None = None
-        self.submissions = 0
-        self.qa_outcome: str | None = None
-        self.approved_on: str | None = None
-        self.commissioner_copy_sent: str | None = None
-        self.publication_deferred: str | None = None
-        self.published_on: str | None = None
+    # Set by DeathNotified; the victim's pseudonym and date of death stay in its personal field.
+    notified_by: str = field(init=False)
+    relationship: str = field(init=False)
+    death_type: str = field(init=False)
+    age_band: str = field(init=False)
+    guidance: str = field(init=False)
+    scoping_review_done: str | None = field(init=False, default=None)
+    decision: str | None = field(init=False, default=None)
+    decided_on: str | None = field(init=False, default=None)
+    home_office_notified: str | None = field(init=False, default=None)
+    chair_appointed: str | None = field(init=False, default=None)
+    panel: list[str] = field(init=False, default_factory=list)
+    panel_meetings: int = field(init=False, default=0)
+    draft_version: int = field(init=False, default=0)
+    signed_off: str | None = field(init=False, default=None)
+    submissions: int = field(init=False, default=0)
+    qa_outcome: str | None = field(init=False, default=None)
+    approved_on: str | None = field(init=False, default=None)
+    commissioner_copy_sent: str | None = field(init=False, default=None)
+    publication_deferred: str | None = field(init=False, default=None)
+    published_on: str | None = field(init=False, default=None)
 
     @classmethod
     def notify(
-        cls, ctx: CommandContext, *, case_id: Any, reference: str, partnership: str,
+        cls, ctx: CommandContext, *, case_id: UUID, reference: str, partnership: str,
         policy: CasePolicy, date_of_death: str, victim_pseudonym: str, notified_by: str,
-        relationship: str, death_type: str, age_band: str = "unknown",
+        relationship: Relationship, death_type: DeathType, age_band: AgeBand = AgeBand.UNKNOWN,
         police_force_area: str = "",
     ) -> DardrReview:
         """DeathNotified, and the one-month `decision` clock (statutory guidance)."""
-        _one_of("relationship", relationship, RELATIONSHIPS)
-        _one_of("death type", death_type, DEATH_TYPES)
-        _one_of("age band", age_band, AGE_BANDS)
-        guidance = policy.settings.get("guidance", GUIDANCE_2016)
-        _one_of("guidance", guidance, GUIDANCE_VERSIONS)
+        relationship = one_of(Relationship, relationship, field="relationship")
+        death_type = one_of(DeathType, death_type, field="death_type")
+        age_band = one_of(AgeBand, age_band, field="age_band")
+        guidance = one_of(Guidance, policy.settings.get("guidance", Guidance.DHR_2016),
+                          field="guidance")
         death = times.parse_effective(date_of_death)
         times.must_not_be_in_future(death, ctx.now)
         if times.is_before(ctx.effective, death):
@@ -552,9 +537,9 @@ class DardrReview(Case):
             )
         if not victim_pseudonym.strip():
             raise InvalidInput("Give the victim's pseudonym.", field="victim_pseudonym")
-        review: DardrReview = cls.open_case(
+        review = cls.open_case(
             DeathNotified, ctx, case_id=case_id, reference=reference, partnership=partnership,
-            hub=None, policy=policy, stage="notified", basis=NOTIFY_BASIS,
+            hub=None, policy=policy, stage=Stage.NOTIFIED, basis=NOTIFY_BASIS,
             personal={"victim_pseudonym": victim_pseudonym, "date_of_death": death},
             notified_by=notified_by, relationship=relationship, death_type=death_type,
             age_band=age_band, police_force_area=police_force_area, guidance=guidance,
@@ -562,8 +547,18 @@ class DardrReview(Case):
         review.set_deadline(ctx, "decision", "decision", "partnership")
         return review
 
-    def view_details(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in VIEW_DETAILS}
+    def view_details(self) -> dict[str, Json]:
+        return {
+            "guidance": self.guidance, "relationship": self.relationship,
+            "death_type": self.death_type, "age_band": self.age_band,
+            "notified_by": self.notified_by, "decision": self.decision,
+            "decided_on": self.decided_on, "home_office_notified": self.home_office_notified,
+            "chair_appointed": self.chair_appointed, "signed_off": self.signed_off,
+            "submissions": self.submissions, "qa_outcome": self.qa_outcome,
+            "approved_on": self.approved_on, "commissioner_copy_sent": self.commissioner_copy_sent,
+            "publication_deferred": self.publication_deferred, "published_on": self.published_on,
+            "draft_version": self.draft_version,
+        }
 
     @property
     def is_guidance_2024(self) -> bool:
@@ -590,9 +585,9 @@ class DardrReview(Case):
         self.record(ScopingReviewCompleted, ctx, self.definition.transitions["complete-scoping-review"].basis,
                     personal={"summary": summary})
 
-    def decide(self, ctx: CommandContext, outcome: str, rationale: str) -> None:
+    def decide(self, ctx: CommandContext, outcome: ReviewOutcome, rationale: str) -> None:
         found = self.begin("decide", ctx)
-        _one_of("outcome", outcome, ("review", "no-review"))
+        outcome = one_of(ReviewOutcome, outcome, field="outcome")
         if not rationale.strip():
             raise InvalidInput("Record the rationale for the decision.", field="rationale")
         if self.is_guidance_2024 and not self.scoping_review_done:
@@ -600,12 +595,12 @@ class DardrReview(Case):
                 f"Under {GUIDANCE_2024_DRAFT} the Scoping Review must be completed before the "
                 "decision (complete-scoping-review)."
             )
-        stage = "commissioning" if outcome == "review" else "decided-no-review"
+        stage = Stage.COMMISSIONING if outcome == ReviewOutcome.REVIEW else Stage.DECIDED_NO_REVIEW
         self.enter(ReviewDecided, ctx, found, stage, outcome=outcome,
                    personal={"rationale": rationale})
         self.meet_deadline(ctx, "decision")
         self.set_deadline(ctx, "home-office-notification", "home-office-notification", "partnership")
-        if outcome == "review":
+        if outcome == ReviewOutcome.REVIEW:
             self._start_review_clocks(ctx)
 
     def _start_review_clocks(self, ctx: CommandContext) -> None:
@@ -616,23 +611,23 @@ class DardrReview(Case):
         found = self.begin("notify-home-office", ctx, after=self.decided_on, after_what="the decision")
         if self.home_office_notified:
             raise RuleRefused(f"The Home Office was already notified on {self.home_office_notified}.")
-        decision = self.decision or "review"
-        stage = "awaiting-home-office-view" if decision == "no-review" else self.stage
+        decision = self.decision or ReviewOutcome.REVIEW
+        stage = Stage.AWAITING_HOME_OFFICE_VIEW if decision == ReviewOutcome.NO_REVIEW else self.stage
         self.enter(HomeOfficeNotified, ctx, found, stage, decision=decision)
         self.meet_deadline(ctx, "home-office-notification")
 
-    def record_home_office_view(self, ctx: CommandContext, view: str) -> None:
+    def record_home_office_view(self, ctx: CommandContext, view: HomeOfficeView) -> None:
         found = self.begin("record-home-office-view", ctx)
-        _one_of("view", view, HOME_OFFICE_VIEWS)
-        if view == "no-review-agreed":
-            self.enter(HomeOfficeViewReceived, ctx, found, "closed", view=view)
+        view = one_of(HomeOfficeView, view, field="view")
+        if view == HomeOfficeView.NO_REVIEW_AGREED:
+            self.enter(HomeOfficeViewReceived, ctx, found, Stage.CLOSED, view=view)
             for d in list(self.deadlines.values()):
                 self.cancel_deadline(ctx, d.name)
-        elif view == "reconsider":
-            self.enter(HomeOfficeViewReceived, ctx, found, "scoping", view=view)
+        elif view == HomeOfficeView.RECONSIDER:
+            self.enter(HomeOfficeViewReceived, ctx, found, Stage.SCOPING, view=view)
             self.set_deadline(ctx, "decision", "decision", "partnership")
         else:
-            self.enter(HomeOfficeViewReceived, ctx, found, "commissioning", view=view)
+            self.enter(HomeOfficeViewReceived, ctx, found, Stage.COMMISSIONING, view=view)
             self._start_review_clocks(ctx)
 
     # -- commissioning ------------------------------------------------------------------
@@ -667,7 +662,7 @@ class DardrReview(Case):
         if not agencies:
             raise InvalidInput("Name the agencies in scope.", field="agencies")
         self.check_can_request(agencies, "imr")
-        self.enter(TermsOfReferenceAgreed, ctx, found, "evidence-gathering",
+        self.enter(TermsOfReferenceAgreed, ctx, found, Stage.EVIDENCE_GATHERING,
                    period_from=start, period_to=end, agencies=agencies)
         for agency in agencies:
             self._request(ctx, agency, "imr", None)
@@ -679,11 +674,11 @@ class DardrReview(Case):
         number = version if version is not None else self.draft_version + 1
         if number <= self.draft_version:
             raise RuleRefused(f"Draft version {number} is not after the last one ({self.draft_version}).")
-        self.enter(DraftReportCirculated, ctx, found, "drafting", version_number=number)
+        self.enter(DraftReportCirculated, ctx, found, Stage.DRAFTING, version_number=number)
 
     def agree_report(self, ctx: CommandContext, version: int | None = None) -> None:
         found = self.begin("agree-report", ctx)
-        self.enter(ReportAgreedByPanel, ctx, found, "local-sign-off",
+        self.enter(ReportAgreedByPanel, ctx, found, Stage.LOCAL_SIGN_OFF,
                    version_number=version or self.draft_version)
         self.meet_deadline(ctx, "review-completion")
 
@@ -696,47 +691,48 @@ class DardrReview(Case):
 
     def submit(self, ctx: CommandContext, version: int | None = None) -> None:
         found = self.begin("submit", ctx)
-        if self.stage == "local-sign-off" and not self.signed_off:
+        if self.stage == Stage.LOCAL_SIGN_OFF and not self.signed_off:
             raise RuleRefused("The partnership must sign off the report (sign-off) before it is submitted.")
-        if self.stage == "amending" and self.qa_outcome != "resubmission-required":
+        if self.stage == Stage.AMENDING and self.qa_outcome != QaOutcome.RESUBMISSION_REQUIRED:
             raise RuleRefused(
                 "The QA Panel approved subject to amendments: record complete-amendments; "
                 "resubmission is only for 'resubmission-required'."
             )
-        self.enter(SubmittedToHomeOffice, ctx, found, "submitted-to-home-office",
+        self.enter(SubmittedToHomeOffice, ctx, found, Stage.SUBMITTED_TO_HOME_OFFICE,
                    version_number=version or self.draft_version)
 
-    def record_qa_outcome(self, ctx: CommandContext, outcome: str,
+    def record_qa_outcome(self, ctx: CommandContext, outcome: QaOutcome,
                           points: list[str] | None = None) -> None:
         found = self.begin("record-qa-outcome", ctx)
         points = list(points or [])
-        _one_of("QA outcome", outcome, QA_OUTCOMES)
-        if outcome != "approved" and not points:
+        outcome = one_of(QaOutcome, outcome, field="outcome", what="QA outcome")
+        if outcome != QaOutcome.APPROVED and not points:
             raise InvalidInput("Record the QA Panel's points.", field="points")
-        stage = "approved" if outcome == "approved" else "amending"
+        stage = Stage.APPROVED if outcome == QaOutcome.APPROVED else Stage.AMENDING
         self.enter(QualityAssuranceOutcomeReceived, ctx, found, stage, outcome=outcome,
                    personal={"points": points})
-        if outcome == "approved":
+        if outcome == QaOutcome.APPROVED:
             self._start_publication_clock(ctx)
 
     def complete_amendments(self, ctx: CommandContext) -> None:
         found = self.begin("complete-amendments", ctx)
-        if self.qa_outcome != "approved-subject-to-amendments":
+        if self.qa_outcome != QaOutcome.APPROVED_SUBJECT_TO_AMENDMENTS:
             raise RuleRefused(
                 "Resubmission is required (submit); complete-amendments is only for "
                 "'approved-subject-to-amendments'."
             )
-        self.enter(AmendmentsCompleted, ctx, found, "approved")
+        self.enter(AmendmentsCompleted, ctx, found, Stage.APPROVED)
         self._start_publication_clock(ctx)
 
     def _start_publication_clock(self, ctx: CommandContext) -> None:
         """Publication runs from QA approval, or from the later end of a criminal process."""
-        if not self.open_processes("criminal"):
+        if not self.open_processes(ProcessKind.CRIMINAL):
             self.set_deadline(ctx, "publication", "publication", "partnership")
 
     def after_process_concluded(self, ctx: CommandContext, process: ParallelProcess) -> None:
-        if (process.kind == "criminal" and self.stage == "approved"
-                and not self.open_processes("criminal") and "publication" not in self.deadlines):
+        if (process.kind == ProcessKind.CRIMINAL and self.stage == Stage.APPROVED
+                and not self.open_processes(ProcessKind.CRIMINAL)
+                and "publication" not in self.deadlines):
             self.set_deadline(ctx, "publication", "publication", "partnership")
 
     def send_commissioner_copy(self, ctx: CommandContext) -> None:
@@ -755,15 +751,15 @@ class DardrReview(Case):
             raise RuleRefused(f"The action plan was already adopted on {self.action_plan_adopted}.")
         self.record(ActionPlanAdopted, ctx, found.basis)
 
-    def defer_publication(self, ctx: CommandContext, deferral: str) -> None:
+    def defer_publication(self, ctx: CommandContext, deferral: DeferralReason) -> None:
         found = self.begin("defer-publication", ctx)
-        _one_of("deferral reason", deferral, DEFERRAL_REASONS)
+        deferral = one_of(DeferralReason, deferral, field="deferral", what="deferral reason")
         self.record(PublicationDeferred, ctx, found.basis, deferral=deferral)
 
     def publish(self, ctx: CommandContext, url: str, override: bool = False) -> None:
         """Not before QA approval; not while a criminal process is open unless overridden."""
         found = self.begin("publish", ctx)
-        open_criminal = self.open_processes("criminal")
+        open_criminal = self.open_processes(ProcessKind.CRIMINAL)
         if open_criminal and not (override and ctx.reason):
             raise RuleRefused(
                 f"A linked criminal process ({', '.join(p.id for p in open_criminal)}) is still open; "
@@ -771,8 +767,9 @@ class DardrReview(Case):
                 field="override",
             )
         if not url.startswith(("https://", "http://")):
-            raise InvalidInput(f"'{url}' is not a web address; give the published URL (https://…).")
-        self.enter(ReportPublished, ctx, found, "published", url=url,
+            raise InvalidInput(f"'{url}' is not a web address; give the published URL (https://…).",
+                               field="url")
+        self.enter(ReportPublished, ctx, found, Stage.PUBLISHED, url=url,
                    overridden_open_criminal_process=bool(open_criminal))
         self.meet_deadline(ctx, "publication")
 
@@ -789,18 +786,17 @@ class DardrReview(Case):
 
     # -- family thread --------------------------------------------------------------------
 
-    def record_family(self, ctx: CommandContext, command: str, text: str) -> None:
-        found = self.begin(command, ctx)
-        self.record(FAMILY_EVENTS[command], ctx, found.basis, personal={"text": text})
-
     def record_family_contact(self, ctx: CommandContext, text: str) -> None:
-        self.record_family(ctx, "record-family-contact", text)
+        found = self.begin("record-family-contact", ctx)
+        self.record(FamilyContactRecorded, ctx, found.basis, personal={"text": text})
 
     def record_family_contribution(self, ctx: CommandContext, text: str) -> None:
-        self.record_family(ctx, "record-family-contribution", text)
+        found = self.begin("record-family-contribution", ctx)
+        self.record(FamilyContributionReceived, ctx, found.basis, personal={"text": text})
 
     def agree_pseudonyms(self, ctx: CommandContext, text: str) -> None:
-        self.record_family(ctx, "agree-pseudonyms", text)
+        found = self.begin("agree-pseudonyms", ctx)
+        self.record(PseudonymsAgreed, ctx, found.basis, personal={"text": text})
 
     def offer_advocacy(self, ctx: CommandContext, provider: str) -> None:
         found = self.begin("offer-advocacy", ctx)
@@ -814,7 +810,3 @@ class DardrReview(Case):
         found = self.begin("record-family-declined", ctx)
         self.record(FamilyDeclinedInvolvement, ctx, found.basis)
 
-
-def _one_of(what: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise InvalidInput(f"Unknown {what} '{value}'; use one of {', '.join(allowed)}.")

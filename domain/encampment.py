@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import field
 from datetime import timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TypedDict
+from uuid import UUID
 
 from domain import no_return, times
 from domain.calendar import ClockUnit
@@ -31,7 +33,9 @@ from domain.case import (
     CommandContext,
     StageEntered,
 )
+from domain.choices import one_of
 from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
+from domain.plain import Json, Text
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, transition
 
@@ -68,6 +72,14 @@ class DirectionPower(StrEnum):
     """The powers that give a direction to leave."""
 
     S77 = "s77"
+    S61 = "s61"
+    S62A = "s62a"
+    S60C = "s60c"
+
+
+class PolicePower(StrEnum):
+    """The police powers a case may be referred for (CJPOA 1994 s.61, s.62A-E, s.60C)."""
+
     S61 = "s61"
     S62A = "s62a"
     S60C = "s60c"
@@ -212,12 +224,9 @@ DEFINITION = ProcessDefinition(
 
 REPORT_BASIS = Basis("local procedure", f"local protocol: {PROTOCOL}: report of an encampment")
 
-VIEW_DETAILS = ("group", "location_key", "grid_ref", "caravans", "vehicles", "land", "lead_agency",
-                "visited_on", "adults", "children", "welfare_assessed", "needs", "referrals",
-                "threat", "likelihood", "risk", "never_acceptable", "decision", "power",
-                "leave_by", "directions", "summonses", "claims", "hearings", "orders",
-                "vacated_on", "vacated_how", "cleanup_cost", "legal_cost", "damage_cost",
-                "no_return_flag")
+NoReturnWindow = TypedDict("NoReturnWindow", {"power": str, "from": str, "until": str,
+                                               "rule": str | None})
+"""A direction's no-return window (domain/no_return.py), as the case keeps it."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -249,11 +258,6 @@ def risk_score(threat: int, likelihood: int) -> int:
     return threat * likelihood
 
 
-def _one_of(what: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise InvalidInput(f"Unknown {what} '{value}'; use one of {', '.join(allowed)}.")
-
-
 def _count(what: str, value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or value < 0):
         raise InvalidInput(f"The number of {what} cannot be negative ({value}).")
@@ -270,7 +274,7 @@ def _pence(what: str, pounds: float | None) -> int:
 # --------------------------------------------------------------------------- events
 
 
-class EncampmentReported(CaseOpened):
+class EncampmentReported(CaseOpened["EncampmentCase"]):
     """Stage 1 `reported`: where, how many caravans and vehicles; the no-return finding."""
 
     TOPIC = "caseledger.domain.encampment:EncampmentReported"
@@ -284,32 +288,30 @@ class EncampmentReported(CaseOpened):
     group: str | None
     within_no_return_window: dict[str, str] | None
 
-    def apply_to(self, case: Any) -> None:
-        case.init_encampment_state()
+    def apply_to(self, case: EncampmentCase) -> None:
         case.location_key = self.location_key
         case.grid_ref = self.grid_ref
         case.caravans = self.caravans
         case.vehicles = self.vehicles
         case.group = self.group
         case.within_no_return_window = self.within_no_return_window
-        case.personal = dict(self.personal)
 
 
-class LandOwnershipEstablished(StageEntered):
+class LandOwnershipEstablished(StageEntered["EncampmentCase"]):
     """Stage 2 `triage`: the kind of land and the lead agency (the landowner leads on private land)."""
 
     TOPIC = "caseledger.domain.encampment:LandOwnershipEstablished"
 
     land: str
     lead_agency: str
-    personal: dict[str, Any]  # the owner's name
+    personal: Text  # the owner's name
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.land = self.land
         case.lead_agency = self.lead_agency
 
 
-class InitialVisitCompleted(StageEntered):
+class InitialVisitCompleted(StageEntered["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:InitialVisitCompleted"
 
     caravans: int
@@ -317,28 +319,28 @@ class InitialVisitCompleted(StageEntered):
     adults: int | None
     children: int | None
     animals: int | None
-    personal: dict[str, Any]  # officer, conditions (free text)
+    personal: Text  # officer, conditions (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.visited_on = case.visited_on or self.effective
         case.caravans, case.vehicles = self.caravans, self.vehicles
         case.adults, case.children = self.adults, self.children
 
 
-class WelfareAssessmentCompleted(StageEntered):
+class WelfareAssessmentCompleted(StageEntered["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:WelfareAssessmentCompleted"
 
     needs: list[str]
     referrals: list[str]
-    personal: dict[str, Any]
+    personal: Text  # notes (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.welfare_assessed = self.effective
         case.needs = list(self.needs)
         case.referrals = sorted(set(case.referrals) | set(self.referrals))
 
 
-class ImpactAssessed(StageEntered):
+class ImpactAssessed(StageEntered["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:ImpactAssessed"
 
     threat: int
@@ -347,25 +349,25 @@ class ImpactAssessed(StageEntered):
     factors: list[str]
     never_acceptable: bool
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.impact_assessed = self.effective
         case.threat, case.likelihood, case.risk = self.threat, self.likelihood, self.risk
         case.never_acceptable = self.never_acceptable
 
 
-class EncampmentDecided(StageEntered):
+class EncampmentDecided(StageEntered["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:EncampmentDecided"
 
     decision: str
     power: str | None
     leave_by: str | None
-    personal: dict[str, Any]  # reasons, conditions, services (free text)
+    personal: Text  # reasons, conditions, services (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.decision, case.power, case.leave_by = self.decision, self.power, self.leave_by
 
 
-class DirectionServed(CaseEvent):
+class DirectionServed(CaseEvent["EncampmentCase"]):
     """A direction to leave; the no-return window under the rule in force that day is stored."""
 
     TOPIC = "caseledger.domain.encampment:DirectionServed"
@@ -376,33 +378,33 @@ class DirectionServed(CaseEvent):
     no_return_from: str | None
     no_return_until: str | None
     no_return_rule: str | None
-    personal: dict[str, Any]  # served on whom
+    personal: Text  # served on whom
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.directions += 1
         if self.no_return_from and self.no_return_until:
-            case.no_return_windows.append({
+            case.no_return_windows.append(NoReturnWindow({
                 "power": self.power, "from": self.no_return_from,
                 "until": self.no_return_until, "rule": self.no_return_rule,
-            })
+            }))
 
 
-class PoliceReferralMade(CaseEvent):
+class PoliceReferralMade(CaseEvent["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:PoliceReferralMade"
 
     power: str
 
 
-class ComplianceChecked(CaseEvent):
+class ComplianceChecked(CaseEvent["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:ComplianceChecked"
 
     still_present: bool
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.last_compliance_check = self.effective
 
 
-class SummonsIssued(CaseEvent):
+class SummonsIssued(CaseEvent["EncampmentCase"]):
     """CJPOA 1994 s.78: complaint and summons; at least 24 hours' notice of the hearing."""
 
     TOPIC = "caseledger.domain.encampment:SummonsIssued"
@@ -410,12 +412,12 @@ class SummonsIssued(CaseEvent):
     hearing: str
     served_on: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.summonses += 1
         case.hearing_due = self.hearing
 
 
-class PossessionClaimIssued(CaseEvent):
+class PossessionClaimIssued(CaseEvent["EncampmentCase"]):
     """CPR 55: claim against trespassers; 2 clear days (land) or 5 (residential) before hearing."""
 
     TOPIC = "caseledger.domain.encampment:PossessionClaimIssued"
@@ -424,63 +426,63 @@ class PossessionClaimIssued(CaseEvent):
     served_on: str
     premises: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.claims += 1
         case.hearing_due = self.hearing
 
 
-class HearingHeld(CaseEvent):
+class HearingHeld(CaseEvent["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:HearingHeld"
 
     result: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.hearings += 1
         case.hearing_due = None
 
 
-class OrderGranted(CaseEvent):
+class OrderGranted(CaseEvent["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:OrderGranted"
 
     order: str
     compliance_due: str | None
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.orders += 1
         case.order_granted = self.effective
 
 
-class OrderServed(CaseEvent):
+class OrderServed(CaseEvent["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:OrderServed"
 
     order: str
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.order_served = self.effective
 
 
-class EnforcementScheduled(CaseEvent):
+class EnforcementScheduled(CaseEvent["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:EnforcementScheduled"
 
     scheduled_for: str
 
 
-class EnforcementExecuted(CaseEvent):
+class EnforcementExecuted(CaseEvent["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:EnforcementExecuted"
 
     pass
 
 
-class EncampmentVacated(StageEntered):
+class EncampmentVacated(StageEntered["EncampmentCase"]):
     TOPIC = "caseledger.domain.encampment:EncampmentVacated"
 
     how: str  # voluntary | enforced
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.vacated_on, case.vacated_how = self.effective, self.how
 
 
-class SiteCleared(CaseEvent):
+class SiteCleared(CaseEvent["EncampmentCase"]):
     """Costs in pence: clean-up, legal, damage."""
 
     TOPIC = "caseledger.domain.encampment:SiteCleared"
@@ -488,9 +490,9 @@ class SiteCleared(CaseEvent):
     cleanup_cost: int
     legal_cost: int
     damage_cost: int
-    personal: dict[str, Any]  # a description of the damage (free text)
+    personal: Text  # a description of the damage (free text)
 
-    def apply_to(self, case: Any) -> None:
+    def apply_to(self, case: EncampmentCase) -> None:
         case.cleanup_cost, case.legal_cost = self.cleanup_cost, self.legal_cost
         case.damage_cost = self.damage_cost
         case.cleared_on = self.effective
@@ -510,56 +512,60 @@ class EncampmentCase(Case):
     class Created(Event, Case.Created):
         TOPIC = "caseledger.domain.encampment:EncampmentCase.Created"
 
-    if TYPE_CHECKING:  # set by EncampmentReported.apply_to
-        location_key: str
-        grid_ref: str | None
-        caravans: int
-        vehicles: int
-        group: str | None
-        within_no_return_window: dict[str, str] | None
-        personal: dict[str, Any]
-
     definition = DEFINITION
+    class_version = 2
 
-    def init_encampment_state(self) -> None:
-        self.land: str | None = None
-        self.lead_agency: str | None = None
-        self.visited_on: str | None = None
-        self.adults: int | None = None
-        self.children: int | None = None
-        self.welfare_assessed: str | None = None
-        self.needs: list[str] = []
-        self.referrals: list[str] = []
-        self.impact_assessed: str | None = None
-        self.threat: int | None = None
-        self.likelihood: int | None = None
-        self.risk: int | None = None
-        self.never_acceptable: bool = False
-        self.decision: str | None = None
-        self.power: str | None = None
-        self.leave_by: str | None = None
-        self.directions = 0
-        self.no_return_windows: list[dict[str, Any]] = []
-        self.last_compliance_check: str | None = None
-        self.summonses = 0
-        self.claims = 0
-        self.hearings = 0
-        self.hearing_due: str | None = None
-        self.orders = 0
-        self.order_granted: str | None = None
-        self.order_served: str | None = None
-        self.vacated_on: str | None = None
-        self.vacated_how: str | None = None
-        self.cleanup_cost = 0
-        self.legal_cost = 0
-        self.damage_cost = 0
-        self.cleared_on: str | None = None
+    # Set by EncampmentReported; the location's description and the reporter stay in its
+    # personal field.
+    location_key: str = field(init=False)
+    grid_ref: str | None = field(init=False, default=None)
+    caravans: int = field(init=False, default=0)
+    vehicles: int = field(init=False, default=0)
+    group: str | None = field(init=False, default=None)
+    within_no_return_window: dict[str, str] | None = field(init=False, default=None)
+    land: str | None = field(init=False, default=None)
+    lead_agency: str | None = field(init=False, default=None)
+    visited_on: str | None = field(init=False, default=None)
+    adults: int | None = field(init=False, default=None)
+    children: int | None = field(init=False, default=None)
+    welfare_assessed: str | None = field(init=False, default=None)
+    needs: list[str] = field(init=False, default_factory=list)
+    referrals: list[str] = field(init=False, default_factory=list)
+    impact_assessed: str | None = field(init=False, default=None)
+    threat: int | None = field(init=False, default=None)
+    likelihood: int | None = field(init=False, default=None)
+    risk: int | None = field(init=False, default=None)
+    never_acceptable: bool = field(init=False, default=False)
+    decision: str | None = field(init=False, default=None)
+    power: str | None = field(init=False, default=None)
+    leave_by: str | None = field(init=False, default=None)
+    directions: int = field(init=False, default=0)
+    no_return_windows: list[NoReturnWindow] = field(init=False, default_factory=list)
+    last_compliance_check: str | None = field(init=False, default=None)
+    summonses: int = field(init=False, default=0)
+    claims: int = field(init=False, default=0)
+    hearings: int = field(init=False, default=0)
+    hearing_due: str | None = field(init=False, default=None)
+    orders: int = field(init=False, default=0)
+    order_granted: str | None = field(init=False, default=None)
+    order_served: str | None = field(init=False, default=None)
+    vacated_on: str | None = field(init=False, default=None)
+    vacated_how: str | None = field(init=False, default=None)
+    cleanup_cost: int = field(init=False, default=0)
+    legal_cost: int = field(init=False, default=0)
+    damage_cost: int = field(init=False, default=0)
+    cleared_on: str | None = field(init=False, default=None)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Json]) -> None:
+        """Snapshots taken while the report's personal data was kept in the state drop it."""
+        state.pop("personal", None)
 
     # -- opening ------------------------------------------------------------------------
 
     @classmethod
     def report(
-        cls, ctx: CommandContext, *, case_id: Any, reference: str, partnership: str,
+        cls, ctx: CommandContext, *, case_id: UUID, reference: str, partnership: str,
         hub: str | None, policy: CasePolicy, location: str, grid_ref: str | None = None,
         lat: float | None = None, lon: float | None = None, caravans: int = 0, vehicles: int = 0,
         group: str | None = None, reporter: str | None = None,
@@ -571,12 +577,12 @@ class EncampmentCase(Case):
         _count("caravans", caravans)
         _count("vehicles", vehicles)
         key = location_key(grid_ref, lat, lon, location)
-        personal: dict[str, Any] = {"location": location}
+        personal: Text = {"location": location}
         if reporter:
             personal["reporter"] = reporter
-        case: EncampmentCase = cls.open_case(
+        case = cls.open_case(
             EncampmentReported, ctx, case_id=case_id, reference=reference,
-            partnership=partnership, hub=hub, policy=policy, stage="reported",
+            partnership=partnership, hub=hub, policy=policy, stage=Stage.REPORTED,
             basis=REPORT_BASIS, personal=personal, location_key=key,
             grid_ref=grid_ref.strip().upper() if grid_ref else None, lat=lat, lon=lon,
             caravans=caravans, vehicles=vehicles, group=(group or "").strip() or None,
@@ -594,10 +600,24 @@ class EncampmentCase(Case):
             return None
         return f"returned within the {w['power']} no-return window of {w['case']} (until {w['until']})"
 
-    def view_details(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in VIEW_DETAILS}
+    def view_details(self) -> dict[str, Json]:
+        return {
+            "group": self.group, "location_key": self.location_key, "grid_ref": self.grid_ref,
+            "caravans": self.caravans, "vehicles": self.vehicles, "land": self.land,
+            "lead_agency": self.lead_agency, "visited_on": self.visited_on,
+            "adults": self.adults, "children": self.children,
+            "welfare_assessed": self.welfare_assessed, "needs": self.needs,
+            "referrals": self.referrals, "threat": self.threat, "likelihood": self.likelihood,
+            "risk": self.risk, "never_acceptable": self.never_acceptable,
+            "decision": self.decision, "power": self.power, "leave_by": self.leave_by,
+            "directions": self.directions, "summonses": self.summonses, "claims": self.claims,
+            "hearings": self.hearings, "orders": self.orders, "vacated_on": self.vacated_on,
+            "vacated_how": self.vacated_how, "cleanup_cost": self.cleanup_cost,
+            "legal_cost": self.legal_cost, "damage_cost": self.damage_cost,
+            "no_return_flag": self.no_return_flag,
+        }
 
-    def view_extra(self) -> dict[str, Any]:
+    def view_extra(self) -> dict[str, Json]:
         return {
             "no_return_windows": [
                 {"power": w["power"], "from": w["from"], "until": w["until"]}
@@ -612,12 +632,12 @@ class EncampmentCase(Case):
 
     # -- triage and assessment ----------------------------------------------------------
 
-    def establish_ownership(self, ctx: CommandContext, land: str, landowner: str = "",
+    def establish_ownership(self, ctx: CommandContext, land: LandKind, landowner: str = "",
                             lead_agency: str | None = None) -> None:
         found = self.begin("establish-ownership", ctx)
-        _one_of("land kind", land, LAND_KINDS)
-        lead = lead_agency or ("landowner" if land == "private" else "council")
-        self.enter(LandOwnershipEstablished, ctx, found, "triage", land=land, lead_agency=lead,
+        land = one_of(LandKind, land, field="land", what="land kind")
+        lead = lead_agency or ("landowner" if land == LandKind.PRIVATE else "council")
+        self.enter(LandOwnershipEstablished, ctx, found, Stage.TRIAGE, land=land, lead_agency=lead,
                    personal={"owner": landowner} if landowner else {})
 
     def visit(self, ctx: CommandContext, caravans: int | None = None, vehicles: int | None = None,
@@ -629,7 +649,7 @@ class EncampmentCase(Case):
                             ("children", children), ("animals", animals)):
             _count(what, value)
         first = self.visited_on is None
-        stage = "assessing" if self.stage == "triage" else self.stage
+        stage = Stage.ASSESSING if self.stage == Stage.TRIAGE else self.stage
         personal = {k: v for k, v in (("officer", officer), ("conditions", conditions)) if v}
         self.enter(InitialVisitCompleted, ctx, found, stage,
                    caravans=self.caravans if caravans is None else caravans,
@@ -640,18 +660,17 @@ class EncampmentCase(Case):
             self.set_deadline(ctx, "welfare-assessment", "welfare-assessment", self.responsible)
 
     def _assessed_stage(self, welfare: bool, impact: bool) -> str:
-        if self.stage == "assessing" and welfare and impact:
-            return "deciding"
+        if self.stage == Stage.ASSESSING and welfare and impact:
+            return Stage.DECIDING
         return self.stage
 
-    def assess_welfare(self, ctx: CommandContext, needs: list[str] | None = None,
+    def assess_welfare(self, ctx: CommandContext, needs: list[WelfareNeed] | None = None,
                        referrals: list[str] | None = None, notes: str = "") -> None:
         found = self.begin("assess-welfare", ctx, after=self.visited_on, after_what="the initial visit")
         if self.welfare_assessed is not None:  # a re-assessment follows the one it revisits
             times.must_not_precede(ctx.effective, self.welfare_assessed, "the previous welfare assessment")
-        needs = list(needs or [])
-        for need in needs:
-            _one_of("welfare need", need, WELFARE_NEEDS)
+        needs = [one_of(WelfareNeed, need, field="needs", what="welfare need")
+                 for need in needs or []]
         first = self.welfare_assessed is None
         stage = self._assessed_stage(True, self.impact_assessed is not None)
         self.enter(WelfareAssessmentCompleted, ctx, found, stage, needs=needs,
@@ -670,22 +689,22 @@ class EncampmentCase(Case):
 
     # -- decision -----------------------------------------------------------------------
 
-    def decide(self, ctx: CommandContext, decision: str, power: str | None = None,
+    def decide(self, ctx: CommandContext, decision: Decision, power: Power | None = None,
                leave_by: str | None = None, reasons: str = "", conditions: str = "",
                services: str = "") -> None:
         found = self.begin("decide", ctx)
-        _one_of("decision", decision, DECISIONS)
+        decision = one_of(Decision, decision, field="decision")
         personal = {k: v for k, v in (("reasons", reasons), ("conditions", conditions),
                                       ("services", services)) if v}
-        if decision == "not-allow":
+        if decision == Decision.NOT_ALLOW:
             if not power:
-                raise InvalidInput("Choose the power for a not-allow decision (--power "
-                                   f"{'|'.join(POWERS)}).")
-            _one_of("power", power, POWERS)
+                raise InvalidInput("Choose the power for a not-allow decision "
+                                   f"({', '.join(Power)}).", field="power")
+            chosen = one_of(Power, power, field="power")
             if not reasons.strip():
                 raise InvalidInput("Give the reasons, including proportionality.", field="reasons")
-            self.enter(EncampmentDecided, ctx, found, "enforcing", decision=decision,
-                       power=power, leave_by=None, personal=personal)
+            self.enter(EncampmentDecided, ctx, found, Stage.ENFORCING, decision=decision,
+                       power=chosen, leave_by=None, personal=personal)
             self.cancel_deadline(ctx, "leaving-date")
         else:
             if power:
@@ -696,8 +715,9 @@ class EncampmentCase(Case):
                                    field="leave_by")
             leave = times.parse_effective(leave_by)
             if times.is_before(leave, ctx.effective):
-                raise DateRuleViolated(f"The leaving date {leave} is before the decision ({ctx.effective}).")
-            self.enter(EncampmentDecided, ctx, found, "tolerated", decision=decision, power=None,
+                raise DateRuleViolated(f"The leaving date {leave} is before the decision ({ctx.effective}).",
+                                       field="leave_by")
+            self.enter(EncampmentDecided, ctx, found, Stage.TOLERATED, decision=decision, power=None,
                        leave_by=leave, personal=personal)
             self.set_deadline(ctx, "leaving-date", "leaving-date", "occupants", due=leave)
         self.meet_deadline(ctx, "decision")
@@ -714,11 +734,11 @@ class EncampmentCase(Case):
                 "decision."
             )
 
-    def serve_direction(self, ctx: CommandContext, power: str, method: str = "in person",
+    def serve_direction(self, ctx: CommandContext, power: DirectionPower, method: str = "in person",
                         served_on: str = "", compliance_due: str | None = None) -> None:
         """DirectionServed with the no-return window of the rule in force on its date."""
-        power = no_return.normalise_power(power)
-        _one_of("direction power", power, DIRECTION_POWERS)
+        power = one_of(DirectionPower, no_return.normalise_power(power), field="power",
+                       what="direction power")
         self._require_welfare("direction")
         self.begin("serve-direction", ctx, after=self.welfare_assessed,
                    after_what="the welfare assessment")
@@ -731,11 +751,11 @@ class EncampmentCase(Case):
                     no_return_until=until.isoformat(), no_return_rule=rule.version,
                     personal={"served_on": served_on} if served_on else {})
 
-    def refer_to_police(self, ctx: CommandContext, power: str) -> None:
+    def refer_to_police(self, ctx: CommandContext, power: DirectionPower) -> None:
         found = self.begin("refer-to-police", ctx)
-        power = no_return.normalise_power(power)
-        _one_of("police power", power, ("s61", "s62a", "s60c"))
-        self.record(PoliceReferralMade, ctx, found.basis, power=power)
+        police = one_of(PolicePower, no_return.normalise_power(power), field="power",
+                        what="police power")
+        self.record(PoliceReferralMade, ctx, found.basis, power=police)
 
     def check_compliance(self, ctx: CommandContext, still_present: bool) -> None:
         found = self.begin("check-compliance", ctx)
@@ -763,13 +783,13 @@ class EncampmentCase(Case):
         self.record(SummonsIssued, ctx, found.basis, hearing=hearing, served_on=served)
 
     def issue_claim(self, ctx: CommandContext, hearing: str, served_on: str | None = None,
-                    premises: str = "land") -> None:
+                    premises: Premises = Premises.LAND) -> None:
         """CPR 55 possession claim: at least 2 clear days (5 for residential premises) between
         service and the hearing; clear days exclude the day of service and the hearing day."""
         self._require_welfare("possession claim")
         found = self.begin("issue-claim", ctx, after=self.welfare_assessed,
                            after_what="the welfare assessment")
-        _one_of("premises", premises, PREMISES)
+        premises = one_of(Premises, premises, field="premises")
         hearing = times.parse_effective(hearing)
         served = times.parse_effective(served_on) if served_on else ctx.effective
         times.must_not_precede(served, ctx.effective, "the issue of the claim")
@@ -786,16 +806,17 @@ class EncampmentCase(Case):
         self.record(PossessionClaimIssued, ctx, found.basis, hearing=hearing, served_on=served,
                     premises=premises)
 
-    def record_hearing(self, ctx: CommandContext, result: str) -> None:
+    def record_hearing(self, ctx: CommandContext, result: HearingResult) -> None:
         found = self.begin("record-hearing", ctx)
-        _one_of("hearing result", result, HEARING_RESULTS)
+        result = one_of(HearingResult, result, field="result", what="hearing result")
         if self.summonses + self.claims == 0:
             raise RuleRefused("No summons or possession claim has been issued (issue-summons, issue-claim).")
         self.record(HearingHeld, ctx, found.basis, result=result)
 
-    def grant_order(self, ctx: CommandContext, order: str, compliance_due: str | None = None) -> None:
+    def grant_order(self, ctx: CommandContext, order: OrderKind,
+                    compliance_due: str | None = None) -> None:
         found = self.begin("grant-order", ctx)
-        _one_of("order", order, ORDER_KINDS)
+        order = one_of(OrderKind, order, field="order")
         if self.hearings == 0:
             raise RuleRefused("Record the hearing (record-hearing) before the order.")
         due = times.parse_effective(compliance_due) if compliance_due else None
@@ -814,13 +835,13 @@ class EncampmentCase(Case):
         self.record(OrderServed, ctx, found.basis, order=order or "s78")
         self.set_deadline(ctx, "order-compliance", "order-compliance", "occupants", due=compliance_due)
 
-    def enforce(self, ctx: CommandContext, step: str = "executed",
+    def enforce(self, ctx: CommandContext, step: EnforcementStep = EnforcementStep.EXECUTED,
                 scheduled_for: str | None = None) -> None:
         found = self.begin("enforce", ctx)
-        _one_of("enforcement step", step, ENFORCEMENT_STEPS)
+        step = one_of(EnforcementStep, step, field="step", what="enforcement step")
         if self.order_served is None and self.directions == 0:
             raise RuleRefused("Serve a direction or an order before enforcement.")
-        if step == "scheduled":
+        if step == EnforcementStep.SCHEDULED:
             if not scheduled_for:
                 raise InvalidInput("Give the date enforcement is scheduled for.", field="scheduled_for")
             when = times.parse_effective(scheduled_for)
@@ -834,7 +855,7 @@ class EncampmentCase(Case):
 
     def vacate(self, ctx: CommandContext, enforced: bool = False) -> None:
         found = self.begin("vacate", ctx)
-        self.enter(EncampmentVacated, ctx, found, "vacated", how="enforced" if enforced else "voluntary")
+        self.enter(EncampmentVacated, ctx, found, Stage.VACATED, how="enforced" if enforced else "voluntary")
         self.meet_deadline(ctx, "leaving-date")
         for name in ("direction-compliance", "order-compliance"):
             self.meet_deadline(ctx, name)
@@ -858,7 +879,7 @@ class EncampmentCase(Case):
         self.close_with(ctx, found, outcome)
 
     def check_can_close(self, ctx: CommandContext) -> None:
-        if self.stage != "vacated" and not ctx.reason:
+        if self.stage != Stage.VACATED and not ctx.reason:
             raise RuleRefused(
                 f"{self.reference} is at '{self.stage}'; an encampment closes once the site is "
                 "vacated and cleared (clear-site). Give a reason to close it otherwise.",

@@ -7,7 +7,7 @@ naming the current stage and what is allowed there; nothing is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from domain.errors import WrongStage
@@ -24,11 +24,11 @@ class Transition:
     basis: Basis
 
 
-def transition(command: str, allowed_in: str | list[str], leads_to: str | list[str] | None,
-               kind: str, reference: str) -> Transition:
-    """Shorthand for the transition tables: stage names as a string or a list."""
+def transition(command: str, allowed_in: str | Sequence[str],
+               leads_to: str | Sequence[str] | None, kind: str, reference: str) -> Transition:
+    """Shorthand for the transition tables: a stage, or a list of stages."""
 
-    def as_set(value: str | list[str] | None) -> frozenset[str]:
+    def as_set(value: str | Sequence[str] | None) -> frozenset[str]:
         if value is None:
             return frozenset()
         return frozenset([value] if isinstance(value, str) else value)

@@ -69,8 +69,15 @@ class TestNotification:
         again = replay(events)
         assert again.stage == "notified"
         assert again.deadlines == review.deadlines
-        assert again.personal == review.personal
+        assert again.relationship == review.relationship == "intimate-partner"
         assert again.version == review.version == 2
+
+    def test_the_pseudonym_and_date_of_death_stay_in_the_event_not_the_state(self) -> None:
+        review = notified_review(date_of_death="2026-01-20")
+        again = replay(review.collect_events())
+        for case in (review, again):
+            state = repr({k: v for k, v in vars(case).items() if k != "_pending_events"})
+            assert PSEUDONYM not in state and "2026-01-20" not in state
 
     def test_the_guidance_version_is_kept_on_the_case(self) -> None:
         review = notified_review(guidance=GUIDANCE_2024_DRAFT)
