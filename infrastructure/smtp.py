@@ -59,9 +59,7 @@ class PermanentDeliveryError(DeliveryError):
 
 def sanitise(text: str) -> str:
     """One short line with every email address replaced, safe to store and display."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    line = " ".join(str(text).split())
+    line = " ".join(text.split())
     line = ADDRESS.sub("[address]", line)
     line = QUOTED_ADDRESS.sub("[address]", line)
     line = ANY_AT.sub("[address]", line)  # whatever is left with an @ in it
