@@ -153,12 +153,17 @@ def variant_in_force(settings: Mapping[str, str], rule: ThresholdRule, on: date)
 # --------------------------------------------------------------------------- complaints
 
 
-def duplicates(complaints: Iterable[Complaint]) -> dict[str, str]:
+def duplicates(complaints: Iterable[Complaint], application: date | None = None) -> dict[str, str]:
     """Complaint id → why it does not count: the same incident reported to several agencies counts
-    once (same incident reference, or recorded as a duplicate by the coordinator)."""
+    once (same incident reference, or recorded as a duplicate by the coordinator).
+
+    Of the complaints sharing a reference, the one counted is chosen by what they say, never by
+    the order they were recorded in: a qualifying one (as at ``application``, when given) before
+    one that does not qualify, then the earliest reported."""
+    listed = list(complaints)
     out: dict[str, str] = {}
-    first_by_reference: dict[str, str] = {}
-    for c in complaints:
+    counted_by_reference: dict[str, str] = {}
+    for c in sorted(listed, key=lambda c: _counted_first(c, application)):
         if c.duplicate_of:
             out[c.id] = (f"the same incident as {c.duplicate_of} (recorded by the coordinator"
                          f"{': ' + c.duplicate_reason if c.duplicate_reason else ''}); counted once")
@@ -166,12 +171,17 @@ def duplicates(complaints: Iterable[Complaint]) -> dict[str, str]:
         key = (c.reference or "").strip().lower()
         if not key:
             continue
-        if key in first_by_reference:
-            out[c.id] = (f"the same incident reference {c.reference} as {first_by_reference[key]}; "
-                         "counted once")
+        if key in counted_by_reference:
+            out[c.id] = (f"the same incident reference {c.reference} as "
+                         f"{counted_by_reference[key]}; counted once")
         else:
-            first_by_reference[key] = c.id
+            counted_by_reference[key] = c.id
     return out
+
+
+def _counted_first(c: Complaint, application: date | None) -> tuple[bool, date, date, str, str, bool, str]:
+    qualifies = application is not None and complaint_qualifies(c, application)[0]
+    return (not qualifies, c.reported, c.behaviour, c.agency, c.complainant or "", not c.hate, c.id)
 
 
 def complaint_qualifies(c: Complaint, application: date) -> tuple[bool, str]:
@@ -196,7 +206,7 @@ def complaint_qualifies(c: Complaint, application: date) -> tuple[bool, str]:
 
 def findings(complaints: Iterable[Complaint], application: date) -> list[ComplaintFinding]:
     listed = list(complaints)
-    dups = duplicates(listed)
+    dups = duplicates(listed, application)
     out = []
     for c in listed:
         qualifying, reason = complaint_qualifies(c, application)

@@ -492,6 +492,7 @@ class DardrReview(Case):
     definition = DEFINITION
     paused_event = ReviewPaused
     resumed_event = ReviewResumed
+    class_version = 2
 
     # Set by DeathNotified; the victim's pseudonym and date of death stay in its personal field.
     notified_by: str = field(init=False)
@@ -514,6 +515,11 @@ class DardrReview(Case):
     commissioner_copy_sent: str | None = field(init=False, default=None)
     publication_deferred: str | None = field(init=False, default=None)
     published_on: str | None = field(init=False, default=None)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Json]) -> None:
+        """Snapshots taken while the pseudonym and date of death were kept in the state drop them."""
+        state.pop("personal", None)
 
     @classmethod
     def notify(

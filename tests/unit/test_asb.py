@@ -4,10 +4,13 @@ holidays (tests/unit/dardr_helpers.py)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.asb import DEFINITION, AsbCaseReview, national_policy
 from domain.errors import DateRuleViolated, InvalidInput, RuleRefused, WrongStage
@@ -205,3 +208,69 @@ def test_local_lower_number_via_policy_setting() -> None:
     policy = national_policy({"threshold_minimum": "2"})
     g = G(received(items=complaints(late=True), policy=policy))
     assert g.load().evaluate_threshold().rule == "statutory-minimum"
+
+
+# --------------------------------------------------------------------------- the threshold's inputs
+
+APPLIED = date(2026, 6, 1)
+ALL_VARIANTS = {"variant_five_complaints_from": "2020-01-01",
+                "variant_hate_incident_from": "2020-01-01"}
+
+complaint_draws = st.fixed_dictionaries({
+    "behaviour": st.dates(date(2025, 10, 1), date(2026, 5, 31)),
+    "delay": st.integers(0, 40),
+    "agency": st.sampled_from(["cumbria-police", "home-group", "cumberland-council"]),
+    "reference": st.sampled_from([None, "INC-1", "inc-1 ", "INC-2"]),
+    "hate": st.booleans(),
+    "complainant": st.sampled_from([None, "n1", "n2", "n3", "n4", "n5", "n6"]),
+})
+
+
+def _raw(draw: dict[str, Any]) -> dict[str, Any]:
+    reported = min(draw["behaviour"] + timedelta(days=draw["delay"]), APPLIED)
+    return {"behaviour": draw["behaviour"].isoformat(), "reported": reported.isoformat(),
+            "agency": draw["agency"], "reference": draw["reference"], "hate": draw["hate"],
+            "complainant": draw["complainant"], "description": "free text"}
+
+
+def _outcome(case: AsbCaseReview) -> tuple[Any, ...]:
+    ev = case.evaluate_threshold()
+    counted = sorted((f.complaint.reported, f.complaint.complainant or "", f.qualifying)
+                     for f in ev.complaints if f.counted)
+    return ev.met, ev.rule, [(r.rule, r.met) for r in ev.rules], counted
+
+
+@settings(max_examples=80, deadline=None)
+@given(draws=st.lists(complaint_draws, max_size=8), order=st.randoms(use_true_random=False),
+       in_application=st.integers(0, 8), later=st.integers(1, 3))
+def test_the_threshold_does_not_depend_on_the_order_or_time_complaints_were_recorded(
+        draws: list[dict[str, Any]], order: Any, in_application: int, later: int) -> None:
+    # Given the same complaints, all in the application in one order, ...
+    raws = [_raw(d) for d in draws]
+    policy = national_policy(ALL_VARIANTS)
+    all_at_once = received(APPLIED.isoformat(), items=raws, policy=policy)
+    # ... or shuffled, some in the application and the rest added on later days,
+    shuffled = list(raws)
+    order.shuffle(shuffled)
+    g = G(received(APPLIED.isoformat(), items=shuffled[:in_application], policy=policy))
+    for raw in shuffled[in_application:]:
+        g.do("add_complaint", (APPLIED + timedelta(days=later)).isoformat(), raw["behaviour"],
+             raw["reported"], raw["agency"], reference=raw["reference"], hate=raw["hate"],
+             description=raw["description"], complainant=raw["complainant"])
+    # then the evaluation is the same, and replaying the events does not change it.
+    assert _outcome(g.load()) == _outcome(all_at_once) == _outcome(replay(g.history))
+
+
+def test_a_complaint_added_later_keeps_its_complainant() -> None:
+    policy = national_policy(ALL_VARIANTS)
+    items = [{"behaviour": "2026-05-01", "reported": "2026-05-02", "agency": "cumbria-police",
+              "complainant": f"n{i}"} for i in range(1, 5)]
+    g = G(received("2026-06-01", items=items, policy=policy))
+    assert g.load().evaluate_threshold().met_rules == ["statutory-minimum"]
+    g.do("add_complaint", "2026-06-03", "2026-05-10", "2026-05-11", "home-group",
+         complainant="n5", description="Shouting")
+    case = g.load()
+    assert case.complaints[-1]["complainant"] == "n5"
+    assert case.evaluate_threshold().met_rules == ["statutory-minimum", "five-complaints"]
+    added = g.history[-1]
+    assert added.complaint["complainant"] == "n5" and added.personal == {"description": "Shouting"}
