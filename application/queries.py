@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -10,16 +11,29 @@ from typing import Any
 from application.ports import DeadlineFilter, ReadModel
 from domain import times
 from domain.calendar import LONDON, WorkingCalendar, add_working_days, end_of_day
-from domain.case import Case
+from domain.case import Case, CaseOpened
 from domain.errors import InvalidInput
+from domain.plain import Json
 
 
 def _day(iso: str | None) -> str | None:
     return iso[:10] if iso else None
 
 
-def case_to_dict(case: Case, as_at: datetime) -> dict[str, Any]:
-    """``case show --json`` (cli.md): the state of a case with deadline statuses as at ``as_at``."""
+def shown_personal(events: Iterable[object]) -> dict[str, Json]:
+    """The personal data ``case show`` shows, read from the case's events: the personal fields of
+    the event that opened it (a case keeps no personal data in its state or snapshots). Empty
+    when the events hold none, e.g. once they are erased."""
+    for event in events:
+        if isinstance(event, CaseOpened):
+            return dict(event.personal)
+    return {}
+
+
+def case_to_dict(case: Case, as_at: datetime,
+                 personal: Mapping[str, Json] | None = None) -> dict[str, Any]:
+    """``case show --json`` (cli.md): the state of a case with deadline statuses as at ``as_at``,
+    and the ``personal`` data read from its events (``shown_personal``) when given."""
     out: dict[str, Any] = {
         "id": str(case.id),
         "reference": case.reference,
@@ -64,7 +78,6 @@ def case_to_dict(case: Case, as_at: datetime) -> dict[str, Any]:
     if details:
         out["details"] = details
     out.update(case.view_extra())
-    personal = getattr(case, "personal", None)
     if personal:
         out["personal"] = dict(personal)
     return out
