@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from application.commands import NotifyDeath
 from application.service import Meta
 from domain.calendar import FixedCalendar
 from domain.setup import Agency, Partnership
@@ -32,9 +33,7 @@ def seed(services: Services) -> None:
 
 def notify(services: Services, on: str = "2026-01-31", actor: str = "coordinator") -> str:
     died = (date.fromisoformat(on) - timedelta(days=5)).isoformat()
-    result = services.cases.notify_death(
-        Meta(actor=actor, on=on), partnership="cumberland", date_of_death=died,
-        victim_pseudonym="Anna", notified_by="cumbria-police",
-        relationship="intimate-partner", death_type="homicide",
-    )
+    command = NotifyDeath(partnership="cumberland", date_of_death=died, victim_pseudonym="Anna",
+                          notified_by="cumbria-police", relationship="intimate-partner", death_type="homicide")
+    result = services.cases.open(command, Meta(actor=actor, on=on))
     return result.reference

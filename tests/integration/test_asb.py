@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from application.asb import evaluate_threshold, receive_application
+from application.asb import evaluate_threshold
+from application.commands import AcknowledgeApplication, AddComplaint, Complaint, DecideThreshold, ReceiveApplication
 from application.demo import run_demo
 from application.demo_asb import open_asb, scenarios
 from application.service import Meta
@@ -61,23 +62,22 @@ def test_demo_stories_and_annual_figures_as_known_on_two_dates(services) -> None
 
 def test_statutory_threshold_met_refuses_not_met(services) -> None:
     meta = Meta(actor="coordinator", on="2026-03-02")
-    result = receive_application(
-        services.cases, meta, partnership="cumberland", hub="carlisle", channel="online",
+    result = services.cases.open(ReceiveApplication(
+        partnership="cumberland", hub="carlisle", channel="online",
         applicant_type="individual", applicant_name="Ivo Petteril", complaints=[
-            {"behaviour": "2026-01-05", "reported": "2026-01-06", "agency": "cumbria-police"},
-            {"behaviour": "2026-01-20", "reported": "2026-02-10", "agency": "home-group"},
-            {"behaviour": "2026-02-01", "reported": "2026-02-01", "agency": "cumberland-council"},
-        ])
+            Complaint(behaviour="2026-01-05", reported="2026-01-06", agency="cumbria-police"),
+            Complaint(behaviour="2026-01-20", reported="2026-02-10", agency="home-group"),
+            Complaint(behaviour="2026-02-01", reported="2026-02-01", agency="cumberland-council"),
+        ]), meta)
     ref = result.reference
     assert ref == "CUM-ASB-2026-001" and result.stage == "received"
     evaluation = evaluate_threshold(services.cases, ref)
     assert evaluation["met"] and evaluation["rule"] == "statutory-minimum"
     assert all(c["qualifying"] for c in evaluation["complaints"])
-    services.cases.change(ref, "acknowledge", Meta(actor="c", on="2026-03-03"),
-                          agencies=["cumbria-police"])
+    services.cases.execute(ref, AcknowledgeApplication(agencies=["cumbria-police"]),
+                           Meta(actor="c", on="2026-03-03"))
     with pytest.raises(RuleRefused):
-        services.cases.change(ref, "decide-threshold", Meta(actor="c", on="2026-03-05"),
-                              met=False, rule=None, reasons="")
+        services.cases.execute(ref, DecideThreshold(met=False), Meta(actor="c", on="2026-03-05"))
+    complaint = Complaint(behaviour="2026-02-01", reported="2026-02-02", agency="no-such")
     with pytest.raises(NotFound):
-        services.cases.change(ref, "add-complaint", Meta(actor="c", on="2026-03-05"),
-                              behaviour="2026-02-01", reported="2026-02-02", agency="no-such")
+        services.cases.execute(ref, AddComplaint(complaint=complaint), Meta(actor="c", on="2026-03-05"))

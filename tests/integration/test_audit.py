@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from application.audit import AuditService, recorded_window
+from application.commands import AddNote, DecideReview, NotifyDeath, StartScoping
 from application.projections import project
 from application.service import Meta
 from domain.access import CaseAccess, CaseRead
@@ -87,13 +88,12 @@ def test_audit_events_filter_on_actor_partnership_recorded_time_and_event(servic
     clock.set(at(2026, 3, 1, 10))  # recorded on 1 March
     a = notify(services, on="2026-02-27", actor="coordinator")
     clock.set(at(2026, 3, 2, 23, 30))  # 23:30 GMT: still 2 March in London
-    b = services.cases.notify_death(
-        Meta(actor="officer", on="2026-03-02"), partnership="westmorland-furness",
-        date_of_death="2026-02-25", victim_pseudonym="Bea", notified_by="waf-police",
-        relationship="family", death_type="homicide").reference
+    b = services.cases.open(NotifyDeath(
+        partnership="westmorland-furness", date_of_death="2026-02-25", victim_pseudonym="Bea",
+        notified_by="waf-police", relationship="family", death_type="homicide"),
+        Meta(actor="officer", on="2026-03-02")).reference
     clock.set(at(2026, 3, 31, 23, 30))  # 00:30 BST on 1 April in London
-    services.cases.change(a, "start-scoping", Meta(actor="analyst", on="2026-03-31"),
-                          agencies=["probation"])
+    services.cases.execute(a, StartScoping(agencies=["probation"]), Meta(actor="analyst", on="2026-03-31"))
     audit = audit_of(services)
 
     everything = audit.events()
@@ -133,8 +133,7 @@ def test_audit_events_filter_on_actor_partnership_recorded_time_and_event(servic
 
 def test_every_read_records_one_access_event_and_a_failed_read_none(services, cli, tmp_path):
     ref = notify(services)
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
-                          agencies=["probation"])
+    services.cases.execute(ref, StartScoping(agencies=["probation"]), Meta(actor="c", on="2026-02-02"))
     case_id = str(services.cases.resolve(ref))
     version = services.cases.load_case(ref).version
 
@@ -216,11 +215,10 @@ def verify(folder: Path) -> subprocess.CompletedProcess[str]:
 def test_an_export_holds_history_states_and_a_proof_its_checker_verifies(services, cli, tmp_path):
     ref = notify(services)
     other = notify(services, on="2026-02-01")  # interleaved in the log
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
-                          agencies=["probation"])
-    services.cases.change(other, "add-note", Meta(actor="c", on="2026-02-02"), text="Anna's note")
-    services.cases.change(ref, "decide", Meta(actor="chair", on="2026-02-20", reason="met"),
-                          outcome="review", rationale="criteria met")
+    services.cases.execute(ref, StartScoping(agencies=["probation"]), Meta(actor="c", on="2026-02-02"))
+    services.cases.execute(other, AddNote(text="Anna's note"), Meta(actor="c", on="2026-02-02"))
+    services.cases.execute(ref, DecideReview(outcome="review", rationale="criteria met"),
+                           Meta(actor="chair", on="2026-02-20", reason="met"))
     out = tmp_path / "export"
 
     summary = json.loads(cli("audit", "export", ref, "--out", str(out), "--purpose", "QA", "--json"))

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from application.encampment import report_encampment
+from application.commands import (
+    AssessImpact,
+    AssessWelfare,
+    DecideEncampment,
+    EstablishOwnership,
+    ReportEncampment,
+    ServeDirection,
+    Visit,
+)
 from application.queries import case_to_dict
 from application.service import Meta
 from interfaces.bootstrap import Services
@@ -29,24 +37,24 @@ def services(database_url: str) -> Iterator[Services]:
 def report(services: Services, on: str, grid: str = GRID, group: str | None = None,
            use_views: bool = True) -> dict:
     services.catch_up()
-    result = report_encampment(
-        services.cases, services.views if use_views else None, Meta(actor="officer", on=on),
-        partnership="cumberland", hub="allerdale", location="Playing field (test)",
-        grid_ref=grid, caravans=6, vehicles=4, group=group,
-    )
+    command = ReportEncampment(partnership="cumberland", hub="allerdale", location="Playing field (test)",
+                               grid_ref=grid, caravans=6, vehicles=4, group=group)
+    result = services.cases.open(command, Meta(actor="officer", on=on),
+                                 views=services.views if use_views else None)
     return result.to_dict()
 
 
 def directed(services: Services, on_day: str = "2026-03-03") -> str:
     ref = report(services, f"{on_day}T09:30", group="GRP-C")["reference"]
-    change = services.cases.change
-    change(ref, "establish-ownership", Meta("officer", f"{on_day}T10:00"), land="council")
-    change(ref, "visit", Meta("officer", f"{on_day}T11:00"), caravans=6)
-    change(ref, "assess-welfare", Meta("officer", f"{on_day}T12:00"), needs=["health"])
-    change(ref, "assess-impact", Meta("officer", f"{on_day}T12:30"), threat=3, likelihood=2)
-    change(ref, "decide", Meta("officer", f"{on_day}T14:00"), decision="not-allow", power="s77",
-           reasons="Sports pitch; proportionate")
-    change(ref, "serve-direction", Meta("officer", f"{on_day}T15:00"), power="s77")
+    for at, command in (
+        ("10:00", EstablishOwnership(land="council")),
+        ("11:00", Visit(caravans=6)),
+        ("12:00", AssessWelfare(needs=["health"])),
+        ("12:30", AssessImpact(threat=3, likelihood=2)),
+        ("14:00", DecideEncampment(decision="not-allow", power="s77", reasons="Sports pitch; proportionate")),
+        ("15:00", ServeDirection(power="s77")),
+    ):
+        services.cases.execute(ref, command, Meta("officer", f"{on_day}T{at}"))
     return ref
 
 

@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from application.commands import RequestReturn
 from application.service import Meta
 from domain.calendar import FixedCalendar
 from domain.setup import Partnership
@@ -98,8 +99,7 @@ def overdue_imr(s: Services, ref: str) -> None:
     """An IMR requested from the police on 2 February (due 30 March): +3wd (Thu 2 Apr) to its
     contact and escalation contact, issued by a run that day, +10wd to the escalation contact and
     the partnership chair, issued by the next run."""
-    s.cases.change(ref, "request-return", Meta(actor="coordinator", on="2026-02-02"),
-                   agency="cumbria-police", kind="imr")
+    s.cases.execute(ref, RequestReturn(agency="cumbria-police", kind="imr"), Meta(actor="coordinator", on="2026-02-02"))
     s.reminders.run(Meta(actor="t"), as_at=datetime(2026, 4, 2, 8, 0, tzinfo=UTC))
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from application.commands import PauseCase, ResumeCase, StartScoping
 from application.ports import DeadlineFilter
 from application.service import Meta
 from domain.errors import DateRuleViolated
@@ -92,8 +93,8 @@ def test_a_dry_run_records_nothing(services):
 def test_agency_returns_go_to_the_agency_contacts_and_the_chair(services):
     ref = notify(services, on="2026-01-31")
     # scoping requested Mon 2 Feb 2026: 10 working days (national) → due Mon 16 Feb
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
-                          agencies=["cumbria-police", "probation"])
+    services.cases.execute(ref, StartScoping(agencies=["cumbria-police", "probation"]),
+                           Meta(actor="c", on="2026-02-02"))
     services.reminders.run(Meta(actor="c"), as_at=at("2026-03-02T07:00:00+00:00"))
     police = [e for e in issued_events(services, ref) if e.name == "return:cumbria-police:scoping"]
     # +3wd Thu 19 Feb and +10wd Mon 2 Mar are both due: one escalation, to everyone both would
@@ -156,12 +157,12 @@ def test_a_stale_plan_issues_nothing_twice(services):
 
 def test_pause_stops_reminders_and_resume_restarts_them_from_the_moved_date(services):
     ref = notify(services, on="2026-01-31")
-    services.cases.change(ref, "pause", Meta(actor="c", on="2026-02-20", reason="police request"))
+    services.cases.execute(ref, PauseCase(), Meta(actor="c", on="2026-02-20", reason="police request"))
     services.reminders.run(Meta(actor="c"), as_at=at("2026-03-20T07:00:00+00:00"))
     assert issued_events(services, ref) == []
     # paused Fri 20 Feb, resumed Fri 27 Mar: 35 days; a calendar-month clock moves on by the
     # days paused: Sat 28 Feb + 35 days = Sat 4 Apr 2026
-    services.cases.change(ref, "resume", Meta(actor="c", on="2026-03-27"))
+    services.cases.execute(ref, ResumeCase(), Meta(actor="c", on="2026-03-27"))
     assert services.cases.load_case(ref).deadlines["decision"].due == "2026-04-04T23:59:59+01:00"
     services.reminders.run(Meta(actor="c"), as_at=at("2026-03-27T12:00:00+00:00"))
     # -5wd before Sat 4 Apr: Fri 3 Apr is Good Friday: Thu 2, Wed 1, Tue 31, Mon 30, Fri 27 Mar
@@ -181,8 +182,7 @@ def test_a_partnership_ladder_is_used_and_an_empty_one_switches_reminders_off(se
                    {"decision": [{"at": "+1wd", "to": ["chair"]}], "return": []})
     services.app.save(p)
     ref = notify(services, on="2026-01-31")
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
-                          agencies=["cumbria-police"])
+    services.cases.execute(ref, StartScoping(agencies=["cumbria-police"]), Meta(actor="c", on="2026-02-02"))
     services.reminders.run(Meta(actor="c"))
     # +1wd after Sat 28 Feb is Mon 2 Mar; the scoping return has no ladder
     assert [(e.name, e.step, e.step_day) for e in issued_events(services, ref)] == [
