@@ -38,7 +38,8 @@ from application.ports import Clock
 from application.projections import Change, Upsert
 from application.reminder_email import Addressee, StaffContact, facts_from, render
 from application.service import CaseLedgerApplication, CaseService
-from domain.case import ReminderIssued
+from domain.case import Case, ReminderIssued
+from domain.setup import Partnership
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.smtp import (
     DeliveryError,
@@ -103,7 +104,7 @@ def message_id(case_id: str, version: int, recipient: int) -> str:
     return f"<reminder.{case_id}.{version}.{recipient}@caseledger>"
 
 
-def queue_rows(event: Any) -> list[Change]:
+def queue_rows(event: object) -> list[Change]:
     """The projection of the delivery queue: one row per ``ReminderIssued`` recipient.
 
     Only descriptive columns are written, so queuing an event twice keeps its delivery state.
@@ -210,7 +211,7 @@ class Deliveries:
         report.waiting = self._count("waiting")
         return report
 
-    def _due(self, now_text: str) -> Any:
+    def _due(self, now_text: str) -> sa.ColumnElement[bool]:
         c = COLUMNS
         return sa.or_(
             sa.and_(c.status.in_(("waiting", "retrying")),
@@ -352,8 +353,8 @@ class _Run:
 
     def __init__(self, deliveries: Deliveries) -> None:
         self.d = deliveries
-        self._cases: dict[str, Any] = {}
-        self._partnerships: dict[str, Any] = {}
+        self._cases: dict[str, Case] = {}
+        self._partnerships: dict[str, Partnership] = {}
         self._names: dict[str, str] | None = None
 
     def names(self) -> dict[str, str]:
@@ -363,12 +364,12 @@ class _Run:
                     sa.select(agencies_view.c.slug, agencies_view.c.name))}
         return self._names
 
-    def case(self, case_id: str) -> Any:
+    def case(self, case_id: str) -> Case:
         if case_id not in self._cases:
             self._cases[case_id] = self.d.cases.load_case(case_id)
         return self._cases[case_id]
 
-    def partnership(self, slug: str) -> Any:
+    def partnership(self, slug: str) -> Partnership:
         if slug not in self._partnerships:
             self._partnerships[slug] = self.d.cases.partnership(slug)
         return self._partnerships[slug]
@@ -394,7 +395,7 @@ class _Run:
         partnership = self.partnership(case.partnership)
         coordinator = partnership.coordinator or {}
         facts = facts_from(case, event, partnership.name,
-                           partnership.hubs.get(case.hub) if getattr(case, "hub", None) else None)
+                           partnership.hubs.get(case.hub) if case.hub else None)
         text = render(facts, Addressee(row["role"], row["recipient_of"]), moment,
                       StaffContact(coordinator.get("name"), coordinator.get("email")), self.names())
         message = EmailMessage()
@@ -409,7 +410,7 @@ class _Run:
         return message
 
 
-def _address(name: Any, email: str, row: dict[str, Any]) -> Address:
+def _address(name: object, email: str, row: dict[str, Any]) -> Address:
     try:
         return Address(display_name=str(name or ""), addr_spec=email)
     except (ValueError, IndexError, HeaderParseError):  # their messages quote the address

@@ -11,9 +11,9 @@ import socket
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 
 def _free_port() -> int:
@@ -30,11 +30,11 @@ class _Filing:
         self.lock = threading.Lock()
         self.count = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
             self.count += 1
             path = self.folder / f"{self.count:03d}.eml"
-        path.write_bytes(envelope.original_content or envelope.content)
+        path.write_bytes(envelope.original_content or b"")  # the bytes as received
         return "250 Message accepted for delivery"
 
 

@@ -74,8 +74,9 @@ class ProjectionRunner:
                 changes += projection(conn, changes)
             for statement, rows in batched(merged(changes), self.tables):
                 if isinstance(statement, _UpsertStatement):
-                    statement = statement.for_dialect(conn.dialect.name)
-                conn.execute(statement, rows)
+                    conn.execute(statement.for_dialect(conn.dialect.name), rows)
+                else:
+                    conn.execute(statement, rows)
             last = notifications[-1].id
             conn.execute(sa.update(tracking).where(tracking.c.name == self.name)
                          .values(position=last))
@@ -85,7 +86,7 @@ class ProjectionRunner:
 
     def _lock_position(self, conn: sa.Connection) -> int:
         """Take the tracking row's lock (creating it at 0) and read the position."""
-        insert = _insert_for(conn)(tracking).values(name=self.name, position=0)
+        insert = _insert(conn.dialect.name, tracking).values(name=self.name, position=0)
         conn.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
         query = sa.select(tracking.c.position).where(tracking.c.name == self.name)
         if conn.dialect.name == "postgresql":
@@ -101,8 +102,9 @@ class ProjectionRunner:
         return self.catch_up()
 
 
-def _insert_for(conn: sa.Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+def _insert(dialect: str, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say what to do ON CONFLICT, in the connection's dialect."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def merged(changes: list[Change]) -> list[Change]:
@@ -125,7 +127,7 @@ def merged(changes: list[Change]) -> list[Change]:
 
 
 def batched(changes: list[Change],
-            tables: dict[str, sa.Table] = TABLES) -> list[tuple[Any, list[dict[str, Any]]]]:
+            tables: dict[str, sa.Table] = TABLES) -> list[tuple[Statement, list[dict[str, Any]]]]:
     """Group row changes of the same shape into one executemany statement each."""
     groups: dict[tuple[Any, ...], list[Change]] = {}
     for change in changes:
@@ -134,7 +136,7 @@ def batched(changes: list[Change],
     return [(_statement(group[0], tables), [_params(c) for c in group]) for group in groups.values()]
 
 
-def _statement(change: Change, tables: dict[str, sa.Table]) -> Any:
+def _statement(change: Change, tables: dict[str, sa.Table]) -> Statement:
     table = tables[change.table]
     columns = sorted(change.values)
     if isinstance(change, Upsert):
@@ -156,9 +158,13 @@ class _UpsertStatement:
     def __init__(self, table: sa.Table, keys: list[str], columns: list[str]) -> None:
         self.table, self.keys, self.columns = table, keys, columns
 
-    def for_dialect(self, dialect: str) -> Any:
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(self.table)
+    def for_dialect(self, dialect: str) -> postgresql.Insert | sqlite.Insert:
+        insert = _insert(dialect, self.table)
         if not self.columns:
             return insert.on_conflict_do_nothing(index_elements=self.keys)
         return insert.on_conflict_do_update(
             index_elements=self.keys, set_={c: insert.excluded[c] for c in self.columns})
+
+
+#: A batched statement: an UPDATE, or an upsert built for the dialect when it runs.
+Statement = sa.Update | _UpsertStatement
