@@ -75,7 +75,8 @@ def recorded_window(start: str | None, end: str | None) -> tuple[datetime | None
         hi = (_next_day_start(end) if times.is_date_only(end)
               else times.effective_instant(end) + timedelta(microseconds=1))
     if lo is not None and hi is not None and lo >= hi:
-        raise InvalidInput(f"--from ({start}) is after --to ({end}); give a --from on or before --to.")
+        raise InvalidInput(f"The start ({start}) is after the end ({end}); give a start on or "
+                           "before the end.", field="from")
     return lo, hi
 
 
@@ -199,8 +200,8 @@ class AuditService:
         """
         stated = purpose_given(purpose)
         if stated is None:
-            raise InvalidInput("--purpose is required for an export: say why the case is "
-                               "exported (e.g. --purpose 'Home Office QA request 2026/14').")
+            raise InvalidInput("An export needs its purpose: say why the case is exported "
+                               "(e.g. 'Home Office QA request 2026/14').", field="purpose")
         case = self.cases.load_case(ref)  # NotFound when there is no such case
         case_id = case.id
         proof = self.integrity.proof_for_case(case_id)

@@ -8,13 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.asb import receive_application
+from application.commands.asb import (
+    AcknowledgeApplication,
+    DecideThreshold,
+    DetermineAppeal,
+    HoldMeeting,
+    LodgeAppeal,
+    NotifyOutcome,
+    NotifyThreshold,
+    ReceiveApplication,
+    Recommend,
+    RecordVictimComments,
+    ScheduleMeeting,
+    ShareActionPlan,
+)
+from application.commands.common import AddAction, CloseAction, CloseCase, ReceiveReturn
 from application.demo import Scenario, s
 from application.service import CaseResult, CaseService, Meta
+from domain.asb import NotifyMethod
+from domain.asb_threshold import ThresholdRule
 
 
 def open_asb(cases: CaseService, meta: Meta, partnership: str, args: dict[str, Any]) -> CaseResult:
-    return receive_application(cases, meta, partnership=partnership, **args)
+    return cases.open(ReceiveApplication(partnership=partnership, **args), meta)
 
 
 def _complaint(behaviour: str, reported: str, agency: str, **extra: Any) -> dict[str, Any]:
@@ -43,75 +59,70 @@ def scenarios() -> list[Scenario]:
     return [
         Scenario("asb-closed", "cumberland", _application(
             "2025-05-06", "allerdale", "Arden Fellowes", _three("2025-04", cum3)), [
-            s("2025-05-07", "acknowledge", agencies=[police, council]),
-            s("2025-05-13", "receive-return", agency=police, kind="information"),
-            s("2025-05-14", "receive-return", agency=council, kind="information"),
-            s("2025-05-16", "decide-threshold", met=True, reasons="Three qualifying complaints"),
-            s("2025-05-19", "notify-threshold", method="letter"),
-            s("2025-05-28", "hold-meeting", chair="Demo Chair", independent_chair=True,
-              victim_invited=True, victim_attended=True, agencies=[police, council, housing]),
-            s("2025-05-28", "recommend", recommendations=["Joint patrols", "Mediation referral"]),
-            s("2025-05-30", "add-action", recommendation="Joint patrols", owner=police,
-              level="multi-agency", due="2025-08-29"),
-            s("2025-06-02", "share-action-plan"),
-            s("2025-06-04", "record-victim-comments", comments="Content with the plan"),
-            s("2025-06-04", "notify-outcome", method="email"),
-            s("2025-08-20", "close-action", action_id="A1", evidence="Patrol log"),
-            s("2025-08-22", "close", outcome="Actions complete; applicant told"),
+            s("2025-05-07", AcknowledgeApplication(agencies=[police, council])),
+            s("2025-05-13", ReceiveReturn(agency=police, kind="information")),
+            s("2025-05-14", ReceiveReturn(agency=council, kind="information")),
+            s("2025-05-16", DecideThreshold(met=True, reasons="Three qualifying complaints")),
+            s("2025-05-19", NotifyThreshold(method=NotifyMethod.LETTER)),
+            s("2025-05-28", HoldMeeting(chair="Demo Chair", independent_chair=True, victim_invited=True, victim_attended=True, agencies=[police, council, housing])),
+            s("2025-05-28", Recommend(recommendations=["Joint patrols", "Mediation referral"])),
+            s("2025-05-30", AddAction(recommendation="Joint patrols", owner=police, level="multi-agency", due="2025-08-29")),
+            s("2025-06-02", ShareActionPlan()),
+            s("2025-06-04", RecordVictimComments(comments="Content with the plan")),
+            s("2025-06-04", NotifyOutcome(method=NotifyMethod.EMAIL)),
+            s("2025-08-20", CloseAction(action_id="A1", evidence="Patrol log")),
+            s("2025-08-22", CloseCase(outcome="Actions complete; applicant told")),
         ], kind="asb"),
         Scenario("asb-not-met", "westmorland-furness", _application(
             "2025-07-14", "barrow", "Bryony Calder", [
                 _complaint("2025-05-01", "2025-06-20", police),  # reported after a month
                 _complaint("2025-06-25", "2025-06-26", waf_council)]), [
-            s("2025-07-15", "acknowledge", agencies=[police]),
-            s("2025-07-24", "decide-threshold", met=False, reasons="No threshold rule met"),
-            s("2025-07-25", "notify-threshold", method="letter"),
-            s("2025-09-01", "close", outcome="Threshold not met; no appeal in the window"),
+            s("2025-07-15", AcknowledgeApplication(agencies=[police])),
+            s("2025-07-24", DecideThreshold(met=False, reasons="No threshold rule met")),
+            s("2025-07-25", NotifyThreshold(method=NotifyMethod.LETTER)),
+            s("2025-09-01", CloseCase(outcome="Threshold not met; no appeal in the window")),
         ], kind="asb"),
         Scenario("asb-appeal", "cumberland", _application(
             "2025-11-03", "copeland", "Cedric Wasdale", [
                 _complaint("2025-09-01", "2025-09-20", police),
                 _complaint("2025-10-01", "2025-10-02", council)]), [
-            s("2025-11-04", "acknowledge", agencies=[police, council]),
-            s("2025-11-14", "decide-threshold", met=False, reasons="Two qualifying complaints"),
-            s("2025-11-17", "notify-threshold", method="letter"),
-            s("2025-12-01", "lodge-appeal", grounds="Earlier reports to housing were not counted"),
-            s("2025-12-10", "determine-appeal", upheld=True),
-            s("2025-12-11", "notify-threshold", method="letter"),
+            s("2025-11-04", AcknowledgeApplication(agencies=[police, council])),
+            s("2025-11-14", DecideThreshold(met=False, reasons="Two qualifying complaints")),
+            s("2025-11-17", NotifyThreshold(method=NotifyMethod.LETTER)),
+            s("2025-12-01", LodgeAppeal(grounds="Earlier reports to housing were not counted")),
+            s("2025-12-10", DetermineAppeal(upheld=True)),
+            s("2025-12-11", NotifyThreshold(method=NotifyMethod.LETTER)),
         ], kind="asb"),
         Scenario("asb-monitoring", "westmorland-furness", _application(
             "2026-02-02", "eden", "Delphine Ullswater", _three("2026-01", waf3)), [
-            s("2026-02-03", "acknowledge", agencies=[police, waf_council]),
-            s("2026-02-12", "decide-threshold", met=True, reasons="Statutory minimum"),
-            s("2026-02-13", "notify-threshold", method="email"),
-            s("2026-02-25", "hold-meeting", chair="Demo Chair", victim_invited=True),
-            s("2026-02-25", "recommend", recommendations=["Tenancy warning", "Noise monitoring"]),
-            s("2026-02-27", "add-action", recommendation="Tenancy warning", owner=impact,
-              level="single-agency", due="2026-12-31"),
-            s("2026-03-02", "share-action-plan"),
-            s("2026-03-04", "notify-outcome", method="letter"),
+            s("2026-02-03", AcknowledgeApplication(agencies=[police, waf_council])),
+            s("2026-02-12", DecideThreshold(met=True, reasons="Statutory minimum")),
+            s("2026-02-13", NotifyThreshold(method=NotifyMethod.EMAIL)),
+            s("2026-02-25", HoldMeeting(chair="Demo Chair", victim_invited=True)),
+            s("2026-02-25", Recommend(recommendations=["Tenancy warning", "Noise monitoring"])),
+            s("2026-02-27", AddAction(recommendation="Tenancy warning", owner=impact, level="single-agency", due="2026-12-31")),
+            s("2026-03-02", ShareActionPlan()),
+            s("2026-03-04", NotifyOutcome(method=NotifyMethod.LETTER)),
         ], kind="asb"),
         Scenario("asb-outcome-pending", "cumberland", _application(
             "2026-06-01", "carlisle", "Ewan Eskdale", _three("2026-05", cum3)), [
-            s("2026-06-02", "acknowledge", agencies=[police]),
-            s("2026-06-10", "decide-threshold", met=True, reasons="Statutory minimum"),
-            s("2026-06-11", "notify-threshold", method="phone"),
-            s("2026-06-24", "hold-meeting", chair="Demo Chair", victim_invited=False,
-              reason="Victim asked not to attend"),
-            s("2026-06-24", "recommend", none=True, reason="The response was already adequate"),
+            s("2026-06-02", AcknowledgeApplication(agencies=[police])),
+            s("2026-06-10", DecideThreshold(met=True, reasons="Statutory minimum")),
+            s("2026-06-11", NotifyThreshold(method=NotifyMethod.PHONE)),
+            s("2026-06-24", HoldMeeting(chair="Demo Chair", victim_invited=False), reason="Victim asked not to attend"),
+            s("2026-06-24", Recommend(none=True), reason="The response was already adequate"),
         ], kind="asb"),
         Scenario("asb-review-pending", "westmorland-furness", _application(
             "2026-08-03", "south-lakeland", "Fenella Kent", [
                 _complaint("2026-07-10", "2026-07-11", police, hate=True)]), [
-            s("2026-08-04", "acknowledge", agencies=[police, waf_council]),
-            s("2026-08-14", "decide-threshold", met=True, rule="discretion",
-              reasons="Hate incident against a vulnerable victim; harm is high"),
-            s("2026-08-17", "notify-threshold", method="letter"),
-            s("2026-08-18", "schedule-meeting", meeting_date="2026-08-28"),
+            s("2026-08-04", AcknowledgeApplication(agencies=[police, waf_council])),
+            s("2026-08-14", DecideThreshold(met=True, rule=ThresholdRule.DISCRETION, reasons="Hate incident against a vulnerable victim; harm is high")),
+            s("2026-08-17", NotifyThreshold(method=NotifyMethod.LETTER)),
+            s("2026-08-18", ScheduleMeeting(meeting_date="2026-08-28")),
         ], kind="asb"),
         Scenario("asb-gathering", "cumberland", _application(
             "2026-10-05", "allerdale", "Gideon Solway", _three("2026-09", cum3), channel="phone"), [
-            s("2026-10-06", "acknowledge", agencies=[police, council, housing]),
+            s("2026-10-06", AcknowledgeApplication(agencies=[police, council, housing])),
         ], kind="asb"),
         Scenario("asb-received", "westmorland-furness", _application(
             "2026-10-22", "barrow", "Harriet Walney", _three("2026-10", waf3),

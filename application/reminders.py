@@ -194,7 +194,8 @@ class ReminderService:
             raise DateRuleViolated(
                 f"Reminders cannot be run as at {as_at.astimezone(LONDON).isoformat(timespec='minutes')}: "
                 f"that is in the future; give a time up to now "
-                f"({now.astimezone(LONDON).isoformat(timespec='minutes')}), or leave --as-at out."
+                f"({now.astimezone(LONDON).isoformat(timespec='minutes')}), or none for now.",
+                field="as_at",
             )
         self.catch_up()
         report = RunReport(as_at=as_at, dry_run=dry_run)

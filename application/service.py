@@ -19,16 +19,16 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
 
-from application.ports import Clock
+from application.commands import REGISTRY, CaseCommand, MigratePolicy, NewCase, OpeningCommand
+from application.commands import handlers as _handlers  # noqa: F401  (fills REGISTRY)
+from application.ports import Clock, ReadModel
 from domain import times
 from domain.asb import AsbCaseReview
 from domain.calendar import WorkingCalendar
 from domain.case import Action, AgencyReturn, Case, CommandContext, Deadline, ParallelProcess
 from domain.dardr import DardrReview
-from domain.dardr import national_policy as dardr_policy
 from domain.encampment import EncampmentCase
 from domain.errors import ConcurrentChange, InvalidInput, NotFound
-from domain.policy import CasePolicy
 from domain.setup import (
     Agency,
     Partnership,
@@ -44,7 +44,6 @@ from domain.setup import (
 MAX_ATTEMPTS = 8
 T = TypeVar("T")
 
-AGENCY_ARGUMENTS = ("agency", "owner", "notified_by")
 
 
 class StateAsDict(Transcoding):
@@ -80,9 +79,24 @@ class CaseLedgerApplication(Application[UUID]):
             transcoder.register(StateAsDict(state_class))
 
 
+class WrongCaseType(InvalidInput):
+    """A command of one case type given to a case of another."""
+
+    def __init__(self, case: Case, wanted: type[Case]) -> None:
+        def a(case_type: str) -> str:
+            return f"{'an' if case_type[0] in 'aeiou' else 'a'} {case_type} case"
+
+        commands = ", ".join(sorted(case.definition.transitions))
+        super().__init__(
+            f"{case.reference} is {a(case.case_type)}, not {a(wanted.definition.case_type)}; "
+            f"{a(case.case_type)}'s commands: {commands}."
+        )
+
+
 @dataclass(frozen=True)
 class Meta:
-    """What every command carries from the user: --on, --as, --reason."""
+    """What every command carries besides its own fields: who records it, the effective time
+    (default: now) and why."""
 
     actor: str
     on: str | None = None
@@ -119,8 +133,11 @@ class CaseService:
     def context(self, meta: Meta) -> CommandContext:
         now = self.clock.now()
         if not meta.actor.strip():
-            raise InvalidInput("The actor (--as) is empty.")
-        effective = times.parse_effective(meta.on) if meta.on else times.effective_from_instant(now)
+            raise InvalidInput("The actor is empty.", field="actor")
+        try:
+            effective = times.parse_effective(meta.on) if meta.on else times.effective_from_instant(now)
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field="on") from None
         return CommandContext(effective=effective, actor=meta.actor, now=now,
                               calendar=self.calendar, reason=meta.reason or None)
 
@@ -168,7 +185,7 @@ class CaseService:
         only chooses the way; a stale one costs time, never correctness."""
         if known_version is None or known_version >= min(self.app.snapshotting_intervals.values()):
             return self.load_case(str(case_id))
-        case = project_aggregate(None, self.app.repository.event_store.get(case_id))
+        case: object = project_aggregate(None, self.app.repository.event_store.get(case_id))
         if not isinstance(case, Case):
             raise NotFound(f"No case {case_id}.")
         return case
@@ -178,17 +195,14 @@ class CaseService:
             found: Partnership = self.app.repository.get(partnership_id(slug))
             return found
         except AggregateNotFoundError:
-            raise NotFound(
-                f"Unknown partnership '{slug}'. Import the set-up first "
-                "(caseledger partnership import FILE.toml, or --example cumbria)."
-            ) from None
+            raise NotFound(f"Unknown partnership '{slug}'; import the partnership set-up first.") from None
 
     def agency(self, slug: str) -> Agency:
         try:
             found: Agency = self.app.repository.get(agency_id(slug))
             return found
         except AggregateNotFoundError:
-            raise NotFound(f"Unknown agency '{slug}'; see caseledger partnership list.") from None
+            raise NotFound(f"Unknown agency '{slug}'; the partnership set-up lists the agencies.") from None
 
     def check_agencies(self, partnership: str, slugs: Iterable[str]) -> None:
         for slug in slugs:
@@ -201,58 +215,62 @@ class CaseService:
 
     # -- opening cases --------------------------------------------------------------
 
-    def notify_death(self, meta: Meta, *, partnership: str, guidance: str | None = None,
-                     **details: Any) -> CaseResult:
-        """DARDR `notify`: the case is created with a gap-free reference."""
+    def open(self, command: OpeningCommand, meta: Meta,
+             views: ReadModel | None = None) -> CaseResult:
+        """Open a case: check the partnership, hub and agencies named, resolve the policy in
+        force on the effective date, allocate a gap-free reference, create the case with the
+        command's handler and save both atomically.
 
-        def policy_for(p: Partnership, on: str) -> CasePolicy:
-            chosen = guidance or p.local_setting("dardr", on, "guidance") or "dhr-2016"
-            policy = p.policy_for("dardr", on, dardr_policy(chosen))
-            if guidance:  # an explicit --guidance wins over the local version's setting
-                policy = policy.with_overrides(
-                    policy.version, policy.effective_from,
-                    {"review-completion": dardr_policy(guidance).clocks["review-completion"]},
-                    {"guidance": guidance},
-                )
-            return policy
-
-        def create(ctx: CommandContext, case_id: UUID, reference: str, policy: CasePolicy) -> Case:
-            return DardrReview.notify(ctx, case_id=case_id, reference=reference,
-                                      partnership=partnership, policy=policy, **details)
-
-        return self.open_case(meta, DardrReview, partnership, None, create, policy_for,
-                              agencies=[details["notified_by"]])
-
-    def open_case(
-        self, meta: Meta, case_class: type[Case], partnership: str, hub: str | None,
-        create: Callable[[CommandContext, UUID, str, CasePolicy], Case],
-        policy_for: Callable[[Partnership, str], CasePolicy] | None = None,
-        agencies: Iterable[str] = (),
-    ) -> CaseResult:
-        """Open a case of any type: check the partnership, hub and agencies, resolve the policy
-        in force on the effective date, allocate a gap-free reference, save both atomically.
-
-        ``create(ctx, case_id, reference, policy)`` is the case type's opening command.
+        ``views`` (up to date) finds the partnership's earlier cases of the type when the
+        handler asks for them; without views they are found from the reference counters.
         """
-        definition = case_class.definition
-
-        def default_policy(p: Partnership, on: str) -> CasePolicy:
-            return p.policy_for(definition.case_type, on, definition.national_policy({}))
+        opening = REGISTRY.opening(command)
+        definition = opening.case_class.definition
 
         def attempt() -> CaseResult:
             ctx = self.context(meta)
-            p = self.partnership(partnership)
+            partnership = self.partnership(command.partnership)
+            hub = command.hub_named()
             if hub is not None:
-                p.require_hub(hub)
-            self.check_agencies(partnership, agencies)
-            on = times.effective_date(ctx.effective).isoformat()
-            policy = (policy_for or default_policy)(p, on)
-            counter, reference, case_id = self._allocate(p.code, definition.reference_code, ctx)
-            case = create(ctx, case_id, reference, policy)
+                partnership.require_hub(hub)
+            self.check_agencies(command.partnership, command.agencies_named())
+            on = times.effective_date(ctx.effective)
+            if opening.policy is not None:
+                policy = opening.policy(command, partnership, on.isoformat())
+            else:
+                national = definition.national_policy({})
+                policy = partnership.policy_for(definition.case_type, on.isoformat(), national)
+            counter, reference, case_id = self._allocate(partnership.code,
+                                                         definition.reference_code, ctx)
+
+            def earlier() -> list[Case]:
+                return [self.load_case(ref) for ref in self._references(
+                    partnership.slug, partnership.code, opening.case_class, views, on.year)]
+
+            case = opening.create(command, NewCase(ctx, case_id, reference, policy, earlier))
             notification = self._save(counter, case)
-            return self._result(case, notification)
+            detail = opening.detail(case) if opening.detail is not None else None
+            return self._result(case, notification, detail)
 
         return self.with_retry(attempt)
+
+    def _references(self, slug: str, code: str, case_class: type[Case],
+                    views: ReadModel | None, up_to_year: int) -> list[str]:
+        """References of a partnership's cases of a type: from the views, else from the gap-free
+        counters of the last three years (no earlier case matters to an opening command)."""
+        definition = case_class.definition
+        if views is not None:
+            return [str(row["reference"])
+                    for row in views.list_cases(slug, definition.case_type, None)]
+        found: list[str] = []
+        for year in range(up_to_year - 2, up_to_year + 1):
+            prefix = reference_prefix(code, definition.reference_code, year)
+            try:
+                counter: ReferenceCounter = self.app.repository.get(counter_id(prefix))
+            except AggregateNotFoundError:
+                continue
+            found += [f"{prefix}-{number:03d}" for number in sorted(counter.allocated)]
+        return found
 
     def _allocate(self, code: str, type_code: str,
                   ctx: CommandContext) -> tuple[ReferenceCounter, str, UUID]:
@@ -266,23 +284,24 @@ class CaseService:
 
     # -- changing cases -------------------------------------------------------------
 
-    def change(self, ref: str, command: str, meta: Meta, **arguments: Any) -> CaseResult:
-        """Run a command verb (``decide``, ``request-return``…) on a case: load → decide → save."""
-        method_name = command.replace("-", "_")
+    def execute(self, ref: str, command: CaseCommand, meta: Meta) -> CaseResult:
+        """Run a command on a case: load → decide (the command's handler) → save.
+
+        A command registered for one case type, given to a case of another, is refused as
+        ``WrongCaseType`` naming the commands that case allows."""
+        if isinstance(command, MigratePolicy):
+            return self.migrate_policy(ref, meta)
+        handling = REGISTRY.handling(command)
 
         def attempt() -> CaseResult:
             case = self.load_case(ref)
+            if not isinstance(case, handling.case_class):
+                raise WrongCaseType(case, handling.case_class)
             ctx = self.context(meta)
-            if command not in case.definition.transitions:
-                raise InvalidInput(
-                    f"'{command}' is not a command of a {case.definition.case_type} case; "
-                    f"its commands: {', '.join(sorted(case.definition.transitions))}."
-                )
-            self._check_named_agencies(case.partnership, arguments)
-            outcome = getattr(case, method_name)(ctx, **arguments)
+            self.check_agencies(case.partnership, command.agencies_named())
+            created = handling.handle(case, command, ctx)
             notification = self._save(case)
-            detail = {"created": outcome} if isinstance(outcome, str) else None
-            return self._result(case, notification, detail)
+            return self._result(case, notification, {"created": created} if created else None)
 
         return self.with_retry(attempt)
 
@@ -300,11 +319,6 @@ class CaseService:
             return self._result(case, notification, {"policy_version": case.policy.version})
 
         return self.with_retry(attempt)
-
-    def _check_named_agencies(self, partnership: str, arguments: dict[str, Any]) -> None:
-        named = [arguments[k] for k in AGENCY_ARGUMENTS if arguments.get(k)]
-        named += list(arguments.get("agencies") or [])
-        self.check_agencies(partnership, named)
 
     @staticmethod
     def _result(case: Case, notification: int | None,

@@ -23,15 +23,14 @@ from application.audit import (
 )
 from domain.errors import InvalidInput
 from interfaces.cli import audit_chain
-from interfaces.cli.case import Ref
-from interfaces.cli.common import TIME_HELP, Invocation, command, csv_text, parse_time, table
+from interfaces.cli.common import TIME_HELP, Invocation, Ref, command, csv_text, parse_time, table
 
 if TYPE_CHECKING:
     from interfaces.bootstrap import Services
 
 app = typer.Typer(help="Audit: verify the integrity chain, query events and case reads, export a case.",
                   no_args_is_help=True)
-audit_chain.register(app)
+app.add_typer(audit_chain.app)
 
 PURPOSE_HELP = "Why the case is read (kept in the access log; `caseledger audit access` shows it)."
 FROM_HELP = ("Filters on RECORDED time: only what was recorded from then on (a date means from the "
@@ -77,7 +76,7 @@ def events(
     """Every recorded fact across cases, oldest first, filtered on RECORDED time (--from/--to)."""
     if as_csv and inv.json:
         raise InvalidInput("Use either --json or --csv, not both.")
-    lo, hi = recorded_window(parse_time(start, "--from"), parse_time(end, "--to"))
+    lo, hi = recorded_window(parse_time(start, "from"), parse_time(end, "to"))
     rows = audit_service(inv.services).events(
         actor=actor, partnership=partnership, case=case, event=event,
         recorded_from=lo, recorded_before=hi)
@@ -105,7 +104,7 @@ def access(
     end: ToOpt = None,
 ) -> None:
     """Who read which case, when (recorded time), what they read and why, oldest first."""
-    lo, hi = recorded_window(parse_time(start, "--from"), parse_time(end, "--to"))
+    lo, hi = recorded_window(parse_time(start, "from"), parse_time(end, "to"))
     rows = audit_service(inv.services).access(case=case, actor=actor, recorded_from=lo,
                                               recorded_before=hi)
     inv.emit(rows, lambda: table(

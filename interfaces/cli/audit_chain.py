@@ -74,43 +74,44 @@ def _verified_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def register(app: typer.Typer) -> None:
-    """Adds verify and anchor to the ``audit`` group."""
+app = typer.Typer()
+"""``audit verify`` and ``audit anchor``, merged into the ``audit`` group."""
 
-    @command(app, "verify", "audit", query=True)
-    def verify(
-        inv: Invocation,
-        anchor: Annotated[list[str] | None, typer.Option(
-            "--anchor", metavar="NOTIFICATION_ID:HASH", help=ANCHOR_HELP)] = None,
-    ) -> None:
-        """Recompute the integrity chain over the whole event log; report the first broken link.
 
-        Exit 0 when every event is intact, 1 when any was edited, deleted, inserted or reordered
-        behind the application's back.
-        """
-        anchors = [parse_anchor(a) for a in anchor or []]
-        progress = _StderrProgress() if sys.stderr.isatty() else None
-        try:
-            report = inv.services.integrity.verify(progress=progress, anchors=anchors).to_dict()
-        finally:
-            if progress is not None:
-                progress.finish()
-        inv.extra_log.update(events=report["events"], broken=report["broken"])
-        inv.emit(report, lambda: _verified_text(report))
-        if not report["ok"]:
-            raise typer.Exit(1)
+@command(app, "verify", "audit", query=True)
+def verify(
+    inv: Invocation,
+    anchor: Annotated[list[str] | None, typer.Option(
+        "--anchor", metavar="NOTIFICATION_ID:HASH", help=ANCHOR_HELP)] = None,
+) -> None:
+    """Recompute the integrity chain over the whole event log; report the first broken link.
 
-    @command(app, "anchor", "audit", query=True)
-    def anchor(inv: Invocation) -> None:
-        """Print the head of the integrity chain, for an auditor to keep outside the system."""
-        services = inv.services
-        head = services.integrity.head()
-        data = {**head, "anchor": anchor_text(head), "taken_at": services.clock.now().isoformat()}
-        inv.emit(data, lambda: (
-            f"Anchor: {data['anchor']}\n"
-            f"  last event: notification id {head['notification_id'] or 0}; "
-            f"{head['events']:,} events in the chain; taken {data['taken_at']}\n"
-            "Keep this line outside the system (print it, email it to yourself, put it in the "
-            "board minutes). Later, `caseledger audit verify --anchor "
-            f"{data['anchor']}` proves that the log still holds every event up to that point "
-            "unchanged, even if someone rewrote the whole chain."))
+    Exit 0 when every event is intact, 1 when any was edited, deleted, inserted or reordered
+    behind the application's back.
+    """
+    anchors = [parse_anchor(a) for a in anchor or []]
+    progress = _StderrProgress() if sys.stderr.isatty() else None
+    try:
+        report = inv.services.integrity.verify(progress=progress, anchors=anchors).to_dict()
+    finally:
+        if progress is not None:
+            progress.finish()
+    inv.extra_log.update(events=report["events"], broken=report["broken"])
+    inv.emit(report, lambda: _verified_text(report))
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+@command(app, "anchor", "audit", query=True)
+def anchor(inv: Invocation) -> None:
+    """Print the head of the integrity chain, for an auditor to keep outside the system."""
+    services = inv.services
+    head = services.integrity.head()
+    data = {**head, "anchor": anchor_text(head), "taken_at": services.clock.now().isoformat()}
+    inv.emit(data, lambda: (
+        f"Anchor: {data['anchor']}\n"
+        f"  last event: notification id {head['notification_id'] or 0}; "
+        f"{head['events']:,} events in the chain; taken {data['taken_at']}\n"
+        "Keep this line outside the system (print it, email it to yourself, put it in the "
+        "board minutes). Later, `caseledger audit verify --anchor "
+        f"{data['anchor']}` proves that the log still holds every event up to that point "
+        "unchanged, even if someone rewrote the whole chain."))

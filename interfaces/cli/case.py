@@ -1,23 +1,34 @@
-"""The commands common to every case type (cli.md, "Common to every case type").
-
-They are registered under ``caseledger case …`` and again under each area (``caseledger dardr …``),
-so that a coordinator can stay in one area. Queries on cases (list, show, history) are added to
-``caseledger case`` by ``queries.py``.
+"""``caseledger case …``: the commands common to every case type (cli.md, "Common to every case
+type"), also mounted under each case type's group (``caseledger dardr pause …``) so that a
+coordinator can stay in one group. The queries on cases (list, show, history) are in queries.py.
 """
-
-from typing import Annotated, Literal
 
 import typer
 
-from interfaces.cli.common import (
-    REF_HELP,
-    TIME_HELP,
-    Invocation,
-    command,
-    parse_key_dates,
-    parse_list,
-    parse_time,
+from application.commands import (
+    AcceptReturn,
+    AddAction,
+    AddNote,
+    ChallengeReturn,
+    CloseAction,
+    CloseCase,
+    ConcludeProcess,
+    ExtendDeadline,
+    LinkProcess,
+    MigratePolicy,
+    PauseCase,
+    ReceiveReturn,
+    ReopenCase,
+    RequestReturn,
+    ResumeCase,
+    UpdateAction,
+    UpdateProcess,
+    WithdrawReturn,
 )
+from application.service import CaseResult
+from domain.errors import InvalidInput
+from interfaces.cli.common import Invocation
+from interfaces.cli.verbs import Verb, register
 
 app = typer.Typer(
     help="Commands and queries common to every case type (returns, deadlines, pauses, parallel "
@@ -25,167 +36,47 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Ref = Annotated[str, typer.Argument(metavar="REF", help=REF_HELP)]
-AgencyOpt = Annotated[str, typer.Option("--agency", metavar="AGENCY", help="Agency short id.")]
-KindOpt = Annotated[str, typer.Option(
-    "--kind", metavar="KIND",
-    help="Return kind (DARDR: scoping, chronology, imr, short-report, information).")]
-DueOpt = Annotated[str | None, typer.Option(
-    "--due", metavar="DATE", help=f"Due date instead of the policy's clock: {TIME_HELP}.")]
-ProcessOpt = Annotated[str, typer.Option("--process", metavar="ID", help="Linked process id (P1…).")]
-ActionOpt = Annotated[str, typer.Option("--action", metavar="ID", help="Action id (A1…).")]
-Rag = Literal["red", "amber", "green"]
+
+def key_date(text: str) -> dict[str, str]:
+    """``trial=2026-09-01`` → {"trial": "2026-09-01"} (the model checks the date)."""
+    name, sep, when = text.partition("=")
+    if not sep or not name.strip() or not when.strip():
+        raise InvalidInput(f"'{text}' is not NAME=DATE (e.g. trial=2026-09-01).", field="key_dates")
+    return {name.strip(): when.strip()}
 
 
-def register_common(target: typer.Typer, area: str) -> None:
-    """Add the common verbs to ``target`` (``case`` or an area such as ``dardr``)."""
-
-    @command(target, "request-return", area)
-    def request_return(inv: Invocation, ref: Ref, agency: AgencyOpt, kind: KindOpt,
-                       due: DueOpt = None) -> None:
-        """Ask an agency for a return (scoping, chronology, IMR…); its deadline starts."""
-        inv.change(ref, "request-return", agency=agency, kind=kind, due=parse_time(due, "--due"))
-
-    @command(target, "receive-return", area)
-    def receive_return(inv: Invocation, ref: Ref, agency: AgencyOpt, kind: KindOpt) -> None:
-        """Record that a return arrived; its deadline is met (on time or late)."""
-        inv.change(ref, "receive-return", agency=agency, kind=kind)
-
-    @command(target, "accept-return", area)
-    def accept_return(inv: Invocation, ref: Ref, agency: AgencyOpt, kind: KindOpt) -> None:
-        """Accept a received return as good enough."""
-        inv.change(ref, "accept-return", agency=agency, kind=kind)
-
-    @command(target, "challenge-return", area)
-    def challenge_return(inv: Invocation, ref: Ref, agency: AgencyOpt, kind: KindOpt,
-                         due: DueOpt = None) -> None:
-        """Challenge the quality of a received return and ask again (give --reason)."""
-        inv.change(ref, "challenge-return", agency=agency, kind=kind,
-                   due=parse_time(due, "--due"))
-
-    @command(target, "withdraw-return", area)
-    def withdraw_return(inv: Invocation, ref: Ref, agency: AgencyOpt, kind: KindOpt) -> None:
-        """Withdraw a return request; its deadline is cancelled."""
-        inv.change(ref, "withdraw-return", agency=agency, kind=kind)
-
-    @command(target, "extend-deadline", area)
-    def extend_deadline(
-        inv: Invocation, ref: Ref,
-        deadline: Annotated[str, typer.Option("--deadline", metavar="NAME",
-                                              help="Deadline name (see case show).")],
-        to: Annotated[str, typer.Option("--to", metavar="DATE", help=f"New due date: {TIME_HELP}.")],
-    ) -> None:
-        """Move a deadline later (give --reason: why, and who agreed)."""
-        inv.change(ref, "extend-deadline", name=deadline, to=parse_time(to, "--to"))
-
-    @command(target, "pause", area)
-    def pause(
-        inv: Invocation, ref: Ref,
-        clocks: Annotated[str | None, typer.Option(
-            "--clocks", metavar="A,B", help="Deadlines to stop (default: every open one).")] = None,
-    ) -> None:
-        """Stop the clock (give --reason, e.g. awaiting the criminal trial)."""
-        chosen = parse_list(clocks, "--clocks", required=False) or None
-        inv.change(ref, "pause", clocks=chosen)
-
-    @command(target, "resume", area)
-    def resume(inv: Invocation, ref: Ref) -> None:
-        """Restart the paused clocks; their due dates move on by the paused span."""
-        inv.change(ref, "resume")
-
-    @command(target, "link-process", area)
-    def link_process(
-        inv: Invocation, ref: Ref,
-        kind: Annotated[str, typer.Option(
-            "--kind", metavar="KIND",
-            help="criminal, inquest, iopc, sar, cspr, mhhr, owhr or other.")],
-        reference: Annotated[str, typer.Option(
-            "--reference", metavar="REF", help="The other process's own reference.")],
-        pause_case: Annotated[bool, typer.Option(
-            "--pause", help="Also pause the case while this process is open.")] = False,
-    ) -> None:
-        """Link a parallel process (criminal trial, inquest…); prints its id (P1…)."""
-        inv.change(ref, "link-process", kind=kind, reference=reference, pause=pause_case)
-
-    @command(target, "update-process", area)
-    def update_process(
-        inv: Invocation, ref: Ref, process: ProcessOpt,
-        status: Annotated[str, typer.Option("--status", metavar="TEXT",
-                                            help="Where the process stands.")],
-        key_date: Annotated[list[str] | None, typer.Option(
-            "--key-date", metavar="NAME=DATE",
-            help="A key date, e.g. trial=2026-09-01 (repeatable).")] = None,
-    ) -> None:
-        """Record progress of a linked process and its key dates."""
-        inv.change(ref, "update-process", process_id=process, status=status,
-                   key_dates=parse_key_dates(key_date))
-
-    @command(target, "conclude-process", area)
-    def conclude_process(
-        inv: Invocation, ref: Ref, process: ProcessOpt,
-        outcome: Annotated[str, typer.Option("--outcome", metavar="TEXT",
-                                             help="How it ended (e.g. convicted).")],
-    ) -> None:
-        """Record that a linked process ended (a pause it caused ends with it)."""
-        inv.change(ref, "conclude-process", process_id=process, outcome=outcome)
-
-    @command(target, "add-action", area)
-    def add_action(
-        inv: Invocation, ref: Ref,
-        recommendation: Annotated[str, typer.Option("--recommendation", metavar="TEXT",
-                                                    help="The recommendation or action.")],
-        owner: Annotated[str, typer.Option("--owner", metavar="AGENCY",
-                                           help="The agency that owns it.")],
-        level: Annotated[str, typer.Option(
-            "--level", metavar="LEVEL",
-            help="single-agency, multi-agency, local, regional or national.")],
-        due: Annotated[str, typer.Option("--due", metavar="DATE", help=f"Due date: {TIME_HELP}.")],
-    ) -> None:
-        """Add an action to the plan; prints its id (A1…)."""
-        inv.change(ref, "add-action", recommendation=recommendation, owner=owner, level=level,
-                   due=parse_time(due, "--due"))
-
-    @command(target, "update-action", area)
-    def update_action(
-        inv: Invocation, ref: Ref, action: ActionOpt,
-        rag: Annotated[Rag, typer.Option("--rag", help="red, amber or green.")],
-        note: Annotated[str, typer.Option("--note", metavar="TEXT", help="Progress note.")],
-    ) -> None:
-        """Record progress on an action (RAG status and a note)."""
-        inv.change(ref, "update-action", action_id=action, rag=rag, note=note)
-
-    @command(target, "close-action", area)
-    def close_action(
-        inv: Invocation, ref: Ref, action: ActionOpt,
-        evidence: Annotated[str, typer.Option("--evidence", metavar="TEXT",
-                                              help="Evidence of completion.")],
-    ) -> None:
-        """Close an action with the evidence that it is done."""
-        inv.change(ref, "close-action", action_id=action, evidence=evidence)
-
-    @command(target, "add-note", area)
-    def add_note(inv: Invocation, ref: Ref,
-                 text: Annotated[str, typer.Option("--text", metavar="TEXT", help="The note.")]) -> None:
-        """Add a note to the case."""
-        inv.change(ref, "add-note", text=text)
-
-    @command(target, "close", area)
-    def close(inv: Invocation, ref: Ref,
-              outcome: Annotated[str, typer.Option("--outcome", metavar="TEXT",
-                                                   help="The outcome of the case.")]) -> None:
-        """Close the case (open actions need a --reason for closing with them open)."""
-        inv.change(ref, "close", outcome=outcome)
-
-    @command(target, "migrate-policy", area)
-    def migrate_policy(inv: Invocation, ref: Ref) -> None:
-        """Move the case to the partnership's policy version in force on --on (give --reason)."""
-        result = inv.services.cases.migrate_policy(ref, inv.meta())
-        inv.done(result, f"now under policy {(result.detail or {}).get('policy_version')}")
-
-    @command(target, "reopen", area)
-    def reopen(inv: Invocation, ref: Ref) -> None:
-        """Re-open a closed case at the stage it was closed from (give --reason)."""
-        inv.change(ref, "reopen")
+def policy_note(inv: Invocation, result: CaseResult) -> str:
+    return f"now under policy {(result.detail or {}).get('policy_version')}"
 
 
-register_common(app, "case")
+AGENCY = {"agency": "AGENCY", "kind": "KIND"}
+
+COMMON = (
+    Verb("request-return", RequestReturn, metavars={**AGENCY, "due": "DATE"}),
+    Verb("receive-return", ReceiveReturn, metavars=AGENCY),
+    Verb("accept-return", AcceptReturn, metavars=AGENCY),
+    Verb("challenge-return", ChallengeReturn, metavars={**AGENCY, "due": "DATE"}),
+    Verb("withdraw-return", WithdrawReturn, metavars=AGENCY),
+    Verb("extend-deadline", ExtendDeadline, flags={"name": "--deadline"},
+         metavars={"name": "NAME", "to": "DATE"}),
+    Verb("pause", PauseCase, metavars={"clocks": "A,B"}),
+    Verb("resume", ResumeCase),
+    Verb("link-process", LinkProcess, metavars={"kind": "KIND", "reference": "REF"}),
+    Verb("update-process", UpdateProcess, flags={"process_id": "--process", "key_dates": "--key-date"},
+         parse={"key_dates": key_date}, metavars={"process_id": "ID", "key_dates": "NAME=DATE"}),
+    Verb("conclude-process", ConcludeProcess, flags={"process_id": "--process"},
+         metavars={"process_id": "ID"}),
+    Verb("add-action", AddAction, metavars={"owner": "AGENCY", "level": "LEVEL", "due": "DATE"}),
+    Verb("update-action", UpdateAction, flags={"action_id": "--action"},
+         metavars={"action_id": "ID"}),
+    Verb("close-action", CloseAction, flags={"action_id": "--action"},
+         metavars={"action_id": "ID"}),
+    Verb("add-note", AddNote),
+    Verb("close", CloseCase),
+    Verb("migrate-policy", MigratePolicy, note=policy_note),
+    Verb("reopen", ReopenCase),
+)
+
+register(app, "case", COMMON)
+
+__all__ = ["COMMON", "app"]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import structlog
 import typer
 
+from application.commands import InvalidValue
 from application.service import CaseResult, Meta
 from domain import times
 from domain.errors import (
@@ -52,6 +53,7 @@ NoArgsIsHelpError = getattr(click_exceptions, "NoArgsIsHelpError", None)
 EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_CONFLICT = range(6)
 
 REF_HELP = "Case reference (e.g. CUM-DARDR-2026-003) or UUID."
+Ref = Annotated[str, typer.Argument(metavar="REF", help=REF_HELP)]
 TIME_HELP = ("YYYY-MM-DD or YYYY-MM-DDTHH:MM (Europe/London unless an offset such as +01:00 "
              "is given)")
 
@@ -82,21 +84,43 @@ def error_code_for(error: BaseException) -> str:
     return "unexpected"
 
 
-def error_message(error: BaseException) -> str:
+META_FLAGS = {"actor": "--as", "on": "--on", "reason": "--reason", "ref": "REF"}
+
+
+def flag_of(field: str) -> str:
+    """How the command line spells a field it has no particular spelling for."""
+    if field.startswith("-"):
+        return field
+    return META_FLAGS.get(field) or "--" + field.replace("_", "-")
+
+
+def error_message(error: BaseException, flag_for: Callable[[str], str] = flag_of) -> str:
+    """The message for people and machines alike; an error about one field names it as the
+    option that gave it (``--due: 'next week' is not a date…``, ``Say why… (--reason).``)."""
     if isinstance(error, CaseledgerError):
-        return error.message
+        if error.field is None:
+            return error.message
+        flag = flag_for(error.field)
+        if isinstance(error, InvalidValue):
+            return f"{flag}: {error.message}"
+        if flag in error.message:
+            return error.message
+        return f"{error.message.rstrip('.')} ({flag})."
     if isinstance(error, ClickException):
         # Typer reports a failed conversion as "Value error, …": keep the useful part.
         return error.format_message().replace("Value error, ", "")
     return f"unexpected error ({type(error).__name__}): {error}"
 
 
-def print_error(error: BaseException, as_json: bool) -> None:
+def print_error(error: BaseException, as_json: bool,
+                flag_for: Callable[[str], str] = flag_of) -> None:
     """The error on stderr: JSON for machines, ``error: message`` for people."""
-    message = error_message(error)
+    message = error_message(error, flag_for)
     if as_json:
-        payload = {"error": {"code": error_code_for(error), "message": message}}
-        print(json.dumps(payload, ensure_ascii=False), file=sys.stderr)
+        payload: dict[str, Any] = {"code": error_code_for(error), "message": message}
+        if isinstance(error, CaseledgerError) and error.field is not None:
+            payload["field"] = error.field
+        print(json.dumps({"error": payload}, ensure_ascii=False), file=sys.stderr)
     else:
         print(f"error: {message}", file=sys.stderr)
     if exit_code_for(error) == EXIT_UNEXPECTED and os.environ.get("CASELEDGER_DEBUG"):
@@ -215,6 +239,11 @@ class Invocation:
     json: bool
     case_id: str | None = None
     extra_log: dict[str, Any] = field(default_factory=dict)
+    flags: dict[str, str] = field(default_factory=dict)
+
+    def flag_for(self, name: str) -> str:
+        """The option that gave a field of this command."""
+        return self.flags.get(name) or flag_of(name)
 
     @property
     def actor(self) -> str:
@@ -242,13 +271,7 @@ class Invocation:
             print("warning: the command was recorded but the views could not be updated now; "
                   "they will catch up on the next command.", file=sys.stderr)
 
-    # -- commands on cases --------------------------------------------------------------
-
-    def change(self, ref: str, verb: str, **arguments: Any) -> CaseResult:
-        """Run a case command verb; print the result ({id, reference, version, stage})."""
-        result = self.services.cases.change(ref, verb, self.meta(), **arguments)
-        self.done(result)
-        return result
+    # -- results of commands on cases -------------------------------------------------
 
     def done(self, result: CaseResult, note: str | None = None, *, refresh: bool = True) -> None:
         self.case_id = result.id
@@ -321,33 +344,14 @@ def day(iso: str | None) -> str | None:
 # --------------------------------------------------------------------------- input
 
 
-def parse_time(value: str | None, option: str) -> str | None:
-    """A date or date-time option, normalised; InvalidInput (exit 2) naming the option."""
+def parse_time(value: str | None, field: str) -> str | None:
+    """A date or date-time option, normalised; InvalidInput (exit 2) naming the field."""
     if value is None:
         return None
     try:
         return times.parse_effective(value)
     except InvalidInput as error:
-        raise InvalidInput(f"{option}: {error.message}") from None
-
-
-def parse_list(value: str | None, option: str, *, required: bool = True) -> list[str]:
-    """``A,B,C`` → ["A", "B", "C"]."""
-    items = [item.strip() for item in (value or "").split(",") if item.strip()]
-    if required and not items:
-        raise InvalidInput(f"{option}: give one or more values separated by commas (A,B,C).")
-    return items
-
-
-def parse_key_dates(values: list[str] | None, option: str = "--key-date") -> dict[str, str]:
-    """``trial=2026-09-01`` (repeatable) → {"trial": "2026-09-01"}."""
-    out: dict[str, str] = {}
-    for value in values or []:
-        name, sep, when = value.partition("=")
-        if not sep or not name.strip() or not when.strip():
-            raise InvalidInput(f"{option}: '{value}' is not NAME=DATE (e.g. trial=2026-09-01).")
-        out[name.strip()] = parse_time(when, f"{option} {name.strip()}") or ""
-    return out
+        raise InvalidValue(error.message, field=field) from None
 
 
 # --------------------------------------------------------------------------- registration
@@ -436,7 +440,7 @@ def execute(func: Callable[..., None], name: str, common: dict[str, Any],
         if isinstance(error, UsageError):
             print_usage_error(error, inv.json)
         else:
-            print_error(error, inv.json)
+            print_error(error, inv.json, inv.flag_for)
     finally:
         _log_command(inv, outcome, code, started)
     if code != EXIT_OK:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from application import demo_asb, demo_encampments
-from application.demo import DEMO_AS_AT, run_demo, scenarios
+from application.demo import DEMO_AS_AT, Opener, run_demo, scenarios
 from application.ports import DeadlineFilter
 from application.queries import deadline_rows
 from application.reminders import SCHEDULER_ACTOR
@@ -39,10 +39,11 @@ SETUP_RECORDED = datetime(2024, 4, 1, 8, 0, tzinfo=UTC)  # the set-up is recorde
 OutOption = Annotated[Path, typer.Option("--out", help="Folder for the demo database and files.")]
 
 
-def register(app: typer.Typer) -> None:
-    command(app, "demo")(demo)
+top = typer.Typer()
+"""``caseledger demo`` lives at the top level."""
 
 
+@command(top, "demo")
 def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
     """Build two years of Cumbrian cases of all three types; show the pipelines, what is overdue
     and the ASB statutory figures for the last complete financial year; run the reminder job as
@@ -92,7 +93,8 @@ def _record(inv: Invocation, services: Any, clock: FixedClock, out: Path) -> dic
         import_setup(services.cases, load_setup(example_path("cumbria")),
                      Meta(actor="demo:setup"))
         stories = scenarios() + demo_asb.scenarios() + demo_encampments.scenarios()
-        openers = {"asb": demo_asb.open_asb, "encampment": demo_encampments.open_encampment}
+        openers: dict[str, Opener] = {"asb": demo_asb.open_asb,
+                                      "encampment": demo_encampments.open_encampment}
         references = run_demo(services.cases, clock.set, say, stories, openers)
         clock.set(DEMO_AS_AT)
         if not inv.json:

@@ -15,18 +15,18 @@ from typing import Annotated
 import typer
 
 from interfaces.cli import (
-    admin,
     asb,
     audit,
     case,
     dardr,
     demo,
     encampment,
+    partnership,
+    projections,
     queries,
     reminders,
     reports,
     scheduler,
-    setup,
 )
 from interfaces.cli.common import (
     EXIT_UNEXPECTED,
@@ -65,14 +65,14 @@ app.add_typer(dardr.app, name="dardr")
 app.add_typer(asb.app, name="asb")
 app.add_typer(encampment.app, name="encampment")
 app.add_typer(case.app, name="case")
-queries.register(app)
-app.add_typer(setup.app, name="partnership")
-app.add_typer(admin.app, name="projections")
-demo.register(app)
+app.add_typer(queries.top)
+app.add_typer(partnership.app, name="partnership")
+app.add_typer(projections.app, name="projections")
+app.add_typer(demo.top)
 app.add_typer(reports.app, name="report")
 app.add_typer(reminders.app, name="reminders")
 app.add_typer(audit.app, name="audit")
-scheduler.register(app)
+app.add_typer(scheduler.top)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,15 +16,16 @@ from application.queries import (
     deadline_rows,
     due_within_limit,
     parse_as_at,
+    shown_personal,
 )
 from domain import times
 from domain.errors import InvalidInput
 from interfaces.cli import case as case_cli
 from interfaces.cli.audit import PURPOSE_HELP, record_read
-from interfaces.cli.case import Ref
 from interfaces.cli.common import (
     TIME_HELP,
     Invocation,
+    Ref,
     command,
     csv_text,
     day,
@@ -99,15 +100,16 @@ def show_case(
         raise InvalidInput(
             f"Use only one of --at-version, --as-known-at and --as-effective-at (got {' and '.join(given)})."
         )
-    known = parse_time(as_known_at, "--as-known-at")
-    effective = parse_time(as_effective_at, "--as-effective-at")
+    known = parse_time(as_known_at, "as_known_at")
+    effective = parse_time(as_effective_at, "as_effective_at")
     services = inv.fresh()
     case, as_at = services.cases.case_as(
         ref, at_version=at_version,
         as_known_at=times.effective_end(known) if known else None,
         as_effective_at=effective,
     )
-    data = case_to_dict(case, as_at)
+    opened = services.cases.app.repository.event_store.get(case.id, lte=1)
+    data = case_to_dict(case, as_at, personal=shown_personal(opened))
     inv.case_id = data["id"]
     what = " ".join(["show", *(f"{option} {value}" for option, value in (
         ("--at-version", at_version), ("--as-known-at", known), ("--as-effective-at", effective))
@@ -228,59 +230,60 @@ def _readable(value: Any) -> str:
 # --------------------------------------------------------------------------- deadlines
 
 
-def register(root: typer.Typer) -> None:
-    """``caseledger deadlines`` lives at the top level."""
+top = typer.Typer()
+"""``caseledger deadlines`` lives at the top level."""
 
-    @command(root, "deadlines", query=True)
-    def deadlines(
-        inv: Invocation,
-        as_at: Annotated[str | None, typer.Option(
-            "--as-at", metavar="TIME",
-            help=f"Judge statuses as at this time (a date means the end of that day): {TIME_HELP}. "
-                 "Default: now.")] = None,
-        overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue deadlines.")] = False,
-        due_within: Annotated[str | None, typer.Option(
-            "--due-within", metavar="PERIOD",
-            help="Only deadlines due within this period of as-at: e.g. 10wd (working days) or "
-                 "14d (days).")] = None,
-        partnership: PartnershipOpt = None,
-        hub: Annotated[str | None, typer.Option("--hub", metavar="SLUG", help="Only this hub.")] = None,
-        agency: Annotated[str | None, typer.Option(
-            "--agency", metavar="AGENCY", help="Only deadlines this agency is responsible for.")] = None,
-        case_type: TypeOpt = None,
-        case_ref: Annotated[str | None, typer.Option("--case", metavar="REF",
-                                                     help="Only this case.")] = None,
-    ) -> None:
-        """Open deadlines with their status as at a time: what is due and what is overdue."""
-        services = inv.fresh()
-        moment = parse_as_at(parse_time(as_at, "--as-at"), services.clock.now())
-        due_by = due_within_limit(due_within, moment, services.calendar) if due_within else None
-        case_id = None
-        if case_ref:
-            case_id = str(services.cases.resolve(case_ref))
-            inv.case_id = case_id
-        heading = None
-        if agency:  # the agency contact's view: everything the partnerships have asked of it
-            found = services.cases.agency(agency)
-            heading = f"Asked of {found.name} by {', '.join(found.partnerships)}"
-        if partnership:
-            services.cases.partnership(partnership)  # NotFound for an unknown partnership
-        where = DeadlineFilter(partnership=partnership, hub=hub, agency=agency,
-                               case_type=case_type, case_id=case_id)
-        rows = deadline_rows(services.views, where, moment, overdue_only=overdue, due_by=due_by)
 
-        def human() -> str:
-            shown = table(
-                ("case", "name", "due", "status", "responsible", "days overdue", "last reminder"),
-                [(r["case"], r["name"], day(r["due"]), r["status"], r["responsible"],
-                  r["days_overdue"] or None,
-                  f"{r['last_reminder']} ({r['last_reminder_day']})" if r["last_reminder"] else None)
-                 for r in rows],
-                empty="Nothing " + ("overdue" if overdue else "due") + ".",
-            )
-            if heading is None:
-                return shown
-            late = sum(r["status"] == "overdue" for r in rows)
-            return f"{heading}: {len(rows)} open, {late} overdue\n{shown}"
+@command(top, "deadlines", query=True)
+def deadlines(
+    inv: Invocation,
+    as_at: Annotated[str | None, typer.Option(
+        "--as-at", metavar="TIME",
+        help=f"Judge statuses as at this time (a date means the end of that day): {TIME_HELP}. "
+             "Default: now.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue deadlines.")] = False,
+    due_within: Annotated[str | None, typer.Option(
+        "--due-within", metavar="PERIOD",
+        help="Only deadlines due within this period of as-at: e.g. 10wd (working days) or "
+             "14d (days).")] = None,
+    partnership: PartnershipOpt = None,
+    hub: Annotated[str | None, typer.Option("--hub", metavar="SLUG", help="Only this hub.")] = None,
+    agency: Annotated[str | None, typer.Option(
+        "--agency", metavar="AGENCY", help="Only deadlines this agency is responsible for.")] = None,
+    case_type: TypeOpt = None,
+    case_ref: Annotated[str | None, typer.Option("--case", metavar="REF",
+                                                 help="Only this case.")] = None,
+) -> None:
+    """Open deadlines with their status as at a time: what is due and what is overdue."""
+    services = inv.fresh()
+    moment = parse_as_at(parse_time(as_at, "as_at"), services.clock.now())
+    due_by = due_within_limit(due_within, moment, services.calendar) if due_within else None
+    case_id = None
+    if case_ref:
+        case_id = str(services.cases.resolve(case_ref))
+        inv.case_id = case_id
+    heading = None
+    if agency:  # the agency contact's view: everything the partnerships have asked of it
+        found = services.cases.agency(agency)
+        heading = f"Asked of {found.name} by {', '.join(found.partnerships)}"
+    if partnership:
+        services.cases.partnership(partnership)  # NotFound for an unknown partnership
+    where = DeadlineFilter(partnership=partnership, hub=hub, agency=agency,
+                           case_type=case_type, case_id=case_id)
+    rows = deadline_rows(services.views, where, moment, overdue_only=overdue, due_by=due_by)
 
-        inv.emit(rows, human)
+    def human() -> str:
+        shown = table(
+            ("case", "name", "due", "status", "responsible", "days overdue", "last reminder"),
+            [(r["case"], r["name"], day(r["due"]), r["status"], r["responsible"],
+              r["days_overdue"] or None,
+              f"{r['last_reminder']} ({r['last_reminder_day']})" if r["last_reminder"] else None)
+             for r in rows],
+            empty="Nothing " + ("overdue" if overdue else "due") + ".",
+        )
+        if heading is None:
+            return shown
+        late = sum(r["status"] == "overdue" for r in rows)
+        return f"{heading}: {len(rows)} open, {late} overdue\n{shown}"
+
+    inv.emit(rows, human)

@@ -1,5 +1,5 @@
-"""``caseledger report board`` and ``caseledger report diff`` (product.md capability 5);
-``app`` is the ``report`` group (``report asb-annual`` is registered in asb.py).
+"""``caseledger report …``: the board report and its differences (product.md capability 5), and
+the statutory annual ASB Case Review figures.
 
 The board report is written as one self-contained HTML file, CSV files (one per table, in a
 folder, or a ``.zip``), or JSON; every file is written whole or not at all.
@@ -23,8 +23,10 @@ from application.reporting.render_json import render_json
 from domain import times
 from domain.calendar import LONDON
 from domain.errors import InvalidInput
-from interfaces.cli.asb import report_app as app
 from interfaces.cli.common import TIME_HELP, Invocation, command, parse_time, table
+
+app = typer.Typer(help="Reports: the board report, what changed between two, and the ASB "
+                       "statutory annual figures.", no_args_is_help=True)
 
 
 class ReportFormat(StrEnum):
@@ -177,3 +179,24 @@ def diff(
         return "\n".join(lines)
 
     inv.emit(data, human)
+
+
+@command(app, "asb-annual", "report", query=True)
+def asb_annual(
+    inv: Invocation,
+    partnership: Annotated[str, typer.Option("--partnership", metavar="SLUG", help="The partnership.")],
+    year: Annotated[int, typer.Option("--year", metavar="YYYY", min=2014,
+                                      help="Financial year starting 1 April YYYY.")],
+    as_known_at: Annotated[str | None, typer.Option(
+        "--as-known-at", metavar="TIME",
+        help=f"Only facts recorded by then (a date means the end of that day): {TIME_HELP}.")] = None,
+) -> None:
+    """The statutory annual ASB Case Review figures for a financial year and partnership."""
+    known = parse_time(as_known_at, "as_known_at")
+    services = inv.fresh()
+    data: dict[str, Any] = services.reports.asb_annual(
+        partnership, year, times.effective_end(known) if known else None)
+    inv.emit(data, lambda: table(("figure", "number"), [
+        (k.replace("_", " "), data[k]) for k in
+        ("applications", "threshold_not_met", "reviews_carried_out",
+         "reviews_with_recommendations")]))

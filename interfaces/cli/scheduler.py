@@ -15,16 +15,15 @@ from typing import Annotated, Any
 
 import typer
 
-from domain.errors import InvalidInput
-from interfaces.cli.common import EXIT_INVALID, configure_logging, print_error, state_of
+from interfaces.cli.common import Invocation, command, configure_logging
+
+top = typer.Typer()
+"""``caseledger scheduler`` lives at the top level."""
 
 
-def register(app: typer.Typer) -> None:
-    app.command("scheduler")(scheduler)
-
-
+@command(top, "scheduler", query=True)
 def scheduler(
-    ctx: typer.Context,
+    inv: Invocation,
     run_now: Annotated[bool, typer.Option(
         "--run-now", help="Also run the daily reminders once at start (then follow the schedule).")] = False,
 ) -> None:
@@ -33,15 +32,10 @@ def scheduler(
     Only one runs per database; another waits until it stops. Stop with Ctrl-C or SIGTERM."""
     from interfaces.scheduler import serve  # APScheduler is not needed for --help
 
-    state = state_of(ctx)
-    try:
-        # A long-running process: each run's one-line summary is shown unless asked otherwise.
-        configure_logging({**os.environ,
-                           "CASELEDGER_LOG_LEVEL": os.environ.get("CASELEDGER_LOG_LEVEL", "INFO")})
-        settings = state.settings()
-    except InvalidInput as error:
-        print_error(error, False)
-        raise typer.Exit(EXIT_INVALID) from None
+    # A long-running process: each run's one-line summary is shown unless asked otherwise.
+    configure_logging({**os.environ,
+                       "CASELEDGER_LOG_LEVEL": os.environ.get("CASELEDGER_LOG_LEVEL", "INFO")})
+    settings = inv.state.settings()
     stop = threading.Event()
     with stop_on_signals(stop):
         code = serve(settings, stop, sys.stderr, run_now=run_now)

@@ -24,7 +24,8 @@ def test_an_auditor_reads_exports_and_checks_a_case(cli: Cli, tmp_path):
     assert cli.show(REF, "--purpose", "weekly review")["reference"] == REF
     cli("case", "show", REF, "--as-effective-at", "2026-01-20", "--as", "inspector")
     error = cli.fails(2, "audit", "export", REF, "--out", str(tmp_path / "nothing"))
-    assert "--purpose is required" in error["message"] and not (tmp_path / "nothing").exists()
+    assert error["field"] == "purpose" and "--purpose" in error["message"]
+    assert not (tmp_path / "nothing").exists()
     out = tmp_path / "export"
     done = cli("audit", "export", REF, "--out", str(out), "--purpose", "Home Office QA",
                "--as", "inspector")

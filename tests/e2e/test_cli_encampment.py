@@ -20,6 +20,13 @@ def step(cli: Cli, verb: str, *args: str, ref: str = REF) -> dict:
 def test_report_to_direction_with_refusals_and_a_flagged_return(cli: Cli):
     created = report(cli)
     assert created["reference"] == REF and created["stage"] == "reported"
+    # A DARDR command given to an encampment: invalid input, naming the commands it allows.
+    wrong = cli.fails(2, "dardr", "decide", REF, "--outcome", "review", "--rationale", "r",
+                      "--on", "2026-03-02T15:00")
+    assert wrong["code"] == "invalid-input"
+    assert wrong["message"].startswith(
+        f"{REF} is an encampment case, not a dardr case; an encampment case's commands: ")
+    assert "establish-ownership" in wrong["message"] and "start-scoping" not in wrong["message"]
     step(cli, "establish-ownership", "--land", "council", "--on", "2026-03-03T09:00")
     error = cli.fails(3, "encampment", "serve-direction", REF, "--power", "s77",
                       "--on", "2026-03-03T09:30")

@@ -1,0 +1,139 @@
+"""The commands common to every case type (processes/common.md): returns, deadlines, pauses,
+parallel processes, actions, notes, policy, closing and re-opening.
+
+Which return kinds, process kinds and action levels exist depends on the case type; the case checks
+them and names the ones it allows.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from application.commands.base import CaseCommand, EffectiveTime, Name, Slug, Text
+from domain.case import Rag
+
+RETURN_KIND = "The kind of return (DARDR: scoping, chronology, imr, short-report, information)."
+
+
+class ReturnCommand(CaseCommand):
+    """A command about one agency's return of one kind."""
+
+    agency: Slug = Field(description="The agency's short id.")
+    kind: Name = Field(description=RETURN_KIND)
+
+    def agencies_named(self) -> tuple[str, ...]:
+        return (self.agency,)
+
+
+class RequestReturn(ReturnCommand):
+    """Ask an agency for a return (scoping, chronology, IMR…); its deadline starts."""
+
+    due: EffectiveTime | None = Field(default=None, description="Due date instead of the policy's clock.")
+
+
+class ReceiveReturn(ReturnCommand):
+    """Record that a return arrived; its deadline is met (on time or late)."""
+
+
+class AcceptReturn(ReturnCommand):
+    """Accept a received return as good enough."""
+
+
+class ChallengeReturn(ReturnCommand):
+    """Challenge the quality of a received return and ask again (the reason is required)."""
+
+    due: EffectiveTime | None = Field(default=None, description="Due date instead of the policy's clock.")
+
+
+class WithdrawReturn(ReturnCommand):
+    """Withdraw a return request; its deadline is cancelled."""
+
+
+class ExtendDeadline(CaseCommand):
+    """Move a deadline later (the reason says why, and who agreed)."""
+
+    name: Name = Field(description="The deadline's name (as the case shows it).")
+    to: EffectiveTime = Field(description="The new due date.")
+
+
+class PauseCase(CaseCommand):
+    """Stop the clock (the reason is required, e.g. awaiting the criminal trial)."""
+
+    clocks: list[Name] | None = Field(
+        default=None, max_length=50, description="Deadlines to stop (default: every open one).")
+
+
+class ResumeCase(CaseCommand):
+    """Restart the paused clocks; their due dates move on by the paused span."""
+
+
+class LinkProcess(CaseCommand):
+    """Link a parallel process (criminal trial, inquest…); answers with its id (P1…)."""
+
+    kind: Name = Field(description="criminal, inquest, iopc, sar, cspr, mhhr, owhr or other.")
+    reference: Name = Field(description="The other process's own reference.")
+    pause: bool = Field(default=False, description="Also pause the case while this process is open.")
+
+
+class UpdateProcess(CaseCommand):
+    """Record progress of a linked process and its key dates."""
+
+    process_id: Name = Field(description="The linked process's id (P1…).")
+    status: Text = Field(description="Where the process stands.")
+    key_dates: dict[Name, EffectiveTime] = Field(
+        default_factory=dict, max_length=50, description="Key dates by name, e.g. trial.")
+
+
+class ConcludeProcess(CaseCommand):
+    """Record that a linked process ended (a pause it caused ends with it)."""
+
+    process_id: Name = Field(description="The linked process's id (P1…).")
+    outcome: Text = Field(description="How it ended (e.g. convicted).")
+
+
+class AddAction(CaseCommand):
+    """Add an action to the plan; answers with its id (A1…)."""
+
+    recommendation: Text = Field(description="The recommendation or action.")
+    owner: Slug = Field(description="The agency that owns it.")
+    level: Name = Field(description="single-agency, multi-agency, local, regional or national.")
+    due: EffectiveTime = Field(description="Due date.")
+
+    def agencies_named(self) -> tuple[str, ...]:
+        return (self.owner,)
+
+
+class UpdateAction(CaseCommand):
+    """Record progress on an action (RAG status and a note)."""
+
+    action_id: Name = Field(description="The action's id (A1…).")
+    rag: Rag = Field(description="red, amber or green.")
+    note: Text = Field(description="Progress note.")
+
+
+class CloseAction(CaseCommand):
+    """Close an action with the evidence that it is done."""
+
+    action_id: Name = Field(description="The action's id (A1…).")
+    evidence: Text = Field(description="Evidence of completion.")
+
+
+class AddNote(CaseCommand):
+    """Add a note to the case."""
+
+    text: Text = Field(description="The note.")
+
+
+class CloseCase(CaseCommand):
+    """Close the case (closing with actions still open needs a reason)."""
+
+    outcome: Text = Field(description="The outcome of the case.")
+
+
+class ReopenCase(CaseCommand):
+    """Re-open a closed case at the stage it was closed from (the reason is required)."""
+
+
+class MigratePolicy(CaseCommand):
+    """Move the case to the partnership's policy version in force on the effective date (the
+    reason is required)."""

@@ -1,0 +1,204 @@
+"""Domestic Abuse Related Death Review commands (processes/dardr.md; DVCVA 2004 s.9)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from application.commands.base import (
+    CaseCommand,
+    EffectiveTime,
+    Name,
+    OpeningCommand,
+    Slug,
+    Slugs,
+    Text,
+)
+from domain.dardr import (
+    AgeBand,
+    DeathType,
+    DeferralReason,
+    Guidance,
+    HomeOfficeView,
+    QaOutcome,
+    Relationship,
+    ReviewOutcome,
+)
+
+
+class NotifyDeath(OpeningCommand):
+    """Record the notification of a death (opens the case; the effective time is the date the
+    partnership was notified). DVCVA 2004 s.9(1); statutory guidance: notification to the CSP."""
+
+    date_of_death: EffectiveTime = Field(description="Date of death.")
+    victim_pseudonym: Name = Field(description="The victim's pseudonym.")
+    notified_by: Slug = Field(description="The notifying agency's short id.")
+    relationship: Relationship = Field(description="Relationship to the suspected perpetrator.")
+    death_type: DeathType = Field(description="Type of death.")
+    guidance: Guidance | None = Field(
+        default=None, description="Guidance version (default: the partnership's policy).")
+    age_band: AgeBand = Field(default=AgeBand.UNKNOWN, description="The victim's age band.")
+    police_force_area: Name = Field(default="", description="Police force area.")
+
+    def agencies_named(self) -> tuple[str, ...]:
+        return (self.notified_by,)
+
+
+class StartScoping(CaseCommand):
+    """Start scoping: each agency is asked for a scoping return (10 working days)."""
+
+    agencies: Slugs = Field(min_length=1, description="Agency short ids.")
+
+    def agencies_named(self) -> tuple[str, ...]:
+        return tuple(self.agencies)
+
+
+class CompleteScopingReview(CaseCommand):
+    """Record the Scoping Review (dardr-2024-draft guidance only), before the decision."""
+
+    summary: Text = Field(description="The Scoping Review's early learning.")
+
+
+class DecideReview(CaseCommand):
+    """Decide whether to hold a review (DVCVA 2004 s.9(1))."""
+
+    outcome: ReviewOutcome = Field(description="review or no-review.")
+    rationale: Text = Field(description="Why (s.9 criteria met or not).")
+
+
+class NotifyHomeOffice(CaseCommand):
+    """Record that the Home Office was told of the decision."""
+
+
+class RecordHomeOfficeView(CaseCommand):
+    """Record the Home Office's view of a decision not to review."""
+
+    view: HomeOfficeView = Field(
+        description="no-review-agreed closes; reconsider goes back to scoping; direction "
+                    "(s.9(2)) commissions a review.")
+
+
+class AppointChair(CaseCommand):
+    """Appoint the chair of the review."""
+
+    name: Name = Field(description="The chair's name.")
+    independent: bool = Field(default=True, description="Whether the chair is independent.")
+
+
+class AddPanelMember(CaseCommand):
+    """Add a member to the review panel."""
+
+    agency: Slug = Field(description="Agency short id.")
+    name: Name = Field(description="The member's name.")
+    role: Name = Field(description="Their role on the panel.")
+
+    def agencies_named(self) -> tuple[str, ...]:
+        return (self.agency,)
+
+
+class RecordPanelMeeting(CaseCommand):
+    """Record that the panel met (the effective time is the date of the meeting)."""
+
+
+class AgreeTerms(CaseCommand):
+    """Agree the terms of reference; each agency in scope is asked for an IMR."""
+
+    period_from: EffectiveTime = Field(description="Start of the period under review.")
+    period_to: EffectiveTime = Field(description="End of the period under review.")
+    agencies: Slugs = Field(min_length=1, description="Agency short ids.")
+
+    def agencies_named(self) -> tuple[str, ...]:
+        return tuple(self.agencies)
+
+
+REPORT_VERSION = "Report version (default: the latest draft)."
+
+
+class CirculateDraft(CaseCommand):
+    """Circulate a draft overview report (default: the next version)."""
+
+    version: int | None = Field(default=None, ge=1, description=REPORT_VERSION)
+
+
+class AgreeReport(CaseCommand):
+    """Record that the panel agreed the report (meets the review-completion target)."""
+
+    version: int | None = Field(default=None, ge=1, description=REPORT_VERSION)
+
+
+class SignOff(CaseCommand):
+    """Record the partnership's sign-off (starts the Commissioner's copy clock)."""
+
+
+class SubmitReport(CaseCommand):
+    """Submit the report to the Home Office Quality Assurance Panel."""
+
+    version: int | None = Field(default=None, ge=1, description=REPORT_VERSION)
+
+
+class RecordQaOutcome(CaseCommand):
+    """Record the Home Office QA Panel's outcome."""
+
+    outcome: QaOutcome = Field(description="The QA Panel's outcome.")
+    points: list[Text] = Field(default_factory=list, max_length=100,
+                               description="A point raised by the panel.")
+
+
+class CompleteAmendments(CaseCommand):
+    """Record that the amendments asked for by the QA Panel are done (→ approved)."""
+
+
+class SendCommissionerCopy(CaseCommand):
+    """Record the copy sent to the Domestic Abuse Commissioner (DVCVA 2004 s.9(3B))."""
+
+
+class AdoptActionPlan(CaseCommand):
+    """Record that the action plan was adopted (from sign-off on)."""
+
+
+class DeferPublication(CaseCommand):
+    """Defer publication (e.g. criminal proceedings, an inquest, the family's wishes)."""
+
+    deferral: DeferralReason = Field(
+        default=DeferralReason.OTHER, description="Why publication waits; the reason carries the detail.")
+
+
+class PublishReport(CaseCommand):
+    """Record publication of the report (after QA approval)."""
+
+    url: Name = Field(description="Where the report is published.")
+    override: bool = Field(
+        default=False, description="Publish although a criminal process is open (needs a reason).")
+
+
+class RecordFamilyContact(CaseCommand):
+    """Record contact with the family."""
+
+    text: Text = Field(description="What happened (free text).")
+
+
+class OfferAdvocacy(CaseCommand):
+    """Record that specialist advocacy was offered to the family."""
+
+    provider: Name = Field(description="The advocacy provider.")
+
+
+class RecordFamilyContribution(CaseCommand):
+    """Record the family's contribution to the review."""
+
+    text: Text = Field(description="What happened (free text).")
+
+
+class ShowFamilyDraft(CaseCommand):
+    """Record that the family was shown a draft."""
+
+    version: int | None = Field(default=None, ge=1, description=REPORT_VERSION)
+
+
+class AgreePseudonyms(CaseCommand):
+    """Record the pseudonyms agreed with the family."""
+
+    text: Text = Field(description="What happened (free text).")
+
+
+class RecordFamilyDeclined(CaseCommand):
+    """Record that the family declined to take part."""
