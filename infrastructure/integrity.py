@@ -71,11 +71,14 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
-from psycopg.rows import tuple_row
+from psycopg import Connection
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
+
+from application.service import CaseLedgerApplication
 
 GENESIS = "0" * 64
 CHAIN_TABLE = "caseledger_chain"
@@ -243,7 +246,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
     chain_table_name = CHAIN_TABLE
 
-    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         schema, chain = Identifier(self.datastore.schema), Identifier(self.chain_table_name)
         self.sql_create_statements.append(SQL(
@@ -407,7 +410,7 @@ class _PostgresRead(_Read):
     nid = "notification_id"
     oid = "e.originator_id::text"
 
-    def __init__(self, conn: Any, events: str, chain: str) -> None:
+    def __init__(self, conn: Connection[DictRow], events: str, chain: str) -> None:
         self.conn, self.events, self.chain = conn, events, chain
 
     def sql(self, template: str) -> str:
@@ -571,12 +574,12 @@ class _Scan:
 class IntegrityChain:
     """Verify the chain, print its head, prove a case's events (see the module docstring)."""
 
-    def __init__(self, app: Any, database_url: str) -> None:
+    def __init__(self, app: CaseLedgerApplication, database_url: str) -> None:
         self.app = app
         self.database_url = database_url
 
     @property
-    def _recorder(self) -> Any:
+    def _recorder(self) -> ChainedSQLiteApplicationRecorder | ChainedPostgresApplicationRecorder:
         recorder = self.app.recorder
         if not isinstance(recorder, ChainedSQLiteApplicationRecorder
                           | ChainedPostgresApplicationRecorder):
@@ -590,14 +593,14 @@ class IntegrityChain:
         """A consistent snapshot of events and chain, on its own connection."""
         recorder = self._recorder
         if isinstance(recorder, ChainedSQLiteApplicationRecorder):
-            conn = sqlite3.connect(recorder.datastore.pool.db_name, uri=True, timeout=30,
+            lite = sqlite3.connect(recorder.datastore.pool.db_name, uri=True, timeout=30,
                                    isolation_level=None, check_same_thread=False)
             try:
-                conn.execute("BEGIN")  # WAL: a stable snapshot until the end
-                yield _SQLiteRead(conn, recorder.events_table_name, recorder.chain_table_name)
+                lite.execute("BEGIN")  # WAL: a stable snapshot until the end
+                yield _SQLiteRead(lite, recorder.events_table_name, recorder.chain_table_name)
             finally:
-                conn.rollback()
-                conn.close()
+                lite.rollback()
+                lite.close()
             return
         with recorder.datastore.get_connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
