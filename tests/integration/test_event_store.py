@@ -7,6 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from application.commands import (
+    AddNote,
+    AgreeReport,
+    DecideReview,
+    LinkProcess,
+    NotifyDeath,
+    ReceiveReturn,
+    RequestReturn,
+    ResumeCase,
+    StartScoping,
+)
 from application.ports import DeadlineFilter
 from application.queries import case_to_dict
 from application.service import Meta
@@ -32,23 +43,21 @@ def test_unknown_reference_and_partnership_are_not_found(services):
     with pytest.raises(NotFound, match="No case with reference CUM-DARDR-2026-009"):
         services.cases.load_case("CUM-DARDR-2026-009")
     with pytest.raises(NotFound, match="Unknown partnership 'eden'"):
-        services.cases.notify_death(Meta(actor="c", on="2026-01-31"), partnership="eden",
-                                    date_of_death="2026-01-20", victim_pseudonym="A",
-                                    notified_by="cumbria-police", relationship="family",
-                                    death_type="homicide")
+        services.cases.open(NotifyDeath(partnership="eden", date_of_death="2026-01-20",
+                                        victim_pseudonym="A", notified_by="cumbria-police",
+                                        relationship="family", death_type="homicide"),
+                            Meta(actor="c", on="2026-01-31"))
 
 
 def test_a_refused_command_records_nothing(services):
     ref = notify(services)
     before = services.app.recorder.max_notification_id()
     with pytest.raises(WrongStage):
-        services.cases.change(ref, "agree-report", Meta(actor="c", on="2026-02-01"))
+        services.cases.execute(ref, AgreeReport(), Meta(actor="c", on="2026-02-01"))
     with pytest.raises(RuleRefused):
-        services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-01-30"),
-                              agencies=["probation"])
+        services.cases.execute(ref, StartScoping(agencies=["probation"]), Meta(actor="c", on="2026-01-30"))
     with pytest.raises(NotFound):
-        services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-01"),
-                              agencies=["nobody"])
+        services.cases.execute(ref, StartScoping(agencies=["nobody"]), Meta(actor="c", on="2026-02-01"))
     assert services.app.recorder.max_notification_id() == before
 
 
@@ -64,8 +73,7 @@ def test_two_writers_on_one_case_lose_no_update(database_url):
         try:
             barrier.wait()
             for i in range(10):
-                services.cases.change(ref, "add-note", Meta(actor=text, on="2026-02-01"),
-                                      text=f"{text} {i}")
+                services.cases.execute(ref, AddNote(text=f"{text} {i}"), Meta(actor=text, on="2026-02-01"))
         except Exception as e:  # surfaced below
             errors.append(e)
 
@@ -112,11 +120,10 @@ def test_time_travel_with_late_entries(services):
     clock.set(NOW - timedelta(days=300))  # recorded 2026-01-26
     ref = notify(services, on="2026-01-20")
     clock.set(NOW - timedelta(days=290))  # recorded 2026-02-05, effective 2026-01-29
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-01-29"),
-                          agencies=["probation"])
+    services.cases.execute(ref, StartScoping(agencies=["probation"]), Meta(actor="c", on="2026-01-29"))
     clock.set(NOW - timedelta(days=250))  # recorded 2026-03-17, effective 2026-02-16
-    services.cases.change(ref, "decide", Meta(actor="c", on="2026-02-16"),
-                          outcome="review", rationale="criteria met")
+    services.cases.execute(ref, DecideReview(outcome="review", rationale="criteria met"),
+                           Meta(actor="c", on="2026-02-16"))
 
     known_feb_1, as_at = services.cases.case_as(ref, as_known_at=NOW - timedelta(days=294))
     assert known_feb_1.stage == "notified"  # the scoping start was not yet recorded
@@ -146,8 +153,8 @@ def test_time_travel_with_late_entries(services):
 
 def test_views_catch_up_exactly_once_and_rebuild_identically(services):
     ref = notify(services)
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
-                          agencies=["probation", "cumbria-police"])
+    services.cases.execute(ref, StartScoping(agencies=["probation", "cumbria-police"]),
+                           Meta(actor="c", on="2026-02-02"))
     assert services.catch_up() > 0
     assert services.catch_up() == 0
     rows = services.views.open_deadlines(DeadlineFilter())
@@ -188,10 +195,10 @@ def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(servi
     from domain.times import effective_end
 
     ref = notify(services, on="2026-01-31")  # decision due 28 Feb
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
-                          agencies=["probation"])  # scoping return due 16 Feb
-    services.cases.change(ref, "receive-return", Meta(actor="c", on="2026-02-20"),
-                          agency="probation", kind="scoping")  # late
+    # scoping return due 16 Feb
+    services.cases.execute(ref, StartScoping(agencies=["probation"]), Meta(actor="c", on="2026-02-02"))
+    services.cases.execute(ref, ReceiveReturn(agency="probation", kind="scoping"),
+                           Meta(actor="c", on="2026-02-20"))  # late
     services.catch_up()
 
     def overdue_at(day):
@@ -221,10 +228,9 @@ def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services):
     })
     services.app.save(partnership)
 
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
-                          agencies=["probation"])
-    services.cases.change(ref, "request-return", Meta(actor="c", on="2026-04-02"),
-                          agency="cumbria-police", kind="chronology")
+    services.cases.execute(ref, StartScoping(agencies=["probation"]), Meta(actor="c", on="2026-02-02"))
+    services.cases.execute(ref, RequestReturn(agency="cumbria-police", kind="chronology"),
+                           Meta(actor="c", on="2026-04-02"))
     case = services.cases.load_case(ref)
     assert case.deadlines["return:cumbria-police:chronology"].due == "2026-05-05T23:59:59+01:00"
 
@@ -233,8 +239,8 @@ def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services):
     result = services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03",
                                                      reason="board adopted the 2026 procedure"))
     assert result.detail == {"policy_version": "cumberland-2026"}
-    services.cases.change(ref, "request-return", Meta(actor="c", on="2026-04-02"),
-                          agency="probation", kind="chronology")
+    services.cases.execute(ref, RequestReturn(agency="probation", kind="chronology"),
+                           Meta(actor="c", on="2026-04-02"))
     case = services.cases.load_case(ref)
     assert case.deadlines["return:probation:chronology"].due == "2026-04-27T23:59:59+01:00"
     # the deadline set before the migration did not move
@@ -247,12 +253,11 @@ def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services):
     from domain.dardr import DardrReview
 
     ref = notify(services)
-    services.cases.change(ref, "start-scoping", Meta(actor="c", on="2026-02-02"),
-                          agencies=["probation"])
-    services.cases.change(ref, "link-process", Meta(actor="c", on="2026-02-03"),
-                          kind="criminal", reference="Op. X", pause=True)
+    services.cases.execute(ref, StartScoping(agencies=["probation"]), Meta(actor="c", on="2026-02-02"))
+    services.cases.execute(ref, LinkProcess(kind="criminal", reference="Op. X", pause=True),
+                           Meta(actor="c", on="2026-02-03"))
     for i in range(110):
-        services.cases.change(ref, "add-note", Meta(actor="c", on="2026-02-04"), text=f"note {i}")
+        services.cases.execute(ref, AddNote(text=f"note {i}"), Meta(actor="c", on="2026-02-04"))
     case_id = services.cases.resolve(ref)
     snapshots = list(services.app.snapshots.get(case_id))
     assert [s.originator_version for s in snapshots] == [100]
@@ -266,7 +271,7 @@ def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services):
         {k: v for k, v in vars(replayed).items() if k != "_pending_events"}
     assert loaded.deadlines["decision"].status == "paused"
     # a command on the snapshotted case still works, and time travel below the snapshot too
-    services.cases.change(ref, "resume", Meta(actor="c", on="2026-03-02"))
+    services.cases.execute(ref, ResumeCase(), Meta(actor="c", on="2026-03-02"))
     v50, _ = services.cases.case_as(ref, at_version=50)
     assert v50.version == 50 and v50.paused is True
 

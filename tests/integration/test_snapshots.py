@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from application import demo_asb, demo_encampments
+from application.commands import AddNote
 from application.demo import run_demo, scenarios
 from application.service import Meta
 from application.setup_import import example_path, import_setup, load_setup
@@ -34,7 +35,7 @@ def test_each_case_type_snapshots_and_loads_as_its_replay(demo, key):
     services, references = demo
     ref = references[key]
     while services.cases.load_case(ref).version <= 100:
-        services.cases.change(ref, "add-note", Meta(actor="auditor", on="2026-11-01"), text="note")
+        services.cases.execute(ref, AddNote(text="note"), Meta(actor="auditor", on="2026-11-01"))
     case_id = services.cases.resolve(ref)
     assert [s.originator_version for s in services.app.snapshots.get(case_id)] == [100]
     replayed = None
@@ -52,7 +53,7 @@ def test_a_short_case_loads_from_its_events_alone_and_a_stale_hint_still_loads_i
     assert current.version < 100
     assert _state(services.cases.load_short_case(short_id, current.version)) == _state(current)
     while services.cases.load_case(long).version <= 100:
-        services.cases.change(long, "add-note", Meta(actor="auditor", on="2026-11-01"), text="note")
+        services.cases.execute(long, AddNote(text="note"), Meta(actor="auditor", on="2026-11-01"))
     long_id = services.cases.resolve(long)
     stale_hint = 5  # the view was read before the case grew past its first snapshot
     assert _state(services.cases.load_short_case(long_id, stale_hint)) == _state(services.cases.load_case(long))
