@@ -7,13 +7,27 @@ opening event, so replay never depends on policy data that changes later.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
-from domain.calendar import ClockRule, ClockUnit
+from domain.calendar import ClockData, ClockRule, ClockUnit
 from domain.errors import InvalidInput
+from domain.reminders import Ladders
 
 BASIS_KINDS = ("statute", "statutory guidance", "local procedure", "agreement", "action plan")
+
+
+class BasisData(TypedDict):
+    kind: str
+    reference: str
+
+
+class ClockPolicyData(TypedDict):
+    """A ``ClockPolicy`` as policy events and a case's opening event store it."""
+
+    rule: ClockData
+    basis: BasisData
 
 
 @dataclass(frozen=True)
@@ -30,11 +44,11 @@ class Basis:
     def __str__(self) -> str:
         return f"{self.kind}: {self.reference}"
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> BasisData:
         return {"kind": self.kind, "reference": self.reference}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Basis:
+    def from_dict(cls, data: Mapping[str, Any]) -> Basis:
         return cls(kind=str(data["kind"]), reference=str(data["reference"]))
 
 
@@ -45,17 +59,20 @@ class ClockPolicy:
     rule: ClockRule
     basis: Basis
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ClockPolicyData:
         return {"rule": self.rule.to_dict(), "basis": self.basis.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ClockPolicy:
+    def from_dict(cls, data: Mapping[str, Any]) -> ClockPolicy:
         return cls(rule=ClockRule.from_dict(data["rule"]), basis=Basis.from_dict(data["basis"]))
 
 
-def clock(unit: ClockUnit, amount: int, kind: str, reference: str, **rule: Any) -> ClockPolicy:
+def clock(unit: ClockUnit, amount: int, kind: str, reference: str, *,
+          out_of_hours_next_working_day: bool = False) -> ClockPolicy:
     """Shorthand used by the national default tables."""
-    return ClockPolicy(ClockRule(unit=unit, amount=amount, **rule), Basis(kind, reference))
+    rule = ClockRule(unit=unit, amount=amount,
+                     out_of_hours_next_working_day=out_of_hours_next_working_day)
+    return ClockPolicy(rule, Basis(kind, reference))
 
 
 @dataclass(frozen=True)
@@ -66,7 +83,7 @@ class CasePolicy:
     effective_from: str
     settings: dict[str, str] = field(default_factory=dict)
     clocks: dict[str, ClockPolicy] = field(default_factory=dict)
-    reminders: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    reminders: Ladders = field(default_factory=dict)
     """Reminder ladders per deadline kind (domain/reminders.py); kinds left out use the national
     ladder. Policies stored before ladders existed have none, so they use the national ladder."""
 
@@ -89,7 +106,7 @@ class CasePolicy:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CasePolicy:
+    def from_dict(cls, data: Mapping[str, Any]) -> CasePolicy:
         return cls(
             version=str(data["version"]),
             effective_from=str(data["effective_from"]),
@@ -100,7 +117,7 @@ class CasePolicy:
 
     def with_overrides(self, version: str, effective_from: str, clocks: dict[str, ClockPolicy],
                        settings: dict[str, str],
-                       reminders: dict[str, list[dict[str, Any]]] | None = None) -> CasePolicy:
+                       reminders: Ladders | None = None) -> CasePolicy:
         """A local version: the national defaults with a partnership's own numbers."""
         return CasePolicy(
             version=version,

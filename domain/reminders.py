@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias, TypedDict
 
 from domain.calendar import LONDON, WorkingCalendar, add_working_days, is_working_day
 from domain.errors import InvalidInput
@@ -37,6 +37,17 @@ contact is the partnership's coordinator and the escalation contact its chair.""
 
 UNITS = {"wd": "working-days", "d": "days"}
 OFFSET = re.compile(r"^(?P<sign>[+-]?)(?P<amount>\d{1,3})(?P<unit>wd|d)?$")
+
+
+class StepData(TypedDict):
+    """A reminder step as policy data stores it: ``{"at": "-5wd", "to": ["contact"]}``."""
+
+    at: str
+    to: list[str]
+
+
+Ladders: TypeAlias = dict[str, list[StepData]]
+"""A policy's reminder ladders per deadline kind, as stored."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ class ReminderStep:
         """The London date on which this step falls due."""
         return step_day(due_day, self.offset, self.unit, calendar)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> StepData:
         return {"at": self.at, "to": list(self.to)}
 
     @classmethod
@@ -156,9 +167,9 @@ def _cached_ladder(frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Rem
     return parse_ladder({"at": at, "to": to} for at, to in frozen)
 
 
-def check_reminders(reminders: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def check_reminders(reminders: Mapping[str, object]) -> Ladders:
     """Validate a policy's ``reminders`` table; returns it in its stored (normalised) form."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: Ladders = {}
     for kind, steps in sorted(reminders.items()):
         if not isinstance(steps, list):
             raise InvalidInput(

@@ -9,15 +9,17 @@ in the same transaction as the case it numbers.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Generic, Self, TypedDict, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain.case import CommandContext
 from domain.errors import InvalidInput, NotFound
-from domain.policy import CasePolicy, ClockPolicy
-from domain.reminders import check_reminders
+from domain.plain import Json, Text
+from domain.policy import CasePolicy, ClockPolicy, ClockPolicyData
+from domain.reminders import Ladders, check_reminders
 from domain.topics import PinnedTopic
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://caseledger.org/ids")
@@ -49,7 +51,11 @@ def check_slug(what: str, slug: str) -> str:
     return slug
 
 
-class SetupEvent(PinnedTopic, Aggregate.Event):
+T = TypeVar("T", bound=Aggregate, contravariant=True)
+"""The set-up aggregate an event applies to."""
+
+
+class SetupEvent(PinnedTopic, Aggregate.Event, Generic[T]):
     """Base of set-up facts: effective from a stated date, recorded by an actor."""
 
     TOPIC = "caseledger.domain.setup:SetupEvent"
@@ -58,24 +64,24 @@ class SetupEvent(PinnedTopic, Aggregate.Event):
     actor: str
     reason: str | None
 
-    def apply(self, aggregate: Any) -> None:
+    def apply(self, aggregate: T) -> None:
         self.apply_to(aggregate)
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: T) -> None:
         """How the fact changes the set-up."""
 
 
 # --------------------------------------------------------------------------- partnership
 
 
-class PartnershipRegistered(SetupEvent, Aggregate.Created):
+class PartnershipRegistered(SetupEvent["Partnership"], Aggregate.Created):
     TOPIC = "caseledger.domain.setup:PartnershipRegistered"
 
     slug: str
     code: str
     name: str
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Partnership) -> None:
         target.slug, target.code, target.name = self.slug, self.code, self.name
         target.hubs = {}
         target.policies = []
@@ -83,47 +89,47 @@ class PartnershipRegistered(SetupEvent, Aggregate.Created):
         target.coordinator = {}
 
 
-class PartnershipRenamed(SetupEvent):
+class PartnershipRenamed(SetupEvent["Partnership"]):
     TOPIC = "caseledger.domain.setup:PartnershipRenamed"
 
     name: str
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Partnership) -> None:
         target.name = self.name
 
 
-class PartnershipChairChanged(SetupEvent):
+class PartnershipChairChanged(SetupEvent["Partnership"]):
     TOPIC = "caseledger.domain.setup:PartnershipChairChanged"
 
-    personal: dict[str, Any]  # name and email of the chair (escalation step of reminders)
+    personal: Text  # name and email of the chair (escalation step of reminders)
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Partnership) -> None:
         target.chair = dict(self.personal)
 
 
-class PartnershipCoordinatorChanged(SetupEvent):
+class PartnershipCoordinatorChanged(SetupEvent["Partnership"]):
     """Who runs the partnership's cases day to day: named in every reminder as the person to
     contact, and the contact for deadlines the partnership itself is responsible for."""
 
     TOPIC = "caseledger.domain.setup:PartnershipCoordinatorChanged"
 
-    personal: dict[str, Any]  # name and email of the coordinator
+    personal: Text  # name and email of the coordinator
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Partnership) -> None:
         target.coordinator = dict(self.personal)
 
 
-class HubAdded(SetupEvent):
+class HubAdded(SetupEvent["Partnership"]):
     TOPIC = "caseledger.domain.setup:HubAdded"
 
     hub: str
     name: str
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Partnership) -> None:
         target.hubs[self.hub] = self.name
 
 
-class PolicyVersionAdopted(SetupEvent):
+class PolicyVersionAdopted(SetupEvent["Partnership"]):
     """A local policy version for one case type, in force from ``effective``.
 
     Schema evolution, worked example: version 1 (stored before reminder ladders existed) had no
@@ -139,19 +145,30 @@ class PolicyVersionAdopted(SetupEvent):
     case_type: str
     version: str
     settings: dict[str, str]
-    clocks: dict[str, Any]
-    reminders: dict[str, Any]
+    clocks: dict[str, ClockPolicyData]
+    reminders: Ladders
 
     @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
+    def upcast_v1_v2(state: dict[str, Json]) -> None:
         state["reminders"] = {}
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Partnership) -> None:
         target.policies.append(
             {"case_type": self.case_type, "version": self.version, "effective_from": self.effective,
              "settings": dict(self.settings), "clocks": dict(self.clocks),
              "reminders": dict(self.reminders)}
         )
+
+
+class AdoptedPolicy(TypedDict):
+    """A local policy version as a partnership keeps it (PolicyVersionAdopted)."""
+
+    case_type: str
+    version: str
+    effective_from: str
+    settings: dict[str, str]
+    clocks: dict[str, ClockPolicyData]
+    reminders: Ladders
 
 
 class Partnership(Aggregate):
@@ -170,7 +187,7 @@ class Partnership(Aggregate):
         code: str
         name: str
         hubs: dict[str, str]
-        policies: list[dict[str, Any]]
+        policies: list[AdoptedPolicy]
         chair: dict[str, str]
         coordinator: dict[str, str]
 
@@ -185,7 +202,8 @@ class Partnership(Aggregate):
             name=name,
         )
 
-    def _record(self, event_class: type[SetupEvent], ctx: CommandContext, **fields: Any) -> None:
+    def _record(self, event_class: type[SetupEvent[Self]], ctx: CommandContext,
+                **fields: object) -> None:
         self.trigger_event(event_class, timestamp=ctx.now, effective=ctx.effective,
                            actor=ctx.actor, reason=ctx.reason, **fields)
 
@@ -208,7 +226,7 @@ class Partnership(Aggregate):
 
     def adopt_policy(self, ctx: CommandContext, case_type: str, version: str,
                      settings: dict[str, str], clocks: dict[str, ClockPolicy],
-                     reminders: dict[str, Any] | None = None) -> None:
+                     reminders: Mapping[str, object] | None = None) -> None:
         as_dicts = {k: v.to_dict() for k, v in sorted(clocks.items())}
         ladders = check_reminders(reminders or {})
         for existing in self.policies:
@@ -260,7 +278,7 @@ class Partnership(Aggregate):
 # --------------------------------------------------------------------------- agency
 
 
-class AgencyRegistered(SetupEvent, Aggregate.Created):
+class AgencyRegistered(SetupEvent["Agency"], Aggregate.Created):
     TOPIC = "caseledger.domain.setup:AgencyRegistered"
 
     slug: str
@@ -268,30 +286,30 @@ class AgencyRegistered(SetupEvent, Aggregate.Created):
     kind: str
     partnerships: list[str]
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Agency) -> None:
         target.slug, target.name, target.kind = self.slug, self.name, self.kind
         target.partnerships = list(self.partnerships)
         target.contacts = {}
 
 
-class AgencyDetailsChanged(SetupEvent):
+class AgencyDetailsChanged(SetupEvent["Agency"]):
     TOPIC = "caseledger.domain.setup:AgencyDetailsChanged"
 
     name: str
     kind: str
     partnerships: list[str]
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Agency) -> None:
         target.name, target.kind = self.name, self.kind
         target.partnerships = list(self.partnerships)
 
 
-class AgencyContactsChanged(SetupEvent):
+class AgencyContactsChanged(SetupEvent["Agency"]):
     TOPIC = "caseledger.domain.setup:AgencyContactsChanged"
 
-    personal: dict[str, Any]  # {"contact": {name, email}, "escalation": {name, email}}
+    personal: dict[str, Text]  # {"contact": {name, email}, "escalation": {name, email}}
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: Agency) -> None:
         target.contacts = dict(self.personal)
 
 
@@ -323,7 +341,8 @@ class Agency(Aggregate):
             partnerships=sorted(partnerships),
         )
 
-    def _record(self, event_class: type[SetupEvent], ctx: CommandContext, **fields: Any) -> None:
+    def _record(self, event_class: type[SetupEvent[Self]], ctx: CommandContext,
+                **fields: object) -> None:
         self.trigger_event(event_class, timestamp=ctx.now, effective=ctx.effective,
                            actor=ctx.actor, reason=ctx.reason, **fields)
 
@@ -343,25 +362,25 @@ def county_id(slug: str) -> UUID:
     return uuid5(NAMESPACE, f"county:{slug}")
 
 
-class CountyRegistered(SetupEvent, Aggregate.Created):
+class CountyRegistered(SetupEvent["County"], Aggregate.Created):
     TOPIC = "caseledger.domain.setup:CountyRegistered"
 
     slug: str
     name: str
     partnerships: list[str]
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: County) -> None:
         target.slug, target.name = self.slug, self.name
         target.partnerships = list(self.partnerships)
 
 
-class CountyChanged(SetupEvent):
+class CountyChanged(SetupEvent["County"]):
     TOPIC = "caseledger.domain.setup:CountyChanged"
 
     name: str
     partnerships: list[str]
 
-    def apply_to(self, target: Any) -> None:
+    def apply_to(self, target: County) -> None:
         target.name, target.partnerships = self.name, list(self.partnerships)
 
 
@@ -408,7 +427,7 @@ class ReferenceCounterStarted(PinnedTopic, Aggregate.Created):
 
     prefix: str
 
-    def apply(self, aggregate: Any) -> None:
+    def apply(self, aggregate: ReferenceCounter) -> None:
         aggregate.prefix = self.prefix
         aggregate.allocated = {}
 
@@ -419,7 +438,7 @@ class ReferenceAllocated(PinnedTopic, Aggregate.Event):
     number: int
     case_id: UUID
 
-    def apply(self, aggregate: Any) -> None:
+    def apply(self, aggregate: ReferenceCounter) -> None:
         aggregate.allocated[self.number] = self.case_id
 
 
