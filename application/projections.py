@@ -9,6 +9,7 @@ fields of an event are projected into the audit history.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from domain import access as a
 from domain import case as c
 from domain import setup as s
+from domain.plain import Json
 
 META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic",
                "effective", "actor", "reason", "basis", "personal"}
@@ -74,7 +76,7 @@ def project(event: Any) -> list[Change]:
     return []
 
 
-def _case_changes(event: c.CaseEvent) -> list[Change]:
+def _case_changes(event: c.CaseEvent[Any]) -> list[Change]:
     case_id = str(event.originator_id)
     recorded = event.timestamp.isoformat()
     changes: list[Change] = [
@@ -106,13 +108,13 @@ def _case_changes(event: c.CaseEvent) -> list[Change]:
     return changes
 
 
-def _ladders(policy: dict[str, Any]) -> str | None:
+def _ladders(policy: Mapping[str, Json]) -> str | None:
     """The policy's reminder ladders as JSON (None: the national ladder for every kind)."""
     ladders = policy.get("reminders")
     return json.dumps(ladders, sort_keys=True) if ladders else None
 
 
-def _deadline_changes(case_id: str, event: c.CaseEvent) -> list[Change]:
+def _deadline_changes(case_id: str, event: c.CaseEvent[Any]) -> list[Change]:
     name = getattr(event, "name", None)
     key = {"case_id": case_id, "name": name}
     if isinstance(event, c.DeadlineSet):
@@ -137,7 +139,7 @@ def _deadline_changes(case_id: str, event: c.CaseEvent) -> list[Change]:
     return []
 
 
-def _setup_changes(event: s.SetupEvent) -> list[Change]:
+def _setup_changes(event: s.SetupEvent[Any]) -> list[Change]:
     owner = str(event.originator_id)
     if isinstance(event, s.PartnershipRegistered):
         return [Upsert("partnerships", {"partnership_id": owner}, {
