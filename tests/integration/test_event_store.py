@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from eventsourcing.application import project_aggregate
 
 from application.commands import (
     AddNote,
@@ -19,37 +22,41 @@ from application.commands import (
     StartScoping,
 )
 from application.ports import DeadlineFilter
+from application.projections import Change
 from application.queries import case_to_dict
 from application.service import Meta
+from domain.dardr import DeathType, Relationship, ReviewOutcome
 from domain.errors import InvalidInput, NotFound, RuleRefused, WrongStage
+from infrastructure.clock import FixedClock
+from interfaces.bootstrap import Services
 from tests.integration.support import NOW, notify, seed, services_for
 
 
 @pytest.fixture
-def services(database_url):
+def services(database_url: str) -> Iterator[Services]:
     s = services_for(database_url)
     seed(s)
     yield s
     s.close()
 
 
-def test_references_are_gap_free_per_partnership_type_and_year(services):
+def test_references_are_gap_free_per_partnership_type_and_year(services: Services) -> None:
     refs = [notify(services, on=on) for on in ("2025-12-30", "2026-01-31", "2026-02-03")]
     assert refs == ["CUM-DARDR-2025-001", "CUM-DARDR-2026-001", "CUM-DARDR-2026-002"]
     assert services.cases.load_case("CUM-DARDR-2026-002").opened_on == "2026-02-03"
 
 
-def test_unknown_reference_and_partnership_are_not_found(services):
+def test_unknown_reference_and_partnership_are_not_found(services: Services) -> None:
     with pytest.raises(NotFound, match="No case with reference CUM-DARDR-2026-009"):
         services.cases.load_case("CUM-DARDR-2026-009")
     with pytest.raises(NotFound, match="Unknown partnership 'eden'"):
         services.cases.open(NotifyDeath(partnership="eden", date_of_death="2026-01-20",
                                         victim_pseudonym="A", notified_by="cumbria-police",
-                                        relationship="family", death_type="homicide"),
+                                        relationship=Relationship.FAMILY, death_type=DeathType.HOMICIDE),
                             Meta(actor="c", on="2026-01-31"))
 
 
-def test_a_refused_command_records_nothing(services):
+def test_a_refused_command_records_nothing(services: Services) -> None:
     ref = notify(services)
     before = services.app.recorder.max_notification_id()
     with pytest.raises(WrongStage):
@@ -61,7 +68,7 @@ def test_a_refused_command_records_nothing(services):
     assert services.app.recorder.max_notification_id() == before
 
 
-def test_two_writers_on_one_case_lose_no_update(database_url):
+def test_two_writers_on_one_case_lose_no_update(database_url: str) -> None:
     """Each writer retries on the conflict it loses; both notes are in the log."""
     first, second = services_for(database_url), services_for(database_url)
     seed(first)
@@ -69,7 +76,7 @@ def test_two_writers_on_one_case_lose_no_update(database_url):
     barrier = threading.Barrier(2)
     errors: list[Exception] = []
 
-    def write(services, text):
+    def write(services: Services, text: str) -> None:
         try:
             barrier.wait()
             for i in range(10):
@@ -93,13 +100,13 @@ def test_two_writers_on_one_case_lose_no_update(database_url):
     second.close()
 
 
-def test_concurrent_notifications_get_distinct_gap_free_references(database_url):
+def test_concurrent_notifications_get_distinct_gap_free_references(database_url: str) -> None:
     writers = [services_for(database_url) for _ in range(3)]
     seed(writers[0])
     refs: list[str] = []
     barrier = threading.Barrier(3)
 
-    def write(services):
+    def write(services: Services) -> None:
         barrier.wait()
         for _ in range(4):
             refs.append(notify(services))
@@ -114,15 +121,16 @@ def test_concurrent_notifications_get_distinct_gap_free_references(database_url)
         s.close()
 
 
-def test_time_travel_with_late_entries(services):
+def test_time_travel_with_late_entries(services: Services) -> None:
     """A scoping start recorded a week after it happened, and a decision recorded late too."""
     clock = services.clock
+    assert isinstance(clock, FixedClock)
     clock.set(NOW - timedelta(days=300))  # recorded 2026-01-26
     ref = notify(services, on="2026-01-20")
     clock.set(NOW - timedelta(days=290))  # recorded 2026-02-05, effective 2026-01-29
     services.cases.execute(ref, StartScoping(agencies=["probation"]), Meta(actor="c", on="2026-01-29"))
     clock.set(NOW - timedelta(days=250))  # recorded 2026-03-17, effective 2026-02-16
-    services.cases.execute(ref, DecideReview(outcome="review", rationale="criteria met"),
+    services.cases.execute(ref, DecideReview(outcome=ReviewOutcome.REVIEW, rationale="criteria met"),
                            Meta(actor="c", on="2026-02-16"))
 
     known_feb_1, as_at = services.cases.case_as(ref, as_known_at=NOW - timedelta(days=294))
@@ -151,7 +159,7 @@ def test_time_travel_with_late_entries(services):
     assert v2.stage == "notified" and v2.version == 2
 
 
-def test_views_catch_up_exactly_once_and_rebuild_identically(services):
+def test_views_catch_up_exactly_once_and_rebuild_identically(services: Services) -> None:
     ref = notify(services)
     services.cases.execute(ref, StartScoping(agencies=["probation", "cumbria-police"]),
                            Meta(actor="c", on="2026-02-02"))
@@ -167,13 +175,13 @@ def test_views_catch_up_exactly_once_and_rebuild_identically(services):
     assert services.views.history(case_id) == history_before
 
 
-def test_projection_resumes_after_a_crash_mid_page(services, monkeypatch):
+def test_projection_resumes_after_a_crash_mid_page(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure while applying a page rolls back the view and its position together."""
     ref = notify(services)
     calls = {"n": 0}
     real = services.projections.project
 
-    def crash_on_fifth(event):
+    def crash_on_fifth(event: Any) -> list[Change]:
         calls["n"] += 1
         if calls["n"] == 5:
             raise RuntimeError("power cut")
@@ -190,7 +198,7 @@ def test_projection_resumes_after_a_crash_mid_page(services, monkeypatch):
     assert [c["reference"] for c in services.views.list_cases(None, None, None)] == [ref]
 
 
-def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(services):
+def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(services: Services) -> None:
     from application.queries import deadline_rows
     from domain.times import effective_end
 
@@ -201,7 +209,7 @@ def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(servi
                            Meta(actor="c", on="2026-02-20"))  # late
     services.catch_up()
 
-    def overdue_at(day):
+    def overdue_at(day: str) -> set[tuple[str, int]]:
         rows = deadline_rows(services.views, DeadlineFilter(), effective_end(day), overdue_only=True)
         return {(r["name"], r["days_overdue"]) for r in rows}
 
@@ -213,7 +221,7 @@ def test_deadlines_as_at_a_past_date_count_later_facts_as_not_yet_happened(servi
     assert [r["name"] for r in open_on_feb_1] == ["decision"]  # scoping had not started
 
 
-def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services):
+def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services: Services) -> None:
     from domain.calendar import ClockRule, ClockUnit
     from domain.policy import Basis, ClockPolicy
     from domain.setup import Partnership, partnership_id
@@ -249,7 +257,7 @@ def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services):
         services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03", reason="again"))
 
 
-def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services):
+def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services: Services) -> None:
     from domain.dardr import DardrReview
 
     ref = notify(services)
@@ -259,13 +267,12 @@ def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services):
     for i in range(110):
         services.cases.execute(ref, AddNote(text=f"note {i}"), Meta(actor="c", on="2026-02-04"))
     case_id = services.cases.resolve(ref)
+    assert services.app.snapshots is not None
     snapshots = list(services.app.snapshots.get(case_id))
     assert [s.originator_version for s in snapshots] == [100]
 
     loaded = services.cases.load_case(ref)
-    replayed = None
-    for event in services.app.events.get(case_id):
-        replayed = event.mutate(replayed)
+    replayed: DardrReview | None = project_aggregate(None, services.app.events.get(case_id))
     assert isinstance(loaded, DardrReview)
     assert {k: v for k, v in vars(loaded).items() if k != "_pending_events"} == \
         {k: v for k, v in vars(replayed).items() if k != "_pending_events"}
@@ -276,7 +283,7 @@ def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services):
     assert v50.version == 50 and v50.paused is True
 
 
-def test_processes_starting_at_once_on_a_new_database_all_start(database_url):
+def test_processes_starting_at_once_on_a_new_database_all_start(database_url: str) -> None:
     """Four starts at the same moment (cron, a scheduler, a coordinator…) on a new database: one
     creates the schema, the others wait for it; none fails (PostgreSQL refuses concurrent DDL)."""
     barrier = threading.Barrier(4)

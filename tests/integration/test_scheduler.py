@@ -14,6 +14,7 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from application.reminders import SCHEDULER_ACTOR
 from application.service import Meta
 from domain.calendar import LONDON, FixedCalendar
-from domain.setup import partnership_id
+from domain.case import ReminderIssued
+from domain.setup import Partnership, partnership_id
 from infrastructure.clock import FixedClock
 from infrastructure.database import create_engine
 from infrastructure.settings import Settings
@@ -75,7 +77,7 @@ RECORDING = {DAILY_JOB: record_daily, RETRY_JOB: record_retry}
 
 
 @pytest.fixture(autouse=True)
-def _no_calls_yet():
+def _no_calls_yet() -> Iterator[None]:
     calls.clear()
     yield
     calls.clear()
@@ -98,7 +100,7 @@ def stored_ids(database_url: str) -> list[str]:
 # --------------------------------------------------------------------------- catch-up
 
 
-def test_missed_daily_runs_are_caught_up_once_after_downtime(settings):
+def test_missed_daily_runs_are_caught_up_once_after_downtime(settings: Settings) -> None:
     # The scheduler stopped three days ago: its daily job's next run time is three days past.
     # (Shutting down with the job due also checks that a stopping scheduler does not consume it.)
     before = build_scheduler(settings, scheduler_class=BackgroundScheduler, jobs=RECORDING)
@@ -148,7 +150,7 @@ def test_missed_daily_runs_are_caught_up_once_after_downtime(settings):
 # --------------------------------------------------------------------------- persistence
 
 
-def test_the_jobs_persist_across_restarts_without_duplicates(settings, database_url):
+def test_the_jobs_persist_across_restarts_without_duplicates(settings: Settings, database_url: str) -> None:
     first = build_scheduler(settings, scheduler_class=BackgroundScheduler, jobs=RECORDING)
     first.start(paused=True)
     saved = {job.id: (str(job.trigger), job.next_run_time) for job in first.get_jobs()}
@@ -178,7 +180,7 @@ def test_the_jobs_persist_across_restarts_without_duplicates(settings, database_
     assert calls == []  # nothing ran while paused
 
 
-def test_the_schedule_is_described_with_the_next_run(settings):
+def test_the_schedule_is_described_with_the_next_run(settings: Settings) -> None:
     scheduler = build_scheduler(settings, scheduler_class=BackgroundScheduler, jobs=RECORDING, run_now=True)
     scheduler.start(paused=True)
     try:
@@ -191,7 +193,7 @@ def test_the_schedule_is_described_with_the_next_run(settings):
         scheduler.shutdown()
 
 
-def test_a_job_stores_the_database_url_without_its_password(settings):
+def test_a_job_stores_the_database_url_without_its_password(settings: Settings) -> None:
     url = "postgresql://caseledger:s3cret@db.example.org:5432/caseledger"
     stored = without_password(url)
     assert stored == "postgresql://caseledger@db.example.org:5432/caseledger"
@@ -207,7 +209,7 @@ def test_a_job_stores_the_database_url_without_its_password(settings):
 # --------------------------------------------------------------------------- one scheduler
 
 
-def test_the_lock_admits_one_scheduler_at_a_time(database_url):
+def test_the_lock_admits_one_scheduler_at_a_time(database_url: str) -> None:
     first, second = SchedulerLock(database_url), SchedulerLock(database_url)
     try:
         assert first.try_acquire()
@@ -221,7 +223,7 @@ def test_the_lock_admits_one_scheduler_at_a_time(database_url):
         second.release()
 
 
-def test_a_waiting_scheduler_can_be_stopped_before_it_becomes_active(database_url):
+def test_a_waiting_scheduler_can_be_stopped_before_it_becomes_active(database_url: str) -> None:
     holder = SchedulerLock(database_url)
     assert holder.try_acquire()
     out, stop = io.StringIO(), threading.Event()
@@ -301,7 +303,7 @@ class SchedulerProcess:
             self.process.wait(TIMEOUT)
 
 
-def test_a_second_scheduler_waits_for_the_first_then_takes_over(database_url, tmp_path):
+def test_a_second_scheduler_waits_for_the_first_then_takes_over(database_url: str, tmp_path: Path) -> None:
     first = SchedulerProcess(database_url, tmp_path)
     second = None
     try:
@@ -325,7 +327,7 @@ def test_a_second_scheduler_waits_for_the_first_then_takes_over(database_url, tm
 
 
 @pytest.mark.postgres
-def test_a_scheduler_that_loses_its_lock_connection_stops(fresh_postgres_url):
+def test_a_scheduler_that_loses_its_lock_connection_stops(fresh_postgres_url: str) -> None:
     import psycopg
 
     settings = Settings.from_env(env={}, database_url=fresh_postgres_url)
@@ -354,7 +356,7 @@ def test_a_scheduler_that_loses_its_lock_connection_stops(fresh_postgres_url):
         thread.join(TIMEOUT)
 
 
-def wait_for(condition, timeout: float = TIMEOUT) -> bool:
+def wait_for(condition: Callable[[], object], timeout: float = TIMEOUT) -> bool:
     """Poll ``condition`` (on an Event's timed wait, not a sleep) until true or the timeout."""
     tick, deadline = threading.Event(), datetime.now(UTC) + timedelta(seconds=timeout)
     while not condition():
@@ -372,11 +374,12 @@ LOGGED = {"job", "actor", "outcome", "duration_ms", "open_deadlines", "due", "is
           "delivery", "delivery_configured", "event", "log_level"}
 
 
-def test_the_daily_job_issues_due_reminders_once_and_delivers_them(database_url, monkeypatch, tmp_path):
+def test_the_daily_job_issues_due_reminders_once_and_delivers_them(
+        database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     services = services_for(database_url, now=APRIL)
     seed(services)
     ctx = services.cases.context(Meta(actor="admin", on="2024-04-01"))
-    partnership = services.app.repository.get(partnership_id("cumberland"))
+    partnership: Partnership = services.app.repository.get(partnership_id("cumberland"))
     partnership.change_chair(ctx, {"name": "Chair Person", "email": "chair@csp.example.org"})
     partnership.change_coordinator(ctx, {"name": "Coord Inator", "email": "coordinator@csp.example.org"})
     services.app.save(partnership)
@@ -399,7 +402,7 @@ def test_the_daily_job_issues_due_reminders_once_and_delivers_them(database_url,
     check = services_for(database_url, now=APRIL)
     try:
         issued = [e for e in check.app.repository.event_store.get(case_id)
-                  if type(e).__name__ == "ReminderIssued"]
+                  if isinstance(e, ReminderIssued)]
     finally:
         check.close()
     assert issued, "the daily job issued no reminder"
