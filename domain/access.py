@@ -13,8 +13,8 @@ The purpose is free text typed by the reader and may name people, so it is kept 
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -38,12 +38,11 @@ class CaseRead(PinnedTopic, Aggregate.Created):
     reference: str
     actor: str
     what: str
-    personal: dict[str, Any]
+    personal: dict[str, str | None]
 
-    def apply(self, aggregate: Any) -> None:
+    def apply(self, aggregate: CaseAccess) -> None:
         aggregate.case_id, aggregate.reference = self.case_id, self.reference
         aggregate.actor, aggregate.what = self.actor, self.what
-        aggregate.purpose = self.personal.get("purpose")
 
 
 class CaseAccess(Aggregate):
@@ -57,12 +56,11 @@ class CaseAccess(Aggregate):
     class Created(Event, Aggregate.Created):
         TOPIC = "caseledger.domain.access:CaseAccess.Created"
 
-    if TYPE_CHECKING:  # set by CaseRead.apply, not dataclass fields
-        case_id: str
-        reference: str
-        actor: str
-        what: str
-        purpose: str | None
+    # Set by CaseRead; the purpose is personal data and stays in the event.
+    case_id: str = field(init=False)
+    reference: str = field(init=False)
+    actor: str = field(init=False)
+    what: str = field(init=False)
 
     @classmethod
     def record_read(cls, *, access_id: UUID, case_id: UUID, reference: str, actor: str,

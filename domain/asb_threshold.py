@@ -22,10 +22,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from domain.calendar import add_calendar_months
 from domain.errors import InvalidInput
+from domain.plain import Json
 
 STATUTORY_MINIMUM = 3
 
@@ -70,7 +70,7 @@ class Complaint:
     duplicate_of: str | None = None
     duplicate_reason: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Json]:
         return {"id": self.id, "behaviour": self.behaviour.isoformat(),
                 "reported": self.reported.isoformat(), "agency": self.agency,
                 "reference": self.reference, "hate": self.hate}
@@ -83,7 +83,7 @@ class ComplaintFinding:
     reason: str
     counted: bool  # False for a duplicate of another complaint
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Json]:
         return {**self.complaint.to_dict(), "qualifying": self.qualifying,
                 "counted": self.counted, "reason": self.reason}
 
@@ -94,7 +94,7 @@ class RuleFinding:
     met: bool
     explanation: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Json]:
         return {"rule": self.rule, "met": self.met, "explanation": self.explanation}
 
 
@@ -115,7 +115,7 @@ class Evaluation:
     def met_rules(self) -> list[str]:
         return [r.rule for r in self.rules if r.met]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Json]:
         return {"met": self.met, "rule": self.rule,
                 "complaints": [c.to_dict() for c in self.complaints],
                 "rules": [r.to_dict() for r in self.rules]}

@@ -1012,11 +1012,11 @@ class Case(Aggregate):
 
     # -- views -------------------------------------------------------------------------
 
-    def view_details(self) -> dict[str, Any]:
+    def view_details(self) -> dict[str, Json]:
         """Facts particular to a case type, shown under ``details`` by ``case show``."""
         return {}
 
-    def view_extra(self) -> dict[str, Any]:
+    def view_extra(self) -> dict[str, Json]:
         """Top-level keys a case type adds to ``case show --json`` (cli.md)."""
         return {}
 

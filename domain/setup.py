@@ -249,15 +249,20 @@ class Partnership(Aggregate):
             known = ", ".join(sorted(self.hubs)) or "none"
             raise NotFound(f"Partnership {self.slug} has no hub '{hub}'; its hubs: {known}.")
 
-    def policy_for(self, case_type: str, on_date: str, national: CasePolicy) -> CasePolicy:
-        """The policy in force on a date: the national defaults with the local version applied."""
+    def policy_in_force(self, case_type: str, on_date: str) -> AdoptedPolicy | None:
+        """The local policy version for a case type in force on a date (the latest adopted on or
+        before it), or None when the partnership has adopted none by then."""
         in_force = [
             p for p in self.policies
             if p["case_type"] == case_type and p["effective_from"] <= on_date
         ]
-        if not in_force:
+        return max(in_force, key=lambda p: p["effective_from"]) if in_force else None
+
+    def policy_for(self, case_type: str, on_date: str, national: CasePolicy) -> CasePolicy:
+        """The policy in force on a date: the national defaults with the local version applied."""
+        local = self.policy_in_force(case_type, on_date)
+        if local is None:
             return national
-        local = max(in_force, key=lambda p: p["effective_from"])
         return national.with_overrides(
             version=local["version"], effective_from=local["effective_from"],
             clocks={k: ClockPolicy.from_dict(v) for k, v in local["clocks"].items()},
@@ -265,13 +270,8 @@ class Partnership(Aggregate):
         )
 
     def local_setting(self, case_type: str, on_date: str, key: str) -> str | None:
-        in_force = [
-            p for p in self.policies
-            if p["case_type"] == case_type and p["effective_from"] <= on_date
-        ]
-        if not in_force:
-            return None
-        value = max(in_force, key=lambda p: p["effective_from"])["settings"].get(key)
+        local = self.policy_in_force(case_type, on_date)
+        value = local["settings"].get(key) if local is not None else None
         return str(value) if value is not None else None
 
 
