@@ -12,7 +12,10 @@ Two jobs, kept in a persistent APScheduler 3.11 job store (``SQLAlchemyJobStore`
 
 The job functions are module-level (the store pickles a textual reference to them) and build the
 services from the settings for each run, closing them afterwards. Their only argument is the
-database URL, stored without its password (the running process supplies it).
+database URL, stored without its password (the running process supplies it). The reference
+(``interfaces.scheduler:run_daily_reminders``) is stored data: a job whose function no longer
+resolves is dropped by APScheduler with its pending run time, so moving or renaming these
+functions needs a migration of the stored jobs (as in migrations/versions/0007).
 
 Missed runs (the scheduler was down) are caught up once, not once per missed day: ``coalesce``
 folds every missed run time into one run, and ``misfire_grace_time=None`` makes that run happen

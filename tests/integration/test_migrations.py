@@ -11,6 +11,7 @@ import sysconfig
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -18,7 +19,9 @@ from alembic.script import ScriptDirectory
 from infrastructure import migrate
 from infrastructure.database import create_engine
 from infrastructure.deliveries import metadata as deliveries_metadata
+from infrastructure.views import TABLES
 from infrastructure.views import metadata as views_metadata
+from tests.integration.support import notify, seed, services_for
 
 ROOT = Path(__file__).parents[2]
 REVISIONS = ROOT / "migrations" / "versions"
@@ -35,6 +38,37 @@ def test_upgrade_creates_the_views_once(database_url: str) -> None:
     migrate.upgrade(engine)  # already current: nothing to do
     assert migrate.current_revision(engine) == migrate.HEAD
     engine.dispose()
+
+
+def test_a_database_from_before_the_report_views_gets_every_view_back_on_the_next_catch_up(
+        database_url: str) -> None:
+    """Revisions 0005 and 0006 fill nothing themselves: they empty the views and reset their
+    tracking position, and the projection runner rebuilds them from the events."""
+    services = services_for(database_url)
+    try:
+        seed(services)
+        notify(services)
+        services.catch_up()
+        with services.engine.connect() as conn:
+            written = {name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                       for name, table in TABLES.items()}
+        config = migrate.alembic_config()
+        with services.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0004")
+
+        migrate.upgrade(services.engine)
+
+        assert services.projections.position() == 0
+        with services.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(TABLES["cases"])).scalar_one() == 0
+        assert services.catch_up() == services.app.recorder.max_notification_id()
+        with services.engine.connect() as conn:
+            assert {name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                    for name, table in TABLES.items()} == written
+        assert written["cases"] == written["report_cases"] == 1
+    finally:
+        services.close()
 
 
 def alembic(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
