@@ -88,7 +88,6 @@ class AppealTarget(StrEnum):
 
 
 CHANNELS = tuple(Channel)
-APPLICANT_TYPES = tuple(ApplicantType)
 NOTIFY_METHODS = tuple(NotifyMethod)
 APPEAL_TARGETS = tuple(AppealTarget)
 

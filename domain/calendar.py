@@ -59,9 +59,6 @@ class ClockUnit(StrEnum):
     HOURS = "hours"
 
 
-DATE_UNITS = frozenset({ClockUnit.CALENDAR_MONTHS, ClockUnit.CALENDAR_DAYS, ClockUnit.WORKING_DAYS})
-
-
 class ClockData(TypedDict):
     """A ``ClockRule`` as stored in a ``DeadlineSet`` event (and read back)."""
 

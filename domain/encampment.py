@@ -139,11 +139,8 @@ LAND_KINDS = tuple(LandKind)
 DECISIONS = tuple(Decision)
 POWERS = tuple(Power)
 DIRECTION_POWERS = tuple(DirectionPower)
-WELFARE_NEEDS = tuple(WelfareNeed)
-PREMISES = tuple(Premises)
 HEARING_RESULTS = tuple(HearingResult)
 ORDER_KINDS = tuple(OrderKind)
-ENFORCEMENT_STEPS = tuple(EnforcementStep)
 RISK_SCALE = (1, 2, 3)
 
 #: CPR 55.5(2)-(3) as summarised in the spec: clear days between service and the hearing.

@@ -62,10 +62,6 @@ def normalise_power(power: str) -> str:
     return key
 
 
-def has_window(power: str) -> bool:
-    return normalise_power(power) in RULES
-
-
 def rule_in_force(power: str, on: date) -> NoReturnRule:
     """The version of the rule for ``power`` in force on ``on``."""
     key = normalise_power(power)
@@ -91,7 +87,3 @@ def no_return_window(power: str, direction_date: date) -> tuple[date, date, NoRe
         # No corresponding day (30 Nov + 3 months): the period ends with the last day of the month.
         return direction_date, corresponding, rule
     return direction_date, corresponding - timedelta(days=1), rule
-
-
-def is_within(day: date, window_from: date, window_until: date) -> bool:
-    return window_from <= day <= window_until

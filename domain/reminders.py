@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypeAlias, TypedDict
 
@@ -195,11 +195,6 @@ def step_day(due_day: date, offset: int, unit: str, calendar: WorkingCalendar) -
         if is_working_day(calendar, day):
             remaining -= 1
     return day
-
-
-def start_of(day: date) -> datetime:
-    """A step falls due at the start of its day, Europe/London."""
-    return datetime.combine(day, time(0), tzinfo=LONDON)
 
 
 def steps_due(

@@ -143,7 +143,7 @@ report_quarters = sa.Table(  # a settled case's trend figures per quarter (repor
     sa.Column("on_time", sa.Integer),
     sa.Column("overdue", sa.Integer),
     # A report sums the rows of cases settled in a range of days: this index holds every column
-    # it reads, so the database reads the index alone (measured: 58 → 26 ms for 51,000 rows).
+    # it reads, so the database answers from the index alone.
     sa.Index("ix_report_quarters_summed", *REPORT_QUARTERS_SUMMED),
 )
 
