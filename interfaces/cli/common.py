@@ -2,11 +2,13 @@
 
 - ``State``: the global options of one invocation (``--database``) and the services, built once
   (``build(Settings.from_env(...))``) on first use and closed when the invocation ends.
-- ``command(app, name)``: registers a function as a Typer command and adds ``--on``, ``--as``,
-  ``--reason`` and ``--json`` to it. The function receives an ``Invocation`` first; the wrapper
-  times it, maps errors to exit codes (2 invalid input, 3 refused, 4 not found, 5 conflict,
-  1 anything else), prints them (``{"error": {"code", "message"}}`` on stderr with ``--json``,
-  ``error: message`` otherwise) and logs one line per command without personal data.
+- ``command(app, name)``: the one way a command is registered (by hand for queries, or by
+  ``verbs.register`` for the command models). It adds ``--on``, ``--as``, ``--reason`` and
+  ``--json``. The function receives an ``Invocation`` first; the wrapper times it, maps errors to
+  exit codes (2 invalid input, 3 refused, 4 not found, 5 conflict, 1 anything else), prints them
+  (``{"error": {"code", "message", "field"}}`` on stderr with ``--json``, ``error: message``
+  otherwise; an error about one field names the option that gave it) and logs one line per
+  command without personal data.
 - Output helpers: JSON on stdout for machines, plain tables for people.
 """
 

@@ -218,14 +218,14 @@ def test_unexpected_errors_and_conflicts_map_to_exit_codes_1_and_5(tmp_path, mon
     def conflict(*_args, **_kwargs):
         raise ConcurrentChange("The record changed under us 8 times in a row; please try again.")
 
-    monkeypatch.setattr(CaseService, "change", conflict)
+    monkeypatch.setattr(CaseService, "execute", conflict)
     assert main(["--database", url, "case", "add-note", REF, "--text", "t", "--json"]) == 5
     assert json.loads(capsys.readouterr().err)["error"]["code"] == "conflict"
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(CaseService, "change", broken)
+    monkeypatch.setattr(CaseService, "execute", broken)
     assert main(["--database", url, "case", "add-note", REF, "--text", "t"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: unexpected error (RuntimeError): disk on fire")
