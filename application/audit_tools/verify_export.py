@@ -4,6 +4,8 @@
 Standard library only. Prints OK, or the first problem found; exit status 0 or 1.
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import csv
@@ -11,6 +13,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 GENESIS = "0" * 64
 COMPARED = ("actor", "effective", "reason", "basis")
@@ -20,17 +23,18 @@ class Problem(Exception):
     pass
 
 
-def link_hash(prev, notification_id, originator_id, originator_version, topic, state):
+def link_hash(prev: str, notification_id: object, originator_id: object, originator_version: object, topic: str,
+              state: bytes) -> str:
     header = f"{notification_id}\n{originator_id}\n{originator_version}\n{topic}\n".encode()
     return hashlib.sha256(bytes.fromhex(prev) + header + state).hexdigest()
 
 
-def event_name(topic):
+def event_name(topic: str) -> str:
     """caseledger.domain.dardr:DeathNotified -> DeathNotified"""
     return topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
 
 
-def load_json(folder, name):
+def load_json(folder: Path, name: str) -> Any:
     try:
         return json.loads((folder / name).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -39,7 +43,7 @@ def load_json(folder, name):
         raise Problem(f"{name} is not valid JSON: {error}") from None
 
 
-def readable_state(state):
+def readable_state(state: bytes) -> dict[str, Any] | None:
     """The stored event's fields when the bytes are plain JSON (not compressed or encrypted)."""
     try:
         decoded = json.loads(state.decode("utf-8"))
@@ -48,20 +52,20 @@ def readable_state(state):
     return decoded if isinstance(decoded, dict) else None
 
 
-def recorded_of(fields):
+def recorded_of(fields: dict[str, Any]) -> str | None:
     stamp = fields.get("timestamp")
     if isinstance(stamp, dict) and isinstance(stamp.get("_data_"), str):
-        return stamp["_data_"]
+        return str(stamp["_data_"])
     return stamp if isinstance(stamp, str) else None
 
 
-def check_links(proof):
+def check_links(proof: Any) -> tuple[list[Any], list[bytes]]:
     case_id = proof["case"]["id"]
     events = proof["events"]
     if not events:
         raise Problem("proof.json lists no events")
     previous = 0
-    states = []
+    states: list[bytes] = []
     for number, link in enumerate(events, 1):
         where = (f"proof event {number} (notification {link.get('notification_id')}, "
                  f"version {link.get('originator_version')})")
@@ -93,7 +97,7 @@ def check_links(proof):
     return events, states
 
 
-def check_history(folder, events, states):
+def check_history(folder: Path, events: list[Any], states: list[bytes]) -> int:
     history = load_json(folder, "history.json")
     if not isinstance(history, list):
         raise Problem("history.json is not a list of rows")
@@ -130,7 +134,7 @@ def check_history(folder, events, states):
     return len(history)
 
 
-def verify(folder):
+def verify(folder: Path) -> str:
     proof = load_json(folder, "proof.json")
     try:
         events, states = check_links(proof)
@@ -146,7 +150,7 @@ def verify(folder):
             f"{head['notification_id']}, hash {head['hash']}")
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     folder = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
     try:
         print(verify(folder))
