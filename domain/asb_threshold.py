@@ -42,15 +42,14 @@ class ThresholdRule(StrEnum):
 
 
 STATUTORY = ThresholdRule.STATUTORY_MINIMUM
-FIVE_COMPLAINTS = ThresholdRule.FIVE_COMPLAINTS
-HATE_INCIDENT = ThresholdRule.HATE_INCIDENT
-SENIOR_MANAGER = ThresholdRule.SENIOR_MANAGER
 DISCRETION = ThresholdRule.DISCRETION
-RULES = (STATUTORY, FIVE_COMPLAINTS, HATE_INCIDENT, SENIOR_MANAGER)
+RULES = (STATUTORY, ThresholdRule.FIVE_COMPLAINTS, ThresholdRule.HATE_INCIDENT,
+         ThresholdRule.SENIOR_MANAGER)
+"""The rules in the order they are evaluated (the first met is named)."""
 VARIANT_SETTINGS = {
-    FIVE_COMPLAINTS: "variant_five_complaints_from",
-    HATE_INCIDENT: "variant_hate_incident_from",
-    SENIOR_MANAGER: "variant_senior_manager_from",
+    ThresholdRule.FIVE_COMPLAINTS: "variant_five_complaints_from",
+    ThresholdRule.HATE_INCIDENT: "variant_hate_incident_from",
+    ThresholdRule.SENIOR_MANAGER: "variant_senior_manager_from",
 }
 
 
@@ -235,7 +234,7 @@ def qualifies_by_five_complaints(found: list[ComplaintFinding], settings: Mappin
                                  application: date) -> RuleFinding | None:
     """Local variant: five or more complaints about the same problem from different complainants
     within six months of the application (a local threshold under s.104(3))."""
-    if not variant_in_force(settings, FIVE_COMPLAINTS, application):
+    if not variant_in_force(settings, ThresholdRule.FIVE_COMPLAINTS, application):
         return None
     since = add_calendar_months(application, -6)
     complainants = {
@@ -243,29 +242,29 @@ def qualifies_by_five_complaints(found: list[ComplaintFinding], settings: Mappin
         if f.counted and since <= f.complaint.reported <= application
     }
     met = len(complainants) >= 5
-    return RuleFinding(FIVE_COMPLAINTS, met,
+    return RuleFinding(ThresholdRule.FIVE_COMPLAINTS, met,
                        f"{len(complainants)} different complainant(s) since {since}; 5 needed")
 
 
 def qualifies_by_hate_incident(found: list[ComplaintFinding], settings: Mapping[str, str],
                                application: date) -> RuleFinding | None:
     """Local variant: one hate incident or crime within three months of the application."""
-    if not variant_in_force(settings, HATE_INCIDENT, application):
+    if not variant_in_force(settings, ThresholdRule.HATE_INCIDENT, application):
         return None
     since = add_calendar_months(application, -3)
     hate = [f.complaint.id for f in found
             if f.counted and f.complaint.hate and since <= f.complaint.behaviour <= application]
-    return RuleFinding(HATE_INCIDENT, bool(hate),
+    return RuleFinding(ThresholdRule.HATE_INCIDENT, bool(hate),
                        f"hate-related complaint(s) since {since}: {', '.join(hate) or 'none'}")
 
 
 def qualifies_by_senior_manager(applicant_type: str, settings: Mapping[str, str],
                                 application: date) -> RuleFinding | None:
     """Local variant: a senior council manager may start a review for a vulnerable victim."""
-    if not variant_in_force(settings, SENIOR_MANAGER, application):
+    if not variant_in_force(settings, ThresholdRule.SENIOR_MANAGER, application):
         return None
     met = applicant_type == "senior-manager"
-    return RuleFinding(SENIOR_MANAGER, met,
+    return RuleFinding(ThresholdRule.SENIOR_MANAGER, met,
                        "started by a senior manager" if met else "not started by a senior manager")
 
 

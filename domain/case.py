@@ -29,6 +29,7 @@ from domain.calendar import (
     due_time,
     end_of_day,
 )
+from domain.choices import one_of
 from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
 from domain.plain import Addressees, Json, JsonObject, Text, stored
 from domain.policy import Basis, CasePolicy
@@ -697,7 +698,8 @@ class Case(Aggregate):
         if kind not in self.definition.return_kinds:
             raise InvalidInput(
                 f"Unknown return kind '{kind}' for a {self.definition.case_type} case; "
-                f"use one of {', '.join(self.definition.return_kinds)}."
+                f"use one of {', '.join(self.definition.return_kinds)}.",
+                field="kind",
             )
         existing = self.returns.get(return_deadline_name(agency, kind))
         if existing is not None and existing.status in ("requested", "challenged"):
@@ -873,7 +875,8 @@ class Case(Aggregate):
         if kind not in self.definition.process_kinds:
             raise InvalidInput(
                 f"Unknown parallel process kind '{kind}'; use one of "
-                f"{', '.join(self.definition.process_kinds)}."
+                f"{', '.join(self.definition.process_kinds)}.",
+                field="kind",
             )
         if pause and self.paused:
             raise RuleRefused(
@@ -928,10 +931,11 @@ class Case(Aggregate):
         self.begin("add-action", ctx)
         if level not in self.definition.action_levels:
             raise InvalidInput(
-                f"Unknown action level '{level}'; use one of {', '.join(self.definition.action_levels)}."
+                f"Unknown action level '{level}'; use one of {', '.join(self.definition.action_levels)}.",
+                field="level",
             )
         if not recommendation.strip():
-            raise InvalidInput("The recommendation text is empty.")
+            raise InvalidInput("The recommendation text is empty.", field="recommendation")
         action_id = f"A{len(self.actions) + 1}"
         name = f"action:{action_id}"
         self.set_deadline(ctx, name, "action", owner, due=due)
@@ -949,11 +953,10 @@ class Case(Aggregate):
             raise RuleRefused(f"The action {action_id} is already closed.")
         return a
 
-    def update_action(self, ctx: CommandContext, action_id: str, rag: str, note: str) -> None:
+    def update_action(self, ctx: CommandContext, action_id: str, rag: Rag, note: str) -> None:
         self.begin("update-action", ctx)
         a = self._action(action_id)
-        if rag not in RAG:
-            raise InvalidInput(f"Unknown RAG status '{rag}'; use red, amber or green.")
+        rag = one_of(Rag, rag, field="rag", what="RAG status")
         times.must_not_precede(ctx.effective, a.added_on, "the action being added")
         self.record(ActionUpdated, ctx, action_id=action_id, rag=rag, personal={"note": note})
 
@@ -982,7 +985,7 @@ class Case(Aggregate):
     def add_note(self, ctx: CommandContext, text: str) -> None:
         self.begin("add-note", ctx)
         if not text.strip():
-            raise InvalidInput("The note is empty.")
+            raise InvalidInput("The note is empty.", field="text")
         self.record(NoteAdded, ctx, personal={"text": text})
 
     def close(self, ctx: CommandContext, outcome: str) -> None:

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 from domain.calendar import FixedCalendar
 from domain.case import CommandContext
-from domain.dardr import GUIDANCE_2016, DardrReview, national_policy
+from domain.dardr import DardrReview, Guidance, national_policy
 
 ENGLAND_AND_WALES_2025_2027 = FixedCalendar(
     frozenset(
@@ -79,7 +79,7 @@ def notified_review(
     on: str = "2026-01-31",
     *,
     date_of_death: str = "2026-01-20",
-    guidance: str = GUIDANCE_2016,
+    guidance: str = Guidance.DHR_2016,
     relationship: str = "intimate-partner",
     death_type: str = "homicide",
     age_band: str = "35-44",

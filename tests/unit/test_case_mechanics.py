@@ -216,7 +216,7 @@ class TestActions:
             "purple",
             "note",
             error=InvalidInput,
-            match="Unknown RAG status 'purple'; use red, amber or green",
+            match="Unknown RAG status 'purple'; use one of red, amber, green",
         )
         refused(given, "update_action", "2026-06-04", "A1", "red", "note", error=DateRuleViolated)
         refused(

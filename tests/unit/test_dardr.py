@@ -13,8 +13,8 @@ import pytest
 
 from domain.dardr import (
     DEFINITION,
-    GUIDANCE_2024_DRAFT,
     DardrReview,
+    Guidance,
     national_policy,
 )
 from domain.errors import (
@@ -80,8 +80,8 @@ class TestNotification:
             assert PSEUDONYM not in state and "2026-01-20" not in state
 
     def test_the_guidance_version_is_kept_on_the_case(self) -> None:
-        review = notified_review(guidance=GUIDANCE_2024_DRAFT)
-        assert review.guidance == GUIDANCE_2024_DRAFT
+        review = notified_review(guidance=Guidance.DARDR_2024_DRAFT)
+        assert review.guidance == Guidance.DARDR_2024_DRAFT
         assert review.policy.version == "national-dardr-2024-draft"
 
     @pytest.mark.parametrize(
@@ -1225,7 +1225,7 @@ class TestFamily:
 
 class TestGuidanceVersions:
     def test_draft_2024_guidance_needs_the_scoping_review_before_the_decision(self) -> None:
-        given = Given.notified("2026-01-31", guidance=GUIDANCE_2024_DRAFT).up_to("scoping")
+        given = Given.notified("2026-01-31", guidance=Guidance.DARDR_2024_DRAFT).up_to("scoping")
 
         refused(
             given,
@@ -1243,7 +1243,7 @@ class TestGuidanceVersions:
         assert given.then().scoping_review_done == "2026-02-18"
 
     def test_draft_2024_guidance_gives_twelve_months_to_complete(self) -> None:
-        given = Given.notified("2026-01-31", guidance=GUIDANCE_2024_DRAFT).up_to("scoping")
+        given = Given.notified("2026-01-31", guidance=Guidance.DARDR_2024_DRAFT).up_to("scoping")
         given.do("complete_scoping_review", "2026-02-18", "summary")
 
         events = given.do("decide", "2026-03-02", "review", "criteria met")
@@ -1265,7 +1265,7 @@ class TestGuidanceVersions:
 
     def test_the_scoping_review_belongs_to_scoping(self) -> None:
         err = refused(
-            Given.notified(guidance=GUIDANCE_2024_DRAFT),
+            Given.notified(guidance=Guidance.DARDR_2024_DRAFT),
             "complete_scoping_review",
             "2026-02-01",
             "summary",
