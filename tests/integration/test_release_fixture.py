@@ -32,6 +32,7 @@ from infrastructure.database import create_engine, is_postgres, sqlite_path
 from infrastructure.views import TABLES, tracking
 from interfaces import scheduler
 from interfaces.bootstrap import Services
+from tests.e2e.support import Cli
 from tests.integration.support import services_for
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "release_a9cd3dd"
@@ -176,6 +177,21 @@ def test_every_case_shows_and_its_history_reads(opened: Services) -> None:
         assert (shown["reference"], shown["stage"], shown["version"]) == (
             row["reference"], row["stage"], row["version"])
         assert [h["version"] for h in history] == list(range(1, case.version + 1))
+
+
+def test_the_command_line_verifies_rebuilds_and_shows_the_release(release: Release, tmp_path: Path) -> None:
+    """The same through ``caseledger`` as an auditor and a coordinator run it."""
+    cli = Cli(release.url, tmp_path)
+
+    verified = cli.json("audit", "verify")
+    rebuilt = cli.json("projections", "rebuild")
+    shown = cli.json("case", "show", SNAPSHOTTED[0])
+    history = cli.json("case", "history", SNAPSHOTTED[0])
+
+    assert (verified["ok"], verified["events"]) == (True, 857)
+    assert rebuilt["events"] == 857
+    assert shown["reference"] == SNAPSHOTTED[0]
+    assert [row["version"] for row in history] == list(range(1, shown["version"] + 1))
 
 
 def test_the_stored_scheduler_jobs_resolve_and_keep_their_pending_run_times(
