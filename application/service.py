@@ -290,35 +290,40 @@ class CaseService:
         A command registered for one case type, given to a case of another, is refused as
         ``WrongCaseType`` naming the commands that case allows."""
         if isinstance(command, MigratePolicy):
-            return self.migrate_policy(ref, meta)
+            return self._change(ref, meta, Case, self._migrate_policy)
         handling = REGISTRY.handling(command)
 
-        def attempt() -> CaseResult:
-            case = self.load_case(ref)
-            if not isinstance(case, handling.case_class):
-                raise WrongCaseType(case, handling.case_class)
-            ctx = self.context(meta)
+        def decide(case: Case, ctx: CommandContext) -> dict[str, Any] | None:
             self.check_agencies(case.partnership, command.agencies_named())
             created = handling.handle(case, command, ctx)
-            notification = self._save(case)
-            return self._result(case, notification, {"created": created} if created else None)
+            return {"created": created} if created else None
 
-        return self.with_retry(attempt)
+        return self._change(ref, meta, handling.case_class, decide)
 
-    def migrate_policy(self, ref: str, meta: Meta) -> CaseResult:
-        """Move a case to the partnership's policy in force on the effective date."""
+    def _change(self, ref: str, meta: Meta, case_class: type[Case],
+                decide: Callable[[Case, CommandContext], dict[str, Any] | None]) -> CaseResult:
+        """The one loop of every command on a case: load, check its type, decide, save; again
+        from the load when another writer saved the case first."""
 
         def attempt() -> CaseResult:
             case = self.load_case(ref)
+            if not isinstance(case, case_class):
+                raise WrongCaseType(case, case_class)
             ctx = self.context(meta)
-            on = times.effective_date(ctx.effective).isoformat()
-            partnership = self.partnership(case.partnership)
-            national = case.definition.national_policy(case.policy.settings)
-            case.migrate_policy(ctx, partnership.policy_for(case.case_type, on, national))
+            detail = decide(case, ctx)
             notification = self._save(case)
-            return self._result(case, notification, {"policy_version": case.policy.version})
+            return self._result(case, notification, detail)
 
         return self.with_retry(attempt)
+
+    def _migrate_policy(self, case: Case, ctx: CommandContext) -> dict[str, Any]:
+        """The partnership's policy in force on the effective date (the case type's national
+        policy where the partnership has none)."""
+        on = times.effective_date(ctx.effective).isoformat()
+        partnership = self.partnership(case.partnership)
+        national = case.definition.national_policy(case.policy.settings)
+        case.migrate_policy(ctx, partnership.policy_for(case.case_type, on, national))
+        return {"policy_version": case.policy.version}
 
     @staticmethod
     def _result(case: Case, notification: int | None,

@@ -25,8 +25,22 @@ from datetime import UTC, datetime
 import psycopg
 from eventsourcing.domain import Aggregate
 
+from application.commands import (
+    AddNote,
+    AddPanelMember,
+    AgreeTerms,
+    AppointChair,
+    CaseCommand,
+    CirculateDraft,
+    DecideReview,
+    NotifyDeath,
+    NotifyHomeOffice,
+    ReceiveReturn,
+    StartScoping,
+)
 from application.queries import case_to_dict
 from application.service import Meta
+from domain.dardr import DeathType, Relationship, ReviewOutcome
 from domain.setup import Agency, Partnership
 from infrastructure.clock import FixedClock
 from infrastructure.settings import Settings
@@ -52,24 +66,24 @@ def seed(services: Services) -> None:
 
 def one_review(services: Services) -> str:
     cases = services.cases
-    ref = cases.notify_death(Meta("bench", "2026-01-05"), partnership="cumberland",
-                             date_of_death="2026-01-01", victim_pseudonym="X",
-                             notified_by="cumbria-police", relationship="family",
-                             death_type="homicide").reference
-    steps: list[tuple[str, str, dict]] = [
-        ("2026-01-06", "start-scoping", {"agencies": AGENCIES}),
-        ("2026-01-15", "receive-return", {"agency": "probation", "kind": "scoping"}),
-        ("2026-01-20", "decide", {"outcome": "review", "rationale": "met"}),
-        ("2026-01-21", "notify-home-office", {}),
-        ("2026-01-22", "appoint-chair", {"name": "C"}),
-        ("2026-01-22", "add-panel-member", {"agency": "probation", "name": "P", "role": "r"}),
-        ("2026-01-30", "agree-terms", {"period_from": "2024-01-01", "period_to": "2025-12-31",
-                                       "agencies": ["probation"]}),
-        ("2026-02-02", "add-note", {"text": "n"}),
-        ("2026-02-03", "circulate-draft", {}),
+    ref = cases.open(NotifyDeath(partnership="cumberland", date_of_death="2026-01-01",
+                                 victim_pseudonym="X", notified_by="cumbria-police",
+                                 relationship=Relationship.FAMILY, death_type=DeathType.HOMICIDE),
+                     Meta("bench", "2026-01-05")).reference
+    steps: list[tuple[str, CaseCommand]] = [
+        ("2026-01-06", StartScoping(agencies=list(AGENCIES))),
+        ("2026-01-15", ReceiveReturn(agency="probation", kind="scoping")),
+        ("2026-01-20", DecideReview(outcome=ReviewOutcome.REVIEW, rationale="met")),
+        ("2026-01-21", NotifyHomeOffice()),
+        ("2026-01-22", AppointChair(name="C")),
+        ("2026-01-22", AddPanelMember(agency="probation", name="P", role="r")),
+        ("2026-01-30", AgreeTerms(period_from="2024-01-01", period_to="2025-12-31",
+                                  agencies=["probation"])),
+        ("2026-02-02", AddNote(text="n")),
+        ("2026-02-03", CirculateDraft()),
     ]
-    for on, verb, args in steps:
-        cases.change(ref, verb, Meta("bench", on), **args)
+    for on, command in steps:
+        cases.execute(ref, command, Meta("bench", on))
     return ref
 
 
@@ -102,7 +116,7 @@ def run(kind: str, cases: int, tmp: str) -> dict[str, float]:
     catch_up_s = timed(services.projections.rebuild)
     long_ref = one_review(services)
     for i in range(400):
-        services.cases.change(long_ref, "add-note", Meta("bench", "2026-02-04"), text=f"n{i}")
+        services.cases.execute(long_ref, AddNote(text=f"n{i}"), Meta("bench", "2026-02-04"))
     show_s = statistics.median(timed(lambda: case_to_dict(*services.cases.case_as(long_ref)))
                                for _ in range(20))
     travel_s = statistics.median(

@@ -29,9 +29,11 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.domain import Aggregate
 
+from application.commands import AddNote, NotifyDeath
 from application.queries import case_to_dict
 from application.service import CaseLedgerApplication, Meta
 from bench.__main__ import fresh_url, seed, timed
+from domain.dardr import DeathType, Relationship
 from infrastructure.clock import FixedClock
 from infrastructure.database import event_store_env
 from infrastructure.integrity import SCAN
@@ -141,15 +143,15 @@ def long_case(services: Services) -> tuple[str, datetime]:
     clock = services.clock
     assert isinstance(clock, FixedClock)
     clock.step = timedelta(minutes=1)
-    ref = services.cases.notify_death(
-        Meta("bench", "2026-01-05"), partnership="cumberland", date_of_death="2026-01-01",
-        victim_pseudonym="X", notified_by="cumbria-police", relationship="family",
-        death_type="homicide").reference
+    ref = services.cases.open(NotifyDeath(
+        partnership="cumberland", date_of_death="2026-01-01", victim_pseudonym="X",
+        notified_by="cumbria-police", relationship=Relationship.FAMILY,
+        death_type=DeathType.HOMICIDE), Meta("bench", "2026-01-05")).reference
     middle = NOW
     for i in range(LONG_CASE_NOTES):
         if i == LONG_CASE_NOTES // 2:
             middle = clock.now()
-        services.cases.change(ref, "add-note", Meta("bench", "2026-01-06"), text=f"note {i}")
+        services.cases.execute(ref, AddNote(text=f"note {i}"), Meta("bench", "2026-01-06"))
     clock.step = timedelta(0)
     return ref, middle
 

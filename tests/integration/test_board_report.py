@@ -15,6 +15,42 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
+from application.commands import (
+    AcknowledgeApplication,
+    AddAction,
+    AgreeReport,
+    AssessImpact,
+    AssessWelfare,
+    CirculateDraft,
+    ClearSite,
+    DecideEncampment,
+    DecideReview,
+    DecideThreshold,
+    DeferPublication,
+    DetermineAppeal,
+    EstablishOwnership,
+    HoldMeeting,
+    LinkProcess,
+    LodgeAppeal,
+    NotifyHomeOffice,
+    NotifyOutcome,
+    NotifyThreshold,
+    PublishReport,
+    ReceiveReturn,
+    Recommend,
+    RecordQaOutcome,
+    ReopenCase,
+    RequestReturn,
+    SendCommissionerCopy,
+    ServeDirection,
+    ShareActionPlan,
+    SignOff,
+    StartScoping,
+    SubmitReport,
+    UpdateAction,
+    Vacate,
+    Visit,
+)
 from application.demo import Scenario, _after_imrs, _full_review, run_demo, s
 from application.demo_asb import open_asb
 from application.demo_encampments import open_encampment
@@ -25,6 +61,10 @@ from application.reporting.render_json import render_json
 from application.reporting.service import SetupAsKnown
 from application.service import Meta
 from application.setup_import import PolicyEntry, example_path, import_setup, load_setup
+from domain.asb import NotifyMethod
+from domain.case import Rag
+from domain.dardr import DeferralReason, QaOutcome, ReviewOutcome
+from domain.encampment import Decision, DirectionPower, LandKind, Power, WelfareNeed
 from domain.errors import DateRuleViolated, InvalidInput, NotFound
 from infrastructure.report_facts import backfill_report_cases
 from infrastructure.views import report_cases
@@ -64,44 +104,43 @@ def scenarios() -> list[Scenario]:
         # A: notified before the period; decided on time in it; two IMRs asked in it, one late
         # and one never returned (due 7 Aug: 54 days overdue on 30 Sep).
         Scenario("A", "cumberland", death("2026-06-10"), [
-            s("2026-06-12", "start-scoping", agencies=[POLICE]),
-            s("2026-06-19", "receive-return", agency=POLICE, kind="scoping"),
-            s("2026-07-08", "decide", outcome="review", rationale="criteria met"),
-            s("2026-07-09", "notify-home-office"),
-            s("2026-07-10", "request-return", agency=POLICE, kind="imr", due="2026-08-07"),
-            s("2026-07-10", "request-return", agency=PROBATION, kind="imr", due="2026-08-07"),
-            s("2026-08-10", "receive-return", agency=POLICE, kind="imr"),
+            s("2026-06-12", StartScoping(agencies=[POLICE])),
+            s("2026-06-19", ReceiveReturn(agency=POLICE, kind="scoping")),
+            s("2026-07-08", DecideReview(outcome=ReviewOutcome.REVIEW, rationale="criteria met")),
+            s("2026-07-09", NotifyHomeOffice()),
+            s("2026-07-10", RequestReturn(agency=POLICE, kind="imr", due="2026-08-07")),
+            s("2026-07-10", RequestReturn(agency=PROBATION, kind="imr", due="2026-08-07")),
+            s("2026-08-10", ReceiveReturn(agency=POLICE, kind="imr")),
         ]),
         # B: notified in the period, decided late (36 days; due 20 Aug), paused from 1 Sep for a trial.
         Scenario("B", "westmorland-furness", death("2026-07-20", "family", "suspected-suicide"), [
-            s("2026-07-22", "start-scoping", agencies=[POLICE, WAF_COUNCIL]),
-            s("2026-07-29", "receive-return", agency=POLICE, kind="scoping"),
-            s("2026-07-29", "receive-return", agency=WAF_COUNCIL, kind="scoping"),
-            s("2026-08-25", "decide", outcome="review", rationale="criteria met"),
-            s("2026-08-26", "notify-home-office"),
-            s("2026-09-01", "link-process", reason="awaiting the criminal trial", kind="criminal",
-              reference="CRIME-1", pause=True),
+            s("2026-07-22", StartScoping(agencies=[POLICE, WAF_COUNCIL])),
+            s("2026-07-29", ReceiveReturn(agency=POLICE, kind="scoping")),
+            s("2026-07-29", ReceiveReturn(agency=WAF_COUNCIL, kind="scoping")),
+            s("2026-08-25", DecideReview(outcome=ReviewOutcome.REVIEW, rationale="criteria met")),
+            s("2026-08-26", NotifyHomeOffice()),
+            s("2026-09-01", LinkProcess(kind="criminal", reference="CRIME-1", pause=True),
+              reason="awaiting the criminal trial"),
         ]),
         # C: submitted 1 Jul 2025; QA approved 15 Jul 2026 (379 days); an action added 20 Jul
         # (local, Cumberland Council, due 15 Sep, red from 20 Sep); published 14 Aug (30 days).
         Scenario("C", "cumberland", death("2025-01-06"), [
             *_full_review("2025-01-06", CUM), *_after_imrs("2025-01-06", CUM, 95),
-            s("2025-05-01", "circulate-draft"), s("2025-06-20", "agree-report"),
-            s("2025-06-27", "sign-off"), s("2025-06-30", "send-commissioner-copy"),
-            s("2025-07-01", "submit"), s("2026-07-15", "record-qa-outcome", outcome="approved"),
-            s("2026-07-20", "add-action", recommendation="r", owner=CUM_COUNCIL, level="local",
-              due="2026-09-15"),
-            s("2026-08-14", "publish", url="https://example.org/c"),
-            s("2026-09-20", "update-action", action_id="A1", rag="red", note="late"),
+            s("2025-05-01", CirculateDraft()), s("2025-06-20", AgreeReport()),
+            s("2025-06-27", SignOff()), s("2025-06-30", SendCommissionerCopy()),
+            s("2025-07-01", SubmitReport()), s("2026-07-15", RecordQaOutcome(outcome=QaOutcome.APPROVED)),
+            s("2026-07-20", AddAction(recommendation="r", owner=CUM_COUNCIL, level="local", due="2026-09-15")),
+            s("2026-08-14", PublishReport(url="https://example.org/c")),
+            s("2026-09-20", UpdateAction(action_id="A1", rag=Rag.RED, note="late")),
         ]),
         # D: submitted 24 Jul 2025; QA approved 3 Aug 2026 (375 days); publication deferred for
         # an inquest on 10 Aug: awaiting publication 58 days on 30 Sep.
         Scenario("D", "westmorland-furness", death("2025-02-03"), [
             *_full_review("2025-02-03", WAF), *_after_imrs("2025-02-03", WAF, 95),
-            s("2025-05-20", "circulate-draft"), s("2025-07-15", "agree-report"),
-            s("2025-07-22", "sign-off"), s("2025-07-23", "send-commissioner-copy"),
-            s("2025-07-24", "submit"), s("2026-08-03", "record-qa-outcome", outcome="approved"),
-            s("2026-08-10", "defer-publication", deferral="inquest"),
+            s("2025-05-20", CirculateDraft()), s("2025-07-15", AgreeReport()),
+            s("2025-07-22", SignOff()), s("2025-07-23", SendCommissionerCopy()),
+            s("2025-07-24", SubmitReport()), s("2026-08-03", RecordQaOutcome(outcome=QaOutcome.APPROVED)),
+            s("2026-08-10", DeferPublication(deferral=DeferralReason.INQUEST)),
         ]),
         # E: an ASB Case Review carried out with recommendations (8 days to the decision,
         # 19 to the meeting, 29 to the outcome).
@@ -109,40 +148,40 @@ def scenarios() -> list[Scenario]:
             complaint("2026-05-01", "2026-05-02", POLICE),
             complaint("2026-05-10", "2026-05-11", CUM_COUNCIL),
             complaint("2026-06-01", "2026-06-02", "home-group")]), [
-            s("2026-07-02", "acknowledge"),
-            s("2026-07-09", "decide-threshold", met=True),
-            s("2026-07-10", "notify-threshold", method="letter"),
-            s("2026-07-20", "hold-meeting", chair="Chair"),
-            s("2026-07-27", "recommend", recommendations=["Mediation"]),
-            s("2026-07-28", "share-action-plan"),
-            s("2026-07-30", "notify-outcome", method="letter"),
+            s("2026-07-02", AcknowledgeApplication()),
+            s("2026-07-09", DecideThreshold(met=True)),
+            s("2026-07-10", NotifyThreshold(method=NotifyMethod.LETTER)),
+            s("2026-07-20", HoldMeeting(chair="Chair")),
+            s("2026-07-27", Recommend(recommendations=["Mediation"])),
+            s("2026-07-28", ShareActionPlan()),
+            s("2026-07-30", NotifyOutcome(method=NotifyMethod.LETTER)),
         ], kind="asb"),
         # F: threshold not met (11 days), appealed, appeal not upheld.
         Scenario("F", "westmorland-furness", application("2026-08-03", "eden", [
             complaint("2026-07-20", "2026-07-21", POLICE)]), [
-            s("2026-08-04", "acknowledge"),
-            s("2026-08-14", "decide-threshold", met=False, reasons="one complaint"),
-            s("2026-08-15", "notify-threshold", method="letter"),
-            s("2026-08-20", "lodge-appeal", grounds="more incidents"),
-            s("2026-08-28", "determine-appeal", upheld=False),
+            s("2026-08-04", AcknowledgeApplication()),
+            s("2026-08-14", DecideThreshold(met=False, reasons="one complaint")),
+            s("2026-08-15", NotifyThreshold(method=NotifyMethod.LETTER)),
+            s("2026-08-20", LodgeAppeal(grounds="more incidents")),
+            s("2026-08-28", DetermineAppeal(upheld=False)),
         ], kind="asb"),
         # G: council land, not allowed (s.77), visited after 2.5 h, welfare after 3 h, vacated
         # after exactly 3 days, cleared at £1,200 clean-up and £300 legal costs.
         Scenario("G", "cumberland", camp("2026-07-06T09:00"), [
-            s("2026-07-06T10:00", "establish-ownership", land="council", landowner="Council"),
-            s("2026-07-06T11:30", "visit", caravans=4, vehicles=3, adults=6, children=3, officer="O"),
-            s("2026-07-06T12:00", "assess-welfare", needs=["health"], referrals=["health-visitor"]),
-            s("2026-07-06T12:15", "assess-impact", threat=2, likelihood=2, factors=["access"]),
-            s("2026-07-07T10:00", "decide", decision="not-allow", power="s77", reasons="r"),
-            s("2026-07-07T11:00", "serve-direction", power="s77"),
-            s("2026-07-09T09:00", "vacate", enforced=False),
-            s("2026-07-10T10:00", "clear-site", cleanup_cost=1200.0, legal_cost=300.0),
+            s("2026-07-06T10:00", EstablishOwnership(land=LandKind.COUNCIL, landowner="Council")),
+            s("2026-07-06T11:30", Visit(caravans=4, vehicles=3, adults=6, children=3, officer="O")),
+            s("2026-07-06T12:00", AssessWelfare(needs=[WelfareNeed.HEALTH], referrals=["health-visitor"])),
+            s("2026-07-06T12:15", AssessImpact(threat=2, likelihood=2, factors=["access"])),
+            s("2026-07-07T10:00", DecideEncampment(decision=Decision.NOT_ALLOW, power=Power.S77, reasons="r")),
+            s("2026-07-07T11:00", ServeDirection(power=DirectionPower.S77)),
+            s("2026-07-09T09:00", Vacate(enforced=False)),
+            s("2026-07-10T10:00", ClearSite(cleanup_cost=1200.0, legal_cost=300.0)),
         ], kind="encampment"),
         # H: the same site and group again, on private land, visited after 2 h; no welfare
         # assessment yet (due 3 working days after the visit: overdue at the end).
         Scenario("H", "cumberland", camp("2026-08-03T14:00"), [
-            s("2026-08-03T15:00", "establish-ownership", land="private", landowner="Farmer"),
-            s("2026-08-03T16:00", "visit", caravans=4, vehicles=3, adults=6, children=3, officer="O"),
+            s("2026-08-03T15:00", EstablishOwnership(land=LandKind.PRIVATE, landowner="Farmer")),
+            s("2026-08-03T16:00", Visit(caravans=4, vehicles=3, adults=6, children=3, officer="O")),
         ], kind="encampment"),
     ]
 
@@ -329,8 +368,8 @@ def test_facts_recorded_later_leave_the_report_as_known_at_t_byte_identical(data
     # Later: probation's IMR, received 28 Sep, is recorded on 10 Oct (a late entry); a new
     # encampment is reported; a partnership is renamed.
     services.clock.set(datetime(2026, 10, 10, 9, 0, tzinfo=UTC))
-    services.cases.change(refs["A"], "receive-return", Meta(actor="c", on="2026-09-28"),
-                          agency=PROBATION, kind="imr")
+    services.cases.execute(refs["A"], ReceiveReturn(agency=PROBATION, kind="imr"),
+                           Meta(actor="c", on="2026-09-28"))
     later_camp = {k: v for k, v in camp("2026-10-09T10:00").items() if k != "on"}
     open_encampment(services.cases, Meta(actor="c", on="2026-10-09T10:00"), "cumberland",
                     later_camp, services.views)
@@ -431,7 +470,7 @@ def test_a_reopened_case_is_read_again_not_summed_from_when_it_settled(dataset):
     services, refs = dataset
     q4 = {"date_from": date(2026, 10, 1), "date_to": date(2026, 12, 31)}
     services.clock.set(datetime(2026, 10, 21, 9, 0, tzinfo=UTC))
-    services.cases.change(refs["G"], "reopen", Meta(actor="c", on="2026-10-20", reason="returned"))
+    services.cases.execute(refs["G"], ReopenCase(), Meta(actor="c", on="2026-10-20", reason="returned"))
     services.catch_up()
     inputs = services.reports.source.facts(["cumberland", "westmorland-furness"],
                                            relevant_from="2025-01-01", summarise_before="2026-10-01")

@@ -15,6 +15,7 @@ from application.commands import (
     AgreeReport,
     DecideReview,
     LinkProcess,
+    MigratePolicy,
     NotifyDeath,
     ReceiveReturn,
     RequestReturn,
@@ -243,9 +244,9 @@ def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services: Servi
     assert case.deadlines["return:cumbria-police:chronology"].due == "2026-05-05T23:59:59+01:00"
 
     with pytest.raises(InvalidInput):
-        services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03"))
-    result = services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03",
-                                                     reason="board adopted the 2026 procedure"))
+        services.cases.execute(ref, MigratePolicy(), Meta(actor="c", on="2026-04-03"))
+    result = services.cases.execute(ref, MigratePolicy(), Meta(
+        actor="c", on="2026-04-03", reason="board adopted the 2026 procedure"))
     assert result.detail == {"policy_version": "cumberland-2026"}
     services.cases.execute(ref, RequestReturn(agency="probation", kind="chronology"),
                            Meta(actor="c", on="2026-04-02"))
@@ -254,7 +255,7 @@ def test_a_case_keeps_its_policy_until_a_coordinator_migrates_it(services: Servi
     # the deadline set before the migration did not move
     assert case.deadlines["return:cumbria-police:chronology"].due == "2026-05-05T23:59:59+01:00"
     with pytest.raises(RuleRefused, match="already runs under"):
-        services.cases.migrate_policy(ref, Meta(actor="c", on="2026-04-03", reason="again"))
+        services.cases.execute(ref, MigratePolicy(), Meta(actor="c", on="2026-04-03", reason="again"))
 
 
 def test_a_long_case_is_snapshotted_and_loads_as_its_replay(services: Services) -> None:
