@@ -34,14 +34,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain import times
-from domain.asb import (
-    APPEAL_TARGETS,
-    DEFINITION,
-    NOTIFY_METHODS,
-    AsbCaseReview,
-    national_policy,
-)
-from domain.asb_threshold import DISCRETION, RULES, evaluate
+from domain.asb import DEFINITION, AppealTarget, AsbCaseReview, NotifyMethod, national_policy
+from domain.asb_threshold import ThresholdRule, evaluate
 from domain.errors import CaseledgerError
 from domain.policy import CasePolicy
 from tests.unit.dardr_helpers import ENGLAND_AND_WALES_2025_2027, NO_HOLIDAYS, ctx, replay, state
@@ -161,11 +155,11 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     R.decide_threshold: fixed(
         {
             "met": st.booleans(),
-            "rule": st.sampled_from([None, *RULES, DISCRETION, "not-met", "bogus"]),
+            "rule": st.sampled_from([None, *ThresholdRule, "not-met", "bogus"]),
             "reasons": text,
         }
     ),
-    R.notify_threshold: fixed({"method": st.sampled_from([*NOTIFY_METHODS, "pigeon"])}),
+    R.notify_threshold: fixed({"method": st.sampled_from([*NotifyMethod, "pigeon"])}),
     R.schedule_meeting: fixed({"meeting_date": days}),
     R.hold_meeting: fixed(
         {
@@ -184,10 +178,10 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     ),
     R.share_action_plan: nothing,
     R.record_victim_comments: fixed({"comments": text}),
-    R.notify_outcome: fixed({"method": st.sampled_from([*NOTIFY_METHODS, "pigeon"])}),
+    R.notify_outcome: fixed({"method": st.sampled_from([*NotifyMethod, "pigeon"])}),
     R.lodge_appeal: fixed({"grounds": text}),
     R.determine_appeal: fixed(
-        {"upheld": st.booleans(), "back_to": st.sampled_from([None, *APPEAL_TARGETS, "closed", "bogus"])}
+        {"upheld": st.booleans(), "back_to": st.sampled_from([None, *AppealTarget, "closed", "bogus"])}
     ),
     R.request_return: fixed({"agency": agency, "kind": return_kind, "due": st.one_of(st.none(), days)}),
     R.receive_return: fixed({"agency": agency, "kind": return_kind}),
@@ -339,7 +333,7 @@ def happy_path(case: AsbCaseReview, branch: int, on: datetime, reason: str | Non
             return Call(R.close_action, {"action_id": open_actions[0].id, "evidence": "done"}, reason)
         return Call(R.close, {"outcome": "Actions complete"}, "actions handed to the hub")
     if stage == "appeal":
-        back_to = APPEAL_TARGETS[branch % 4] if branch > 3 else None
+        back_to = list(AppealTarget)[branch % 4] if branch > 3 else None
         return Call(R.determine_appeal, {"upheld": branch % 2 == 0, "back_to": back_to}, reason)
     return Call(R.reopen, {}, "the applicant reported more incidents")
 

@@ -25,14 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.dardr import (
-    DEFERRAL_REASONS,
     DEFINITION,
-    GUIDANCE_2024_DRAFT,
-    GUIDANCE_VERSIONS,
-    HOME_OFFICE_VIEWS,
-    PROCESS_KINDS,
-    QA_OUTCOMES,
     DardrReview,
+    DeferralReason,
+    Guidance,
+    HomeOfficeView,
+    ProcessKind,
+    QaOutcome,
     national_policy,
 )
 from tests.unit.dardr_helpers import ENGLAND_AND_WALES_2025_2027, NO_HOLIDAYS, notified_review, replay, state
@@ -93,7 +92,7 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
         }
     ),
     R.notify_home_office: nothing,
-    R.record_home_office_view: fixed({"view": st.sampled_from([*HOME_OFFICE_VIEWS, "maybe"])}),
+    R.record_home_office_view: fixed({"view": st.sampled_from([*HomeOfficeView, "maybe"])}),
     R.appoint_chair: fixed({"name": st.sampled_from(["A. Chair", " "])}),
     R.add_panel_member: fixed({"agency": agency, "name": st.just("M. Member"), "role": st.just("member")}),
     R.record_panel_meeting: nothing,
@@ -110,14 +109,14 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     R.submit: nothing,
     R.record_qa_outcome: fixed(
         {
-            "outcome": st.sampled_from([*QA_OUTCOMES, "rejected"]),
+            "outcome": st.sampled_from([*QaOutcome, "rejected"]),
             "points": st.sampled_from([[], ["tighten the chronology"]]),
         }
     ),
     R.complete_amendments: nothing,
     R.send_commissioner_copy: nothing,
     R.adopt_action_plan: nothing,
-    R.defer_publication: fixed({"deferral": st.sampled_from([*DEFERRAL_REASONS, "holiday"])}),
+    R.defer_publication: fixed({"deferral": st.sampled_from([*DeferralReason, "holiday"])}),
     R.publish: fixed({"url": st.sampled_from(["https://example.org/r", "report.pdf"]), "override": st.booleans()}),
     R.record_family_contact: fixed({"text": text}),
     R.record_family_contribution: fixed({"text": text}),
@@ -137,7 +136,7 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     R.pause: fixed({"clocks": st.one_of(st.none(), st.lists(st.sampled_from(DEADLINE_NAMES), max_size=1))}),
     R.resume: nothing,
     R.link_process: fixed(
-        {"kind": st.sampled_from([*PROCESS_KINDS, "tribunal"]), "reference": st.just("CRIME/1"), "pause": st.booleans()}
+        {"kind": st.sampled_from([*ProcessKind, "tribunal"]), "reference": st.just("CRIME/1"), "pause": st.booleans()}
     ),
     R.update_process: fixed(
         {
@@ -163,7 +162,7 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
         }
     ),
     R.close_action: fixed({"action_id": st.sampled_from(["A1", "A2"]), "evidence": text}),
-    R.migrate_policy: fixed({"policy": st.sampled_from(GUIDANCE_VERSIONS).map(national_policy)}),
+    R.migrate_policy: fixed({"policy": st.sampled_from(Guidance).map(national_policy)}),
     R.add_note: fixed({"text": text}),
     R.close: fixed({"outcome": st.sampled_from(["review complete", ""])}),
     R.reopen: nothing,
@@ -197,14 +196,14 @@ def happy_path(review: DardrReview, branch: int, on: datetime, reason: str | Non
     if stage == "notified":
         return Call(R.start_scoping, {"agencies": ["police", "nhs-trust"]}, reason)
     if stage == "scoping":
-        if review.guidance == GUIDANCE_2024_DRAFT and not review.scoping_review_done:
+        if review.guidance == Guidance.DARDR_2024_DRAFT and not review.scoping_review_done:
             return Call(R.complete_scoping_review, {"summary": "early learning"}, reason)
         outcome = "no-review" if branch == 0 else "review"
         return Call(R.decide, {"outcome": outcome, "rationale": "criteria met"}, reason)
     if stage == "decided-no-review":
         return Call(R.notify_home_office, {}, reason)
     if stage == "awaiting-home-office-view":
-        return Call(R.record_home_office_view, {"view": HOME_OFFICE_VIEWS[branch % 3]}, reason)
+        return Call(R.record_home_office_view, {"view": list(HomeOfficeView)[branch % 3]}, reason)
     if stage == "commissioning":
         if not review.chair_appointed:
             return Call(R.appoint_chair, {"name": "A. Chair"}, reason)
@@ -222,7 +221,7 @@ def happy_path(review: DardrReview, branch: int, on: datetime, reason: str | Non
     if stage == "local-sign-off":
         return Call(R.submit if review.signed_off else R.sign_off, {}, reason)
     if stage == "submitted-to-home-office":
-        outcome = QA_OUTCOMES[branch % 3]
+        outcome = list(QaOutcome)[branch % 3]
         points = [] if outcome == "approved" else ["points"]
         return Call(R.record_qa_outcome, {"outcome": outcome, "points": points}, reason)
     if stage == "amending":
@@ -262,7 +261,7 @@ SETTINGS = settings(
 
 
 @SETTINGS
-@given(guidance=st.sampled_from(GUIDANCE_VERSIONS), drawn=st.lists(STEPS, min_size=10, max_size=80))
+@given(guidance=st.sampled_from(Guidance), drawn=st.lists(STEPS, min_size=10, max_size=80))
 def test_random_command_sequences_keep_the_invariants(guidance: str, drawn: list[Step]) -> None:
     review, events = run(guidance, drawn)
     check_replay_never_moves_a_deadline(review, events, "2026-11-22", ENGLAND_AND_WALES_2025_2027)
@@ -272,7 +271,7 @@ def test_random_command_sequences_keep_the_invariants(guidance: str, drawn: list
 @given(drawn=st.lists(STEPS, min_size=10, max_size=60))
 def test_the_same_commands_under_another_calendar_replay_identically(drawn: list[Step]) -> None:
     """Deadlines computed with no bank holidays are stored as computed, and replay to them."""
-    review, events = run("dhr-2016", drawn, calendar=NO_HOLIDAYS)
+    review, events = run(Guidance.DHR_2016, drawn, calendar=NO_HOLIDAYS)
     assert state(replay(events)) == state(review)
     assert all(e.calendar == NO_HOLIDAYS.source for e in events if type(e).__name__ == "DeadlineSet")
 
@@ -284,7 +283,7 @@ def test_the_advance_step_reaches_every_stage() -> None:
     def stage_after(review: Any, call: Call) -> Any:
         return lambda accepted: seen.add(review.stage)
 
-    for guidance in GUIDANCE_VERSIONS:
+    for guidance in Guidance:
         for branch in range(4):
             drawn = [Step(Advance((branch + i) % 4), gap=7) for i in range(40)]
             run(guidance, drawn, watch=stage_after)

@@ -33,14 +33,14 @@ from hypothesis import strategies as st
 
 from domain import times
 from domain.encampment import (
-    DECISIONS,
     DEFINITION,
-    DIRECTION_POWERS,
-    HEARING_RESULTS,
-    LAND_KINDS,
-    ORDER_KINDS,
-    POWERS,
+    Decision,
+    DirectionPower,
     EncampmentCase,
+    HearingResult,
+    LandKind,
+    OrderKind,
+    Power,
     national_policy,
 )
 from domain.no_return import POWERS_WITH_WINDOW, RULES, no_return_window
@@ -79,7 +79,7 @@ R = EncampmentCase
 REASONS = st.sampled_from([None, "agreed with the landowner"])
 hours = st.integers(-30, 120)  # hours after the effective time, for hearings and due times
 maybe_hours = st.one_of(st.none(), hours.map(hours_later))
-power = st.one_of(st.sampled_from(POWERS), st.sampled_from(["s.62A", "s60C-request", "s999"]))
+power = st.one_of(st.sampled_from(Power), st.sampled_from(["s.62A", "s60C-request", "s999"]))
 agency = st.sampled_from(("police", "council"))
 return_kind = st.sampled_from(("information", "information", "imr"))
 risk = st.integers(0, 4)
@@ -102,7 +102,7 @@ DEADLINE_NAMES = (
 
 ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     R.establish_ownership: fixed(
-        {"land": st.sampled_from([*LAND_KINDS, "moon"]), "lead_agency": st.sampled_from([None, "police"])}
+        {"land": st.sampled_from([*LandKind, "moon"]), "lead_agency": st.sampled_from([None, "police"])}
     ),
     R.visit: fixed({"caravans": count, "adults": count, "children": count}),
     R.assess_welfare: fixed(
@@ -114,7 +114,7 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     R.assess_impact: fixed({"threat": risk, "likelihood": risk, "never_acceptable": st.booleans()}),
     R.decide: fixed(
         {
-            "decision": st.sampled_from([*DECISIONS, "maybe"]),
+            "decision": st.sampled_from([*Decision, "maybe"]),
             "power": st.one_of(st.none(), power),
             "leave_by": st.one_of(st.none(), st.integers(-3, 20).map(days_later)),
             "reasons": st.sampled_from(["", "proportionate"]),
@@ -131,8 +131,8 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
             "premises": st.sampled_from(["land", "residential", "boat"]),
         }
     ),
-    R.record_hearing: fixed({"result": st.sampled_from([*HEARING_RESULTS, "won"])}),
-    R.grant_order: fixed({"order": st.sampled_from([*ORDER_KINDS, "eviction"]), "compliance_due": maybe_hours}),
+    R.record_hearing: fixed({"result": st.sampled_from([*HearingResult, "won"])}),
+    R.grant_order: fixed({"order": st.sampled_from([*OrderKind, "eviction"]), "compliance_due": maybe_hours}),
     R.serve_order: fixed({"compliance_due": maybe_hours}),
     R.enforce: fixed({"step": st.sampled_from(["scheduled", "executed", "later"]), "scheduled_for": maybe_hours}),
     R.vacate: fixed({"enforced": st.booleans()}),
@@ -227,7 +227,7 @@ def happy_path(case: EncampmentCase, branch: int, on: datetime, reason: str | No
     """The next command of the happy path for the case's stage (branch picks among ways on)."""
     stage = case.stage
     if stage == "reported":
-        return Call(R.establish_ownership, {"land": LAND_KINDS[branch % 4]}, reason)
+        return Call(R.establish_ownership, {"land": list(LandKind)[branch % 4]}, reason)
     if stage == "triage":
         return Call(R.visit, {"caravans": 5, "adults": 6, "children": 2}, reason)
     if stage == "assessing":
@@ -237,12 +237,12 @@ def happy_path(case: EncampmentCase, branch: int, on: datetime, reason: str | No
     if stage == "deciding" or (stage == "tolerated" and branch > 2):
         if branch == 0 and stage == "deciding":
             return Call(R.decide, {"decision": "tolerate", "leave_by": day(on, 7)}, reason)
-        not_allow = {"decision": "not-allow", "power": POWERS[branch], "reasons": "proportionate"}
+        not_allow = {"decision": "not-allow", "power": list(Power)[branch], "reasons": "proportionate"}
         return Call(R.decide, not_allow, reason)
     if stage == "tolerated":
         return Call(R.vacate, {}, reason)
     if stage == "enforcing":
-        if case.power in DIRECTION_POWERS and case.directions == 0:
+        if case.power in set(DirectionPower) and case.directions == 0:
             return Call(R.serve_direction, {"power": case.power}, reason)
         if case.summonses + case.claims == 0:
             if branch % 2 == 0:
