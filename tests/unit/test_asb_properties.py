@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain import times
-from domain.asb import DEFINITION, AppealTarget, AsbCaseReview, NotifyMethod, national_policy
+from domain.asb import DEFINITION, AppealTarget, AsbCaseReview, Channel, NotifyMethod, national_policy
 from domain.asb_threshold import ThresholdRule, evaluate
 from domain.errors import CaseledgerError
 from domain.policy import CasePolicy
@@ -350,7 +350,7 @@ def receive(app: dict[str, Any], calendar: Any) -> AsbCaseReview:
         partnership="cumberland",
         hub="allerdale",
         policy=national_policy({"threshold_minimum": app["threshold_minimum"]}),
-        channel="online",
+        channel=Channel.ONLINE,
         applicant_type=app["applicant_type"],
         applicant_name="Ottoline Brackenwhistle",
         applicant_contact="07700 900000",
