@@ -104,6 +104,14 @@ def test_personal_data_only_in_personal_fields() -> None:
     assert "Shouting" not in repr(opened.complaints)
 
 
+def test_the_applicant_and_descriptions_stay_in_the_events_not_the_case_state() -> None:
+    review = received()
+    again = replay(review.collect_events())
+    for case in (review, again):
+        state = repr({k: v for k, v in vars(case).items() if k != "_pending_events"})
+        assert NAME not in state and "07700 900000" not in state and "Shouting" not in state
+
+
 def test_complaint_reported_before_behaviour_is_refused() -> None:
     with pytest.raises(DateRuleViolated, match="before the behaviour"):
         received(items=[{"behaviour": "2026-01-10", "reported": "2026-01-09", "agency": "x"}])

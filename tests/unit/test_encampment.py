@@ -67,6 +67,14 @@ def test_report_in_working_hours_gives_24_hours_for_the_initial_visit():
         {k: v for k, v in vars(opened).items() if k != "personal"})
 
 
+def test_the_location_description_stays_in_the_event_not_the_case_state() -> None:
+    case = reported()
+    again = replay(case.collect_events())
+    for state in (case, again):
+        assert "Quillfeather" not in repr({k: v for k, v in vars(state).items()
+                                           if k != "_pending_events"})
+
+
 def test_weekend_or_out_of_hours_report_is_due_end_of_next_working_day():
     # Saturday 7 March 2026 -> Monday 9 March, 23:59:59.
     assert reported("2026-03-07T11:00").deadlines["initial-visit"].due == "2026-03-09T23:59:59+00:00"
