@@ -85,11 +85,11 @@ def opened(release: Release) -> Iterator[Services]:
 def read_models(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
     """Every view's rows in primary-key order, and the views' tracking position."""
     with engine.connect() as conn:
-        rows = {name: [dict(r._mapping) for r in conn.execute(
-                    sa.select(table).order_by(*table.primary_key.columns))]
+        rows = {name: [dict(r) for r in conn.execute(
+                    sa.select(table).order_by(*table.primary_key.columns)).mappings()]
                 for name, table in TABLES.items()}
-        rows[tracking.name] = [dict(r._mapping) for r in conn.execute(
-            sa.select(tracking).where(tracking.c.name == "views"))]
+        rows[tracking.name] = [dict(r) for r in conn.execute(
+            sa.select(tracking).where(tracking.c.name == "views")).mappings()]
     return rows
 
 

@@ -40,7 +40,7 @@ from infrastructure.clock import FixedClock
 from infrastructure.database import create_engine
 from infrastructure.settings import Settings
 from interfaces import scheduler as scheduler_module
-from interfaces.bootstrap import build
+from interfaces.bootstrap import Services, build
 from interfaces.scheduler import (
     DAILY_JOB,
     JOB_TABLE,
@@ -193,7 +193,9 @@ def test_the_schedule_is_described_with_the_next_run(settings: Settings) -> None
         scheduler.shutdown()
 
 
-def test_a_job_stores_the_database_url_without_its_password(settings: Settings) -> None:
+def test_a_job_stores_the_database_url_without_its_password(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     url = "postgresql://caseledger:s3cret@db.example.org:5432/caseledger"
     stored = without_password(url)
     assert stored == "postgresql://caseledger@db.example.org:5432/caseledger"
@@ -203,7 +205,21 @@ def test_a_job_stores_the_database_url_without_its_password(settings: Settings) 
     scheduler.shutdown()
     expected = without_password(settings.database_url)
     assert args == {DAILY_JOB: (expected,), RETRY_JOB: (expected,)}
-    assert scheduler_module._full_urls[expected] == settings.database_url
+
+    # A job run in this process connects with the full URL (the password is supplied here).
+    class Connected(Exception):
+        pass
+
+    connected: list[str] = []
+
+    def services_factory(job_settings: Settings) -> Services:
+        connected.append(job_settings.database_url)
+        raise Connected
+
+    monkeypatch.setattr(scheduler_module, "services_factory", services_factory)
+    with pytest.raises(Connected):
+        scheduler_module.retry_deliveries(expected)
+    assert connected == [settings.database_url]
 
 
 # --------------------------------------------------------------------------- one scheduler

@@ -351,7 +351,7 @@ def non_personal_text(event: Any) -> str:
 class TestPersonalData:
     def test_personal_data_is_only_in_personal_fields(self) -> None:
         history = full_history()
-        assert len(history) > 40
+        assert "CaseClosed" in {type(e).__name__ for e in history}  # the story ran to its end
         for event in history:
             text = non_personal_text(event)
             for secret in SECRETS:
