@@ -30,6 +30,7 @@ from application.commands.base import (
     EffectiveTime,
     InvalidValue,
     OpeningCommand,
+    command_from,
     invalid_input,
 )
 from application.commands.common import (
@@ -188,5 +189,6 @@ __all__ = [
     "Vacate",
     "Visit",
     "WithdrawReturn",
+    "command_from",
     "invalid_input",
 ]

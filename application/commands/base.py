@@ -8,7 +8,8 @@ the same models, so a value is checked the same way whichever way it came in.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -82,3 +83,15 @@ def invalid_input(error: ValidationError) -> InvalidValue:
         message = f"{'.'.join(inner)}: {message}"
     return InvalidValue(message if message.endswith(".") else f"{message}.",
                         field=location[0] if location else None)
+
+
+C = TypeVar("C", bound=Command)
+
+
+def command_from(model: type[C], data: Mapping[str, Any]) -> C:
+    """The command ``data`` describes (as an interface received it); InvalidInput naming the
+    field if a value is refused."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise invalid_input(error) from None

@@ -52,6 +52,7 @@ ASB = (
          metavars={"partnership": "SLUG", "hub": "SLUG", "applicant_name": "NAME",
                    "complaints": SPEC}),
     Verb("add-complaint", a.AddComplaint, parse={"complaint": complaint},
+         flags={"complaints": "--complaint"},
          metavars={"complaint": SPEC}),
     Verb("mark-duplicate", a.MarkDuplicate, metavars={"complaints": "C1,C2,…"}),
     Verb("acknowledge", a.AcknowledgeApplication, flags={"agencies": "--request-from"}),

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import inspect
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from application.commands import CaseCommand, Command, OpeningCommand, invalid_input
+from application.commands import CaseCommand, Command, OpeningCommand, command_from
 from application.commands.base import EFFECTIVE
 from application.service import CaseResult
 from domain.errors import InvalidInput
@@ -39,7 +39,8 @@ Note = Callable[[Invocation, CaseResult], "str | None"]
 class Verb:
     """A command model as a command-line verb, and where the command line spells it otherwise.
 
-    - ``flags``: field → option (``{"lead_agency": "--lead"}``); default ``--field-name``.
+    - ``flags``: field → option (``{"lead_agency": "--lead"}``); default ``--field-name``. A
+      name that is not a field of the model is one the domain's errors use for it.
     - ``off``: boolean field → the option that sets it false (``{"met": "--not-met"}``).
     - ``repeat``: list fields given by repeating the option instead of separating by commas.
     - ``parse``: field → how one item is read from its text (``NAME=DATE``, a complaint spec).
@@ -140,86 +141,130 @@ class _Option:
 KW = inspect.Parameter.KEYWORD_ONLY
 
 
+@dataclass(frozen=True)
+class _Field:
+    """What the options of one field are made from."""
+
+    name: str
+    info: FieldInfo
+    flag: str
+    help: str
+    metavar: str | None
+
+    @property
+    def required(self) -> bool:
+        return self.info.is_required()
+
+    def parameter(self, annotation: Any, decls: str, default: Any = None,
+                  **settings: Any) -> inspect.Parameter:
+        option = typer.Option(decls, help=self.help, **settings)
+        return inspect.Parameter(self.name, KW, annotation=Annotated[annotation, option],
+                                 default=inspect.Parameter.empty if self.required else default)
+
+    def text(self) -> inspect.Parameter:
+        """A required or optional text option."""
+        return self.parameter(str if self.required else str | None, self.flag,
+                              metavar=self.metavar or "TEXT")
+
+
 def _option(verb: Verb, name: str, info: FieldInfo) -> _Option:
-    base, optional = _without_none(info.annotation)
-    base = _plain(base)
-    flag = verb.flag(name)
+    base = _plain(_without_none(info.annotation)[0])
     text = info.description or ""
-    required = info.is_required()
-    default = _default(info)
-    is_time = _is_time(info)
-    if is_time:
+    if _is_time(info):
         text = f"{text.rstrip('.')}: {TIME_HELP}."
-    metavar = verb.metavars.get(name)
-
-    def single(annotation: Any, decls: str, **settings: Any) -> _Option:
-        option = typer.Option(decls, help=text, **settings)
-        parameter = inspect.Parameter(
-            name, KW, annotation=Annotated[annotation, option],
-            default=inspect.Parameter.empty if required else default)
-        return _Option([parameter], lambda given: given[name])
-
+    field_ = _Field(name, info, verb.flag(name), text, verb.metavars.get(name))
     if name in verb.switches:
-        choices = choices_of(info)
-        parameters = [inspect.Parameter(
-            f"{name}_{i}", KW, default=False,
-            annotation=Annotated[bool, typer.Option(f"--{choice}", help=f"{text} ({choice}).")])
-            for i, choice in enumerate(choices)]
-
-        def chosen(given: dict[str, Any]) -> Any:
-            picked = [c for i, c in enumerate(choices) if given[f"{name}_{i}"]]
-            if len(picked) != 1:
-                raise InvalidInput(f"Give exactly one of {', '.join('--' + c for c in choices)}.")
-            return picked[0]
-
-        return _Option(parameters, chosen)
+        return _switches(field_)
     if base is bool:
-        off = verb.off.get(name)
-        decls = f"{flag}/{off}" if off else (
-            flag if default is False else f"{flag}/--no-{flag.removeprefix('--')}")
-        return single(bool, decls)
-    parse = verb.parse.get(name)
-    origin = get_origin(base)
-    if origin in (list, dict):
-        item: Callable[[str], Any] = parse or str
-        if name in verb.repeat or origin is dict:
-            required = False  # an empty list is the model's to refuse
-            option = typer.Option(flag, metavar=metavar or "TEXT", help=f"{text} (repeatable).")
-            parameter = inspect.Parameter(name, KW, default=None,
-                                          annotation=Annotated[list[str] | None, option])
+        return _bool(field_, verb.off.get(name))
+    item = verb.parse.get(name)
+    if get_origin(base) is dict:
+        return _repeated(field_, item or str, as_dict=True)
+    if get_origin(base) is list:
+        if name in verb.repeat:
+            return _repeated(field_, item or str, as_dict=False)
+        return _separated(field_, item or str)
+    if item is not None:
+        parse = item
+        return _Option([field_.text()],
+                       lambda given: None if given[name] is None else parse(given[name]))
+    return _Option([_scalar(field_, base)], lambda given: given[name])
 
-            def repeated(given: dict[str, Any]) -> Any:
-                items = [item(v) for v in given[name] or []]
-                if origin is dict:
-                    return dict(pair for part in items for pair in part.items())
-                return items or None
 
-            return _Option([parameter], repeated)
-        option = typer.Option(flag, metavar=metavar or "A,B,…", help=f"{text} Separated by commas.")
-        parameter = inspect.Parameter(
-            name, KW, annotation=Annotated[str if required else str | None, option],
-            default=inspect.Parameter.empty if required else None)
+def _switches(field_: _Field) -> _Option:
+    """A choice given as one switch per choice (``--tolerate``); exactly one is needed."""
+    choices = choices_of(field_.info)
+    parameters = [inspect.Parameter(
+        f"{field_.name}_{i}", KW, default=False,
+        annotation=Annotated[bool, typer.Option(f"--{choice}", help=f"{field_.help} ({choice}).")])
+        for i, choice in enumerate(choices)]
 
-        def separated(given: dict[str, Any]) -> Any:
-            raw = given[name]
-            if raw is None:
-                return None
-            return [item(part.strip()) for part in raw.split(",") if part.strip()]
+    def chosen(given: dict[str, Any]) -> Any:
+        picked = [c for i, c in enumerate(choices) if given[f"{field_.name}_{i}"]]
+        if len(picked) != 1:
+            raise InvalidInput(f"Give exactly one of {', '.join('--' + c for c in choices)}.")
+        return picked[0]
 
-        return _Option([parameter], separated)
-    if parse is not None:
-        option = typer.Option(flag, metavar=metavar or "TEXT", help=text)
-        parameter = inspect.Parameter(
-            name, KW, annotation=Annotated[str if required else str | None, option],
-            default=inspect.Parameter.empty if required else None)
-        return _Option([parameter], lambda given: None if given[name] is None else parse(given[name]))
+    return _Option(parameters, chosen)
+
+
+def _bool(field_: _Field, off: str | None) -> _Option:
+    """``--flag`` for a default false, else a pair (``--flag/--no-flag`` or as the verb says)."""
+    default = _default(field_.info)
+    if off is not None:
+        decls = f"{field_.flag}/{off}"
+    elif default is False:
+        decls = field_.flag
+    else:
+        decls = f"{field_.flag}/--no-{field_.flag.removeprefix('--')}"
+    return _Option([field_.parameter(bool, decls, default)], lambda given: given[field_.name])
+
+
+def _repeated(field_: _Field, item: Callable[[str], Any], *, as_dict: bool) -> _Option:
+    """A list (or a mapping) given by repeating the option; an empty one is the model's to
+    refuse."""
+    option = typer.Option(field_.flag, metavar=field_.metavar or "TEXT",
+                          help=f"{field_.help} (repeatable).")
+    parameter = inspect.Parameter(field_.name, KW, default=None,
+                                  annotation=Annotated[list[str] | None, option])
+
+    def repeated(given: dict[str, Any]) -> Any:
+        items = [item(v) for v in given[field_.name] or []]
+        if as_dict:
+            return dict(pair for part in items for pair in part.items())
+        return items or None
+
+    return _Option([parameter], repeated)
+
+
+def _separated(field_: _Field, item: Callable[[str], Any]) -> _Option:
+    """A list given as one option with its items separated by commas (``A,B,C``)."""
+    option = typer.Option(field_.flag, metavar=field_.metavar or "A,B,…",
+                          help=f"{field_.help} Separated by commas.")
+    parameter = inspect.Parameter(
+        field_.name, KW, annotation=Annotated[str if field_.required else str | None, option],
+        default=inspect.Parameter.empty if field_.required else None)
+
+    def separated(given: dict[str, Any]) -> Any:
+        raw = given[field_.name]
+        if raw is None:
+            return None
+        return [item(part.strip()) for part in raw.split(",") if part.strip()]
+
+    return _Option([parameter], separated)
+
+
+def _scalar(field_: _Field, base: Any) -> inspect.Parameter:
+    """A choice (from its enum), a number or a text; the model's default shown as the option's."""
+    optional = _without_none(field_.info.annotation)[1]
+    default = _default(field_.info)
     if _is_choice(base):
-        annotation = base | None if optional else base
-        return single(annotation, flag)
+        return field_.parameter(base | None if optional else base, field_.flag, default)
     scalar = base if base in (int, float) else str
-    metavar = metavar or ("TIME" if is_time else "N" if scalar is int else "TEXT")
-    return single(scalar | None if optional or not required and default is None else scalar,
-                  flag, metavar=metavar)
+    metavar = field_.metavar or ("TIME" if _is_time(field_.info) else
+                                 "N" if scalar is int else "TEXT")
+    annotation = scalar | None if optional or not field_.required and default is None else scalar
+    return field_.parameter(annotation, field_.flag, default, metavar=metavar)
 
 
 # --------------------------------------------------------------------------- the command
@@ -239,7 +284,7 @@ def _function(verb: Verb) -> Callable[..., None]:
         parameters.append(inspect.Parameter(
             "on_alias", KW, default=None,
             annotation=Annotated[str | None, typer.Option(alias, metavar="TIME", help=text)]))
-    flags = {name: verb.flag(name) for name in options}
+    flags = {**verb.flags, **{name: verb.flag(name) for name in options}}
     if verb.on_alias is not None:
         flags["on_alias"] = verb.on_alias[0]
 
@@ -248,16 +293,14 @@ def _function(verb: Verb) -> Callable[..., None]:
         if verb.on_alias is not None and given.get("on_alias") is not None:
             inv.on = inv.on or parse_time(given["on_alias"], "on_alias")
         values = {name: option.value(given) for name, option in options.items()}
-        try:
-            model = verb.model.model_validate({k: v for k, v in values.items() if v is not None})
-        except ValidationError as error:
-            raise invalid_input(error) from None
-        if isinstance(model, CaseCommand):
+        model = command_from(verb.model, {k: v for k, v in values.items() if v is not None})
+        if isinstance(model, OpeningCommand):
+            services = inv.fresh()  # the opening may look for the partnership's earlier cases
+            result = services.cases.open(model, inv.meta(), views=services.views)
+        elif isinstance(model, CaseCommand):
             result = inv.services.cases.execute(given["ref"], model, inv.meta())
         else:
-            assert isinstance(model, OpeningCommand)
-            services = inv.fresh()
-            result = services.cases.open(model, inv.meta(), views=services.views)
+            raise TypeError(f"{type(model).__name__} is neither a case command nor an opening one")
         inv.case_id = result.id
         inv.refresh_views()
         note = verb.note(inv, result) if verb.note is not None else None
@@ -267,7 +310,3 @@ def _function(verb: Verb) -> Callable[..., None]:
     run.__doc__ = _help(verb.model)
     run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     return run
-
-
-def verbs_of(*groups: Sequence[Verb]) -> list[Verb]:
-    return [verb for group in groups for verb in group]

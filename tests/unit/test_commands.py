@@ -28,6 +28,7 @@ from application.commands import (
     RequestReturn,
     StartScoping,
     UpdateProcess,
+    command_from,
     invalid_input,
 )
 from application.commands.asb import Complaint
@@ -118,6 +119,13 @@ def test_dates_are_normalised_and_a_bad_one_is_invalid_input_naming_its_field() 
     assert isinstance(error, InvalidInput) and isinstance(error, InvalidValue)
     assert error.field == "due"
     assert error.message.startswith("'next week' is not a date or date-time; use YYYY-MM-DD")
+
+
+def test_an_interface_builds_a_command_from_what_it_received() -> None:
+    assert command_from(AddNote, {"text": " seen "}) == AddNote(text="seen")
+    with pytest.raises(InvalidValue) as refused:
+        command_from(AddAction, {"recommendation": "r", "owner": "probation", "level": "local"})
+    assert (refused.value.field, refused.value.message) == ("due", "Field required.")
 
 
 def test_a_choice_outside_its_enum_names_the_field_and_the_values_allowed() -> None:
