@@ -80,10 +80,16 @@ class Registry:
         self._openings[command] = opening
 
     def handling(self, command: CaseCommand) -> CaseHandling[Any, Any]:
-        return self._cases[type(command)]
+        try:
+            return self._cases[type(command)]
+        except KeyError:
+            raise LookupError(f"No handler is registered for {type(command).__name__}.") from None
 
     def opening(self, command: OpeningCommand) -> Opening[Any, Any]:
-        return self._openings[type(command)]
+        try:
+            return self._openings[type(command)]
+        except KeyError:
+            raise LookupError(f"No opening is registered for {type(command).__name__}.") from None
 
     def case_commands(self) -> dict[type[CaseCommand], type[Case]]:
         """Every case command and the case type it applies to (``Case``: any)."""
