@@ -20,7 +20,6 @@ from eventsourcing.application import AggregateNotFoundError, Application, proje
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
 
 from application.commands import REGISTRY, CaseCommand, MigratePolicy, NewCase, OpeningCommand
-from application.commands import handlers as _handlers  # noqa: F401  (fills REGISTRY)
 from application.ports import Clock, ReadModel
 from domain import times
 from domain.asb import AsbCaseReview

@@ -103,6 +103,9 @@ from application.commands.encampment import (
 )
 from application.commands.registry import REGISTRY, NewCase, Opening
 
+# The handlers register themselves: the registry is complete once the package is imported.
+from application.commands import handlers as _handlers  # noqa: E402, F401  isort: skip
+
 __all__ = [
     "AcceptReturn",
     "AcknowledgeApplication",
