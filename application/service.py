@@ -4,6 +4,10 @@ The CLI, the HTTP API and the scheduler all drive this one service. It resolves 
 checks that named partnerships, hubs and agencies exist, builds the command context (effective
 time, actor, reason, the injected clock and the bank-holiday calendar) and saves the new events
 atomically. A refused command raises before anything is saved, so nothing is recorded.
+
+Commands are the typed models of ``application.commands``: ``execute(ref, command, meta)`` runs
+one on a case and ``open(command, meta)`` opens a case, each through its handler in ``REGISTRY``.
+``Meta`` carries what every command has besides its own fields (actor, effective time, reason).
 """
 
 from __future__ import annotations
