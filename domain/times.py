@@ -8,10 +8,15 @@ recorded "on 2 March" is never refused for preceding a notification at 14:30 on 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from domain.calendar import LONDON
 from domain.errors import DateRuleViolated, InvalidInput
+
+
+def sortable_utc(moment: datetime) -> str:
+    """An instant as UTC text that sorts as it compares, to the second (``YYYY-MM-DDTHH:MM:SS``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def is_date_only(effective: str) -> bool:

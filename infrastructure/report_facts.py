@@ -12,10 +12,7 @@ a case first recorded after T is left out. Both paths run the same fold, so they
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,14 +20,9 @@ import sqlalchemy as sa
 
 from application.projections import Change, Update, Upsert, recorded_utc
 from application.reporting import facts as f
-from application.reporting.quarters import (
-    FIGURES,
-    QuarterFigures,
-    case_quarters,
-    kept_quarters,
-    quarters_between,
-)
+from application.reporting.quarters import FIGURES, case_quarters, kept_quarters, quarters_between
 from application.reporting.service import ReportInputs
+from application.reporting.shape import CaseFacts, QuarterFigures
 from infrastructure.views import TABLES, history, report_cases, report_quarters
 
 CHUNK = 500
@@ -114,24 +106,8 @@ def _history_rows(conn: sa.Connection, case_ids: Iterable[str]) -> dict[str, lis
     return by_case
 
 
-def _first(pair: tuple[str, Any]) -> str:
+def _first(pair: tuple[str, CaseFacts]) -> str:
     return pair[0]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while tens of thousands of facts are parsed: they
-    are millions of new containers, none of them garbage (trees, freed by reference counting),
-    and the collector's passes over them cost more than the parsing (measured: 1.6 s → 0.6 s
-    for 50,000 long cases). ``gc.freeze`` then keeps the next collection from scanning them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 class ReportFactsReader:
@@ -139,7 +115,6 @@ class ReportFactsReader:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        self.refolded = 0  # cases re-folded from history by the last call (for benchmarks)
 
     def facts(self, partnerships: Sequence[str], as_known_at: datetime | None = None,
               relevant_from: str | None = None, summarise_before: str | None = None,
@@ -158,7 +133,7 @@ class ReportFactsReader:
         # positive conditions on indexed columns, so the database reads only those rows.
         read_from = summarise_before or relevant_from
         # No ORDER BY: in case_id order SQLite reads the rows through the key's index, page by
-        # page at random (measured: 157 ms against 60 ms); the rows are sorted here instead.
+        # page at random, which is slow on a large table; the rows are sorted here instead.
         query = (sa.select(rc.case_id, rc.first_recorded_utc, rc.last_recorded_utc, rc.facts)
                  .where(scope))
         if read_from is not None:
@@ -176,41 +151,39 @@ class ReportFactsReader:
                 rq.partnership.in_(list(partnerships)),
                 sa.true() if known is None else rq.last_recorded_utc <= known,
                 rq.settled_on < summarise_before, rq.settled_on >= (relevant_from or ""))
-        # The settled cases' sum runs in the database on a second connection meanwhile: the
-        # driver lets go of the interpreter while it waits, so the two overlap.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-quarters") as summing:
-            settled = summing.submit(self._settled_quarters, which_settled) if which_settled is not None else None
-            cases = self._read(query, as_known_at)
-            return ReportInputs(cases, settled.result() if settled is not None else {})
-
-    def _read(self, query: Any, as_known_at: datetime | None) -> list[dict[str, Any]]:
-        """The facts of the cases ``query`` finds: as stored, or re-folded from their history
-        rows recorded by ``as_known_at`` if changed since."""
-        known = recorded_utc(as_known_at) if as_known_at is not None else None
-        current: list[tuple[str, dict[str, Any]]] = []
-        stale: list[str] = []
-        with self.engine.connect() as conn, _collector_paused():
-            for case_id, first, last, facts in conn.execute(query):
-                if known is None or last <= known:
-                    current.append((case_id, f.loads(facts)))
-                elif first <= known:
-                    stale.append(case_id)
-            current.sort(key=_first)
-            cases = [facts for _, facts in current]
-            stale.sort()
-            for start in range(0, len(stale), CHUNK):  # stale only when as_known_at is given
-                by_case = _history_rows(conn, stale[start:start + CHUNK])
-                for rows in by_case.values():
-                    kept = [r for r in rows if as_known_at is not None
-                            and datetime.fromisoformat(r["recorded"]) <= as_known_at]
-                    if kept:
-                        cases.append(f.fold(kept))
-        self.refolded = len(stale)
-        return cases
-
-    def _settled_quarters(self, which: Any) -> QuarterFigures:
-        rq = report_quarters.c
-        query = (sa.select(rq.quarter, *(sa.func.sum(rq[name]) for name in FIGURES))
-                 .where(which).group_by(rq.quarter))
         with self.engine.connect() as conn:
-            return {row[0]: [int(v or 0) for v in row[1:]] for row in conn.execute(query)}
+            cases = _read(conn, query, as_known_at)
+            settled = _settled_quarters(conn, which_settled) if which_settled is not None else {}
+        return ReportInputs(cases, settled)
+
+
+def _read(conn: sa.Connection, query: sa.Select[Any], as_known_at: datetime | None) -> list[CaseFacts]:
+    """The facts of the cases ``query`` finds: as stored, or re-folded from their history
+    rows recorded by ``as_known_at`` if changed since."""
+    known = recorded_utc(as_known_at) if as_known_at is not None else None
+    current: list[tuple[str, CaseFacts]] = []
+    stale: list[str] = []
+    for case_id, first, last, facts in conn.execute(query):
+        if known is None or last <= known:
+            current.append((case_id, f.loads(facts)))
+        elif first <= known:
+            stale.append(case_id)
+    current.sort(key=_first)
+    cases = [facts for _, facts in current]
+    stale.sort()
+    for start in range(0, len(stale), CHUNK):  # stale only when as_known_at is given
+        by_case = _history_rows(conn, stale[start:start + CHUNK])
+        for rows in by_case.values():
+            kept = [r for r in rows if as_known_at is not None
+                    and datetime.fromisoformat(r["recorded"]) <= as_known_at]
+            if kept:
+                cases.append(f.fold(kept))
+    return cases
+
+
+def _settled_quarters(conn: sa.Connection, which: sa.ColumnElement[bool]) -> QuarterFigures:
+    """The summed trend figures, per quarter, of the settled cases ``which`` selects."""
+    rq = report_quarters.c
+    query = (sa.select(rq.quarter, *(sa.func.sum(rq[name]) for name in FIGURES))
+             .where(which).group_by(rq.quarter))
+    return {row[0]: [int(v or 0) for v in row[1:]] for row in conn.execute(query)}

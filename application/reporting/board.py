@@ -17,10 +17,9 @@ from typing import Any
 
 from application.reporting import tables_asb, tables_common, tables_dardr, tables_encampment
 from application.reporting.model import SUPPRESSED, Chart, Report, Table
-from application.reporting.quarters import QuarterFigures
+from application.reporting.shape import CaseFacts as Facts
+from application.reporting.shape import QuarterFigures
 from application.reporting.window import Window, instant_text, last_quarters
-
-Facts = dict[str, Any]
 
 DEFAULT_SUPPRESS_BELOW = 5
 """National default: counts under 5 are suppressed in published reports (local policy may set

@@ -12,19 +12,16 @@ so a report over 50,000 cases sums them in SQL without reading its facts at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from application.reporting.window import (
-    end_of_day,
-    paused_at,
-    pauses_of,
-    quarter_bounds,
-    utc_text,
-)
+from application.reporting.shape import CaseFacts, DeadlineFacts, QuarterFigures
+from application.reporting.window import paused_at, pauses_of, quarter_bounds
+from domain.calendar import end_of_day
+from domain.times import sortable_utc
 
 FIGURES = ("opened", "closed", "met", "on_time", "overdue")
-QuarterFigures = dict[str, list[int]]  # "2026 Q3" → [opened, closed, met, on_time, overdue]
 
 
 @cache
@@ -46,7 +43,7 @@ def quarters_between(first_day: str, last_day: str) -> list[str]:
 def quarter_end(label: str) -> tuple[str, str]:
     """The quarter's last London day and the UTC instant that day ends."""
     _, last = quarter_bounds(int(label[:4]), int(label[-1]))
-    return last.isoformat(), utc_text(end_of_day(last))
+    return last.isoformat(), sortable_utc(end_of_day(last))
 
 
 def next_label(label: str) -> str:
@@ -54,7 +51,7 @@ def next_label(label: str) -> str:
     return f"{year + 1} Q1" if quarter == 4 else f"{year} Q{quarter + 1}"
 
 
-def case_quarters(facts: dict[str, Any], at_day: str | None = None, at_utc: str | None = None,
+def case_quarters(facts: CaseFacts, at_day: str | None = None, at_utc: str | None = None,
                   from_day: str = "") -> QuarterFigures:
     """The case's figures per quarter, known facts up to ``at_day`` (the quarter containing it
     ends then, at ``at_utc``; None: everything, for a settled case), from the quarter
@@ -89,7 +86,8 @@ def case_quarters(facts: dict[str, Any], at_day: str | None = None, at_utc: str 
     return found
 
 
-def _overdue_ends(d: dict[str, Any], at_day: str | None, at_utc: str | None, add: Any,
+def _overdue_ends(d: DeadlineFacts, at_day: str | None, at_utc: str | None,
+                  add: Callable[[str, int], None],
                   first: str) -> None:
     """Count the deadline at each quarter end it was overdue at: due before it, not met,
     cancelled or paused then."""
@@ -114,7 +112,7 @@ def _overdue_ends(d: dict[str, Any], at_day: str | None, at_utc: str | None, add
         label = next_label(label)
 
 
-def kept_quarters(facts: dict[str, Any]) -> list[Any] | None:
+def kept_quarters(facts: CaseFacts) -> list[Any] | None:
     """``[figures, tail_from, tail]``: the case's figures for each quarter up to the last one
     any of its facts or due times falls in, and ``tail``, the number of its deadlines overdue at
     the end of every quarter from ``tail_from`` on. After that last quarter nothing changes

@@ -25,7 +25,7 @@ from application.reporting.board import (
 )
 from application.reporting.diff import changed_figures
 from application.reporting.model import Report
-from application.reporting.quarters import QuarterFigures
+from application.reporting.shape import CaseFacts, QuarterFigures
 from application.reporting.window import Window
 from application.service import CaseService
 from domain import times
@@ -39,7 +39,7 @@ CASE_TYPES = ("dardr", "asb", "encampment")
 class ReportInputs:
     """Cases' report facts, and the summed trend figures of settled cases left unread."""
 
-    cases: list[dict[str, Any]]
+    cases: list[CaseFacts]
     settled_quarters: QuarterFigures = field(default_factory=dict)
 
 
@@ -122,8 +122,8 @@ class ReportService:
         (default: now), and the facts recorded in between effective by the period's end."""
         later_known = self.known_at(later)
         if earlier >= later_known:
-            raise InvalidInput(f"--earlier ({earlier.isoformat()}) must be before --later "
-                               f"({later_known.isoformat()}).")
+            raise InvalidInput(f"The earlier instant ({earlier.isoformat()}) must be before the "
+                               f"later one ({later_known.isoformat()}).", field="earlier")
         before = self.board(partnership=partnership, county=county, date_from=date_from,
                             date_to=date_to, as_known_at=earlier)
         after = self.board(partnership=partnership, county=county, date_from=date_from,
@@ -147,9 +147,9 @@ class ReportService:
             return now
         if as_known_at > now:
             raise DateRuleViolated(
-                f"--as-known-at {as_known_at.isoformat()} is in the future; a report can only show "
-                f"what was known by now ({now.isoformat(timespec='seconds')}): give an earlier "
-                "time, or leave --as-known-at out.")
+                f"{as_known_at.isoformat()} is in the future; a report can only show what was "
+                f"known by now ({now.isoformat(timespec='seconds')}): give an earlier time, or "
+                "none for now.", field="as_known_at")
         return as_known_at
 
     # -- the set-up as known at T ---------------------------------------------------------
@@ -157,7 +157,8 @@ class ReportService:
     def scope(self, partnership: str | None, county: str | None,
               setup: SetupAsKnown) -> dict[str, Any]:
         if (partnership is None) == (county is None):
-            raise InvalidInput("Give either --partnership SLUG or --county SLUG (one of them).")
+            raise InvalidInput("Give either a partnership or a county board (one of them).",
+                               field="partnership")
         known = setup.known
         if county is not None:
             found = setup.get(county_id(county))
@@ -171,8 +172,8 @@ class ReportService:
         for each in slugs:
             found = setup.get(partnership_id(each))
             if found is None:
-                raise NotFound(f"Unknown partnership '{each}' (as known at {_text(known)}); "
-                               "see caseledger partnership list.")
+                raise NotFound(f"Unknown partnership '{each}' (as known at {_text(known)}).",
+                               field="partnership")
             partnerships.append({"slug": each, "name": found.name})
         return {"kind": kind, "slug": slug, "name": name or partnerships[0]["name"],
                 "partnerships": partnerships}
@@ -210,7 +211,7 @@ def financial_year(year: int) -> tuple[date, date]:
 def check_period(date_from: date, date_to: date) -> None:
     if date_from > date_to:
         raise InvalidInput(f"The period starts ({date_from.isoformat()}) after it ends "
-                           f"({date_to.isoformat()}); --from must be on or before --to.")
+                           f"({date_to.isoformat()}): its first day must be on or before its last.")
 
 
 def _text(moment: datetime) -> str:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from application.reporting.model import Column, Table
-from application.reporting.window import Window, days_between, first_mark, marks, median
-
-Facts = dict[str, Any]
+from application.reporting.shape import CaseFacts as Facts
+from application.reporting.window import Window, days_between, first_mark, marks, median, opened_on
+from domain import asb
+from domain.case import CaseEvent
 
 STATUTORY = ("applications", "threshold_not_met", "reviews_carried_out",
              "reviews_with_recommendations")
@@ -30,17 +31,17 @@ def statutory_figures(reviews: Sequence[Facts], window: Window) -> dict[str, int
     for f in reviews:
         counts["applications"] += window.holds(f["opened"])
         counts["threshold_not_met"] += sum(window.holds(m[0]) and not m[2]
-                                           for m in marks(f, "ThresholdDecided"))
-        held = first_mark(f, "CaseReviewMeetingHeld")
+                                           for m in marks(f, asb.ThresholdDecided))
+        held = first_mark(f, asb.CaseReviewMeetingHeld)
         counts["reviews_carried_out"] += bool(held and window.holds(held[0]))
-        recommended = first_mark(f, "RecommendationsMade")
+        recommended = first_mark(f, asb.RecommendationsMade)
         counts["reviews_with_recommendations"] += bool(recommended and window.holds(recommended[0]))
-        counts["appeals_determined"] += sum(window.holds(m[0]) for m in marks(f, "AppealDetermined"))
+        counts["appeals_determined"] += sum(window.holds(m[0]) for m in marks(f, asb.AppealDetermined))
     return counts
 
 
 def statutory(reviews: Sequence[Facts], window: Window, partnerships: Sequence[tuple[str, str]]) -> Table:
-    by_partnership: dict[str, list[Facts]] = {slug: [] for slug, _ in partnerships}
+    by_partnership: dict[str | None, list[Facts]] = {slug: [] for slug, _ in partnerships}
     for f in reviews:
         by_partnership.setdefault(f["partnership"], []).append(f)
     rows: list[dict[str, Any]] = []
@@ -66,7 +67,7 @@ def statutory(reviews: Sequence[Facts], window: Window, partnerships: Sequence[t
 def threshold_decisions(reviews: Sequence[Facts], window: Window) -> Table:
     counts: Counter[tuple[str, bool]] = Counter()
     for f in reviews:
-        for m in marks(f, "ThresholdDecided"):
+        for m in marks(f, asb.ThresholdDecided):
             if window.holds(m[0]):
                 counts[(str(m[3] or "none"), bool(m[2]))] += 1
     rules = sorted({rule for rule, _ in counts})
@@ -78,15 +79,15 @@ def threshold_decisions(reviews: Sequence[Facts], window: Window) -> Table:
 
 
 def appeals_and_times(reviews: Sequence[Facts], window: Window) -> Table:
-    lodged = [m for f in reviews for m in marks(f, "AppealLodged") if window.holds(m[0])]
-    determined = [m for f in reviews for m in marks(f, "AppealDetermined") if window.holds(m[0])]
+    lodged = [m for f in reviews for m in marks(f, asb.AppealLodged) if window.holds(m[0])]
+    determined = [m for f in reviews for m in marks(f, asb.AppealDetermined) if window.holds(m[0])]
 
-    def days_to(event: str) -> list[int]:
-        return [days_between(f["opened"], m[0]) for f in reviews
+    def days_to(event: type[CaseEvent[Any]]) -> list[int]:
+        return [days_between(opened_on(f), m[0]) for f in reviews
                 if (m := first_mark(f, event)) and window.holds(m[0])]
 
     decisions, meetings, outcomes = (days_to(e) for e in (
-        "ThresholdDecided", "CaseReviewMeetingHeld", "OutcomeNotified"))
+        asb.ThresholdDecided, asb.CaseReviewMeetingHeld, asb.OutcomeNotified))
     rows = (
         {"measure": "Appeals lodged", "number": len(lodged), "median_days": None},
         {"measure": "Appeals upheld", "number": sum(bool(m[2]) for m in determined), "median_days": None},

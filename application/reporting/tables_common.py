@@ -11,7 +11,9 @@ from datetime import date
 from typing import Any
 
 from application.reporting.model import Chart, Column, Table
-from application.reporting.quarters import QuarterFigures, add_into, case_quarters, quarter_end
+from application.reporting.quarters import add_into, case_quarters, quarter_end
+from application.reporting.shape import ActionFacts, DeadlineFacts, QuarterFigures
+from application.reporting.shape import CaseFacts as Facts
 from application.reporting.window import (
     Window,
     days_between,
@@ -24,15 +26,13 @@ from application.reporting.window import (
 )
 from domain import asb, dardr, encampment
 
-Facts = dict[str, Any]
-
 CASE_TYPES = {"dardr": "DARDR", "asb": "ASB Case Review", "encampment": "Encampment"}
 STAGES = {"dardr": dardr.DEFINITION.stages, "asb": asb.DEFINITION.stages,
           "encampment": encampment.DEFINITION.stages}
 
 
-def by_type(cases: Sequence[Facts]) -> dict[str, list[Facts]]:
-    grouped: dict[str, list[Facts]] = {t: [] for t in CASE_TYPES}
+def by_type(cases: Sequence[Facts]) -> dict[str | None, list[Facts]]:
+    grouped: dict[str | None, list[Facts]] = {t: [] for t in CASE_TYPES}
     for facts in cases:
         grouped.setdefault(facts["type"], []).append(facts)
     return grouped
@@ -42,7 +42,7 @@ def closed_in(facts: Facts, window: Window) -> bool:
     return any(stage == "closed" and window.holds(day) for day, stage in facts["stages"])
 
 
-def caseload(grouped: dict[str, list[Facts]], window: Window) -> Table:
+def caseload(grouped: dict[str | None, list[Facts]], window: Window) -> Table:
     rows = []
     totals: Counter[str] = Counter()
     for case_type, label in CASE_TYPES.items():
@@ -64,7 +64,7 @@ def caseload(grouped: dict[str, list[Facts]], window: Window) -> Table:
     ), tuple(rows))
 
 
-def pipeline(grouped: dict[str, list[Facts]], window: Window) -> Table:
+def pipeline(grouped: dict[str | None, list[Facts]], window: Window) -> Table:
     rows = []
     for case_type, label in CASE_TYPES.items():
         at_stage: Counter[str] = Counter()
@@ -82,10 +82,10 @@ def pipeline(grouped: dict[str, list[Facts]], window: Window) -> Table:
 PIPELINE_CHART = Chart("pipeline", "Open cases by stage", "hbar", "pipeline", "stage", ("open",))
 
 
-InPeriod = tuple[str, dict[str, Any], str, bool]  # case type, deadline, state at end, met in period
+InPeriod = tuple[str, DeadlineFacts, str, bool]  # case type, deadline, state at end, met in period
 
 
-def deadlines_in_period(grouped: dict[str, list[Facts]], window: Window) -> list[InPeriod]:
+def deadlines_in_period(grouped: dict[str | None, list[Facts]], window: Window) -> list[InPeriod]:
     """Every deadline that can count in the period's tables, that is, not met or cancelled
     before the period (most deadlines are), with its state at the end and whether it was met
     in the period: worked out once for the tables that count deadlines."""
@@ -190,12 +190,12 @@ OVERDUE_CHART = Chart("overdue_by_agency", "Returns overdue at the end of the pe
 RAG_COUNTS = ("open", "red", "amber", "green", "overdue", "closed")
 
 
-def _rag_at(action: dict[str, Any], day: str) -> str:
+def _rag_at(action: ActionFacts, day: str) -> str:
     rag = "amber"
     for changed, value in action["rags"]:
         if changed <= day:
             rag = value
-    return str(rag)
+    return rag
 
 
 def actions_by_owner(cases: Sequence[Facts], window: Window, agency_names: dict[str, str]) -> Table:

@@ -13,18 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from application.reporting.model import Column, Table
+from application.reporting.shape import CaseFacts as Facts
+from application.reporting.shape import DeadlineFacts
 from application.reporting.window import (
     Window,
     days_between,
     first_mark,
     marks,
     median,
+    opened_on,
     paused_at,
     percent,
 )
 from domain import dardr
-
-Facts = dict[str, Any]
 
 MEASURE_COLUMNS = (Column("measure", "Measure", "text"), Column("number", "Number"),
                    Column("percent", "Per cent", "percent"),
@@ -38,26 +39,26 @@ def _row(measure: str, number: int, pct: float | None = None, days: float | None
             "median_days_net": days_net}
 
 
-def _met_in(facts: Facts, name: str, window: Window) -> dict[str, Any] | None:
+def _met_in(facts: Facts, name: str, window: Window) -> DeadlineFacts | None:
     deadline = facts["deadlines"].get(name)
     return deadline if deadline is not None and window.holds(deadline["met"]) else None
 
 
 def timeliness(reviews: Sequence[Facts], window: Window) -> Table:
     notified = [f for f in reviews if window.holds(f["opened"])]
-    decided = [(f, m) for f in reviews if (m := first_mark(f, "ReviewDecided")) and window.holds(m[0])]
+    decided = [(f, m) for f in reviews if (m := first_mark(f, dardr.ReviewDecided)) and window.holds(m[0])]
     in_month = [f for f, _ in decided
                 if (d := f["deadlines"].get("decision")) is not None and d["on_time"]]
     to_review = [f for f, m in decided if m[2] == "review"]
     completed = [(f, d) for f in reviews if (d := _met_in(f, "review-completion", window))]
-    submitted = [m for f in reviews for m in marks(f, "SubmittedToHomeOffice") if window.holds(m[0])]
+    submitted = [m for f in reviews for m in marks(f, dardr.SubmittedToHomeOffice) if window.holds(m[0])]
     qa_days = [days for f in reviews for days, day in _qa_waits(f) if window.holds(day)]
-    published = [(f, m) for f in reviews if (m := first_mark(f, "ReportPublished")) and window.holds(m[0])]
+    published = [(f, m) for f in reviews if (m := first_mark(f, dardr.ReportPublished)) and window.holds(m[0])]
     approval_to_publication = [days_between(_approved(f) or m[0], m[0]) for f, m in published]
     rows = (
         _row("Deaths notified", len(notified)),
         _row("Decisions made", len(decided), None,
-             median([days_between(f["opened"], m[0]) for f, m in decided])),
+             median([days_between(opened_on(f), m[0]) for f, m in decided])),
         _row("… within one month of notification", len(in_month), percent(len(in_month), len(decided))),
         _row("… to hold a review", len(to_review), percent(len(to_review), len(decided))),
         _row("Reviews completed (report agreed by the panel)", len(completed), None,
@@ -80,8 +81,8 @@ def timeliness(reviews: Sequence[Facts], window: Window) -> Table:
 def _qa_waits(facts: Facts) -> list[tuple[int, str]]:
     """(days in QA, outcome day) for each QA outcome, from the submission it answers."""
     waits = []
-    submissions = [m[0] for m in marks(facts, "SubmittedToHomeOffice")]
-    for outcome in marks(facts, "QualityAssuranceOutcomeReceived"):
+    submissions = [m[0] for m in marks(facts, dardr.SubmittedToHomeOffice)]
+    for outcome in marks(facts, dardr.QualityAssuranceOutcomeReceived):
         earlier = [s for s in submissions if s <= outcome[0]]
         if earlier:
             waits.append((days_between(earlier[-1], outcome[0]), outcome[0]))
@@ -100,7 +101,7 @@ def in_progress(reviews: Sequence[Facts], window: Window) -> Table:
     day = window.at_day
     in_qa = [days_between(m[0], day) for f in reviews
              if window.stage_at_end(f) == "submitted-to-home-office"
-             for m in marks(f, "SubmittedToHomeOffice")[-1:]]
+             for m in marks(f, dardr.SubmittedToHomeOffice)[-1:]]
     awaiting: dict[str, list[int]] = {}
     for f in reviews:
         if window.stage_at_end(f) != "approved":
@@ -121,7 +122,7 @@ def in_progress(reviews: Sequence[Facts], window: Window) -> Table:
 
 
 def _why_unpublished(facts: Facts, day: str) -> str:
-    deferrals = [m for m in marks(facts, "PublicationDeferred") if m[0] <= day]
+    deferrals = [m for m in marks(facts, dardr.PublicationDeferred) if m[0] <= day]
     if deferrals:
         return str(deferrals[-1][2]).replace("-", " ")
     criminal = [p for p in facts["processes"].values() if p["kind"] == "criminal"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from application.reporting.model import Column, Table
+from application.reporting.shape import CaseFacts as Facts
 from application.reporting.window import (
     Window,
     first_mark,
@@ -20,16 +20,15 @@ from application.reporting.window import (
     marks,
     mean,
     median,
+    opened_utc,
 )
 from domain import encampment
-
-Facts = dict[str, Any]
 
 TOLERATED = ("tolerate", "negotiated-stopping")
 
 
 def _decision(facts: Facts, day: str) -> str:
-    decided = [m for m in marks(facts, "EncampmentDecided") if m[0] <= day]
+    decided = [m for m in marks(facts, encampment.EncampmentDecided) if m[0] <= day]
     if not decided:
         return "undecided"
     return "tolerated" if decided[-1][2] in TOLERATED else "not_tolerated"
@@ -41,7 +40,7 @@ def counts(camps: Sequence[Facts], window: Window) -> Table:
     for f in camps:
         if not window.holds(f["opened"]):
             continue
-        land = first_mark(f, "LandOwnershipEstablished")
+        land = first_mark(f, encampment.LandOwnershipEstablished)
         kind = str(land[2]) if land and land[0] <= window.at_day else "unknown"
         by_land[kind][_decision(f, window.at_day)] += 1
     rows = [{"land": kind, "reported": sum(c.values()), "tolerated": c["tolerated"],
@@ -56,13 +55,13 @@ def counts(camps: Sequence[Facts], window: Window) -> Table:
 
 def measures(camps: Sequence[Facts], window: Window) -> Table:
     reported = [f for f in camps if window.holds(f["opened"])]
-    vacated = [(f, m) for f in camps if (m := first_mark(f, "EncampmentVacated")) and window.holds(m[0])]
-    durations = [hours_between(f["opened_utc"], m[1]) / 24 for f, m in vacated]
-    visits = [hours_between(f["opened_utc"], m[1]) for f in reported
-              if (m := first_mark(f, "InitialVisitCompleted")) and m[0] <= window.at_day]
-    welfare = [hours_between(f["opened_utc"], m[1]) for f in reported
-               if (m := first_mark(f, "WelfareAssessmentCompleted")) and m[0] <= window.at_day]
-    referrals = sum(int(m[2] or 0) for f in camps for m in marks(f, "WelfareAssessmentCompleted")
+    vacated = [(f, m) for f in camps if (m := first_mark(f, encampment.EncampmentVacated)) and window.holds(m[0])]
+    durations = [hours_between(opened_utc(f), m[1]) / 24 for f, m in vacated]
+    visits = [hours_between(opened_utc(f), m[1]) for f in reported
+              if (m := first_mark(f, encampment.InitialVisitCompleted)) and m[0] <= window.at_day]
+    welfare = [hours_between(opened_utc(f), m[1]) for f in reported
+               if (m := first_mark(f, encampment.WelfareAssessmentCompleted)) and m[0] <= window.at_day]
+    referrals = sum(int(m[2] or 0) for f in camps for m in marks(f, encampment.WelfareAssessmentCompleted)
                     if window.holds(m[0]))
     returning = sum(bool(f["attrs"].get("within_no_return_window")) for f in reported)
     sites = Counter(f["attrs"].get("location_key") for f in reported if f["attrs"].get("location_key"))
@@ -87,14 +86,14 @@ def measures(camps: Sequence[Facts], window: Window) -> Table:
 def powers_and_court(camps: Sequence[Facts], window: Window) -> Table:
     counted: Counter[tuple[str, str]] = Counter()
     for f in camps:
-        for event, what, detail in (("DirectionServed", "Direction served", 2),
-                                    ("PoliceReferralMade", "Referred to the police", 2),
-                                    ("EncampmentDecided", "Not allowed: power chosen", 3),
-                                    ("SummonsIssued", "Summons issued (s.78)", None),
-                                    ("PossessionClaimIssued", "Possession claim issued (CPR 55)", None),
-                                    ("HearingHeld", "Hearing held", 2),
-                                    ("OrderGranted", "Order granted", 2),
-                                    ("EnforcementExecuted", "Enforcement executed", None)):
+        for event, what, detail in ((encampment.DirectionServed, "Direction served", 2),
+                                    (encampment.PoliceReferralMade, "Referred to the police", 2),
+                                    (encampment.EncampmentDecided, "Not allowed: power chosen", 3),
+                                    (encampment.SummonsIssued, "Summons issued (s.78)", None),
+                                    (encampment.PossessionClaimIssued, "Possession claim issued (CPR 55)", None),
+                                    (encampment.HearingHeld, "Hearing held", 2),
+                                    (encampment.OrderGranted, "Order granted", 2),
+                                    (encampment.EnforcementExecuted, "Enforcement executed", None)):
             for m in marks(f, event):
                 if window.holds(m[0]) and (detail is None or m[detail] is not None):
                     counted[(what, str(m[detail]) if detail is not None else "")] += 1
@@ -108,7 +107,7 @@ def powers_and_court(camps: Sequence[Facts], window: Window) -> Table:
 
 def costs(camps: Sequence[Facts], window: Window) -> Table:
     """Costs of the sites cleared in the period, in whole pounds (recorded in pence)."""
-    cleared = [m for f in camps for m in marks(f, "SiteCleared") if window.holds(m[0])]
+    cleared = [m for f in camps for m in marks(f, encampment.SiteCleared) if window.holds(m[0])]
     rows = []
     for label, i in (("Clean-up", 2), ("Legal", 3), ("Damage", 4)):
         pence = sum(int(m[i] or 0) for m in cleared)

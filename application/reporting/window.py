@@ -11,24 +11,19 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from domain.calendar import LONDON
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+from application.reporting.shape import CaseFacts, DeadlineFacts, Mark, Span
+from domain.calendar import LONDON, end_of_day
+from domain.case import CaseEvent
+from domain.times import sortable_utc
 
 
 def instant_text(moment: datetime) -> str:
     """An instant as ISO UTC with ``Z``, exact (microseconds when it has them)."""
     spec = "microseconds" if moment.microsecond else "seconds"
     return moment.astimezone(UTC).isoformat(timespec=spec).replace("+00:00", "Z")
-
-
-def end_of_day(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON)
 
 
 @dataclass(frozen=True)
@@ -46,17 +41,17 @@ class Window:
     def of(cls, date_from: date, date_to: date, as_known_at: datetime) -> Window:
         at = min(end_of_day(date_to), as_known_at)
         at_day = at.astimezone(LONDON).date().isoformat()
-        return cls(date_from.isoformat(), date_to.isoformat(), at_day, utc_text(at),
+        return cls(date_from.isoformat(), date_to.isoformat(), at_day, sortable_utc(at),
                    min(date_to.isoformat(), at_day))
 
-    def stage_at_end(self, facts: dict[str, Any]) -> str | None:
+    def stage_at_end(self, facts: CaseFacts) -> str | None:
         """The case's stage as at the end (asked by several tables: computed once per case)."""
         key = id(facts)
         if key not in self._stages:
             self._stages[key] = stage_at(facts, self.at_day)
         return self._stages[key]
 
-    def open_at_end(self, facts: dict[str, Any]) -> bool:
+    def open_at_end(self, facts: CaseFacts) -> bool:
         stage = self.stage_at_end(facts)
         return stage is not None and stage != "closed"
 
@@ -96,7 +91,7 @@ def last_complete_quarter(today: date) -> tuple[date, date]:
 # -- questions asked of a case's facts --------------------------------------------------
 
 
-def stage_at(facts: dict[str, Any], day: str) -> str | None:
+def stage_at(facts: CaseFacts, day: str) -> str | None:
     """The case's stage at the end of ``day`` (None: not yet opened)."""
     found = None
     for entered, stage in facts["stages"]:
@@ -105,33 +100,50 @@ def stage_at(facts: dict[str, Any], day: str) -> str | None:
     return found
 
 
-def paused_at(pauses: Iterable[Sequence[Any]], day: str) -> bool:
-    return any(start <= day and (end is None or end > day) for start, end in pauses)
+def opened_on(facts: CaseFacts) -> str:
+    """The day the case was opened: reports count only opened cases (``build_board_report``
+    leaves out facts folded from rows without the opening event)."""
+    opened = facts["opened"]
+    if opened is None:
+        raise ValueError(f"The report facts of {facts['ref']} have no opening event.")
+    return opened
 
 
-def requested_on(deadline: dict[str, Any]) -> str:
+def opened_utc(facts: CaseFacts) -> str:
+    """The instant the case was opened, as sortable UTC text (see ``opened_on``)."""
+    opened = facts["opened_utc"]
+    if opened is None:
+        raise ValueError(f"The report facts of {facts['ref']} have no opening event.")
+    return opened
+
+
+def paused_at(pauses: Iterable[Span], day: str) -> bool:
+    return any(start is not None and start <= day and (end is None or end > day)
+               for start, end in pauses)
+
+
+def requested_on(deadline: DeadlineFacts) -> str:
     """The day the deadline was set (its start day, unless set on another)."""
-    return str(deadline.get("set", deadline["start"]))
+    return deadline.get("set", deadline["start"])
 
 
-def pauses_of(deadline: dict[str, Any]) -> list[list[Any]]:
-    found: list[list[Any]] = deadline.get("pauses") or []
-    return found
+def pauses_of(deadline: DeadlineFacts) -> list[Span]:
+    return deadline.get("pauses") or []
 
 
-def due_at(deadline: dict[str, Any], day: str) -> str:
+def due_at(deadline: DeadlineFacts, day: str) -> str:
     """The deadline's due time (UTC) as it stood at the end of ``day``."""
     dues = deadline.get("dues")
     if dues is None:  # never moved
-        return str(deadline["due"])
+        return deadline["due"]
     due = dues[0][1]
     for changed, later_due in dues[1:]:
         if changed <= day:
             due = later_due
-    return str(due)
+    return due
 
 
-def deadline_state(deadline: dict[str, Any], day: str, at_utc: str) -> str:
+def deadline_state(deadline: DeadlineFacts, day: str, at_utc: str) -> str:
     """``met`` | ``cancelled`` | ``paused`` | ``overdue`` | ``open`` at the as-at instant."""
     if deadline["cancelled"] is not None and deadline["cancelled"] <= day:
         return "cancelled"
@@ -143,16 +155,16 @@ def deadline_state(deadline: dict[str, Any], day: str, at_utc: str) -> str:
     return "overdue" if due_at(deadline, day) < at_utc else "open"
 
 
-NO_MARKS: list[list[Any]] = []  # never appended to: what a case without the event has
+NO_MARKS: list[Mark] = []  # never appended to: what a case without the event has
 
 
-def marks(facts: dict[str, Any], event: str) -> list[list[Any]]:
-    found: list[list[Any]] = facts["marks"].get(event, NO_MARKS)
-    return found
+def marks(facts: CaseFacts, event: type[CaseEvent[Any]]) -> list[Mark]:
+    """The case's marks of ``event`` (one of ``facts.MARKED``), oldest first."""
+    return facts["marks"].get(event.__name__, NO_MARKS)
 
 
-def first_mark(facts: dict[str, Any], event: str) -> list[Any] | None:
-    found = facts["marks"].get(event)
+def first_mark(facts: CaseFacts, event: type[CaseEvent[Any]]) -> Mark | None:
+    found = facts["marks"].get(event.__name__)
     return found[0] if found else None
 
 

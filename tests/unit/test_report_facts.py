@@ -1,11 +1,13 @@
 """The pieces board reports are computed from, checked by hand: the fold from events to report
 facts (gross and net of pauses), periods and quarters (month ends, leap years, BST), the state
-of a deadline at an instant, and small-number suppression."""
+of a deadline at an instant, and small-number suppression; and that every event class of the
+domain has one decision in the fold: counted, or explicitly ignored."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 from application.reporting import facts as f
 from application.reporting.board import suppress
@@ -20,6 +22,8 @@ from application.reporting.window import (
     requested_on,
     stage_at,
 )
+from domain import asb, dardr, encampment
+from domain.case import CaseEvent
 
 
 def row(event: str, effective: str, **data) -> dict:
@@ -141,7 +145,8 @@ def test_small_counts_are_suppressed_with_the_rates_of_their_rows():
 
 
 def test_the_fold_knows_every_case_type_whatever_was_imported_first():
-    """Migration 0005 imports only the fold: it must still recognise each type's opening event."""
+    """A caller that imports only the fold (the read model's back-fill) still has every case
+    type's events resolved: the fold imports them itself."""
     import subprocess
     import sys
     code = ("import json; from application.reporting import facts as f; "
@@ -165,3 +170,49 @@ def test_a_deadline_keeps_the_day_it_was_set_only_when_that_is_not_its_start():
     assert (imr["start"], requested_on(imr)) == ("2026-02-09", "2026-02-02")
     assert imr["dues"] == [["2026-02-02", "2026-03-09T23:59:59"], ["2026-03-01", "2026-03-20T23:59:59"]]
     assert due_at(imr, "2026-02-28") == "2026-03-09T23:59:59" and imr["due"] == "2026-03-20T23:59:59"
+
+
+def every_event_class() -> list[type[CaseEvent[Any]]]:
+    """Every subclass of the domain's case event base, however deep."""
+    found: list[type[CaseEvent[Any]]] = []
+    pending = list(CaseEvent.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def test_every_event_class_of_the_domain_is_counted_by_the_fold_or_listed_as_ignored():
+    # Given every event class of every case type (dardr, asb and encampment are imported here)
+    classes = every_event_class()
+    assert {dardr.DeathNotified, asb.ApplicationReceived, encampment.EncampmentReported} <= set(classes)
+    # When each is asked what the fold does with it
+    counted = {cls for cls in classes if f.folds_of(cls)}
+    # Then each is either counted or ignored, never both, and nothing is listed that is not one
+    undecided = sorted(cls.__name__ for cls in classes if cls not in counted and cls not in f.IGNORED)
+    assert undecided == [], f"decide in application/reporting/facts.py what the reports do with {undecided}"
+    assert sorted(cls.__name__ for cls in counted & f.IGNORED) == []
+    assert set(classes) >= f.IGNORED
+
+
+def test_a_history_row_names_one_event_class():
+    # The fold resolves a row's event name to one class: two classes with one name would be ambiguous.
+    names = [cls.__name__ for cls in every_event_class()]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
+    assert f.event_classes()["ReviewPaused"] is dardr.ReviewPaused
+
+
+def test_a_subclass_is_folded_by_its_bases_and_marked_under_its_own_name():
+    # A DARDR pause is a case pause; a threshold decision is a stage and a mark; a note is nothing.
+    facts = f.fold([
+        OPENED,
+        row("ReviewPaused", "2026-02-10", clocks=[]),
+        row("ReviewDecided", "2026-02-12", stage="decided", outcome="review", rationale="r"),
+        row("NoteAdded", "2026-02-13", text="not counted"),
+    ])
+    assert facts["pauses"] == [["2026-02-10", None]]
+    assert facts["stages"][-1] == ["2026-02-12", "decided"]
+    assert facts["marks"] == {"ReviewDecided": [["2026-02-12", "2026-02-12T00:00:00", "review"]]}
+    assert facts["last"] == "2026-02-13"  # an ignored event still counts as the latest fact
+    assert f.folds_of(dardr.ChairAppointed) == ()
