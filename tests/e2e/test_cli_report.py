@@ -1,4 +1,4 @@
-"""`caseledger report board` and `report diff` driven as a board officer would (issue 6): the
+"""`caseledger report board` and `report diff` driven as a board officer would: the
 three formats, the same bytes again for the same --as-known-at after more is recorded, what
 changed in between, and clear refusals that write nothing."""
 

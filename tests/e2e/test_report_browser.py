@@ -1,6 +1,6 @@
 """The board report's HTML in a real browser (headless Chromium): it loads, the charts and tables
 are in the page Chromium built, it renders to a screen (a screenshot kept in test-artifacts/) and
-it prints on A4 (issue 6, "checked in a real headless browser")."""
+it prints on A4."""
 
 from __future__ import annotations
 

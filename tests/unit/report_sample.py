@@ -4,32 +4,19 @@ Safer Cumbria (the county: Cumberland, and Westmorland and Furness) for January 
 It has what the renderers must cope with: a grouped bar chart, a stacked bar chart, a line chart
 over eight quarters with a quarter that has no value, a horizontal bar chart with long agency
 names, a table with no rows (and a chart of it), money, days and percentages, a total row, a
-value that does not exist (None) and, when ``publishable``, counts under 5 suppressed as ``<5``.
+value that does not exist (None) and, when ``publishable``, counts under 5 suppressed as ``<5``
+by the product's own ``board.suppress`` (which also withholds the rates and medians of those rows).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from application.reporting.board import suppress
 from application.reporting.model import Chart, Column, Report, Table
 
 SUPPRESS_BELOW = 5
 
 CUMBERLAND = {"slug": "cumberland", "name": "Cumberland Community Safety Partnership"}
 WESTMORLAND = {"slug": "westmorland-furness", "name": "Westmorland and Furness Community Safety Partnership"}
-
-
-def _suppress(table: Table, threshold: int) -> Table:
-    """Counts from 1 to ``threshold - 1`` shown as ``<threshold`` (zero is not disclosive)."""
-    counts = {c.key for c in table.columns if c.kind == "count"}
-
-    def hide(key: str, value: Any) -> Any:
-        if key in counts and isinstance(value, int) and 0 < value < threshold:
-            return f"<{threshold}"
-        return value
-
-    rows = tuple({k: hide(k, v) for k, v in row.items()} for row in table.rows)
-    return Table(table.id, table.section, table.title, table.columns, rows, table.note)
 
 
 def _caseload() -> Table:
@@ -210,7 +197,7 @@ def _encampments() -> Table:
 
 def sample_report(publishable: bool = False) -> Report:
     """The sample report; ``publishable`` suppresses counts under 5 as ``<5``."""
-    tables = (
+    tables: tuple[Table, ...] = (
         _caseload(),
         _pipeline(),
         _timeliness(),
@@ -221,7 +208,7 @@ def sample_report(publishable: bool = False) -> Report:
         _encampments(),
     )
     if publishable:
-        tables = tuple(_suppress(table, SUPPRESS_BELOW) for table in tables)
+        tables = tuple(suppress(table, SUPPRESS_BELOW) for table in tables)
     charts = (
         Chart("caseload-chart", "Cases opened and closed in the period, by case type", "bar", "caseload",
               "type", ("opened", "closed")),

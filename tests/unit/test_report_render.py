@@ -342,7 +342,11 @@ def test_bars_carry_their_values_and_total_rows_are_not_drawn() -> None:
         assert value in caseload
     assert "Total" not in caseload and "41" not in caseload
     pipeline = texts(svg_of(markup, "pipeline-chart"))
-    assert pipeline.count("2") >= 3  # stack totals above the bars
+    stages = ["Notified", "Scoping", "Under review", "Home Office qualityassurance", "Awaiting publication"]
+    values = pipeline[pipeline.index("3") + 1:pipeline.index("Notified")]  # after the axis's 0..3
+    # each stage: its segments' values (zeros unlabelled), then the stack's total above the bar
+    assert values == ["1", "1", "1", "1", "2", "2", "1", "3", "1", "1", "2", "2", "2"]
+    assert pipeline[-5:] == stages
     overdue = texts(svg_of(markup, "overdue-chart"))
     assert "Cumbria Constabulary" in overdue and "Home Group" in overdue
 
