@@ -72,12 +72,14 @@ def test_bad_requests_exit_with_the_documented_code_and_write_nothing(cli, tmp_p
     out = tmp_path / "never.html"
     period = ("--from", "2026-07-01", "--to", "2026-09-30", "--out", str(out))
     cases = [
-        (2, ("--county", "cumbria", "--partnership", "cumberland", *period), "either --partnership"),
-        (2, ("--from", "2026-07-01", "--to", "2026-09-30", "--out", str(out)), "either --partnership"),
+        (2, ("--county", "cumbria", "--partnership", "cumberland", *period),
+         "Give either a partnership or a county board (one of them) (--partnership)."),
+        (2, ("--from", "2026-07-01", "--to", "2026-09-30", "--out", str(out)),
+         "Give either a partnership or a county board (one of them) (--partnership)."),
         (4, ("--county", "lancashire", *period), "Unknown county 'lancashire'"),
         (4, ("--partnership", "lancashire", *period), "Unknown partnership 'lancashire'"),
         (2, ("--county", "cumbria", "--from", "2026-09-30", "--to", "2026-07-01", "--out", str(out)),
-         "--from must be on or before --to"),
+         "The period starts (2026-09-30) after it ends (2026-07-01)"),
         (2, ("--county", "cumbria", "--from", "2026-02-30", "--to", "2026-07-01", "--out", str(out)),
          "--from: '2026-02-30' is not a date"),
         (3, ("--county", "cumbria", *period, "--as-known-at", "2999-01-01"), "in the future"),
