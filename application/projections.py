@@ -18,6 +18,7 @@ from domain import access as a
 from domain import case as c
 from domain import setup as s
 from domain.plain import Json
+from domain.times import sortable_utc
 
 META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic",
                "effective", "actor", "reason", "basis", "personal"}
@@ -47,7 +48,7 @@ Change = Upsert | Update
 
 def utc(iso: str) -> str:
     """A sortable UTC form of an ISO date-time, for comparisons in SQL."""
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return sortable_utc(datetime.fromisoformat(iso))
 
 
 def event_data(event: Any) -> dict[str, Any]:

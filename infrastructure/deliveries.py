@@ -40,6 +40,7 @@ from application.reminder_email import Addressee, StaffContact, facts_from, rend
 from application.service import CaseLedgerApplication, CaseService
 from domain.case import Case, ReminderIssued
 from domain.setup import Partnership
+from domain.times import sortable_utc
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.smtp import (
     DeliveryError,
@@ -91,11 +92,6 @@ reminder_deliveries = sa.Table(
     sa.Index("ix_reminder_deliveries_case", "case_id"),
 )
 COLUMNS = reminder_deliveries.c
-
-
-def utc_text(moment: datetime) -> str:
-    """A sortable UTC form, for ``next_attempt`` comparisons in SQL."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def message_id(case_id: str, version: int, recipient: int) -> str:
@@ -221,7 +217,7 @@ class Deliveries:
 
     def _claim(self, moment: datetime) -> list[dict[str, Any]]:
         """Mark up to a batch of due rows ``sending`` under a new claim; returns them."""
-        now_text, token = utc_text(moment), uuid4().hex
+        now_text, token = sortable_utc(moment), uuid4().hex
         c = COLUMNS
         with self.engine.begin() as conn:
             query = (sa.select(c.case_id, c.version, c.recipient).where(self._due(now_text))
@@ -234,7 +230,7 @@ class Deliveries:
                     .where(c.case_id == case_id, c.version == version, c.recipient == recipient,
                            self._due(now_text))
                     .values(status="sending", claim=token, attempts=c.attempts + 1,
-                            next_attempt=utc_text(moment + self.lease)))
+                            next_attempt=sortable_utc(moment + self.lease)))
             rows = conn.execute(sa.select(reminder_deliveries).where(c.claim == token)
                                 .order_by(c.issued, c.case_id, c.version, c.recipient)).all()
         return [dict(r._mapping) for r in rows]
@@ -272,7 +268,7 @@ class Deliveries:
     def _next_attempt(self, row: dict[str, Any], outcome: _Outcome, moment: datetime) -> str | None:
         if outcome.status != "retrying":
             return None
-        return utc_text(moment + retry_after(row["attempts"]))
+        return sortable_utc(moment + retry_after(row["attempts"]))
 
     def _record(self, row: dict[str, Any], outcome: _Outcome, moment: datetime,
                 reference: str | None) -> None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from application.ports import DeadlineFilter
 from application.projections import recorded_utc
+from domain.times import sortable_utc
 
 metadata = sa.MetaData()
 
@@ -206,7 +207,7 @@ class SqlReadModel:
             .where(deadlines.c.status == "open", cases.c.closed_on.is_(None))
         )
         if due_until is not None:
-            q = q.where(deadlines.c.due_utc <= due_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+            q = q.where(deadlines.c.due_utc <= sortable_utc(due_until))
         with self.engine.connect() as conn:
             result = conn.execute(q)
             keys = list(result.keys())
