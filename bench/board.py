@@ -243,10 +243,9 @@ def counted_afresh(services: Services, as_known_at: datetime | None = None) -> s
     setup = SetupAsKnown(reports.cases, known)
     slugs = [p["slug"] for p in report.scope["partnerships"]]
     everything = reports.source.facts(slugs, as_known_at=known).cases
-    for facts in everything:
-        facts.pop("trend", None)
+    untrended = ({k: v for k, v in facts.items() if k != "trend"} for facts in everything)
     afresh = build_board_report(
-        everything, scope={k: v for k, v in report.scope.items() if k != "label"},
+        untrended, scope={k: v for k, v in report.scope.items() if k != "label"},
         date_from=QUARTER[0], date_to=QUARTER[1], as_known_at=known,
         suppress_below=reports.suppress_below(slugs, QUARTER[1], setup),
         agency_names=reports.agency_names(setup))

@@ -12,7 +12,7 @@ a case first recorded after T is left out. Both paths run the same fold, so they
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -106,10 +106,6 @@ def _history_rows(conn: sa.Connection, case_ids: Iterable[str]) -> dict[str, lis
     return by_case
 
 
-def _first(pair: tuple[str, CaseFacts]) -> str:
-    return pair[0]
-
-
 class ReportFactsReader:
     """Report facts of the cases of some partnerships, now or as known at an instant."""
 
@@ -152,33 +148,59 @@ class ReportFactsReader:
                 sa.true() if known is None else rq.last_recorded_utc <= known,
                 rq.settled_on < summarise_before, rq.settled_on >= (relevant_from or ""))
         with self.engine.connect() as conn:
-            cases = _read(conn, query, as_known_at)
+            stored, stale = _read(conn, query, as_known_at)
             settled = _settled_quarters(conn, which_settled) if which_settled is not None else {}
-        return ReportInputs(cases, settled)
+        return ReportInputs(StoredFacts(self.engine, stored, stale, as_known_at), settled)
 
 
-def _read(conn: sa.Connection, query: sa.Select[Any], as_known_at: datetime | None) -> list[CaseFacts]:
-    """The facts of the cases ``query`` finds: as stored, or re-folded from their history
-    rows recorded by ``as_known_at`` if changed since."""
+class StoredFacts:
+    """The facts of the cases a query found, parsed one case at a time as they are consumed and
+    kept by nobody: as stored (their JSON text, in ``case_id`` order), then those changed since
+    ``as_known_at``, re-folded from their history rows recorded by then (a chunk at a time).
+    A report folds each case into its tables and drops it, so no case's facts outlive the
+    moment it is counted. Each iteration parses again; ``len`` is the number of cases."""
+
+    def __init__(self, engine: sa.Engine, stored: list[tuple[str, str]], stale: list[str],
+                 as_known_at: datetime | None) -> None:
+        self.engine = engine
+        self.stored = stored
+        self.stale = stale
+        self.as_known_at = as_known_at
+
+    def __len__(self) -> int:
+        return len(self.stored) + len(self.stale)
+
+    def __iter__(self) -> Iterator[CaseFacts]:
+        loads = f.loads
+        for _, text in self.stored:
+            yield loads(text)
+        known = self.as_known_at
+        if not self.stale or known is None:
+            return
+        for start in range(0, len(self.stale), CHUNK):
+            with self.engine.connect() as conn:
+                by_case = _history_rows(conn, self.stale[start:start + CHUNK])
+            for rows in by_case.values():
+                kept = [r for r in rows if datetime.fromisoformat(r["recorded"]) <= known]
+                if kept:
+                    yield f.fold(kept)
+
+
+def _read(conn: sa.Connection, query: sa.Select[Any],
+          as_known_at: datetime | None) -> tuple[list[tuple[str, str]], list[str]]:
+    """The stored facts (unparsed, in ``case_id`` order) of the cases ``query`` finds that are
+    unchanged since ``as_known_at``, and the ids of those changed since, to re-fold."""
     known = recorded_utc(as_known_at) if as_known_at is not None else None
-    current: list[tuple[str, CaseFacts]] = []
+    stored: list[tuple[str, str]] = []
     stale: list[str] = []
     for case_id, first, last, facts in conn.execute(query):
         if known is None or last <= known:
-            current.append((case_id, f.loads(facts)))
+            stored.append((case_id, facts))
         elif first <= known:
             stale.append(case_id)
-    current.sort(key=_first)
-    cases = [facts for _, facts in current]
+    stored.sort()
     stale.sort()
-    for start in range(0, len(stale), CHUNK):  # stale only when as_known_at is given
-        by_case = _history_rows(conn, stale[start:start + CHUNK])
-        for rows in by_case.values():
-            kept = [r for r in rows if as_known_at is not None
-                    and datetime.fromisoformat(r["recorded"]) <= as_known_at]
-            if kept:
-                cases.append(f.fold(kept))
-    return cases
+    return stored, stale
 
 
 def _settled_quarters(conn: sa.Connection, which: sa.ColumnElement[bool]) -> QuarterFigures:

@@ -10,13 +10,13 @@ these are deaths and victims who could be identified from small numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from application.reporting import tables_asb, tables_common, tables_dardr, tables_encampment
-from application.reporting.model import SUPPRESSED, Chart, Report, Table
+from application.reporting.model import SUPPRESSED, Chart, Report, Table, TableOf
 from application.reporting.shape import CaseFacts as Facts
 from application.reporting.shape import QuarterFigures
 from application.reporting.window import Window, instant_text, last_quarters
@@ -31,42 +31,52 @@ TYPE_SECTIONS = {"dardr": "DARDR", "asb": "ASB Case Reviews", "encampment": "Enc
 
 
 def build_board_report(
-    cases: Sequence[Facts], *, scope: dict[str, Any], date_from: date, date_to: date,
+    cases: Iterable[Facts], *, scope: dict[str, Any], date_from: date, date_to: date,
     as_known_at: datetime, publishable: bool = False,
     suppress_below: int = DEFAULT_SUPPRESS_BELOW, agency_names: dict[str, str] | None = None,
     settled_quarters: QuarterFigures | None = None,
 ) -> Report:
     """The report for ``scope`` ({"kind", "slug", "name", "partnerships": [{"slug", "name"}]}).
+    ``cases`` are consumed once, one at a time: each case is fed to every table that counts it
+    and then dropped, so a report keeps only the tables' running figures, however many cases.
     ``settled_quarters``: the summed trend figures of cases settled before the period whose
     facts were not read (they count in nothing else)."""
     names = agency_names or {}
     window = Window.of(date_from, date_to, as_known_at)
     slugs = {p["slug"] for p in scope["partnerships"]}
-    cases = [f for f in cases if f["partnership"] in slugs and f["opened"] is not None
-             and f["opened"] <= window.at_day]
-    everything = cases  # the trend looks back eight quarters
-    cases = [f for f in cases if _active(f, window)]  # the period's tables need only these
-    grouped = tables_common.by_type(cases)
-    deadlines = tables_common.deadlines_in_period(grouped, window)
     partnerships = [(p["slug"], p["name"]) for p in scope["partnerships"]]
+    caseload, pipeline = tables_common.Caseload(window), tables_common.Pipeline(window)
+    deadlines = tables_common.DeadlineTables(window, names)
+    by_owner = tables_common.ActionsByOwner(window, names)
+    by_level = tables_common.ActionsByLevel(window)
+    trend = tables_common.Trend(date_to, window, TREND_QUARTERS, settled_quarters)
+    typed: dict[str | None, list[TableOf]] = {
+        "dardr": [tables_dardr.Timeliness(window), tables_dardr.InProgress(window),
+                  tables_dardr.Themes(window)],
+        "asb": [tables_asb.Statutory(window, partnerships), tables_asb.ThresholdDecisions(window),
+                tables_asb.AppealsAndTimes(window)],
+        "encampment": [tables_encampment.Counts(window), tables_encampment.Measures(window),
+                       tables_encampment.PowersAndCourt(window), tables_encampment.Costs(window)],
+    }
+    common: list[TableOf] = [caseload, pipeline, by_owner, by_level]
+    no_tables: list[TableOf] = []
+    for facts in cases:
+        if facts["partnership"] not in slugs or facts["opened"] is None \
+                or facts["opened"] > window.at_day:
+            continue
+        trend.add(facts)  # the trend looks back eight quarters: every case
+        if not _active(facts, window):  # the period's tables need only these
+            continue
+        deadlines.add(facts)
+        for accumulator in common:
+            accumulator.add(facts)
+        for accumulator in typed.get(facts["type"], no_tables):
+            accumulator.add(facts)
     tables: list[Table] = [
-        tables_common.caseload(grouped, window),
-        tables_common.pipeline(grouped, window),
-        tables_common.timeliness(deadlines),
-        tables_common.overdue_by_agency(deadlines, window, names),
-        tables_dardr.timeliness(grouped["dardr"], window),
-        tables_dardr.in_progress(grouped["dardr"], window),
-        tables_dardr.themes(grouped["dardr"], window),
-        tables_asb.statutory(grouped["asb"], window, partnerships),
-        tables_asb.threshold_decisions(grouped["asb"], window),
-        tables_asb.appeals_and_times(grouped["asb"], window),
-        tables_encampment.counts(grouped["encampment"], window),
-        tables_encampment.measures(grouped["encampment"], window),
-        tables_encampment.powers_and_court(grouped["encampment"], window),
-        tables_encampment.costs(grouped["encampment"], window),
-        tables_common.actions_by_owner(cases, window, names),
-        tables_common.actions_by_level(cases, window),
-        tables_common.trend(everything, date_to, window, TREND_QUARTERS, settled_quarters),
+        caseload.table(), pipeline.table(), deadlines.timeliness.table(),
+        deadlines.overdue_by_agency.table(),
+        *(accumulator.table() for case_type in TYPE_SECTIONS for accumulator in typed[case_type]),
+        by_owner.table(), by_level.table(), trend.table(),
     ]
     if publishable:
         tables = [suppress(table, suppress_below) for table in tables]

@@ -8,7 +8,9 @@ now"), so the same inputs give the same bytes (product.md capability 5, reproduc
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from application.reporting.shape import CaseFacts
 
 COLUMN_KINDS = ("text", "count", "percent", "days", "hours", "money")
 
@@ -37,6 +39,15 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[dict[str, Any], ...]
     note: str | None = None
+
+
+class TableOf(Protocol):
+    """A table counted as cases stream past: each case is ``add``-ed once (then dropped by the
+    caller), and only the table's running figures are kept until ``table``."""
+
+    def add(self, facts: CaseFacts) -> None: ...
+
+    def table(self) -> Table: ...
 
 
 @dataclass(frozen=True)

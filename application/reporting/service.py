@@ -10,7 +10,7 @@ bytes, whatever was recorded or renamed since.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -37,9 +37,10 @@ CASE_TYPES = ("dardr", "asb", "encampment")
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """Cases' report facts, and the summed trend figures of settled cases left unread."""
+    """Cases' report facts (each parsed as it is consumed, so a report holds one at a time), and
+    the summed trend figures of settled cases left unread."""
 
-    cases: list[CaseFacts]
+    cases: Iterable[CaseFacts]
     settled_quarters: QuarterFigures = field(default_factory=dict)
 
 
@@ -109,7 +110,7 @@ class ReportService:
         self.scope(partnership, None, SetupAsKnown(self.cases, known))  # NotFound for an unknown partnership
         start, end = financial_year(year)
         inputs = self.source.facts([partnership], as_known_at=known, relevant_from=start.isoformat())
-        asb = [f for f in inputs.cases if f["type"] == "asb"]
+        asb = (f for f in inputs.cases if f["type"] == "asb")
         figures = tables_asb.statutory_figures(asb, Window.of(start, end, known))
         return {"partnership": partnership, "year": f"{year}/{str(year + 1)[-2:]}",
                 "from": start.isoformat(), "to": end.isoformat(),

@@ -9,7 +9,6 @@ time in Home Office QA, reviews awaiting publication and why, and themes for lea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
 from application.reporting.model import Column, Table
@@ -44,38 +43,61 @@ def _met_in(facts: Facts, name: str, window: Window) -> DeadlineFacts | None:
     return deadline if deadline is not None and window.holds(deadline["met"]) else None
 
 
-def timeliness(reviews: Sequence[Facts], window: Window) -> Table:
-    notified = [f for f in reviews if window.holds(f["opened"])]
-    decided = [(f, m) for f in reviews if (m := first_mark(f, dardr.ReviewDecided)) and window.holds(m[0])]
-    in_month = [f for f, _ in decided
-                if (d := f["deadlines"].get("decision")) is not None and d["on_time"]]
-    to_review = [f for f, m in decided if m[2] == "review"]
-    completed = [(f, d) for f in reviews if (d := _met_in(f, "review-completion", window))]
-    submitted = [m for f in reviews for m in marks(f, dardr.SubmittedToHomeOffice) if window.holds(m[0])]
-    qa_days = [days for f in reviews for days, day in _qa_waits(f) if window.holds(day)]
-    published = [(f, m) for f in reviews if (m := first_mark(f, dardr.ReportPublished)) and window.holds(m[0])]
-    approval_to_publication = [days_between(_approved(f) or m[0], m[0]) for f, m in published]
-    rows = (
-        _row("Deaths notified", len(notified)),
-        _row("Decisions made", len(decided), None,
-             median([days_between(opened_on(f), m[0]) for f, m in decided])),
-        _row("… within one month of notification", len(in_month), percent(len(in_month), len(decided))),
-        _row("… to hold a review", len(to_review), percent(len(to_review), len(decided))),
-        _row("Reviews completed (report agreed by the panel)", len(completed), None,
-             median([d["days"] for _, d in completed]),
-             median([d["days"] - d["paused_days"] for _, d in completed])),
-        _row("… within the target (net of pauses)", sum(bool(d["on_time"]) for _, d in completed),
-             percent(sum(bool(d["on_time"]) for _, d in completed), len(completed))),
-        _row("… within the target (gross)", sum(bool(d["on_time_gross"]) for _, d in completed),
-             percent(sum(bool(d["on_time_gross"]) for _, d in completed), len(completed))),
-        _row("Submissions to the Home Office", len(submitted)),
-        _row("QA outcomes received", len(qa_days), None, median(qa_days)),
-        _row("Reports published", len(published), None, median(approval_to_publication)),
-    )
-    return Table("dardr_timeliness", "DARDR", "Domestic Abuse Related Death Reviews: timeliness",
-                 MEASURE_COLUMNS, rows,
-                 note="Median days: notification → decision; decision → panel agreement; "
-                      "submission → QA outcome; approval → publication.")
+class Timeliness:
+    """Decisions within one month, completion within target, and the median days notification
+    → decision → panel agreement, submission → QA outcome and approval → publication."""
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        self.notified = self.in_month = self.to_review = self.submitted = 0
+        self.completed_on_time = self.completed_on_time_gross = 0
+        self.decision_days: list[int] = []
+        self.completed_days: list[int] = []
+        self.completed_days_net: list[int] = []
+        self.qa_days: list[int] = []
+        self.approval_to_publication: list[int] = []
+
+    def add(self, f: Facts) -> None:
+        window = self.window
+        self.notified += window.holds(f["opened"])
+        if (m := first_mark(f, dardr.ReviewDecided)) and window.holds(m[0]):
+            self.decision_days.append(days_between(opened_on(f), m[0]))
+            if (d := f["deadlines"].get("decision")) is not None and d["on_time"]:
+                self.in_month += 1
+            self.to_review += m[2] == "review"
+        if completed := _met_in(f, "review-completion", window):
+            self.completed_days.append(completed["days"])
+            self.completed_days_net.append(completed["days"] - completed["paused_days"])
+            self.completed_on_time += bool(completed["on_time"])
+            self.completed_on_time_gross += bool(completed["on_time_gross"])
+        self.submitted += sum(window.holds(m[0]) for m in marks(f, dardr.SubmittedToHomeOffice))
+        self.qa_days += [days for days, day in _qa_waits(f) if window.holds(day)]
+        if (m := first_mark(f, dardr.ReportPublished)) and window.holds(m[0]):
+            self.approval_to_publication.append(days_between(_approved(f) or m[0], m[0]))
+
+    def table(self) -> Table:
+        decided = len(self.decision_days)
+        completed = len(self.completed_days)
+        rows = (
+            _row("Deaths notified", self.notified),
+            _row("Decisions made", decided, None, median(self.decision_days)),
+            _row("… within one month of notification", self.in_month, percent(self.in_month, decided)),
+            _row("… to hold a review", self.to_review, percent(self.to_review, decided)),
+            _row("Reviews completed (report agreed by the panel)", completed, None,
+                 median(self.completed_days), median(self.completed_days_net)),
+            _row("… within the target (net of pauses)", self.completed_on_time,
+                 percent(self.completed_on_time, completed)),
+            _row("… within the target (gross)", self.completed_on_time_gross,
+                 percent(self.completed_on_time_gross, completed)),
+            _row("Submissions to the Home Office", self.submitted),
+            _row("QA outcomes received", len(self.qa_days), None, median(self.qa_days)),
+            _row("Reports published", len(self.approval_to_publication), None,
+                 median(self.approval_to_publication)),
+        )
+        return Table("dardr_timeliness", "DARDR", "Domestic Abuse Related Death Reviews: timeliness",
+                     MEASURE_COLUMNS, rows,
+                     note="Median days: notification → decision; decision → panel agreement; "
+                          "submission → QA outcome; approval → publication.")
 
 
 def _qa_waits(facts: Facts) -> list[tuple[int, str]]:
@@ -96,29 +118,39 @@ def _approved(facts: Facts) -> str | None:
     return None
 
 
-def in_progress(reviews: Sequence[Facts], window: Window) -> Table:
+class InProgress:
     """Reviews in Home Office QA and awaiting publication at the end of the period, and why."""
-    day = window.at_day
-    in_qa = [days_between(m[0], day) for f in reviews
-             if window.stage_at_end(f) == "submitted-to-home-office"
-             for m in marks(f, dardr.SubmittedToHomeOffice)[-1:]]
-    awaiting: dict[str, list[int]] = {}
-    for f in reviews:
-        if window.stage_at_end(f) != "approved":
-            continue
-        awaiting.setdefault(_why_unpublished(f, day), []).append(days_between(_approved(f) or day, day))
-    paused = [f for f in reviews if window.open_at_end(f) and paused_at(f["pauses"], day)]
-    rows = [
-        {"status": "In Home Office QA", "number": len(in_qa), "median_days": median(in_qa)},
-        *({"status": f"Awaiting publication: {why}", "number": len(waits), "median_days": median(waits)}
-          for why, waits in sorted(awaiting.items())),
-        {"status": "Paused (stop-the-clock)", "number": len(paused), "median_days": median(
-            [days_between(_open_pause(f), day) for f in paused])},
-    ]
-    return Table("dardr_in_progress", "DARDR", "Reviews waiting at the end of the period", (
-        Column("status", "Waiting for", "text"), Column("number", "Reviews"),
-        Column("median_days", "Median days waiting so far", "days"),
-    ), tuple(rows))
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        self.in_qa: list[int] = []
+        self.awaiting: dict[str, list[int]] = {}
+        self.paused: list[int] = []
+
+    def add(self, f: Facts) -> None:
+        window = self.window
+        day = window.at_day
+        stage = window.stage_at_end(f)
+        if stage == "submitted-to-home-office":
+            self.in_qa += [days_between(m[0], day) for m in marks(f, dardr.SubmittedToHomeOffice)[-1:]]
+        elif stage == "approved":
+            self.awaiting.setdefault(_why_unpublished(f, day), []).append(
+                days_between(_approved(f) or day, day))
+        if window.open_at_end(f) and paused_at(f["pauses"], day):
+            self.paused.append(days_between(_open_pause(f), day))
+
+    def table(self) -> Table:
+        rows = [
+            {"status": "In Home Office QA", "number": len(self.in_qa), "median_days": median(self.in_qa)},
+            *({"status": f"Awaiting publication: {why}", "number": len(waits), "median_days": median(waits)}
+              for why, waits in sorted(self.awaiting.items())),
+            {"status": "Paused (stop-the-clock)", "number": len(self.paused),
+             "median_days": median(self.paused)},
+        ]
+        return Table("dardr_in_progress", "DARDR", "Reviews waiting at the end of the period", (
+            Column("status", "Waiting for", "text"), Column("number", "Reviews"),
+            Column("median_days", "Median days waiting so far", "days"),
+        ), tuple(rows))
 
 
 def _why_unpublished(facts: Facts, day: str) -> str:
@@ -134,16 +166,29 @@ def _open_pause(facts: Facts) -> str:
     return str(facts["pauses"][-1][0])
 
 
-def themes(reviews: Sequence[Facts], window: Window) -> Table:
+THEMES = (("Relationship", "relationship", dardr.RELATIONSHIPS),
+          ("Death type", "death_type", dardr.DEATH_TYPES))
+
+
+class Themes:
     """Reviews notified in the period by relationship and death type (learning themes)."""
-    notified = [f for f in reviews if window.holds(f["opened"])]
-    rows = []
-    for theme, key, values in (("Relationship", "relationship", dardr.RELATIONSHIPS),
-                               ("Death type", "death_type", dardr.DEATH_TYPES)):
-        counts = Counter(f["attrs"].get(key) for f in notified)
-        rows += [{"theme": theme, "value": value.replace("-", " "), "number": counts[value]}
-                 for value in values]
-    return Table("dardr_themes", "DARDR", "Deaths notified in the period, by theme", (
-        Column("theme", "Theme", "text"), Column("value", "Value", "text"),
-        Column("number", "Deaths notified"),
-    ), tuple(rows))
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        self.counts: dict[str, Counter[Any]] = {key: Counter() for _, key, _ in THEMES}
+
+    def add(self, f: Facts) -> None:
+        if self.window.holds(f["opened"]):
+            for key, counts in self.counts.items():
+                counts[f["attrs"].get(key)] += 1
+
+    def table(self) -> Table:
+        rows = []
+        for theme, key, values in THEMES:
+            counts = self.counts[key]
+            rows += [{"theme": theme, "value": value.replace("-", " "), "number": counts[value]}
+                     for value in values]
+        return Table("dardr_themes", "DARDR", "Deaths notified in the period, by theme", (
+            Column("theme", "Theme", "text"), Column("value", "Value", "text"),
+            Column("number", "Deaths notified"),
+        ), tuple(rows))

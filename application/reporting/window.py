@@ -35,7 +35,7 @@ class Window:
     at_day: str
     at_utc: str
     upto: str  # the last day counted: the period's, or the as-at day if that is earlier
-    _stages: dict[int, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _last: list[Any] = field(default_factory=lambda: [None, None], compare=False, repr=False)
 
     @classmethod
     def of(cls, date_from: date, date_to: date, as_known_at: datetime) -> Window:
@@ -45,11 +45,13 @@ class Window:
                    min(date_to.isoformat(), at_day))
 
     def stage_at_end(self, facts: CaseFacts) -> str | None:
-        """The case's stage as at the end (asked by several tables: computed once per case)."""
-        key = id(facts)
-        if key not in self._stages:
-            self._stages[key] = stage_at(facts, self.at_day)
-        return self._stages[key]
+        """The case's stage as at the end. Several tables ask it of the case being fed to them,
+        so the last answer is kept, with the case itself (so its id is never another case's)."""
+        last = self._last
+        if last[0] is not facts:
+            last[0], last[1] = facts, stage_at(facts, self.at_day)
+        stage: str | None = last[1]
+        return stage
 
     def open_at_end(self, facts: CaseFacts) -> bool:
         stage = self.stage_at_end(facts)
