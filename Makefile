@@ -7,8 +7,6 @@ VENV ?= .venv
 PYTHON ?= python3
 PG := scripts/pg.sh
 PYTEST_ARGS ?=
-# What mypy (strict) checks; empty means the whole tree, as [tool.mypy] files lists it.
-MYPY_PATHS ?= domain application infrastructure migrations
 
 # Runs the rest of its recipe line with PostgreSQL started and CASELEDGER_TEST_POSTGRES_URL
 # exported, and stops the server however the line ends (the lease keeps a concurrent run
@@ -43,7 +41,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy $(MYPY_PATHS)
+	$(VENV)/bin/mypy  # strict, the whole package ([tool.mypy] files)
 
 bench: $(VENV)/.installed
 	@$(WITH_POSTGRES) \
