@@ -20,8 +20,8 @@ same database, because these machines are noisy:
   from its history rows recorded by then (how many is printed);
 - the report of the largest partnership;
 - references: a raw read of every ``report_cases`` row (``SELECT case_id, facts``, all fetched),
-  the same plus parsing every facts column (with the reports' own parser, kept in a list as a
-  report keeps them; also with the garbage collector off), and a raw ``count(*)`` of the
+  the same plus parsing every facts column (with the reports' own parser, all kept in a list,
+  as a report no longer does; also with the garbage collector off), and a raw ``count(*)`` of the
   events; for the catch-up, a raw read of the same notifications in pages of 1,000;
 - a what-if: the county report with Python's cyclic garbage collector off throughout.
 
@@ -220,7 +220,8 @@ def changed_since(services: Services, known: datetime) -> int:
 
 
 def raw_facts(services: Services, decode: bool) -> int:
-    """The reports' floor: every facts row read (and decoded, kept as a report keeps them)."""
+    """Every facts row read (and decoded, all kept at once: what a report did before its tables
+    streamed, so this shows what holding every case's facts costs)."""
     with services.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT case_id, facts FROM report_cases")).fetchall()
     if decode:
