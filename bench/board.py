@@ -351,9 +351,13 @@ def report_functions(services: Services) -> list[tuple[Any, str, str]]:
     for name in PHASE_MODULES:
         module = importlib.import_module(f"application.reporting.{name}")
         for attribute, value in list(vars(module).items()):
-            if callable(value) and getattr(value, "__module__", None) == module.__name__ \
-                    and not isinstance(value, type):
+            if getattr(value, "__module__", None) != module.__name__ or not callable(value):
+                continue
+            if not isinstance(value, type):
                 found.append((module, attribute, f"{name}.{attribute}"))
+            else:  # a table fed one case at a time: its feeding and its table timed apart
+                found += [(value, method, f"{name}.{attribute}.{method}") for method in ("add", "table")
+                          if callable(getattr(value, method, None))]
     service_module = importlib.import_module("application.reporting.service")
     if hasattr(service_module, "build_board_report"):
         found.append((service_module, "build_board_report", "board.build_board_report"))
@@ -363,7 +367,8 @@ def report_functions(services: Services) -> list[tuple[Any, str, str]]:
 def phases(services: Services, **arguments: Any) -> str:
     """Where one report's time goes, without a profiler's overhead: one report counts the calls
     of every report function; then the functions called at most ``TIMED_CALLS_AT_MOST`` times
-    (the steps and the tables, not the per-case helpers, which the cProfile shows) are wrapped
+    (the steps and the tables, not the per-case helpers, which the cProfile shows) and each
+    table's ``add`` (one call a case: the table's whole share of the per-case work) are wrapped
     in timers (inclusive: a function called inside another counts in both), median of
     ``RUNS`` reports."""
     functions = report_functions(services)
@@ -408,7 +413,8 @@ def phases(services: Services, **arguments: Any) -> str:
                 setattr(owner, attribute, original)
 
     patched(counting, functions, 1)
-    few = [f for f in functions if 0 < calls.get(f[2], 0) <= TIMED_CALLS_AT_MOST]
+    few = [f for f in functions if 0 < calls.get(f[2], 0) <= TIMED_CALLS_AT_MOST
+           or (calls.get(f[2]) and f[2].endswith(".add"))]
     whole = patched(timing, few, RUNS)
     lines = [f"  {'whole report (build + render), timed':60s} {statistics.median(whole) * 1000:8.1f} ms"]
     for label, values in sorted(totals.items(), key=lambda item: -statistics.median(item[1])):
