@@ -41,8 +41,33 @@ def build_board_report(
     and then dropped, so a report keeps only the tables' running figures, however many cases.
     ``settled_quarters``: the summed trend figures of cases settled before the period whose
     facts were not read (they count in nothing else)."""
-    names = agency_names or {}
     window = Window.of(date_from, date_to, as_known_at)
+    tables = count_tables(cases, scope, window, date_to, agency_names or {}, settled_quarters)
+    if publishable:
+        tables = [suppress(table, suppress_below) for table in tables]
+    charts: tuple[Chart, ...] = (tables_common.PIPELINE_CHART, *tables_common.TREND_CHARTS,
+                                 tables_common.OVERDUE_CHART)
+    kind = "County board" if scope["kind"] == "county" else "Partnership"
+    return Report(
+        title=f"{scope['name']}: board report, {_period_label(date_from, date_to)}",
+        scope={**scope, "kind": scope["kind"], "label": kind},
+        period={"from": date_from.isoformat(), "to": date_to.isoformat()},
+        as_known_at=instant_text(as_known_at),
+        as_at=window.at_utc + "Z",
+        publishable=publishable,
+        suppress_below=suppress_below,
+        tables=tuple(tables),
+        charts=charts,
+        notes=_notes(publishable, suppress_below),
+    )
+
+
+def count_tables(
+    cases: Iterable[Facts], scope: dict[str, Any], window: Window, date_to: date,
+    names: dict[str, str], settled_quarters: QuarterFigures | None,
+) -> list[Table]:
+    """Every table of the report, in the order shown: each case in scope is fed once to every
+    table that counts it, then dropped."""
     slugs = {p["slug"] for p in scope["partnerships"]}
     partnerships = [(p["slug"], p["name"]) for p in scope["partnerships"]]
     caseload, pipeline = tables_common.Caseload(window), tables_common.Pipeline(window)
@@ -72,29 +97,12 @@ def build_board_report(
             accumulator.add(facts)
         for accumulator in typed.get(facts["type"], no_tables):
             accumulator.add(facts)
-    tables: list[Table] = [
+    return [
         caseload.table(), pipeline.table(), deadlines.timeliness.table(),
         deadlines.overdue_by_agency.table(),
         *(accumulator.table() for case_type in TYPE_SECTIONS for accumulator in typed[case_type]),
         by_owner.table(), by_level.table(), trend.table(),
     ]
-    if publishable:
-        tables = [suppress(table, suppress_below) for table in tables]
-    charts: tuple[Chart, ...] = (tables_common.PIPELINE_CHART, *tables_common.TREND_CHARTS,
-                                 tables_common.OVERDUE_CHART)
-    kind = "County board" if scope["kind"] == "county" else "Partnership"
-    return Report(
-        title=f"{scope['name']}: board report, {_period_label(date_from, date_to)}",
-        scope={**scope, "kind": scope["kind"], "label": kind},
-        period={"from": date_from.isoformat(), "to": date_to.isoformat()},
-        as_known_at=instant_text(as_known_at),
-        as_at=window.at_utc + "Z",
-        publishable=publishable,
-        suppress_below=suppress_below,
-        tables=tuple(tables),
-        charts=charts,
-        notes=_notes(publishable, suppress_below),
-    )
 
 
 def relevant_from(date_from: date, date_to: date) -> date:
