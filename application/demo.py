@@ -87,7 +87,7 @@ def s(on: str, command: CaseCommand, reason: str | None = None) -> Step:
     return Step(on, command, reason)
 
 
-def _full_review(start: str, agencies: list[str]) -> list[Step]:
+def full_review(start: str, agencies: list[str]) -> list[Step]:
     """The common opening of a review: scoping, decision, Home Office, chair, panel, terms."""
     d = date.fromisoformat(start)
 
@@ -106,7 +106,7 @@ def _full_review(start: str, agencies: list[str]) -> list[Step]:
     ]
 
 
-def _after_imrs(start: str, agencies: list[str], days: int) -> list[Step]:
+def after_imrs(start: str, agencies: list[str], days: int) -> list[Step]:
     d = date.fromisoformat(start)
     return [s((d + timedelta(days=days)).isoformat(), ReceiveReturn(agency=a, kind="imr"))
             for a in agencies]
@@ -130,7 +130,7 @@ def scenarios() -> list[Scenario]:
 
     return [
         Scenario("closed", "cumberland", notify("2024-11-04", "Alice"), [
-            *_full_review("2024-11-04", cum), *_after_imrs("2024-11-04", cum, 95),
+            *full_review("2024-11-04", cum), *after_imrs("2024-11-04", cum, 95),
             s("2025-03-03", CirculateDraft()), s("2025-04-07", AgreeReport()),
             s("2025-04-14", SignOff()), s("2025-04-16", SendCommissionerCopy()),
             s("2025-04-16", SubmitReport()), s("2025-06-20", RecordQaOutcome(outcome=QaOutcome.APPROVED)),
@@ -141,7 +141,7 @@ def scenarios() -> list[Scenario]:
             s("2026-01-09", CloseCase(outcome="Review published; action plan complete")),
         ]),
         Scenario("published", "westmorland-furness", notify("2025-01-13", "Beth", "former-partner"), [
-            *_full_review("2025-01-13", waf), *_after_imrs("2025-01-13", waf, 100),
+            *full_review("2025-01-13", waf), *after_imrs("2025-01-13", waf, 100),
             s("2025-05-12", CirculateDraft()), s("2025-06-02", CirculateDraft()),
             s("2025-07-14", AgreeReport()), s("2025-07-21", SignOff()),
             s("2025-07-22", SubmitReport()), s("2025-07-22", SendCommissionerCopy()),
@@ -154,7 +154,7 @@ def scenarios() -> list[Scenario]:
             s("2026-04-15", UpdateAction(action_id="A1", rag=Rag.RED, note="Training postponed")),
         ]),
         Scenario("deferred", "cumberland", notify("2025-03-10", "Carol", "family", age_band="65-74"), [
-            *_full_review("2025-03-10", cum), *_after_imrs("2025-03-10", cum, 90),
+            *full_review("2025-03-10", cum), *after_imrs("2025-03-10", cum, 90),
             s("2025-06-23", LinkProcess(kind="inquest", reference="Coroner ref 2025-114")),
             s("2025-07-14", CirculateDraft()), s("2025-08-18", AgreeReport()),
             s("2025-08-26", SignOff()), s("2025-08-27", SubmitReport()),
@@ -162,30 +162,30 @@ def scenarios() -> list[Scenario]:
             s("2025-11-03", DeferPublication(deferral=DeferralReason.INQUEST), reason="Coroner asked to wait for the inquest"),
         ]),
         Scenario("submitted", "cumberland", notify("2025-05-19", "Dana", "household", "suspected-suicide", health, "25-34"), [
-            *_full_review("2025-05-19", [health, police, mh, housing]),
-            *_after_imrs("2025-05-19", [health, police, mh, housing], 110),
+            *full_review("2025-05-19", [health, police, mh, housing]),
+            *after_imrs("2025-05-19", [health, police, mh, housing], 110),
             s("2025-10-06", CirculateDraft()), s("2025-12-15", AgreeReport()),
             s("2026-01-12", SignOff()), s("2026-01-14", SubmitReport()),
         ]),
         Scenario("amending", "westmorland-furness", notify("2025-06-02", "Erin"), [
-            *_full_review("2025-06-02", waf), *_after_imrs("2025-06-02", waf, 100),
+            *full_review("2025-06-02", waf), *after_imrs("2025-06-02", waf, 100),
             s("2025-11-10", CirculateDraft()), s("2026-01-19", AgreeReport()),
             s("2026-02-02", SignOff()), s("2026-02-03", SubmitReport()),
             s("2026-04-24", RecordQaOutcome(outcome=QaOutcome.RESUBMISSION_REQUIRED, points=["Family voice missing", "Terms of reference too narrow"])),
         ]),
         Scenario("paused-trial", "cumberland", notify("2025-08-11", "Fiona"), [
-            *_full_review("2025-08-11", cum),
+            *full_review("2025-08-11", cum),
             s("2025-10-01", LinkProcess(kind="criminal", reference="Op. Larch", pause=True), reason="Awaiting the criminal trial"),
             s("2025-12-01", UpdateProcess(process_id="P1", status="trial listed", key_dates={"trial": "2027-02-08"})),
         ]),
         Scenario("drafting", "westmorland-furness", notify("2025-10-06", "Gemma", "family", age_band="45-54"), [
-            *_full_review("2025-10-06", waf), *_after_imrs("2025-10-06", waf, 95),
+            *full_review("2025-10-06", waf), *after_imrs("2025-10-06", waf, 95),
             s("2026-04-20", CirculateDraft()),
             s("2026-05-11", RecordFamilyContact(text="Met the victim's sister with the advocate")),
             s("2026-05-11", OfferAdvocacy(provider="AAFDA")),
         ]),
         Scenario("evidence-overdue", "cumberland", notify("2026-01-12", "Hannah"), [
-            *_full_review("2026-01-12", cum),
+            *full_review("2026-01-12", cum),
             s("2026-05-20", ReceiveReturn(agency=police, kind="imr")),
             s("2026-05-28", ReceiveReturn(agency=probation, kind="imr")),
             s("2026-06-01", AcceptReturn(agency=police, kind="imr")),

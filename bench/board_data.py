@@ -1,4 +1,4 @@
-"""The synthetic county for the board report benchmark (issue 6): 50,000 cases, ~1.39M events.
+"""The synthetic county for the board report benchmark: 50,000 cases, ~1.39M events.
 
 Not a test: ``python -m bench.board_data [--cases N]`` builds a fresh SQLite database and prints
 what it made; ``bench/board.py`` uses ``build_dataset`` on each backend.

@@ -52,7 +52,7 @@ from application.commands import (
     Vacate,
     Visit,
 )
-from application.demo import Scenario, _after_imrs, _full_review, run_demo, s
+from application.demo import Scenario, after_imrs, full_review, run_demo, s
 from application.demo_asb import open_asb
 from application.demo_encampments import open_encampment
 from application.reporting.board import build_board_report
@@ -126,7 +126,7 @@ def scenarios() -> list[Scenario]:
         # C: submitted 1 Jul 2025; QA approved 15 Jul 2026 (379 days); an action added 20 Jul
         # (local, Cumberland Council, due 15 Sep, red from 20 Sep); published 14 Aug (30 days).
         Scenario("C", "cumberland", death("2025-01-06"), [
-            *_full_review("2025-01-06", CUM), *_after_imrs("2025-01-06", CUM, 95),
+            *full_review("2025-01-06", CUM), *after_imrs("2025-01-06", CUM, 95),
             s("2025-05-01", CirculateDraft()), s("2025-06-20", AgreeReport()),
             s("2025-06-27", SignOff()), s("2025-06-30", SendCommissionerCopy()),
             s("2025-07-01", SubmitReport()), s("2026-07-15", RecordQaOutcome(outcome=QaOutcome.APPROVED)),
@@ -137,7 +137,7 @@ def scenarios() -> list[Scenario]:
         # D: submitted 24 Jul 2025; QA approved 3 Aug 2026 (375 days); publication deferred for
         # an inquest on 10 Aug: awaiting publication 58 days on 30 Sep.
         Scenario("D", "westmorland-furness", death("2025-02-03"), [
-            *_full_review("2025-02-03", WAF), *_after_imrs("2025-02-03", WAF, 95),
+            *full_review("2025-02-03", WAF), *after_imrs("2025-02-03", WAF, 95),
             s("2025-05-20", CirculateDraft()), s("2025-07-15", AgreeReport()),
             s("2025-07-22", SignOff()), s("2025-07-23", SendCommissionerCopy()),
             s("2025-07-24", SubmitReport()), s("2026-08-03", RecordQaOutcome(outcome=QaOutcome.APPROVED)),
