@@ -6,14 +6,13 @@ importing Alembic when the schema is already current (tests assert HEAD is Alemb
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
 
-import migrations
-
-MIGRATIONS = Path(migrations.__file__).parent
+# The revisions are scripts Alembic runs, not code this module calls: found as package data.
+MIGRATIONS = str(resources.files("migrations"))
 VERSION_TABLE = "alembic_version_views"
 HEAD = "0007"
 
@@ -29,7 +28,7 @@ def alembic_config() -> Any:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", MIGRATIONS)
     return config
 
 
