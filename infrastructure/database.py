@@ -3,6 +3,7 @@ read models (SQLAlchemy), in the same SQLite file or PostgreSQL database."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
+
+from infrastructure.settings import DEFAULT_LOCK_TIMEOUT
 
 
 def is_postgres(url: str) -> bool:
@@ -20,14 +23,33 @@ def sqlite_path(url: str) -> Path:
     return Path(unquote(urlsplit(url).path)[1:] if url.startswith("sqlite:///") else url)
 
 
+def prepare_sqlite_file(path: Path) -> None:
+    """Create the database's folder (0700) and file (0600) private to their owner before SQLite
+    opens it: the file holds personal data, and SQLite gives the -wal and -shm files it makes
+    beside it the database file's own permissions. Folders and files that already exist are
+    left as they are (a folder the user chose may be shared on purpose)."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)  # mkdir's mode is narrowed by the umask, never widened
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    path.chmod(0o600)
+
+
 CHAINED_RECORDERS = {
     "sqlite": "infrastructure.integrity:ChainedSQLiteApplicationRecorder",
     "postgres": "infrastructure.integrity:ChainedPostgresApplicationRecorder",
 }
 
 
-def event_store_env(url: str, *, pool_size: int = 2, integrity_chain: bool = True) -> dict[str, str]:
+def event_store_env(url: str, *, pool_size: int = 2, integrity_chain: bool = True,
+                    lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> dict[str, str]:
     """The eventsourcing settings for a database URL (stack-notes.md §3).
+
+    ``lock_timeout`` (seconds, ``Settings.lock_timeout``): how long a write waits for another
+    writer's lock before it fails, on either backend.
 
     The application recorder is eventsourcing's own, extended to link every event into the
     integrity chain in the transaction that inserts it (``infrastructure.integrity``).
@@ -38,9 +60,9 @@ def event_store_env(url: str, *, pool_size: int = 2, integrity_chain: bool = Tru
              if integrity_chain else {})
     if not is_postgres(url):
         path = sqlite_path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(path)
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path),
-                "SQLITE_LOCK_TIMEOUT": "30", **chain}
+                "SQLITE_LOCK_TIMEOUT": str(lock_timeout), **chain}
     parts = urlsplit(url)
     return {
         **chain,
@@ -51,7 +73,7 @@ def event_store_env(url: str, *, pool_size: int = 2, integrity_chain: bool = Tru
         "POSTGRES_USER": unquote(parts.username or ""),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         # The default waits forever behind the table lock of a stuck writer.
-        "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_CONNECT_TIMEOUT": "10",
@@ -88,21 +110,22 @@ def schema_lock(url: str) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
 
-def create_engine(url: str) -> sa.Engine:
-    """A SQLAlchemy engine for the read models in the same database."""
+def create_engine(url: str, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> sa.Engine:
+    """A SQLAlchemy engine for the read models in the same database; on SQLite a write waits
+    ``lock_timeout`` seconds for another writer's lock before it fails."""
     if is_postgres(url):
         parts = urlsplit(url)
         sa_url = url.replace(f"{parts.scheme}://", "postgresql+psycopg://", 1)
         return sa.create_engine(sa_url, pool_size=2, max_overflow=4, pool_pre_ping=True)
     path = sqlite_path(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    prepare_sqlite_file(path)
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": lock_timeout})
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout) * 1000}")
         cursor.close()
         # Let SQLAlchemy's transaction start with BEGIN so the write lock is taken up front.
         dbapi_connection.isolation_level = None

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from domain.errors import InvalidInput
 
 SUPPORTED_TIMEZONES = ("Europe/London",)
+DEFAULT_LOCK_TIMEOUT = 5  # seconds: longer than any normal command holds a lock
+MAX_LOCK_TIMEOUT = 600
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -47,11 +49,14 @@ class Settings:
     smtp: SmtpSettings = SmtpSettings()
     reminder_time: str = "07:00"  # CASELEDGER_REMINDER_TIME: the daily run, Europe/London
     delivery_retry_minutes: int = 5  # CASELEDGER_DELIVERY_RETRY_MINUTES: the scheduler's retry sweep
+    # CASELEDGER_LOCK_TIMEOUT: how long a command waits for another writer's lock (SQLite's busy
+    # timeout, PostgreSQL's lock_timeout) before giving up, rather than hanging behind it.
+    lock_timeout: int = DEFAULT_LOCK_TIMEOUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, database_url: str | None = None) -> Settings:
         env = os.environ if env is None else env
-        data_dir = Path(env.get("CASELEDGER_DATA_DIR", "caseledger-data"))
+        data_dir = default_data_dir(env)
         url = database_url or env.get("CASELEDGER_DATABASE_URL") or f"sqlite:///{data_dir / 'caseledger.db'}"
         check_database_url(url)
         tz = env.get("CASELEDGER_TIMEZONE", "Europe/London")
@@ -65,8 +70,33 @@ class Settings:
         if not TIME_OF_DAY.match(reminder_time):
             raise InvalidInput(f"CASELEDGER_REMINDER_TIME={reminder_time!r}: use HH:MM (24-hour), e.g. 07:00.")
         retry = _integer(env, "CASELEDGER_DELIVERY_RETRY_MINUTES", 5, 1, 24 * 60)
+        lock_timeout = _integer(env, "CASELEDGER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT, 1,
+                                MAX_LOCK_TIMEOUT)
         return cls(database_url=url, data_dir=data_dir, timezone=tz, actor=actor, log_format=log_format,
-                   smtp=_smtp(env), reminder_time=reminder_time, delivery_retry_minutes=retry)
+                   smtp=_smtp(env), reminder_time=reminder_time, delivery_retry_minutes=retry,
+                   lock_timeout=lock_timeout)
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """The per-user data folder, the same whichever folder a command is run from:
+    ``$CASELEDGER_DATA_DIR``, else ``$XDG_DATA_HOME/caseledger``, else
+    ``~/.local/share/caseledger`` (the XDG Base Directory default)."""
+    chosen = env.get("CASELEDGER_DATA_DIR")
+    if chosen:
+        return Path(chosen).expanduser().absolute()
+    xdg = env.get("XDG_DATA_HOME")
+    if xdg and Path(xdg).is_absolute():  # the specification says to ignore a relative one
+        return Path(xdg) / "caseledger"
+    home = env.get("HOME") or _home()
+    return Path(home) / ".local" / "share" / "caseledger"
+
+
+def _home() -> str:
+    try:
+        return str(Path.home())
+    except RuntimeError:  # no home directory known (some containers)
+        raise InvalidInput("No home folder is known to put the database in; set "
+                           "CASELEDGER_DATA_DIR or CASELEDGER_DATABASE_URL.") from None
 
 
 def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -6,7 +6,7 @@ set-up, and scenarios recorded in the order they happened. The same output every
 
 from __future__ import annotations
 
-import shutil
+import json
 from collections import Counter
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -26,17 +26,25 @@ from application.setup_import import example_path, import_setup, load_setup
 from domain.asb import DEFINITION as ASB
 from domain.dardr import DEFINITION as DARDR
 from domain.encampment import DEFINITION as ENCAMPMENT
+from domain.errors import InvalidInput
 from infrastructure.clock import FixedClock
 from infrastructure.loopback_smtp import LoopbackMailDrop
 from infrastructure.settings import Settings, SmtpSettings
 from infrastructure.smtp import SmtpMailer
 from interfaces.bootstrap import build
 from interfaces.cli.common import Invocation, command, table
+from interfaces.cli.outputs import folder_target
 from interfaces.cli.reports import write_report
 
 SHOWN_EMAILS = 12
 SETUP_RECORDED = datetime(2024, 4, 1, 8, 0, tzinfo=UTC)  # the set-up is recorded before any case
-OutOption = Annotated[Path, typer.Option("--out", help="Folder for the demo database and files.")]
+OutOption = Annotated[Path, typer.Option("--out", help=(
+    "Folder for the demo database and files: a new or empty folder, or the output of an earlier "
+    "demo (only what that demo wrote is replaced)."))]
+#: The file that marks a folder as demo output and lists what the demo wrote there, so that a
+#: later run replaces exactly that and nothing else.
+MARKER = ".caseledger-demo"
+FOLDERS = ("data", "mail", "reports")  # the demo's own folders inside --out, created fresh
 
 
 top = typer.Typer()
@@ -48,11 +56,11 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
     """Build two years of Cumbrian cases of all three types; show the pipelines, what is overdue
     and the ASB statutory figures for the last complete financial year; run the reminder job as
     at the demo's date, sending through a loopback SMTP server into a local mail drop."""
+    out = folder_target(out)
+    _clear_previous_output(out)
     data, mail = out / "data", out / "mail"
-    for folder in (data, mail):
-        if folder.exists():
-            shutil.rmtree(folder)
-    data.mkdir(parents=True)
+    _mark(out, complete=False)  # before anything else is written: an interrupted run is ours too
+    data.mkdir(mode=0o700)  # the database holds (fictitious) personal data: private, as always
     clock = FixedClock(DEMO_AS_AT)
     with LoopbackMailDrop(mail) as drop:
         smtp = SmtpSettings(host="127.0.0.1", port=drop.port, sender="caseledger@cumbria.example.org")
@@ -62,7 +70,70 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
     summary["reminders"]["mail_drop"] = str(mail)
     summary["reminders"]["sent_to"] = _mail_drop(drop.files)
     summary["database"] = str(data / "caseledger.db")
+    _mark(out, complete=True)
     inv.emit(summary, lambda: _human(summary))
+
+
+def _mark(out: Path, *, complete: bool) -> None:
+    """Write the marker: the demo's folders and, once it has finished, every file in them."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = sorted(str(path.relative_to(out)) for folder in FOLDERS
+                   for path in (out / folder).rglob("*") if not path.is_dir()) if complete else []
+    marker = {"written_by": "caseledger demo", "complete": complete, "folders": list(FOLDERS),
+              "files": files}
+    (out / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+
+
+def _clear_previous_output(out: Path) -> None:
+    """Make ``out`` ready for a new run, deleting only what an earlier demo wrote there.
+
+    A folder that is neither empty nor marked as demo output is refused. So is a marked one
+    whose demo folders now hold files the demo did not write: nothing is deleted then.
+    After an interrupted run (marked, not complete) the demo's folders are its own: they were
+    created empty by that run."""
+    if not out.exists() or not any(out.iterdir()):
+        return
+    marker = out / MARKER
+    if not marker.is_file():
+        raise InvalidInput(f"--out {out} is a folder that is not empty and not the output of an "
+                           "earlier demo; give a new or empty folder (nothing was deleted).",
+                           field="--out")
+    listed = _read_marker(marker, out)
+    folders = [out / name for name in FOLDERS if (out / name).exists()]
+    ours: list[Path] = []
+    for folder in folders:
+        if folder.is_symlink() or not folder.is_dir():
+            raise _not_ours(out, folder)
+        for path in sorted(folder.rglob("*"), reverse=True):  # contents before their folders
+            is_folder = path.is_dir() and not path.is_symlink()  # emptied, then removed
+            if not (is_folder or listed is None or path in listed):
+                raise _not_ours(out, path)
+            ours.append(path)
+    for path in ours:
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()
+        else:
+            path.unlink()
+    for folder in folders:
+        folder.rmdir()
+    marker.unlink()
+
+
+def _read_marker(marker: Path, out: Path) -> set[Path] | None:
+    """The files a finished demo listed (None: the run did not finish)."""
+    try:
+        content = json.loads(marker.read_text(encoding="utf-8"))
+        files = {out / name for name in content["files"]}
+        complete = bool(content["complete"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise InvalidInput(f"--out {out}: its {MARKER} file is not one the demo wrote; give a "
+                           "new or empty folder (nothing was deleted).", field="--out") from None
+    return files if complete else None
+
+
+def _not_ours(out: Path, path: Path) -> InvalidInput:
+    return InvalidInput(f"--out {out}: {path.relative_to(out)} was not written by the demo; move "
+                        "it or give another folder (nothing was deleted).", field="--out")
 
 
 def _board_reports(services: Any, out: Path) -> dict[str, Any]:
