@@ -27,6 +27,7 @@ from interfaces.cli import (
     reminders,
     reports,
     scheduler,
+    where,
 )
 from interfaces.cli.common import (
     EXIT_UNEXPECTED,
@@ -73,6 +74,7 @@ app.add_typer(reports.app, name="report")
 app.add_typer(reminders.app, name="reminders")
 app.add_typer(audit.app, name="audit")
 app.add_typer(scheduler.top)
+app.add_typer(where.top)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
