@@ -22,47 +22,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from domain.calendar import LONDON
-
-CASE_TYPES = {
-    "dardr": "Domestic Abuse Related Death Review (DARDR)",
-    "asb": "ASB Case Review",
-    "encampment": "Unauthorised encampment",
-}
-
-RETURN_KINDS = {
-    "scoping": "Scoping response",
-    "chronology": "Chronology",
-    "imr": "Individual Management Review (IMR)",
-    "short-report": "Short report",
-    "information": "Information return",
-}
-
-DEADLINES = {
-    "dardr:decision": "Decision on whether to hold a review",
-    "encampment:decision": "Decision on the encampment (tolerate, or not allow and by which power)",
-    "home-office-notification": "Notification of the decision to the Home Office",
-    "chair-appointment": "Appointment of the review's independent chair",
-    "review-completion": "Completion of the review",
-    "commissioner-copy": "Copy of the report to the Domestic Abuse Commissioner",
-    "publication": "Publication of the report",
-    "acknowledgement": "Acknowledgement of the application",
-    "threshold-decision": "Decision on whether the threshold for a review is met",
-    "threshold-notification": "Telling the applicant whether the threshold is met",
-    "review-meeting": "Case Review meeting",
-    "outcome-notification": "Telling the applicant the outcome of the review",
-    "appeal-decision": "Decision on the appeal",
-    "initial-visit": "Initial visit to the encampment",
-    "welfare-assessment": "Welfare assessment",
-    "leaving-date": "Agreed leaving date",
-    "direction-compliance": "Compliance with the direction to leave",
-    "order-compliance": "Compliance with the court order",
-    "cleanup": "Clean-up of the site",
-}
+from domain.calendar import END_OF_DAY, LONDON
+from domain.plain import PARTIES, case_type_label, deadline_label, party_label
 
 LINE = 76  # plain-text email lines (RFC 3676 recommends 78 at most)
-
-PARTY_WORDS = {"council": "the council", "occupants": "the occupants of the encampment"}
 
 NOTICE = ("No personal details of the people involved in the case are included in this email, "
           "by design. Please do not send any by email in reply: quote the case reference.")
@@ -130,7 +93,7 @@ def render(facts: ReminderFacts, to: Addressee, now: datetime,
     kind = step_kind(facts.at, to.role)
     subject = f"[{facts.reference}] {kind}: {what} - {status}"
     rows = [
-        ("Case", f"{facts.reference} ({CASE_TYPES.get(facts.case_type, facts.case_type)})"),
+        ("Case", f"{facts.reference} ({case_type_label(facts.case_type)})"),
         ("Partnership", facts.partnership + (f", {facts.hub}" if facts.hub else "")),
         ("What is due", what),
         ("Responsible", party(facts.responsible, facts, names)),
@@ -168,31 +131,22 @@ def render(facts: ReminderFacts, to: Addressee, now: datetime,
 
 
 def describe_deadline(facts: ReminderFacts, names: Mapping[str, str]) -> str:
-    """A readable name for a deadline: ``return:cumbria-police:imr`` → "Individual Management
-    Review (IMR) from Cumbria Constabulary"; ``action:A1`` → "Action A1 of the action plan"."""
-    parts = facts.deadline.split(":")
-    if parts[0] == "return" and len(parts) == 3:
-        kind = RETURN_KINDS.get(parts[2], parts[2].replace("-", " ").capitalize())
-        return f"{kind} from {names.get(parts[1], parts[1])}"
-    if parts[0] == "action" and len(parts) == 2:
-        return f"Action {parts[1]} of the action plan ({party(facts.responsible, facts, names)})"
-    found = DEADLINES.get(f"{facts.case_type}:{facts.deadline}") or DEADLINES.get(facts.deadline)
-    return found or facts.deadline.replace("-", " ").replace(":", " ").capitalize()
+    """A readable name for a deadline, from the one vocabulary (domain/plain.py):
+    ``return:cumbria-police:imr`` → "Individual Management Review (IMR) from Cumbria
+    Constabulary"; ``action:A1`` → "Action A1 of the action plan (…)"."""
+    return deadline_label(facts.case_type, facts.deadline, names, facts.responsible,
+                          facts.partnership, facts.hub)
 
 
 def party(slug: str, facts: ReminderFacts, names: Mapping[str, str]) -> str:
-    if slug == "partnership":
-        return facts.partnership
-    if slug == "hub":
-        return facts.hub or f"the local focus hub of {facts.partnership}"
-    return PARTY_WORDS.get(slug) or names.get(slug, slug)
+    return party_label(slug, names, facts.partnership, facts.hub)
 
 
 def addressee_of(facts: ReminderFacts) -> str:
     """Whose contacts a step's roles are (application/reminders.py, RecipientDirectory): the
     responsible agency's, or the partnership's for its own, a hub's, the council's or the
     occupants' deadlines."""
-    if facts.responsible in ("partnership", "hub", *PARTY_WORDS):
+    if facts.responsible in ("partnership", "hub", *PARTIES):
         return "partnership:"
     return f"agency:{facts.responsible}"
 
@@ -236,7 +190,7 @@ def _offset(at: str) -> int:
 
 def timing(due: datetime, now: datetime) -> str:
     """"due in 5 days", "due today", "due tomorrow", "overdue by 12 days", "overdue since 14:00
-    today" (calendar days, Europe/London)."""
+    BST today" (calendar days, Europe/London)."""
     due_day, today = _day(due), _day(now)
     if now <= due:
         days = (due_day - today).days
@@ -247,16 +201,17 @@ def timing(due: datetime, now: datetime) -> str:
         return f"due in {days} days"
     days = (today - due_day).days
     if days == 0:
-        return f"overdue since {due.astimezone(LONDON):%H:%M} today"
+        return f"overdue since {due.astimezone(LONDON):%H:%M %Z} today"
     return f"overdue by {days} day{'s' if days != 1 else ''}"
 
 
 def long_date(moment: datetime) -> str:
-    """"Tuesday 5 May 2026" (with the time when it is not the end of the day)."""
+    """"Tuesday 5 May 2026", with the time and its zone when it is not the end of the day (an
+    hour-based clock): "Wednesday 10 June 2026 at 14:00 BST"."""
     local = moment.astimezone(LONDON)
     text = f"{local:%A} {local.day} {local:%B %Y}"
-    if (local.hour, local.minute) != (23, 59):
-        text += f" at {local:%H:%M}"
+    if local.time() != END_OF_DAY:
+        text += f" at {local:%H:%M %Z}"
     return text
 
 

@@ -88,14 +88,15 @@ def test_timing_in_days_europe_london(now: str, expected: str) -> None:
 
 
 def test_timing_of_an_hour_clock_that_ran_out_today() -> None:
-    assert timing(at("2026-06-10T14:00"), at("2026-06-10T16:30")) == "overdue since 14:00 today"
+    assert timing(at("2026-06-10T14:00"), at("2026-06-10T16:30")) == "overdue since 14:00 BST today"
 
 
 def test_due_dates_read_as_a_day_in_london() -> None:
     assert long_date(at("2026-05-05T23:59:59")) == "Tuesday 5 May 2026"
     # a date-based due time stored in UTC is still the London day (BST)
     assert long_date(datetime(2026, 5, 5, 22, 59, 59, tzinfo=UTC)) == "Tuesday 5 May 2026"
-    assert long_date(at("2026-06-10T14:00")) == "Wednesday 10 June 2026 at 14:00"
+    assert long_date(at("2026-06-10T14:00")) == "Wednesday 10 June 2026 at 14:00 BST"
+    assert long_date(at("2026-12-10T09:30")) == "Thursday 10 December 2026 at 09:30 GMT"
 
 
 @pytest.mark.parametrize(("offset", "role", "kind", "phrase"), [
@@ -160,6 +161,22 @@ def test_the_partnerships_own_deadline_goes_to_its_coordinator_and_chair() -> No
     assert row("Responsible", "Cumberland CSP") in flat(email.body)
     assert row("This step goes to", "the chair of Cumberland CSP") in flat(email.body)
     assert "The coordinator of Cumberland CSP (no contact details are on record)." in flat(email.body)
+
+
+def test_an_hour_based_deadline_shows_its_time_and_zone() -> None:
+    """An encampment's initial visit is due 24 hours after the report: the email gives the hour
+    (Europe/London, with GMT or BST), not just the day."""
+    visit = facts(reference="CUM-UE-2026-001", case_type="encampment", deadline="initial-visit",
+                  due=datetime(2026, 3, 3, 14, 30, tzinfo=UTC), responsible="council",
+                  at="0", step="due-day", basis="local procedure: local protocol")
+    email = render(visit, Addressee("contact", "partnership:"), at("2026-03-03T07:00"),
+                   COORDINATOR, NAMES)
+    body = flat(email.body)
+    assert email.subject == ("[CUM-UE-2026-001] Reminder: Initial visit to the encampment - "
+                             "due today")
+    assert row("Due date", "Tuesday 3 March 2026 at 14:30 GMT") in body
+    assert row("Responsible", "the council") in body
+    assert row("Case", "CUM-UE-2026-001 (Unauthorised encampment)") in body
 
 
 # --------------------------------------------------------------------------- no personal data
