@@ -3,17 +3,53 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from application.ports import DeadlineFilter, ReadModel
-from domain import times
-from domain.calendar import LONDON, WorkingCalendar, add_working_days, end_of_day
-from domain.case import Case, CaseOpened
+from domain import plain, times
+from domain.calendar import LONDON, ClockUnit, WorkingCalendar, add_working_days, end_of_day
+from domain.case import Case, CaseOpened, Deadline
 from domain.errors import InvalidInput
 from domain.plain import Json
+
+
+@dataclass(frozen=True)
+class SetupNames:
+    """The names people know the set-up by: agencies, partnerships and their hubs, by slug."""
+
+    agencies: dict[str, str] = field(default_factory=dict)
+    partnerships: dict[str, str] = field(default_factory=dict)
+    hubs: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, views: ReadModel,
+             hubs_of: Callable[[str], Mapping[str, str]]) -> SetupNames:
+        """From the views, and each partnership's hub names (``hubs_of(slug)``)."""
+        partnerships = {str(p["slug"]): str(p["name"]) for p in views.partnerships()}
+        return cls(
+            agencies={str(a["slug"]): str(a["name"]) for a in views.agencies()},
+            partnerships=partnerships,
+            hubs={(slug, hub): name for slug in partnerships
+                  for hub, name in hubs_of(slug).items()},
+        )
+
+    def partnership(self, slug: str) -> str:
+        return self.partnerships.get(slug, slug)
+
+    def hub(self, partnership: str, hub: str | None) -> str | None:
+        return self.hubs.get((partnership, hub), hub) if hub else None
+
+    def party(self, slug: str, partnership: str, hub: str | None) -> str:
+        return plain.party_label(slug, self.agencies, self.partnership(partnership),
+                                 self.hub(partnership, hub))
+
+    def deadline(self, case_type: str, name: str, responsible: str, partnership: str,
+                 hub: str | None) -> str:
+        return plain.deadline_label(case_type, name, self.agencies, responsible,
+                                    self.partnership(partnership), self.hub(partnership, hub))
 
 
 def _day(iso: str | None) -> str | None:
@@ -30,10 +66,12 @@ def shown_personal(events: Iterable[object]) -> dict[str, Json]:
     return {}
 
 
-def case_to_dict(case: Case, as_at: datetime,
-                 personal: Mapping[str, Json] | None = None) -> dict[str, Any]:
+def case_to_dict(case: Case, as_at: datetime, personal: Mapping[str, Json] | None = None,
+                 names: SetupNames | None = None) -> dict[str, Any]:
     """``case show --json`` (cli.md): the state of a case with deadline statuses as at ``as_at``,
-    and the ``personal`` data read from its events (``shown_personal``) when given."""
+    and the ``personal`` data read from its events (``shown_personal``) when given. Codes stay
+    codes; given the set-up's ``names``, the stage and each deadline also carry their ``label``
+    in words (domain/plain.py), and each deadline whether its clock counts in ``hours``."""
     out: dict[str, Any] = {
         "id": str(case.id),
         "reference": case.reference,
@@ -55,7 +93,7 @@ def case_to_dict(case: Case, as_at: datetime,
              "starts": d.starts, "extensions": d.extensions, "paused_days": d.paused_days,
              "calendar": d.calendar, "reminders": d.reminders,
              "last_reminder_day": d.reminded_day if d.last_reminder_day() else None}
-            for d in sorted(case.deadlines.values(), key=lambda d: (d.due_at, d.name))
+            for d in _by_due(case)
         ],
         "returns": [
             {"agency": r.agency, "kind": r.kind, "requested": r.requested, "due": r.due,
@@ -74,6 +112,12 @@ def case_to_dict(case: Case, as_at: datetime,
             for p in case.processes.values()
         ],
     }
+    if names is not None:
+        out["stage_label"] = plain.stage_label(case.case_type, case.stage)
+        for shown, d in zip(out["deadlines"], _by_due(case), strict=True):
+            shown["label"] = names.deadline(case.case_type, d.name, d.responsible,
+                                            case.partnership, case.hub)
+            shown["hours"] = _hourly(d.clock)
     details = case.view_details()
     if details:
         out["details"] = details
@@ -81,6 +125,15 @@ def case_to_dict(case: Case, as_at: datetime,
     if personal:
         out["personal"] = dict(personal)
     return out
+
+
+def _by_due(case: Case) -> list[Deadline]:
+    return sorted(case.deadlines.values(), key=lambda d: (d.due_at, d.name))
+
+
+def _hourly(clock: Mapping[str, Any] | None) -> bool:
+    """Whether a deadline's clock counts in hours (its due time of day matters)."""
+    return clock is not None and clock.get("unit") == ClockUnit.HOURS
 
 
 DUE_WITHIN = re.compile(r"^(\d+)(wd|d)$")
@@ -99,12 +152,15 @@ def due_within_limit(spec: str, as_at: datetime, calendar: WorkingCalendar) -> d
 
 
 def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
-                  overdue_only: bool = False, due_by: datetime | None = None) -> list[dict[str, Any]]:
-    """``deadlines --json`` rows: {case, name, due, status, responsible, days_overdue}.
+                  overdue_only: bool = False, due_by: datetime | None = None,
+                  names: SetupNames | None = None) -> list[dict[str, Any]]:
+    """``deadlines --json`` rows: {case, name, label, due, status, responsible, days_overdue}
+    (``label``: the deadline in words, with the agencies' names from ``names``).
 
     For a past as-at time, a deadline met later counts as open then, and one that had not yet
     started is left out (its due time is the one in force now, including later extensions).
     """
+    names = names or SetupNames()
     rows = []
     for row in views.open_deadlines(replace(where, include_met=True)):
         if times.effective_instant(row["starts"]) > as_at:
@@ -122,11 +178,14 @@ def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
             continue
         days_overdue = (as_at.astimezone(LONDON).date() - due.astimezone(LONDON).date()).days
         rows.append({
-            "case": row["reference"], "name": row["name"], "due": row["due"],
+            "case": row["reference"], "name": row["name"],
+            "label": names.deadline(row["case_type"], row["name"], row["responsible"],
+                                    row["partnership"], row["hub"]),
+            "due": row["due"],
             "status": "overdue" if overdue else status,
             "responsible": row["responsible"],
             "days_overdue": max(days_overdue, 0) if overdue else 0,
-            "partnership": row["partnership"], "type": row["case_type"],
+            "partnership": row["partnership"], "hub": row["hub"], "type": row["case_type"],
             "stage": row["stage"], "basis": row["basis"],
             "last_reminder": row.get("last_reminder") if row.get("reminded_due") == row["due"] else None,
             "last_reminder_day": row.get("reminded_day") if row.get("reminded_due") == row["due"] else None,

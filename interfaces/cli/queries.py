@@ -5,20 +5,22 @@ show`` replays the case from the event store, as it stands now or as it stood (t
 """
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from application.audit import HISTORY_COLUMNS, csv_cell, history_row
 from application.ports import DeadlineFilter
 from application.queries import (
+    SetupNames,
     case_to_dict,
     deadline_rows,
     due_within_limit,
     parse_as_at,
     shown_personal,
 )
-from domain import times
+from domain import plain, times
+from domain.calendar import LONDON
 from domain.errors import InvalidInput
 from interfaces.cli import case as case_cli
 from interfaces.cli.audit import PURPOSE_HELP, record_read
@@ -32,6 +34,9 @@ from interfaces.cli.common import (
     parse_time,
     table,
 )
+
+if TYPE_CHECKING:
+    from interfaces.bootstrap import Services
 
 CaseType = Literal["dardr", "asb", "encampment"]
 PartnershipOpt = Annotated[str | None, typer.Option("--partnership", metavar="SLUG",
@@ -55,12 +60,24 @@ def list_cases(
     """List cases, oldest first."""
     services = inv.fresh()
     rows = [_case_row(r) for r in services.views.list_cases(partnership, case_type, stage)]
-    inv.emit(rows, lambda: table(
-        ("reference", "type", "partnership", "hub", "stage", "opened", "version", "paused"),
-        [(r["reference"], r["type"], r["partnership"], r["hub"], r["stage"], day(r["opened_on"]),
-          r["version"], r["paused"]) for r in rows],
-        empty="No cases.",
-    ))
+
+    def human() -> str:
+        names = setup_names(services)
+        return table(
+            ("reference", "type", "partnership", "hub", "stage", "opened", "version", "paused"),
+            [(r["reference"], plain.case_type_label(r["type"], short=True),
+              names.partnership(r["partnership"]), names.hub(r["partnership"], r["hub"]),
+              plain.stage_label(r["type"], r["stage"]), day(r["opened_on"]), r["version"],
+              r["paused"]) for r in rows],
+            empty="No cases.",
+        )
+
+    inv.emit(rows, human)
+
+
+def setup_names(services: "Services") -> SetupNames:
+    """The set-up's names, to show agencies, partnerships and hubs as people know them."""
+    return SetupNames.read(services.views, lambda slug: services.cases.partnership(slug).hubs)
 
 
 def _case_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -109,66 +126,101 @@ def show_case(
         as_effective_at=effective,
     )
     opened = services.cases.app.repository.event_store.get(case.id, lte=1)
-    data = case_to_dict(case, as_at, personal=shown_personal(opened))
+    names = setup_names(services)
+    data = case_to_dict(case, as_at, personal=shown_personal(opened), names=names)
     inv.case_id = data["id"]
     what = " ".join(["show", *(f"{option} {value}" for option, value in (
         ("--at-version", at_version), ("--as-known-at", known), ("--as-effective-at", effective))
         if value is not None)])
     record_read(inv, data["id"], what, purpose, reference=data["reference"])
-    inv.emit(data, lambda: render_case(data))
+    inv.emit(data, lambda: render_case(data, names))
 
 
-def render_case(data: dict[str, Any]) -> str:
-    """The readable block of ``case show``."""
+AGENCY_DETAILS = frozenset({"notified_by", "lead_agency"})
+"""Details that name an agency (or the council, or the landowner) by its slug."""
+
+
+def render_case(data: dict[str, Any], names: SetupNames) -> str:
+    """The readable block of ``case show``: codes in words (domain/plain.py), agencies by name,
+    hour-based due times with their time and zone, lists as lists."""
+    case_type, partnership, hub = data["type"], data["partnership"], data["hub"]
     as_at_day = datetime.fromisoformat(data["as_at"]).date()
-    fields = [
-        ("reference", data["reference"]), ("id", data["id"]), ("type", data["type"]),
-        ("partnership", data["partnership"]), ("hub", data["hub"]), ("stage", data["stage"]),
+    fields: list[tuple[str, Any]] = [
+        ("reference", data["reference"]), ("id", data["id"]),
+        ("type", plain.case_type_label(case_type)),
+        ("partnership", names.partnership(partnership)), ("hub", names.hub(partnership, hub)),
+        ("stage", plain.stage_label(case_type, data["stage"])),
         ("version", data["version"]), ("opened", day(data["opened_on"])),
         ("closed", day(data["closed_on"])),
-        ("paused", f"yes, since {data['paused_since']}" if data["paused"] else "no"),
+        ("paused", f"yes, since {day(data['paused_since'])}" if data["paused"] else "no"),
         ("policy", data["policy_version"]),
-        ("as at", f"{data['as_at']} ({data['days_open']} days open)"),
+        ("as at", f"{data['as_at']} ({_count(data['days_open'], 'day')} open)"),
     ]
     for key, value in (data.get("details") or {}).items():
-        if value not in (None, "", 0, []):
-            fields.append((key.replace("_", " "), value))
+        if value in (None, "", 0, []):
+            continue
+        if key in AGENCY_DETAILS:
+            value = names.party(str(value), partnership, hub)
+        fields.append((key.replace("_", " "), plain.detail_label(case_type, key, value)))
     for key, value in (data.get("personal") or {}).items():
         fields.append((key.replace("_", " "), value))
     width = max(len(k) for k, _ in fields)
-    lines = [f"{k.ljust(width)}  {'-' if v is None else v}" for k, v in fields]
+    lines = [f"{k.ljust(width)}  {shown(v)}" for k, v in fields]
 
     lines += ["", "Deadlines", table(
-        ("name", "due", "status", "responsible", "days overdue", "basis"),
-        [(d["name"], day(d["due"]), d["status"], d["responsible"],
+        ("deadline", "due", "status", "responsible", "days overdue", "basis"),
+        [(d["label"], plain.due_label(d["due"], hourly=d["hours"]), plain.status_label(d["status"]),
+          names.party(d["responsible"], partnership, hub),
           _days_overdue(d, as_at_day) or None, d["basis"]) for d in data["deadlines"]],
     )]
     if data["returns"]:
         lines += ["", "Returns", table(
             ("agency", "kind", "requested", "due", "status", "received"),
-            [(r["agency"], r["kind"], day(r["requested"]), day(r["due"]), r["status"],
-              day(r["received_on"])) for r in data["returns"]],
+            [(names.agencies.get(r["agency"], r["agency"]),
+              plain.RETURN_KINDS.get(r["kind"], r["kind"]), day(r["requested"]),
+              plain.due_label(r["due"]), r["status"], day(r["received_on"]))
+             for r in data["returns"]],
         )]
     if data["actions"]:
         lines += ["", "Actions", table(
             ("id", "owner", "level", "due", "rag", "status"),
-            [(a["id"], a["owner"], a["level"], day(a["due"]), a["rag"], a["status"])
-             for a in data["actions"]],
+            [(a["id"], names.party(a["owner"], partnership, hub), a["level"],
+              plain.due_label(a["due"]), a["rag"], a["status"]) for a in data["actions"]],
         )]
     if data["parallel_processes"]:
         lines += ["", "Parallel processes", table(
             ("id", "kind", "status", "linked", "concluded", "pauses case", "key dates"),
-            [(p["id"], p["kind"], p["status"], day(p["linked_on"]), day(p["concluded_on"]),
-              p["pauses_case"], ", ".join(f"{k} {v}" for k, v in p["key_dates"].items()))
+            [(p["id"], plain.choice_label("process-kind", p["kind"]), p["status"],
+              day(p["linked_on"]), day(p["concluded_on"]), p["pauses_case"],
+              ", ".join(f"{plain.words(k)} {v}" for k, v in p["key_dates"].items()))
              for p in data["parallel_processes"]],
         )]
     return "\n".join(lines)
 
 
+def shown(value: Any) -> str:
+    """A value for people: lists as comma-separated items, records as ``key value`` pairs,
+    yes or no, and a dash for nothing (never a Python ``['a', 'b']`` or ``{'k': 'v'}``)."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(shown(v) for v in value) if any(isinstance(v, dict) for v in value) \
+            else ", ".join(shown(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{plain.words(str(k))} {shown(v)}" for k, v in value.items()) or "-"
+    return str(value)
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
 def _days_overdue(deadline: dict[str, Any], as_at: date) -> int:
     if deadline["status"] != "overdue":
         return 0
-    due = datetime.fromisoformat(deadline["due"]).date()
+    due = datetime.fromisoformat(deadline["due"]).astimezone(LONDON).date()
     return max((as_at - due).days, 0)
 
 
@@ -270,20 +322,23 @@ def deadlines(
         services.cases.partnership(partnership)  # NotFound for an unknown partnership
     where = DeadlineFilter(partnership=partnership, hub=hub, agency=agency,
                            case_type=case_type, case_id=case_id)
-    rows = deadline_rows(services.views, where, moment, overdue_only=overdue, due_by=due_by)
+    names = setup_names(services)
+    rows = deadline_rows(services.views, where, moment, overdue_only=overdue, due_by=due_by,
+                         names=names)
 
     def human() -> str:
-        shown = table(
-            ("case", "name", "due", "status", "responsible", "days overdue", "last reminder"),
-            [(r["case"], r["name"], day(r["due"]), r["status"], r["responsible"],
+        listed = table(
+            ("case", "deadline", "due", "status", "responsible", "days overdue", "last reminder"),
+            [(r["case"], r["label"], plain.due_label(r["due"]), plain.status_label(r["status"]),
+              names.party(r["responsible"], r["partnership"], r["hub"]),
               r["days_overdue"] or None,
               f"{r['last_reminder']} ({r['last_reminder_day']})" if r["last_reminder"] else None)
              for r in rows],
             empty="Nothing " + ("overdue" if overdue else "due") + ".",
         )
         if heading is None:
-            return shown
+            return listed
         late = sum(r["status"] == "overdue" for r in rows)
-        return f"{heading}: {len(rows)} open, {late} overdue\n{shown}"
+        return f"{heading}: {len(rows)} open, {late} overdue\n{listed}"
 
     inv.emit(rows, human)
