@@ -12,9 +12,11 @@ def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path: Path) -> Non
     cli = Cli(f"sqlite:///{tmp_path}/unused.db", tmp_path)
     first = cli.json("demo", "--out", "out")
     reports = {f: (tmp_path / f).read_bytes() for r in first["reports"]["files"] for f in (r["html"], r["csv"])}
+    (tmp_path / "out" / "notes.txt").write_text("mine")  # a file of the user's, beside the demo's
     second = cli.json("demo", "--out", "out")
     assert first == second
     assert {f: (tmp_path / f).read_bytes() for f in reports} == reports  # byte for byte
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"  # only what the demo wrote goes
     assert [r["scope"] for r in first["reports"]["files"]] == [
         "Safer Cumbria", "Cumberland Community Safety Partnership",
         "Westmorland and Furness Community Safety Partnership"]
@@ -70,3 +72,11 @@ def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path: Path) -> Non
     assert "Pipelines as at 2026-11-02" in human and "Overdue as at 2026-11-02" in human
     assert "ASB Case Review statutory figures, financial year 2025/26" in human
     assert f"Reminders as at 02 Nov 2026: {reminders['issued']} step(s) issued" in human
+
+    # a file the user put among the demo's own is never deleted: the next run is refused instead
+    (tmp_path / "out" / "reports" / "annotated.html").write_text("my notes")
+    written = sorted(p for p in (tmp_path / "out").rglob("*"))
+    refused = cli.fails(2, "demo", "--out", "out")
+    assert refused["message"] == ("--out out: reports/annotated.html was not written by the demo; "
+                                  "move it or give another folder (nothing was deleted).")
+    assert sorted(p for p in (tmp_path / "out").rglob("*")) == written
