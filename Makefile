@@ -34,9 +34,12 @@ test: lint
 	@bash scripts/chromium.sh ensure
 	@$(WITH_POSTGRES) $(VENV)/bin/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
+# The demo replaces only what an earlier demo wrote in demo-out/ (it refuses a folder of anyone
+# else's), in a database of its own: the commands in the README then start on a fresh one.
 demo: $(VENV)/.installed
-	rm -rf demo-out
-	CASELEDGER_DATA_DIR=demo-out/data $(VENV)/bin/caseledger demo --out demo-out
+	$(VENV)/bin/caseledger demo --out demo-out
+	@echo
+	@echo 'To type caseledger in this shell:  export PATH="$(CURDIR)/$(VENV)/bin:$$PATH"'
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
