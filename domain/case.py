@@ -19,11 +19,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain import times
+from domain import limits, times
 from domain.calendar import (
     LONDON,
     ClockData,
     ClockRule,
+    ClockUnit,
     WorkingCalendar,
     due_after_pause,
     due_time,
@@ -62,6 +63,23 @@ class CommandContext:
     now: datetime
     calendar: WorkingCalendar
     reason: str | None = None
+
+    def __post_init__(self) -> None:
+        """The actor and the reason are stored with every fact and shown by every history: they
+        are held to the limits of a one-line name and of free text (domain/limits.py)."""
+        if len(self.actor) > limits.MAX_ACTOR:
+            raise InvalidInput(f"The actor is longer than {limits.MAX_ACTOR} characters.",
+                               field="actor")
+        problem = limits.text_problem(self.actor, free_text=False)
+        if problem is not None:
+            raise InvalidInput(f"The actor {problem}.", field="actor")
+        if self.reason is not None:
+            if len(self.reason) > limits.MAX_REASON:
+                raise InvalidInput(f"The reason is longer than {limits.MAX_REASON:,} characters.",
+                                   field="reason")
+            problem = limits.text_problem(self.reason, free_text=True)
+            if problem is not None:
+                raise InvalidInput(f"The reason {problem}.", field="reason")
 
 
 # --------------------------------------------------------------------------- state
@@ -148,6 +166,24 @@ class ParallelProcess:
 
 def return_deadline_name(agency: str, kind: str) -> str:
     return f"return:{agency}:{kind}"
+
+
+def process_must_exist(case_type: str, effective: str) -> None:
+    """A case cannot open before its process existed (domain/limits.py, EARLIEST_EFFECTIVE)."""
+    earliest = limits.EARLIEST_EFFECTIVE.get(case_type)
+    if earliest is not None and times.effective_date(effective) < earliest:
+        raise InvalidInput(
+            f"A {case_type} case cannot be effective before {limits.long_date(earliest)}, when "
+            "its statutory process began.", field="on")
+
+
+def within_horizon(due: datetime, effective: str) -> None:
+    """A due date a person sets is at most ``HORIZON_YEARS`` after the fact that sets it."""
+    latest = limits.years_after(times.effective_date(effective), limits.HORIZON_YEARS)
+    if due.astimezone(LONDON).date() > latest:
+        raise InvalidInput(
+            f"A due date must be no more than {limits.HORIZON_YEARS} years after the date the "
+            f"fact is recorded as effective (at the latest {latest.isoformat()}).")
 
 
 # --------------------------------------------------------------------------- events
@@ -592,6 +628,7 @@ class Case(Aggregate):
         basis: Basis, personal: JsonObject, **fields: object,
     ) -> Self:
         times.must_not_be_in_future(ctx.effective, ctx.now)
+        process_must_exist(cls.definition.case_type, ctx.effective)
         return cls._create(
             event_class, id=case_id, timestamp=ctx.now, effective=ctx.effective, actor=ctx.actor,
             reason=ctx.reason, basis=str(basis), reference=reference,
@@ -634,6 +671,11 @@ class Case(Aggregate):
         """DeadlineSet: compute the due time now, from the case's policy and the calendar."""
         policy = self.policy.clock_for(clock_kind)
         starts = starts or ctx.effective
+        if due is None and policy.rule.unit is ClockUnit.HOURS and times.is_date_only(starts):
+            raise InvalidInput(
+                f"The {name} clock counts hours, so it needs the time as well as the date "
+                "(e.g. 2026-03-02T14:30): from a date alone its due time would be a guess.",
+                field="on")
         if due is None:
             due_at = due_time(policy.rule, times.effective_instant(starts), ctx.calendar)
             clock: ClockData | None = policy.rule.to_dict()
@@ -641,6 +683,7 @@ class Case(Aggregate):
         else:
             due_at = self._explicit_due(due, starts)
             clock, basis = None, f"agreement: due date set on request ({policy.basis})"
+            within_horizon(due_at, ctx.effective)
         self.record(
             DeadlineSet, ctx, basis, name=name, due=due_at.isoformat(), starts=starts,
             responsible=responsible, clock=clock, calendar=ctx.calendar.source,
@@ -767,6 +810,7 @@ class Case(Aggregate):
         if not ctx.reason:
             raise InvalidInput("Say why the deadline is extended and who agreed.", field="reason")
         new_due = self._explicit_due(to, d.starts)
+        within_horizon(new_due, ctx.effective)
         if new_due <= d.due_at:
             raise DateRuleViolated(
                 f"The new due date {new_due.date()} is not later than the current one "

@@ -12,6 +12,10 @@ from datetime import UTC, date, datetime, time
 
 from domain.calendar import LONDON
 from domain.errors import DateRuleViolated, InvalidInput
+from domain.limits import year_problem
+
+FORMAT_HELP = ("use YYYY-MM-DD or YYYY-MM-DDTHH:MM (Europe/London unless an offset such as "
+               "+01:00 is given)")
 
 
 def sortable_utc(moment: datetime) -> str:
@@ -26,21 +30,40 @@ def is_date_only(effective: str) -> bool:
 def parse_effective(text: str) -> str:
     """Normalise a user-supplied date or date-time to the stored form.
 
-    A date-time without an offset is read as Europe/London local time.
+    A date-time without an offset is read as Europe/London local time. An empty text is refused
+    (it is not "now"), and so is a year outside ``FIRST_YEAR``..``LAST_YEAR`` (domain/limits.py):
+    the reads could not format or count it.
     """
     text = text.strip()
+    if not text:
+        raise InvalidInput(f"The date is empty; {FORMAT_HELP}.")
     try:
         if "T" not in text and " " not in text:
-            return date.fromisoformat(text).isoformat()
+            day = date.fromisoformat(text)
+            _check_year(day)
+            return day.isoformat()
         moment = datetime.fromisoformat(text.replace(" ", "T"))
     except ValueError:
-        raise InvalidInput(
-            f"'{text}' is not a date or date-time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM "
-            "(Europe/London unless an offset such as +01:00 is given)."
-        ) from None
+        raise InvalidInput(f"{_quoted(text)} is not a date or date-time; {FORMAT_HELP}.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LONDON)
+    _check_year(moment.date())
+    _check_year(moment.astimezone(LONDON).date())
     return moment.isoformat(timespec="seconds")
+
+
+def _check_year(day: date) -> None:
+    problem = year_problem(day)
+    if problem is not None:
+        raise InvalidInput(f"The date {problem}.")
+
+
+def _quoted(text: str) -> str:
+    """The text quoted back when it is short and printable (a mistyped date), else a description:
+    what a person typed into a date may be anything, and is never echoed whole."""
+    if len(text) <= 40 and text.isprintable():
+        return f"'{text}'"
+    return "This"
 
 
 def effective_from_instant(moment: datetime) -> str:

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from application.commands.base import (
     CaseCommand,
+    ComplaintTime,
     EffectiveTime,
     Name,
     OpeningCommand,
@@ -15,6 +16,7 @@ from application.commands.base import (
 )
 from domain.asb import AppealTarget, ApplicantType, Channel, NotifyMethod
 from domain.asb_threshold import ThresholdRule
+from domain.limits import MAX_COMPLAINTS, MAX_ITEMS
 
 
 class Complaint(BaseModel):
@@ -22,8 +24,8 @@ class Complaint(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    behaviour: EffectiveTime = Field(description="When the behaviour happened.")
-    reported: EffectiveTime = Field(description="When it was reported to the agency.")
+    behaviour: ComplaintTime = Field(description="When the behaviour happened.")
+    reported: ComplaintTime = Field(description="When it was reported to the agency.")
     agency: Slug = Field(description="The agency it was reported to.")
     reference: Name | None = Field(default=None, description="The agency's own reference.")
     hate: bool = Field(default=False, description="Perceived as a hate incident.")
@@ -42,7 +44,7 @@ class ReceiveApplication(OpeningCommand):
     applicant_name: Name = Field(description="The applicant's name (personal data).")
     applicant_contact: Text = Field(default="", description="How to contact the applicant.")
     consent: bool = Field(default=True, description="Consent to share information.")
-    complaints: list[Complaint] = Field(default_factory=list, max_length=500,
+    complaints: list[Complaint] = Field(default_factory=list, max_length=MAX_COMPLAINTS,
                                         description="The complaints the application relies on.")
 
     def hub_named(self) -> str | None:
@@ -64,7 +66,7 @@ class AddComplaint(CaseCommand):
 class MarkDuplicate(CaseCommand):
     """Record that complaints are the same incident reported to several agencies (counted once)."""
 
-    complaints: list[Name] = Field(max_length=100,
+    complaints: list[Name] = Field(max_length=MAX_ITEMS,
                                    description="The complaint kept, then its duplicates.")
     why: Text = Field(description="Why they are the same incident.")
 
@@ -121,7 +123,7 @@ class HoldMeeting(CaseCommand):
 class Recommend(CaseCommand):
     """Record the review's recommendations, or that there are none."""
 
-    recommendations: list[Text] = Field(default_factory=list, max_length=100,
+    recommendations: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS,
                                         description="A recommendation.")
     none: bool = Field(default=False, description="No recommendations (the reason says why).")
 

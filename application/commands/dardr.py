@@ -6,9 +6,10 @@ from pydantic import Field
 
 from application.commands.base import (
     CaseCommand,
-    EffectiveTime,
+    DateOfDeath,
     Name,
     OpeningCommand,
+    ReviewPeriodTime,
     Slug,
     Slugs,
     Text,
@@ -23,13 +24,14 @@ from domain.dardr import (
     Relationship,
     ReviewOutcome,
 )
+from domain.limits import MAX_ITEMS, MAX_REPORT_VERSION
 
 
 class NotifyDeath(OpeningCommand):
     """Record the notification of a death (opens the case; the effective time is the date the
     partnership was notified). DVCVA 2004 s.9(1); statutory guidance: notification to the CSP."""
 
-    date_of_death: EffectiveTime = Field(description="Date of death.")
+    date_of_death: DateOfDeath = Field(description="Date of death.")
     victim_pseudonym: Name = Field(description="The victim's pseudonym.")
     notified_by: Slug = Field(description="The notifying agency's short id.")
     relationship: Relationship = Field(description="Relationship to the suspected perpetrator.")
@@ -102,8 +104,8 @@ class RecordPanelMeeting(CaseCommand):
 class AgreeTerms(CaseCommand):
     """Agree the terms of reference; each agency in scope is asked for an IMR."""
 
-    period_from: EffectiveTime = Field(description="Start of the period under review.")
-    period_to: EffectiveTime = Field(description="End of the period under review.")
+    period_from: ReviewPeriodTime = Field(description="Start of the period under review.")
+    period_to: ReviewPeriodTime = Field(description="End of the period under review.")
     agencies: Slugs = Field(min_length=1, description="Agency short ids.")
 
     def agencies_named(self) -> tuple[str, ...]:
@@ -116,13 +118,13 @@ REPORT_VERSION = "Report version (default: the latest draft)."
 class CirculateDraft(CaseCommand):
     """Circulate a draft overview report (default: the next version)."""
 
-    version: int | None = Field(default=None, ge=1, description=REPORT_VERSION)
+    version: int | None = Field(default=None, ge=1, le=MAX_REPORT_VERSION, description=REPORT_VERSION)
 
 
 class AgreeReport(CaseCommand):
     """Record that the panel agreed the report (meets the review-completion target)."""
 
-    version: int | None = Field(default=None, ge=1, description=REPORT_VERSION)
+    version: int | None = Field(default=None, ge=1, le=MAX_REPORT_VERSION, description=REPORT_VERSION)
 
 
 class SignOff(CaseCommand):
@@ -132,14 +134,14 @@ class SignOff(CaseCommand):
 class SubmitReport(CaseCommand):
     """Submit the report to the Home Office Quality Assurance Panel."""
 
-    version: int | None = Field(default=None, ge=1, description=REPORT_VERSION)
+    version: int | None = Field(default=None, ge=1, le=MAX_REPORT_VERSION, description=REPORT_VERSION)
 
 
 class RecordQaOutcome(CaseCommand):
     """Record the Home Office QA Panel's outcome."""
 
     outcome: QaOutcome = Field(description="The QA Panel's outcome.")
-    points: list[Text] = Field(default_factory=list, max_length=100,
+    points: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS,
                                description="A point raised by the panel.")
 
 
@@ -191,7 +193,7 @@ class RecordFamilyContribution(CaseCommand):
 class ShowFamilyDraft(CaseCommand):
     """Record that the family was shown a draft."""
 
-    version: int | None = Field(default=None, ge=1, description=REPORT_VERSION)
+    version: int | None = Field(default=None, ge=1, le=MAX_REPORT_VERSION, description=REPORT_VERSION)
 
 
 class AgreePseudonyms(CaseCommand):

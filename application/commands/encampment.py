@@ -10,9 +10,11 @@ from application.commands.base import (
     EffectiveTime,
     Name,
     OpeningCommand,
+    Pounds,
     Slug,
     Text,
 )
+from domain import limits
 from domain.encampment import (
     Decision,
     DirectionPower,
@@ -25,8 +27,6 @@ from domain.encampment import (
     WelfareNeed,
 )
 
-Count = int | None
-
 
 class ReportEncampment(OpeningCommand):
     """Report an encampment (opens the case; the effective time is the date-time reported). A
@@ -35,10 +35,12 @@ class ReportEncampment(OpeningCommand):
     location: Text = Field(description="Where (description).")
     hub: Slug | None = Field(default=None, description="Local focus hub.")
     grid_ref: Name | None = Field(default=None, description="OS grid reference.")
-    lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude.")
-    lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude.")
-    caravans: int = Field(default=0, ge=0, description="Caravans.")
-    vehicles: int = Field(default=0, ge=0, description="Other vehicles.")
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False,
+                               description="Latitude.")
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False,
+                               description="Longitude.")
+    caravans: int = Field(default=0, ge=0, le=limits.MAX_CARAVANS, description="Caravans.")
+    vehicles: int = Field(default=0, ge=0, le=limits.MAX_VEHICLES, description="Other vehicles.")
     group: Name | None = Field(default=None, description="Group reference linking the group's sites.")
     reporter: Name | None = Field(default=None, description="Who reported it (kept as personal data).")
 
@@ -58,11 +60,15 @@ class EstablishOwnership(CaseCommand):
 class Visit(CaseCommand):
     """Record the initial (or a later) visit (→ assessing; starts the welfare clock)."""
 
-    caravans: Count = Field(default=None, ge=0, description="Caravans seen.")
-    vehicles: Count = Field(default=None, ge=0, description="Vehicles seen.")
-    adults: Count = Field(default=None, ge=0, description="Adults.")
-    children: Count = Field(default=None, ge=0, description="Children.")
-    animals: Count = Field(default=None, ge=0, description="Animals.")
+    caravans: int | None = Field(default=None, ge=0, le=limits.MAX_CARAVANS,
+                                  description="Caravans seen.")
+    vehicles: int | None = Field(default=None, ge=0, le=limits.MAX_VEHICLES,
+                                  description="Vehicles seen.")
+    adults: int | None = Field(default=None, ge=0, le=limits.MAX_PEOPLE, description="Adults.")
+    children: int | None = Field(default=None, ge=0, le=limits.MAX_PEOPLE,
+                                  description="Children.")
+    animals: int | None = Field(default=None, ge=0, le=limits.MAX_ANIMALS,
+                                 description="Animals.")
     officer: Name = Field(default="", description="Visiting officer.")
     conditions: Text = Field(default="", description="Site conditions.")
 
@@ -71,7 +77,8 @@ class AssessWelfare(CaseCommand):
     """Record the welfare assessment (required before any notice or direction)."""
 
     needs: list[WelfareNeed] = Field(
-        default_factory=list, description=f"Needs: {', '.join(WelfareNeed)}.")
+        default_factory=list, max_length=len(WelfareNeed),
+        description=f"Needs: {', '.join(WelfareNeed)}.")
     referrals: list[Name] = Field(default_factory=list, max_length=50, description="Referrals made.")
     notes: Text = Field(default="", description="Notes (personal).")
 
@@ -170,8 +177,8 @@ class Vacate(CaseCommand):
 class ClearSite(CaseCommand):
     """Record the site cleared with its costs, then close the case."""
 
-    cleanup_cost: float | None = Field(default=None, ge=0, description="Clean-up cost (£).")
-    legal_cost: float | None = Field(default=None, ge=0, description="Legal cost (£).")
-    damage: float | None = Field(default=None, ge=0, description="Cost of damage (£).")
+    cleanup_cost: Pounds | None = Field(default=None, description="Clean-up cost (£).")
+    legal_cost: Pounds | None = Field(default=None, description="Legal cost (£).")
+    damage: Pounds | None = Field(default=None, description="Cost of damage (£).")
     damage_notes: Text = Field(default="", description="Damage (personal).")
     outcome: Text = Field(default="site cleared", description="Outcome.")

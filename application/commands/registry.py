@@ -5,6 +5,9 @@ calls the domain method with typed arguments (mypy checks the call against the d
 answers with the id of anything it created (an action A1, a process P1, a complaint C4), else
 None. A command registered for ``Case`` applies to a case of any type.
 
+Before any handler runs, every date the command carries is checked against its window around
+the command's effective date (``check_dates``; domain/limits.py), so no handler can forget it.
+
 An opening command's entry names the case type it opens, how to create the case once the
 service has allocated its reference and resolved the policy in force, and (optionally) how the
 policy is chosen and what to report back beyond the reference and stage.
@@ -13,11 +16,11 @@ policy is chosen and what to report back beyond the reference and stage.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from application.commands.base import CaseCommand, OpeningCommand
+from application.commands.base import CaseCommand, OpeningCommand, check_dates
 from domain.case import Case, CommandContext
 from domain.policy import CasePolicy
 from domain.setup import Partnership
@@ -69,7 +72,12 @@ class Registry:
                      ) -> Callable[[C, K, CommandContext], str | None]:
             if command in self._cases:
                 raise ValueError(f"{command.__name__} is registered twice")
-            self._cases[command] = CaseHandling(case_class, handle)
+
+            def checked(case: C, given: K, ctx: CommandContext) -> str | None:
+                check_dates(given, ctx.effective)
+                return handle(case, given, ctx)
+
+            self._cases[command] = CaseHandling(case_class, checked)
             return handle
 
         return register
@@ -77,7 +85,13 @@ class Registry:
     def opens(self, command: type[O], opening: Opening[O, C]) -> None:
         if command in self._openings:
             raise ValueError(f"{command.__name__} is registered twice")
-        self._openings[command] = opening
+        create = opening.create
+
+        def checked(given: O, new: NewCase) -> C:
+            check_dates(given, new.ctx.effective)
+            return create(given, new)
+
+        self._openings[command] = replace(opening, create=checked)
 
     def handling(self, command: CaseCommand) -> CaseHandling[Any, Any]:
         try:

@@ -2,11 +2,12 @@
 
 ``Verb("decide", DecideReview)`` becomes ``caseledger dardr decide REF --outcome … --rationale …``:
 one option per field of the model (``--date-of-death`` from ``date_of_death``), its help from the
-field's description, choices from its enum, ``--flag/--no-flag`` pairs for booleans that default
-to true, lists separated by commas (or given by repeating the option), dates and date-times
-checked by the model. A ``Verb`` only says where the command line spells a field otherwise than
-the model names it (``--lead`` for ``lead_agency``), and how: it keeps the model free of the
-command line's vocabulary.
+field's description and its limits (``0 to 500``, ``up to 200 characters``), choices from its
+enum, ``--flag``/``--no-flag`` pairs for booleans that default to true (giving both is refused,
+not settled by whichever came last), lists separated by commas (or given by repeating the
+option), dates and date-times checked by the model. A ``Verb`` only says where the command line
+spells a field otherwise than the model names it (``--lead`` for ``lead_agency``), and how: it
+keeps the model free of the command line's vocabulary.
 
 The generated function builds the model (a value it refuses is ``InvalidInput`` naming the field,
 exit 2), runs it through ``CaseService.execute`` (a command on a case) or ``CaseService.open`` (a
@@ -27,9 +28,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from application.commands import CaseCommand, Command, OpeningCommand, command_from
-from application.commands.base import EFFECTIVE
+from application.commands.base import EFFECTIVE, InvalidValue, limits_in_words
 from application.service import CaseResult
-from domain.errors import InvalidInput
 from interfaces.cli.common import TIME_HELP, Invocation, Ref, command, parse_time
 
 Note = Callable[[Invocation, CaseResult], "str | None"]
@@ -170,8 +170,17 @@ class _Field:
 def _option(verb: Verb, name: str, info: FieldInfo) -> _Option:
     base = _plain(_without_none(info.annotation)[0])
     text = info.description or ""
+    limits = limits_in_words(info)
     if _is_time(info):
-        text = f"{text.rstrip('.')}: {TIME_HELP}."
+        text = f"{text.rstrip('.')}: {TIME_HELP}" + (f"; {limits}." if limits else ".")
+    elif limits and text.rstrip(".").endswith(")"):  # one bracket, not two in a row
+        text = f"{text.rstrip('.')[:-1]}; {limits})."
+    elif limits:
+        text = f"{text.rstrip('.')} ({limits})."
+    if _is_choice(base) and name not in verb.switches:
+        missing = [c for c in choices_of(info) if c not in text]
+        if missing:
+            text = f"{text.rstrip('.')}. One of: {', '.join(choices_of(info))}."
     field_ = _Field(name, info, verb.flag(name), text, verb.metavars.get(name))
     if name in verb.switches:
         return _switches(field_)
@@ -196,28 +205,52 @@ def _switches(field_: _Field) -> _Option:
     choices = choices_of(field_.info)
     parameters = [inspect.Parameter(
         f"{field_.name}_{i}", KW, default=False,
-        annotation=Annotated[bool, typer.Option(f"--{choice}", help=f"{field_.help} ({choice}).")])
+        annotation=Annotated[bool, typer.Option(f"--{choice}", help=f"{field_.help} ({choice}).",
+                                                metavar="")])
         for i, choice in enumerate(choices)]
 
     def chosen(given: dict[str, Any]) -> Any:
         picked = [c for i, c in enumerate(choices) if given[f"{field_.name}_{i}"]]
         if len(picked) != 1:
-            raise InvalidInput(f"Give exactly one of {', '.join('--' + c for c in choices)}.")
+            raise InvalidValue(f"Give exactly one of {', '.join('--' + c for c in choices)}.",
+                               field=field_.name)
         return picked[0]
 
     return _Option(parameters, chosen)
 
 
 def _bool(field_: _Field, off: str | None) -> _Option:
-    """``--flag`` for a default false, else a pair (``--flag/--no-flag`` or as the verb says)."""
+    """``--flag`` for a default false, else a pair (``--flag`` and ``--no-flag``, or the off
+    switch the verb names). A pair is two switches, so that giving both is refused rather than
+    settled by whichever came last."""
     default = _default(field_.info)
-    if off is not None:
-        decls = f"{field_.flag}/{off}"
-    elif default is False:
-        decls = field_.flag
-    else:
-        decls = f"{field_.flag}/--no-{field_.flag.removeprefix('--')}"
-    return _Option([field_.parameter(bool, decls, default)], lambda given: given[field_.name])
+    if off is None and default is False:
+        switch = typer.Option(field_.flag, help=field_.help, metavar="")
+        return _Option([inspect.Parameter(field_.name, KW, default=False,
+                                          annotation=Annotated[bool, switch])],
+                       lambda given: given[field_.name])
+    off = off or f"--no-{field_.flag.removeprefix('--')}"
+    off_name = f"{field_.name}__off"
+    pair = f"{field_.flag} or {off}"
+    then = f"Give {pair}." if field_.required else f"Default: {field_.flag if default else off}."
+    parameters = [
+        inspect.Parameter(field_.name, KW, default=False, annotation=Annotated[
+            bool, typer.Option(field_.flag, help=f"{field_.help} {then}".strip(), metavar="")]),
+        inspect.Parameter(off_name, KW, default=False, annotation=Annotated[
+            bool, typer.Option(off, help=f"The opposite of {field_.flag}.", metavar="")]),
+    ]
+
+    def chosen(given: dict[str, Any]) -> Any:
+        yes, no = bool(given[field_.name]), bool(given[off_name])
+        if yes and no:
+            raise InvalidValue(f"Give {pair}, not both.", field=field_.name)
+        if yes or no:
+            return yes
+        if field_.required:
+            raise InvalidValue(f"Give {pair}.", field=field_.name)
+        return default
+
+    return _Option(parameters, chosen)
 
 
 def _repeated(field_: _Field, item: Callable[[str], Any], *, as_dict: bool) -> _Option:
@@ -258,8 +291,10 @@ def _scalar(field_: _Field, base: Any) -> inspect.Parameter:
     """A choice (from its enum), a number or a text; the model's default shown as the option's."""
     optional = _without_none(field_.info.annotation)[1]
     default = _default(field_.info)
-    if _is_choice(base):
-        return field_.parameter(base | None if optional else base, field_.flag, default)
+    if _is_choice(base):  # the choices are in the help text: a short metavar keeps it readable
+        metavar = field_.metavar or field_.name.upper().replace("_", "-")
+        return field_.parameter(base | None if optional else base, field_.flag, default,
+                                metavar=metavar)
     scalar = base if base in (int, float) else str
     metavar = field_.metavar or ("TIME" if _is_time(field_.info) else
                                  "N" if scalar is int else "TEXT")
@@ -290,6 +325,9 @@ def _function(verb: Verb) -> Callable[..., None]:
 
     def run(inv: Invocation, **given: Any) -> None:
         inv.flags.update(flags)
+        if inv.on is not None and not inv.on.strip():  # an empty --on is a slip, not "now"
+            raise InvalidValue("The effective time is empty; leave --on out to mean now.",
+                               field="on")
         if verb.on_alias is not None and given.get("on_alias") is not None:
             inv.on = inv.on or parse_time(given["on_alias"], "on_alias")
         values = {name: option.value(given) for name, option in options.items()}
