@@ -13,22 +13,25 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import Mapper, StoredEvent
+
 from application.ports import Clock
 from application.queries import case_to_dict
 from application.service import CaseLedgerApplication, CaseService
 from domain import times
 from domain.access import CaseAccess, purpose_given
-from domain.case import CaseOpened, StageEntered
+from domain.case import Case, CaseOpened, StageEntered
 from domain.errors import InvalidInput, NotFound
 
 HISTORY_COLUMNS = ("version", "event", "effective", "recorded", "actor", "reason", "basis", "data")
@@ -210,7 +213,7 @@ class AuditService:
         last = max(int(link["originator_version"]) for link in proof)
         self.catch_up()
         history = [history_row(r) for r in self.views.history(str(case_id)) if r["version"] <= last]
-        states = self._states(str(case_id), last)
+        states = states_from_proof(proof, self.app.mapper)
         access = self.record_read(case_id, reference=case.reference, actor=actor, what="export",
                                   purpose=stated)
         head = self.integrity.head()
@@ -230,23 +233,36 @@ class AuditService:
                                  exported_at=access.created_on, actor=actor, purpose=stated),
             "verify_export.py": verify_script(),
         }
-        files.update({path: _json(state) for path, state in states.items()})
+        files.update(states)
         return CaseExport(case_id=str(case_id), reference=case.reference, files=files,
                           events=len(proof), states=sorted(states), head=head,
                           access_id=str(access.id))
 
-    def _states(self, case_id: str, last: int) -> dict[str, dict[str, Any]]:
-        """The case as it stood after each stage change (``states/v0007-decided.json``)."""
-        stage_versions = [e.originator_version
-                          for e in self.app.repository.event_store.get(UUID(case_id), lte=last)
-                          if isinstance(e, StageEntered)]
-        out: dict[str, dict[str, Any]] = {}
-        for version in stage_versions:
-            case, as_at = self.cases.case_as(case_id, at_version=version)
-            state = case_to_dict(case, as_at)
+
+def states_from_proof(proof: Sequence[Mapping[str, Any]],
+                      mapper: Mapper[UUID] | None = None) -> dict[str, str]:
+    """The case as it stood after each stage change (``states/v0007-decided.json`` → its JSON
+    text), replayed from the proof's stored events alone: no database, so that the export's
+    checker can replay them again wherever caseledger is installed and compare every field.
+
+    Each state is ``case show --at-version N --json`` without personal data: deadline statuses
+    judged at the recorded time of version N. It is rendered as text at once, since replaying
+    the next event changes the case in place.
+    """
+    mapper = mapper or CaseLedgerApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+    case: Any = None
+    out: dict[str, str] = {}
+    for link in proof:
+        event = mapper.to_domain_event(StoredEvent(
+            originator_id=UUID(str(link["originator_id"])),
+            originator_version=int(link["originator_version"]),
+            topic=str(link["topic"]), state=base64.b64decode(str(link["state"]), validate=True)))
+        case = event.mutate(case)
+        if isinstance(event, StageEntered) and isinstance(case, Case):
+            state = case_to_dict(case, case.modified_on)
             state.pop("personal", None)
-            out[f"states/v{version:04d}-{case.stage}.json"] = state
-        return out
+            out[f"states/v{case.version:04d}-{case.stage}.json"] = _json(state)
+    return out
 
 
 def _json(data: Any) -> str:

@@ -1,7 +1,20 @@
 #!/usr/bin/env python3
 """Check a caseledger case export (see README.txt): python3 verify_export.py [EXPORT_DIR]
 
-Standard library only. Prints OK, or the first problem found; exit status 0 or 1.
+Every file an auditor reads is checked against the proof (the case's stored events, each with
+its link in the integrity chain):
+
+- proof.json: each event's hash recomputed from its prev and its stored bytes; the events are
+  this case's, versions 1 to N in log order, none beyond the chain head.
+- history.json and history.csv: every row and every field (version, event, effective and
+  recorded times, actor, reason, basis and all of the event's non-personal data) derived again
+  from the stored bytes and compared exactly, types included (1 is not 1.0, nor true).
+- states/: replayed from the stored events by caseledger itself (the case as it stood after each
+  stage change) and compared field by field. The domain rules that make a state are caseledger's
+  own, so this one check needs caseledger installed; the others need only Python 3.
+
+Prints OK, or the first problem naming the file, the event and the field; exit status 0 (all
+checked), 1 (a problem) or 2 (states/ could not be checked here: no caseledger to replay them).
 """
 
 from __future__ import annotations
@@ -12,15 +25,32 @@ import csv
 import hashlib
 import json
 import sys
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 GENESIS = "0" * 64
-COMPARED = ("actor", "effective", "reason", "basis")
+HISTORY_COLUMNS = ("version", "event", "effective", "recorded", "actor", "reason", "basis", "data")
+# The stored fields that are not the event's data: identity, times, who and why, personal data.
+META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic",
+               "effective", "actor", "reason", "basis", "personal"}
+# The stored form of typed values ({"_type_": name, "_data_": text}) → their text in the history.
+TYPED_TEXT = {
+    "datetime_iso": lambda data: str(datetime.fromisoformat(data)),
+    "uuid_hex": lambda data: str(UUID(data)),
+    "decimal_str": lambda data: str(Decimal(data)),
+}
+SHOWN = 60  # characters of a value quoted in a problem
 
 
 class Problem(Exception):
     pass
+
+
+class Incomplete(Exception):
+    """Everything that could be checked here is sound, but not everything could be checked."""
 
 
 def link_hash(prev: str, notification_id: object, originator_id: object, originator_version: object, topic: str,
@@ -34,6 +64,11 @@ def event_name(topic: str) -> str:
     return topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
 
 
+def shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= SHOWN else text[:SHOWN - 1] + "…"
+
+
 def load_json(folder: Path, name: str) -> Any:
     try:
         return json.loads((folder / name).read_text(encoding="utf-8"))
@@ -43,20 +78,7 @@ def load_json(folder: Path, name: str) -> Any:
         raise Problem(f"{name} is not valid JSON: {error}") from None
 
 
-def readable_state(state: bytes) -> dict[str, Any] | None:
-    """The stored event's fields when the bytes are plain JSON (not compressed or encrypted)."""
-    try:
-        decoded = json.loads(state.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return decoded if isinstance(decoded, dict) else None
-
-
-def recorded_of(fields: dict[str, Any]) -> str | None:
-    stamp = fields.get("timestamp")
-    if isinstance(stamp, dict) and isinstance(stamp.get("_data_"), str):
-        return str(stamp["_data_"])
-    return stamp if isinstance(stamp, str) else None
+# --------------------------------------------------------------------------- the proof
 
 
 def check_links(proof: Any) -> tuple[list[Any], list[bytes]]:
@@ -71,6 +93,9 @@ def check_links(proof: Any) -> tuple[list[Any], list[bytes]]:
                  f"version {link.get('originator_version')})")
         if str(link["originator_id"]) != case_id:
             raise Problem(f"{where} belongs to {link['originator_id']}, not to case {case_id}")
+        if link["originator_version"] != number:
+            raise Problem(f"{where}: the case's events must be versions 1 to {len(events)} in "
+                          "order (one is missing, added or moved)")
         if int(link["notification_id"]) <= previous:
             raise Problem(f"{where} is out of log order")
         previous = int(link["notification_id"])
@@ -97,66 +122,226 @@ def check_links(proof: Any) -> tuple[list[Any], list[bytes]]:
     return events, states
 
 
-def check_history(folder: Path, events: list[Any], states: list[bytes]) -> int:
+# --------------------------------------------------------------------------- the history
+
+
+def stored_fields(link: Any, state: bytes) -> dict[str, Any]:
+    """The stored event's fields (the bytes are the transcoder's JSON)."""
+    version = link["originator_version"]
+    try:
+        fields = json.loads(state.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Problem(f"the stored event of version {version} is not readable JSON (compressed "
+                      "or encrypted?), so the history cannot be checked against it") from None
+    if not isinstance(fields, dict):
+        raise Problem(f"the stored event of version {version} is not a JSON object")
+    if "class_version" in fields:
+        raise Problem(f"the stored event of version {version} has an older shape (class_version "
+                      f"{fields['class_version']}) that caseledger upcasts; this checker cannot "
+                      "derive its history row")
+    return fields
+
+
+def plain(value: Any) -> Any:
+    """A stored value as the history shows it: typed values as their text."""
+    if isinstance(value, dict):
+        if set(value) == {"_type_", "_data_"}:
+            convert = TYPED_TEXT.get(value["_type_"])
+            if convert is None:
+                raise Problem(f"a stored value of type {value['_type_']!r} has no known text form")
+            return convert(value["_data_"])
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def history_row(link: Any, state: bytes) -> dict[str, Any]:
+    """The history row of one stored event, as ``caseledger case history`` shows it."""
+    fields = stored_fields(link, state)
+    stamp = fields.get("timestamp")
+    return {
+        "version": link["originator_version"],
+        "event": event_name(link["topic"]),
+        "effective": fields.get("effective"),
+        "recorded": (datetime.fromisoformat(stamp["_data_"]).isoformat()
+                     if isinstance(stamp, dict) else stamp),
+        "actor": fields.get("actor"),
+        "reason": fields.get("reason"),
+        "basis": fields.get("basis"),
+        "data": {k: plain(v) for k, v in fields.items() if k not in META_FIELDS},
+    }
+
+
+def difference(got: Any, want: Any, path: str) -> tuple[str, str] | None:
+    """The first place where ``got`` is not exactly ``want`` (types included): (path, what)."""
+    if type(got) is not type(want):
+        return path, f"the file says {shown(got)}, the stored event says {shown(want)}"
+    if isinstance(want, dict):
+        for key in want:
+            if key not in got:
+                return f"{path}.{key}", f"missing (the stored event says {shown(want[key])})"
+            found = difference(got[key], want[key], f"{path}.{key}")
+            if found:
+                return found
+        for key in got:
+            if key not in want:
+                return f"{path}.{key}", f"the file adds {shown(got[key])}, which the stored event does not hold"
+        return None
+    if isinstance(want, list):
+        for index, (g, w) in enumerate(zip(got, want)):  # noqa: B905 - lengths compared next
+            found = difference(g, w, f"{path}[{index}]")
+            if found:
+                return found
+        if len(got) != len(want):
+            return path, f"the file lists {len(got)} items, the stored event {len(want)}"
+        return None
+    if got != want:
+        return path, f"the file says {shown(got)}, the stored event says {shown(want)}"
+    return None
+
+
+def check_rows(name: str, rows: list[Any], expected: list[Any],
+               compare: Any) -> None:
+    """Row by row: the same events in the same order, then each row by ``compare``."""
+    for number, (row, want) in enumerate(zip(rows, expected), 1):  # noqa: B905 - lengths next
+        event = f"row {number}, the proof's version {want['version']} ({want['event']})"
+        found = compare(row, want)
+        if found and found[0] == "version":
+            raise Problem(f"{name} row {number} is not the proof's version {want['version']} "
+                          f"({want['event']}) ({found[1]}): an event was removed, added or moved")
+        if found:
+            field, what = found
+            raise Problem(f"{name} {event}, field {field}: {what}")
+    if len(rows) > len(expected):
+        raise Problem(f"{name} row {len(expected) + 1} is an event the proof does not hold "
+                      f"({len(rows)} rows; the proof has {len(expected)} events)")
+    if len(rows) < len(expected):
+        missing = expected[len(rows)]
+        raise Problem(f"{name} has no row for the proof's version {missing['version']} "
+                      f"({missing['event']}): {len(rows)} rows; the proof has {len(expected)} events")
+
+
+def compare_json_row(row: Any, want: dict[str, Any]) -> tuple[str, str] | None:
+    if not isinstance(row, dict):
+        return "(the row)", "not an object"
+    found = difference(row, want, "")
+    return (found[0].lstrip("."), found[1]) if found else None
+
+
+def csv_cell(want: dict[str, Any], column: str) -> str:
+    value = want[column]
+    if column == "data":
+        return json.dumps(value, sort_keys=True)
+    return "" if value is None else str(value)
+
+
+def compare_csv_row(row: list[str], want: dict[str, Any]) -> tuple[str, str] | None:
+    for index, column in enumerate(HISTORY_COLUMNS):
+        expected = csv_cell(want, column)
+        if index >= len(row):
+            return column, "missing"
+        if row[index] != expected:
+            return column, (f"the file says {shown(row[index])}, the stored event says "
+                            f"{shown(expected)}")
+    if len(row) > len(HISTORY_COLUMNS):
+        return f"column {len(HISTORY_COLUMNS) + 1}", "a cell the history does not have"
+    return None
+
+
+def check_history(folder: Path, expected: list[dict[str, Any]]) -> None:
     history = load_json(folder, "history.json")
     if not isinstance(history, list):
         raise Problem("history.json is not a list of rows")
-    if len(history) != len(events):
-        raise Problem(f"history.json has {len(history)} rows; the proof has {len(events)} events")
-    for row, link, state in zip(history, events, states):  # noqa: B905 - lengths checked; runs on Python < 3.10
-        where = f"history.json row for version {row.get('version')}"
-        if row.get("version") != link["originator_version"]:
-            raise Problem(f"{where}: the proof's event at this place is version "
-                          f"{link['originator_version']}")
-        if row.get("event") != event_name(link["topic"]):
-            raise Problem(f"{where}: event {row.get('event')!r}, but the stored event is "
-                          f"{event_name(link['topic'])!r}")
-        fields = readable_state(state)
-        if fields is None:
-            continue
-        for name in COMPARED:
-            if name in fields and fields[name] != row.get(name):
-                raise Problem(f"{where}: {name} {row.get(name)!r}, but the stored event says "
-                              f"{fields[name]!r}")
-        recorded = recorded_of(fields)
-        if recorded is not None and recorded != row.get("recorded"):
-            raise Problem(f"{where}: recorded {row.get('recorded')!r}, but the stored event says "
-                          f"{recorded!r}")
+    check_rows("history.json", history, expected, compare_json_row)
     try:
         with (folder / "history.csv").open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+            lines = list(csv.reader(handle))
     except FileNotFoundError:
         raise Problem("history.csv is missing") from None
-    listed = [(r.get("version"), r.get("event")) for r in rows]
-    expected = [(str(r["version"]), r["event"]) for r in history]
-    if listed != expected:
-        raise Problem("history.csv does not list the same events as history.json")
-    return len(history)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise Problem(f"history.csv cannot be read: {error}") from None
+    if not lines or tuple(lines[0]) != HISTORY_COLUMNS:
+        raise Problem(f"history.csv's header is not {','.join(HISTORY_COLUMNS)}")
+    check_rows("history.csv", lines[1:], expected, compare_csv_row)
+
+
+# --------------------------------------------------------------------------- the states
+
+
+def replayed_states(events: list[Any]) -> dict[str, str]:
+    """states/ as caseledger replays them from the proof's events (Incomplete without it)."""
+    try:
+        from application.audit import states_from_proof
+    except ImportError:
+        raise Incomplete("states/ cannot be checked here: replaying the events needs caseledger "
+                         "(the version that made the export), which this Python does not have") from None
+    try:
+        return states_from_proof(events)
+    except Exception as error:  # whatever replay meets, the stored events are to blame
+        raise Problem(f"the proof's events cannot be replayed: {type(error).__name__}") from None
+
+
+def check_states(folder: Path, events: list[Any]) -> int:
+    present = sorted(p.relative_to(folder).as_posix()
+                     for p in (folder / "states").rglob("*") if p.is_file())
+    expected = replayed_states(events)
+    for path in present:
+        if path not in expected:
+            raise Problem(f"{path} is not a state the proof's events pass through "
+                          f"(they give {', '.join(sorted(expected)) or 'none'})")
+    for path, text in sorted(expected.items()):
+        if path not in present:
+            raise Problem(f"{path} is missing (the proof's events pass through it)")
+        got = load_json(folder, path)
+        want = json.loads(text)
+        found = difference(got, want, "")
+        if found:
+            version = int(path.split("/v", 1)[1][:4])
+            field, what = found
+            raise Problem(f"{path}, the case after version {version} "
+                          f"({event_name(events[version - 1]['topic'])}), field "
+                          f"{field.lstrip('.') or '(the state)'}: "
+                          f"{what.replace('the stored event says', 'the replayed events give')}")
+    return len(expected)
+
+
+# --------------------------------------------------------------------------- the whole
 
 
 def verify(folder: Path) -> str:
     proof = load_json(folder, "proof.json")
     try:
         events, states = check_links(proof)
-    except (KeyError, TypeError) as error:
-        raise Problem(f"proof.json is malformed (missing {error})") from None
-    try:
-        check_history(folder, events, states)
+        expected = [history_row(link, state) for link, state in zip(events, states)]  # noqa: B905
+        reference = expected[0]["data"].get("reference")
+        if reference != proof["case"]["reference"]:
+            raise Problem(f"proof.json names the case {shown(proof['case']['reference'])}; its "
+                          f"first stored event says {shown(reference)}")
     except (KeyError, TypeError, AttributeError) as error:
-        raise Problem(f"history.json is malformed ({error})") from None
+        raise Problem(f"proof.json is malformed (missing {error})") from None
+    check_history(folder, expected)
     head = proof["head"]
-    return (f"OK: {len(events)} events of {proof['case']['reference']} verified against their "
-            f"hashes; history.json and history.csv match them; chain head: notification "
-            f"{head['notification_id']}, hash {head['hash']}")
+    checked = (f"{len(events)} events of {proof['case']['reference']} verified against their "
+               "hashes; every field of history.json and history.csv matches them")
+    try:
+        count = check_states(folder, events)
+    except Incomplete as incomplete:
+        raise Incomplete(f"{checked}; but {incomplete}") from None
+    return (f"{checked}, and so do the {count} states replayed from them; chain head: "
+            f"notification {head['notification_id']}, hash {head['hash']}")
 
 
 def main(argv: list[str]) -> int:
     folder = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
     try:
-        print(verify(folder))
+        print(f"OK: {verify(folder)}")
     except Problem as problem:
         print(f"PROBLEM: {problem}")
         return 1
+    except Incomplete as incomplete:
+        print(f"INCOMPLETE: {incomplete}")
+        return 2
     return 0
 
 
