@@ -76,7 +76,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from application.service import CaseService, Meta
-from domain import dardr
+from domain import dardr, limits
 from domain.calendar import ClockRule, ClockUnit
 from domain.case import CommandContext
 from domain.errors import InvalidInput, NotFound
@@ -147,24 +147,38 @@ def _email(value: str) -> str:
 
 
 def _iso_date(value: Any) -> Any:
-    """A TOML date (``2024-04-01``) or a string ``"2024-04-01"``; nothing else."""
+    """A TOML date (``2024-04-01``) or a string ``"2024-04-01"``, in a year the ledger can hold
+    (domain/limits.py); nothing else."""
     if isinstance(value, datetime):
         raise PydanticCustomError("date", "must be a date (YYYY-MM-DD), not a date-time")
-    if isinstance(value, date):
-        return value
+    day: date | None = value if isinstance(value, date) else None
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise PydanticCustomError("date", "must be a date written YYYY-MM-DD (e.g. 2024-04-01)")
+    if day is None:
+        raise PydanticCustomError("date", "must be a date written YYYY-MM-DD (e.g. 2024-04-01)")
+    problem = limits.year_problem(day)
+    if problem is not None:
+        raise PydanticCustomError("date", problem)
+    return day
 
 
-NonEmpty = Annotated[str, Field(min_length=1)]
-Text = Annotated[str, Field(min_length=1, max_length=300)]
+def _one_line(value: str) -> str:
+    """Every text of a set-up file is one line without control characters: a NUL byte, above all,
+    could be stored but never read back into the views on PostgreSQL."""
+    problem = limits.text_problem(value, free_text=False)
+    if problem is not None:
+        raise PydanticCustomError("text", problem)
+    return value
+
+
+NonEmpty = Annotated[str, Field(min_length=1, max_length=limits.MAX_NAME), AfterValidator(_one_line)]
+Text = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]
 Slug = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_slug)]
 Code = Annotated[str, AfterValidator(_code)]
-Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email), AfterValidator(_one_line)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
@@ -230,7 +244,7 @@ class PolicyEntry(_Model):
     version: Slug
     effective_from: IsoDate
     settings: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
-    clocks: dict[str, ClockEntry] = Field(default_factory=dict)
+    clocks: dict[NonEmpty, ClockEntry] = Field(default_factory=dict)
     reminders: dict[NonEmpty, list[ReminderStepEntry]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -481,6 +495,9 @@ def import_setup(cases: CaseService, setup: SetupFile, meta: Meta) -> dict[str, 
     the file describes and ``events``: how many new events were recorded (0 when nothing
     changed).
     """
+    if meta.on is not None and not meta.on.strip():  # a slip, not "from the file's date"
+        raise InvalidInput("The effective time is empty; leave it out to use the file's "
+                           "effective_from.", field="on")
     on = meta.on or setup.effective_from.isoformat()
 
     def attempt() -> dict[str, int]:

@@ -20,7 +20,8 @@ FORMAT_HELP = ("use YYYY-MM-DD or YYYY-MM-DDTHH:MM (Europe/London unless an offs
 
 def sortable_utc(moment: datetime) -> str:
     """An instant as UTC text that sorts as it compares, to the second (``YYYY-MM-DDTHH:MM:SS``)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    # isoformat, not strftime: strftime("%Y") does not pad a year before 1000 on every platform.
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
 
 
 def is_date_only(effective: str) -> bool:
