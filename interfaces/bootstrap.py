@@ -56,8 +56,9 @@ def build(settings: Settings, clock: Clock | None = None,
     clock = clock or SystemClock()
     calendar = calendar or HolidaysCalendar()
     with schema_lock(settings.database_url):  # one process at a time creates or upgrades it
-        app = CaseLedgerApplication(env=event_store_env(settings.database_url))
-        engine = create_engine(settings.database_url)
+        app = CaseLedgerApplication(env=event_store_env(settings.database_url,
+                                                        lock_timeout=settings.lock_timeout))
+        engine = create_engine(settings.database_url, lock_timeout=settings.lock_timeout)
         migrate.upgrade(engine)
     views = SqlReadModel(engine)
     cases = CaseService(app, clock, calendar)

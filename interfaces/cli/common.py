@@ -5,11 +5,16 @@
 - ``command(app, name)``: the one way a command is registered (by hand for queries, or by
   ``verbs.register`` for the command models). It adds ``--on``, ``--as``, ``--reason`` and
   ``--json``. The function receives an ``Invocation`` first; the wrapper times it, maps errors to
-  exit codes (2 invalid input, 3 refused, 4 not found, 5 conflict, 1 anything else), prints them
-  (``{"error": {"code", "message", "field"}}`` on stderr with ``--json``, ``error: message``
-  otherwise; an error about one field names the option that gave it) and logs one line per
-  command without personal data.
-- Output helpers: JSON on stdout for machines, plain tables for people.
+  exit codes (2 invalid input, 3 refused, 4 not found, 5 conflict or a busy database, 6 a
+  database that cannot be used, 1 anything else), prints them (``{"error": {"code", "message",
+  "field"}}`` on stderr with ``--json``, ``error: message`` otherwise; an error about one field
+  names the option that gave it) and logs one line per command without personal data.
+- Storage faults are worded by ``infrastructure.faults`` (never the database's own text, which
+  can quote SQL and its parameters); an unexpected error is named by its type and where it was
+  raised, never by its text (which can quote input).
+- Output helpers: JSON on stdout for machines, plain tables for people. Text for people never
+  carries raw control characters: stored text could otherwise move the cursor, rewrite the
+  screen or reverse the reading order (``printable``).
 """
 
 import csv
@@ -18,11 +23,13 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
@@ -38,6 +45,7 @@ from domain.errors import (
     NotFound,
     RuleRefused,
 )
+from infrastructure.faults import DatabaseUnavailable, storage_fault
 from infrastructure.settings import Settings
 
 if TYPE_CHECKING:
@@ -52,7 +60,8 @@ ClickException = click_exceptions.ClickException
 UsageError = click_exceptions.UsageError
 NoArgsIsHelpError = getattr(click_exceptions, "NoArgsIsHelpError", None)
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_CONFLICT = range(6)
+(EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_CONFLICT,
+ EXIT_UNAVAILABLE) = range(7)
 
 REF_HELP = "Case reference (e.g. CUM-DARDR-2026-003) or UUID."
 Ref = Annotated[str, typer.Argument(metavar="REF", help=REF_HELP)]
@@ -64,7 +73,12 @@ TIME_HELP = ("YYYY-MM-DD or YYYY-MM-DDTHH:MM (Europe/London unless an offset suc
 
 
 def exit_code_for(error: BaseException) -> int:
-    """cli.md: 2 invalid input, 3 refused by a rule, 4 not found, 5 conflict, 1 anything else."""
+    """cli.md: 2 invalid input, 3 refused by a rule, 4 not found, 5 conflict (a busy database
+    included), 6 the database cannot be used, 1 anything else. 6 is not 1 because nothing is
+    wrong with caseledger or the command: a script may wait and retry, or alert whoever runs the
+    database, where 1 asks for a bug report."""
+    if isinstance(error, DatabaseUnavailable):
+        return EXIT_UNAVAILABLE
     if isinstance(error, InvalidInput):
         return EXIT_INVALID
     if isinstance(error, RuleRefused):
@@ -111,7 +125,38 @@ def error_message(error: BaseException, flag_for: Callable[[str], str] = flag_of
     if isinstance(error, ClickException):
         # Typer reports a failed conversion as "Value error, …": keep the useful part.
         return error.format_message().replace("Value error, ", "")
-    return f"unexpected error ({type(error).__name__}): {error}"
+    return (f"unexpected error ({type(error).__name__}{raised_at(error)}); please report it "
+            f"(CASELEDGER_DEBUG=1 prints the details).")
+
+
+PACKAGES = ("domain", "application", "infrastructure", "interfaces")
+
+
+def raised_at(error: BaseException) -> str:
+    """`` in package/module.py line N``: the innermost frame of caseledger's own code. The
+    error's text is left out on purpose: it can quote what was typed or stored."""
+    where = ""
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        parts = Path(frame.f_code.co_filename).parts
+        for index, part in enumerate(parts):
+            if part in PACKAGES:
+                where = f" in {'/'.join(parts[index:])} line {line}"
+                break
+    return where
+
+
+def plain_error(error: BaseException, database_url: str | None = None) -> BaseException:
+    """A storage fault in plain words (``infrastructure.faults``), the original kept as its
+    cause for CASELEDGER_DEBUG; any other error as it is."""
+    try:
+        settings = Settings.from_env(database_url=database_url)
+    except Exception:  # the settings are what failed: nothing to word
+        return error
+    fault = storage_fault(error, settings.database_url, settings.lock_timeout)
+    if fault is None:
+        return error
+    fault.__cause__ = error
+    return fault
 
 
 def print_error(error: BaseException, as_json: bool,
@@ -122,9 +167,9 @@ def print_error(error: BaseException, as_json: bool,
         payload: dict[str, Any] = {"code": error_code_for(error), "message": message}
         if isinstance(error, CaseledgerError) and error.field is not None:
             payload["field"] = error.field
-        print(json.dumps({"error": payload}, ensure_ascii=False), file=sys.stderr)
+        print(json_text({"error": payload}), file=sys.stderr)
     else:
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {printable(message, newlines=True)}", file=sys.stderr)
     if exit_code_for(error) == EXIT_UNEXPECTED and os.environ.get("CASELEDGER_DEBUG"):
         traceback.print_exception(error, file=sys.stderr)
 
@@ -296,11 +341,44 @@ class Invocation:
             return
         text = human() if callable(human) else human
         if text:
-            print(text)
+            print(printable(text, newlines=True))
 
 
 def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    print(json_text(data, indent=2))
+
+
+# --------------------------------------------------------------------------- terminal safety
+
+# C0 and C1 controls, DEL, the bidirectional marks, embeddings, overrides and isolates, and the
+# line and paragraph separators: what can move the cursor, rewrite or hide what is shown, or make
+# text read in another order than it was stored (Trojan Source, CVE-2021-42574).
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                    "\u2066-\u2069]")
+UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                            "\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """``text`` with every control character shown as an escape (ESC as ``\\x1b``, a
+    right-to-left override as ``\\u202e``); ``newlines=True`` keeps line breaks and tabs, for
+    text shown on several lines."""
+    if newlines:
+        return UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" else _escaped(m), text)
+    return UNSAFE.sub(_escaped, text)
+
+
+def json_text(data: Any, indent: int | None = None) -> str:
+    """JSON that is safe on a terminal and decodes to the same values: json.dumps escapes the C0
+    controls but not C1, DEL, the bidirectional controls or U+2028/U+2029, which can only occur
+    inside strings, where ``\\uXXXX`` is their exact equivalent."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
+    return UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # --------------------------------------------------------------------------- tables
@@ -320,21 +398,25 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], empty: str = "(
 
 
 def _cell(value: Any) -> str:
+    """One line per row: a line break or tab in stored text is shown escaped."""
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) or "-"
-    return str(value)
+        return printable(", ".join(str(v) for v in value)) or "-"
+    return printable(str(value))
 
 
 def csv_text(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV for a spreadsheet or a terminal: control characters in stored text are escaped as in
+    tables (line breaks and tabs stay, quoted); ``--json`` gives the text exactly."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else printable(v, newlines=True) if isinstance(v, str)
+                         else v for v in row])
     return out.getvalue()
 
 
@@ -434,7 +516,8 @@ def execute(func: Callable[..., None], name: str, common: dict[str, Any],
     except BrokenPipeError:  # e.g. `caseledger case history REF --csv | head`
         outcome, code = "broken-pipe", EXIT_UNEXPECTED
         _silence_stdout()
-    except Exception as error:
+    except Exception as raised:
+        error = plain_error(raised, inv.state.database)
         code = exit_code_for(error)
         outcome = error_code_for(error)
         if code == EXIT_UNEXPECTED:

@@ -5,7 +5,8 @@
 
 ``run()`` is the console script. It runs the Typer app without Click's standalone mode so that
 every failure ends in one place with the contract's exit codes: 0 done, 1 unexpected, 2 invalid
-input (including Click's own usage errors), 3 refused by a rule, 4 not found, 5 conflict.
+input (including Click's own usage errors), 3 refused by a rule, 4 not found, 5 conflict (or a
+database busy for longer than CASELEDGER_LOCK_TIMEOUT), 6 the database cannot be used.
 """
 
 import sys
@@ -35,6 +36,7 @@ from interfaces.cli.common import (
     State,
     UsageError,
     exit_code_for,
+    plain_error,
     print_error,
     print_usage_error,
 )
@@ -95,10 +97,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # errors outside a command, e.g. closing the services
+    except Exception as raised:  # errors outside a command, e.g. closing the services
+        error = plain_error(raised, database_option(args))
         print_error(error, as_json)
         return exit_code_for(error)
     return result if isinstance(result, int) else 0
+
+
+def database_option(args: Sequence[str]) -> str | None:
+    """The ``--database`` given before the command, for wording a fault outside a command."""
+    for index, arg in enumerate(args):
+        if arg.startswith("--database="):
+            return arg.split("=", 1)[1]
+        if arg == "--database" and index + 1 < len(args):
+            return args[index + 1]
+    return None
 
 
 def run() -> None:
