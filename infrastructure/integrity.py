@@ -71,7 +71,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 from psycopg import Connection
@@ -85,6 +85,44 @@ CHAIN_TABLE = "caseledger_chain"
 PAGE = 20_000
 
 _GENESIS_BYTES = bytes(32)
+
+INSERT_FUNCTION = "caseledger_insert_events"
+
+# One save on PostgreSQL (see ChainedPostgresApplicationRecorder): lock, insert, link, in the
+# caller's statement. ``wait`` is the lock timeout ('5s'), set for this transaction only.
+INSERT_FUNCTION_BODY = r"""
+CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[], wait text)
+RETURNS bigint[] LANGUAGE plpgsql AS $body$
+DECLARE
+    prev bytea;
+    ids bigint[] := '{{}}';
+    links bytea[] := '{{}}';
+    e record;
+BEGIN
+    PERFORM set_config('lock_timeout', wait, true);
+    LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE;
+    NOTIFY {channel};
+    SELECT c.hash INTO prev FROM {schema}.{chain} c ORDER BY c.notification_id DESC LIMIT 1;
+    prev := coalesce(prev, decode(repeat('00', 32), 'hex'));
+    FOR e IN
+        WITH inserted AS (
+            INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
+            SELECT u.originator_id, u.originator_version, u.topic, u.state FROM unnest(events) u
+            RETURNING notification_id, originator_id, originator_version, topic, state)
+        SELECT * FROM inserted ORDER BY notification_id
+    LOOP
+        prev := sha256(prev || convert_to(e.notification_id::text || E'\n'
+                                          || e.originator_id::text || E'\n'
+                                          || e.originator_version::text || E'\n'
+                                          || e.topic || E'\n', 'UTF8') || e.state);
+        ids := array_append(ids, e.notification_id);
+        links := array_append(links, prev);
+    END LOOP;
+    INSERT INTO {schema}.{chain} (notification_id, hash) SELECT * FROM unnest(ids, links);
+    RETURN ids;
+END
+$body$
+"""
 
 Progress = Callable[[int, int], None]
 
@@ -237,33 +275,52 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
-    """eventsourcing's PostgreSQL recorder, plus one chain row per event in the insert transaction.
+    """eventsourcing's PostgreSQL recorder, each save made by one SQL function call that locks,
+    inserts the events and links them: one statement, its own transaction, one round trip.
 
-    Inserts are serialised by the library's ``LOCK TABLE … IN EXCLUSIVE MODE``; the head is read
-    after the lock, in the same pipeline as the insert (no extra round trip), and the chain rows
-    are written in the same transaction, pipelined with its COMMIT.
+    Why not the library's own insert: it sends the insert in psycopg's pipeline mode, where
+    psycopg stops writing once its queue of commands is empty even if ``PQflush`` said part of
+    the last message is still unsent (the socket was full at that instant), and then waits only
+    for the server's reply. The server cannot reply before it has the whole message, so a save
+    of a few megabytes (thousands of events, or fewer behind another writer's lock) can hang for
+    ever with the server waiting in ``ClientRead``. A plain statement is flushed in full before
+    psycopg waits for its result. Only the library's public parts are used: its events table,
+    composite type, ``construct_pg_stored_event``, lock timeout and notification channel.
+
+    Inserts are serialised as the library does, by ``LOCK TABLE … IN EXCLUSIVE MODE`` taken
+    before any notification id is drawn, so ids are issued in commit order; the head of the
+    chain is read under that lock. The links are computed by PostgreSQL (``sha256``, built in
+    since version 11) with the formula of the module docstring, exactly as ``link_hash`` does.
     """
 
     chain_table_name = CHAIN_TABLE
+    insert_function_name = INSERT_FUNCTION
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         schema, chain = Identifier(self.datastore.schema), Identifier(self.chain_table_name)
+        events, function = Identifier(self.events_table_name), Identifier(self.insert_function_name)
+        event_type = Identifier(self.stored_event_type_name)
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {0}.{1} (notification_id bigint PRIMARY KEY, "
             "hash bytea NOT NULL)").format(schema, chain))
-        self.select_chain_head = SQL(
-            "SELECT hash FROM {0}.{1} ORDER BY notification_id DESC LIMIT 1").format(schema, chain)
+        self.sql_create_statements.append(SQL(INSERT_FUNCTION_BODY).format(
+            schema=schema, function=function, event_type=event_type, events=events, chain=chain,
+            channel=Identifier(self.channel_name)))
+        self.insert_events_and_links = SQL("SELECT {0}.{1}(%s::{0}.{2}[], %s)").format(
+            schema, function, event_type)
+        self.lock_wait = f"{int(self.datastore.lock_timeout)}s"
+        self.lock_events_table = SQL("LOCK TABLE {0}.{1} IN EXCLUSIVE MODE").format(schema, events)
         self.insert_chain_links = SQL(
             "INSERT INTO {0}.{1} (notification_id, hash) "
             "SELECT * FROM unnest(%s::bigint[], %s::bytea[])").format(schema, chain)
         self.select_events_page = SQL(
             "SELECT notification_id, originator_id::text, originator_version, topic, state "
             "FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
-        ).format(schema, Identifier(self.events_table_name))
+        ).format(schema, events)
         self.chain_empty_but_events_exist = SQL(
             "SELECT NOT EXISTS (SELECT 1 FROM {0}.{1}) AND EXISTS (SELECT 1 FROM {0}.{2})"
-        ).format(schema, chain, Identifier(self.events_table_name))
+        ).format(schema, chain, events)
 
     def create_table(self) -> None:
         super().create_table()
@@ -272,52 +329,28 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:
+            return []
+        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
+                                                 e.state) for e in stored_events]
         try:
-            return self._insert_events_and_links(stored_events, **kwargs)
+            # The library's connections are in autocommit: the statement is the transaction.
+            with self.datastore.get_connection() as conn, \
+                    conn.cursor(row_factory=tuple_row) as curs:
+                curs.execute(self.insert_events_and_links, (events, self.lock_wait), prepare=True)
+                row = curs.fetchone()
         except IntegrityError as error:
-            if self.chain_table_name not in str(error):
+            if getattr(getattr(error.__cause__, "diag", None), "table_name",
+                       None) != self.chain_table_name:
                 raise
             raise ChainError(
                 "the integrity chain already has a link at a notification id being issued: the "
                 "event log was altered behind the application's back; nothing was saved. Run "
                 "`caseledger audit verify`.") from error
-
-    def _insert_events_and_links(self, stored_events: Sequence[StoredEvent],
-                                 **kwargs: Any) -> Sequence[int] | None:
-        """The library's pipelined insert (PostgresApplicationRecorder.insert_events) with the
-        chain: lock, head, insert; sync; links, then commit."""
-        if self.datastore.enable_db_functions:
-            msg = "the integrity chain needs the recorder's own insert: leave ENABLE_DB_FUNCTIONS off"
+        notification_ids = list(row[0]) if row else []
+        if len(notification_ids) != len(stored_events):
+            msg = f"expected {len(stored_events)} notification ids, got {len(notification_ids)}"
             raise ChainError(msg)
-        exc: Exception | None = None
-        notification_ids: Sequence[int] | None = None
-        with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                with conn.cursor() as curs:
-                    self._insert_events(curs, stored_events, **kwargs)
-                if len(stored_events) > 0:
-                    with conn.cursor() as curs, conn.cursor(row_factory=tuple_row) as head:
-                        try:
-                            self._lock_table(curs)
-                            self._notify_channel(curs)
-                            head.execute(self.select_chain_head, prepare=True)
-                            PostgresAggregateRecorder._insert_stored_events(
-                                self, curs, stored_events, **kwargs)
-                            # Sync now, so a uniqueness violation raises IntegrityError here.
-                            pipeline.sync()
-                            notification_ids = self._fetch_ids_after_insert_events(
-                                curs, stored_events, **kwargs)
-                            row = head.fetchone()
-                            ids, hashes = _chain_links(
-                                bytes(row[0]) if row else _GENESIS_BYTES,
-                                notification_ids or [], stored_events)
-                            # Sent with the COMMIT: no extra round trip.
-                            curs.execute(self.insert_chain_links, (ids, hashes), prepare=True)
-                        except Exception as e:
-                            # Avoid psycopg emitting a pipeline warning.
-                            exc = e
-            if exc:
-                raise exc
         return notification_ids
 
     def _backfill_chain(self) -> None:
@@ -329,7 +362,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             return
         with self.datastore.get_connection() as conn, conn.transaction(), \
                 conn.cursor(row_factory=tuple_row) as curs:
-            self._lock_table(curs)  # type: ignore[arg-type]
+            curs.execute("SELECT set_config('lock_timeout', %s, true)", (self.lock_wait,))
+            curs.execute(self.lock_events_table)
             curs.execute(self.chain_empty_but_events_exist)
             again = curs.fetchone()
             if not again or not again[0]:
