@@ -145,12 +145,8 @@ def analyse(services: Services) -> None:
 # --------------------------------------------------------------------------- building
 
 
-SAVE_TIMEOUT_S = 180
-BUILD_ATTEMPTS = 3
-
-
 def build_data(services: Services, cases: int) -> dict[str, Any]:
-    made = build_dataset(services, cases, save_timeout=SAVE_TIMEOUT_S)
+    made = build_dataset(services, cases)
     print(f"  generated {made.cases:,} cases ({', '.join(f'{k} {v:,}' for k, v in made.by_type.items())})"
           f", {made.commands:,} commands, {made.events:,} events in {made.seconds:.1f} s "
           f"({made.events_per_s:,.0f} events/s)", file=sys.stderr, flush=True)
@@ -315,25 +311,15 @@ def build_in_child(url: str, cases: int) -> dict[str, Any]:
 
 
 def build_fresh(kind: str, cases: int, tmp: str, keep: str | None) -> tuple[str, dict[str, Any]]:
-    """A database with the dataset: kept from an earlier run, or built in a child process,
-    from scratch again if the build stops (a save that hangs: see ``SAVE_TIMEOUT_S``)."""
-    for attempt in range(1, BUILD_ATTEMPTS + 1):
-        url, kept = database(kind, cases, tmp, keep)
-        if kept is not None:
-            print(f"  reusing the {kind} database kept in {keep}", file=sys.stderr)
-            return url, kept
-        try:
-            built = build_in_child(url, cases)
-        except subprocess.CalledProcessError as error:
-            print(f"  build attempt {attempt} stopped ({error}); starting again from scratch",
-                  file=sys.stderr, flush=True)
-            drop(url)
-            continue
-        built["build attempts"] = attempt
-        if keep is not None:
-            Path(keep, f"board-{kind}-{cases}.json").write_text(json.dumps(built))
-        return url, built
-    raise RuntimeError(f"the {kind} dataset could not be built in {BUILD_ATTEMPTS} attempts")
+    """A database with the dataset: kept from an earlier run, or built in a child process."""
+    url, kept = database(kind, cases, tmp, keep)
+    if kept is not None:
+        print(f"  reusing the {kind} database kept in {keep}", file=sys.stderr)
+        return url, kept
+    built = build_in_child(url, cases)
+    if keep is not None:
+        Path(keep, f"board-{kind}-{cases}.json").write_text(json.dumps(built))
+    return url, built
 
 
 PHASE_MODULES = ("board", "quarters", "tables_common", "tables_asb", "tables_dardr",

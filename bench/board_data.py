@@ -37,7 +37,6 @@ and are saved in large batches, which is what makes a million events take minute
 from __future__ import annotations
 
 import argparse
-import faulthandler
 import heapq
 import random
 import sys
@@ -798,13 +797,8 @@ def opening_days(rng: random.Random, kind: str, count: int) -> list[date]:
 
 
 def build_dataset(services: Services, cases: int = 50_000, seed_value: int = 20261102,
-                  progress: bool = True, save_timeout: float | None = None) -> Generated:
-    """Set up the county and record every case's story in recorded order; saves in batches.
-
-    ``save_timeout``: a save still running after this many seconds dumps every thread's stack
-    and ends the process (exit status 1), so that a hung database call stops the run instead of
-    blocking it for ever (see bench/README.md, "Board reports").
-    """
+                  progress: bool = True) -> Generated:
+    """Set up the county and record every case's story in recorded order; saves in batches."""
     started = time.perf_counter()
     rng = random.Random(seed_value)
     places = seed(services, rng)
@@ -834,11 +828,7 @@ def build_dataset(services: Services, cases: int = 50_000, seed_value: int = 202
     def save() -> None:
         nonlocal events, since_save
         if world.dirty:
-            if save_timeout:
-                faulthandler.dump_traceback_later(save_timeout, exit=True)
             events += len(services.app.save(*world.dirty.values()))
-            if save_timeout:
-                faulthandler.cancel_dump_traceback_later()
             world.dirty.clear()
         since_save = 0
 
