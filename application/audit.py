@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
+from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from application.ports import Clock
@@ -250,15 +251,15 @@ def states_from_proof(proof: Sequence[Mapping[str, Any]],
     the next event changes the case in place.
     """
     mapper = mapper or CaseLedgerApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
-    case: Any = None
+    case: Case | None = None
     out: dict[str, str] = {}
     for link in proof:
         event = mapper.to_domain_event(StoredEvent(
             originator_id=UUID(str(link["originator_id"])),
             originator_version=int(link["originator_version"]),
             topic=str(link["topic"]), state=base64.b64decode(str(link["state"]), validate=True)))
-        case = event.mutate(case)
-        if isinstance(event, StageEntered) and isinstance(case, Case):
+        case = project_aggregate(case, [event])
+        if isinstance(event, StageEntered) and case is not None:
             state = case_to_dict(case, case.modified_on)
             state.pop("personal", None)
             out[f"states/v{case.version:04d}-{case.stage}.json"] = _json(state)
@@ -298,8 +299,8 @@ Files
   states/
       The case as it stood after each change of stage, as `caseledger case show {reference}
       --at-version N --json` shows it (deadline statuses judged at the recorded time of that
-      version; personal details left out). These are derived from the events, for reading;
-      they are not part of the proof.
+      version; personal details left out). They are derived from the events in proof.json by
+      replaying them; the checker replays them again and compares every field.
 {state_lines}
   proof.json
       The integrity proof: for each stored event of the case, in the order of the event log,
@@ -313,12 +314,18 @@ Files
       "head" is the chain's head when the export was made: notification {head.get("notification_id")},
       hash {head.get("hash")}.
   verify_export.py
-      A standalone checker (Python 3, standard library only):  python3 verify_export.py
+      The checker:  python3 verify_export.py   (or python3 verify_export.py EXPORT_FOLDER)
       It recomputes every event's hash from its prev and its stored bytes, checks that the
-      events are this case's, in log order, and not beyond the head, and that history.json and
-      history.csv list exactly these events (same versions, same event names, and the same
-      actor, effective and recorded times, reason and basis as the stored bytes, where they are
-      readable). It prints OK, or the first problem (exit status 0 or 1).
+      events are this case's, versions 1 to {events} in log order, and not beyond the head; derives
+      every row of history.json and history.csv again from the stored bytes and compares every
+      field, types included; and replays the events to compare every field of every file in
+      states/. It prints OK, or the first problem naming the file, the event and the field
+      (exit status 0 or 1). The proof and history checks need only Python 3; replaying the
+      states needs caseledger (the version that made this export) installed: without it the
+      checker says INCOMPLETE (exit status 2) after checking everything else.
+      Whoever could alter this folder could alter this script too: where it matters, run a copy
+      from a trusted caseledger installation (python3 -m application.audit_tools.verify_export
+      EXPORT_FOLDER) rather than the one in the folder.
 
 What the check proves, and what it does not
   The case's events are not contiguous in the log: other cases' events lie between them. So
@@ -327,7 +334,9 @@ What the check proves, and what it does not
   which recomputes the whole chain, and compare the head above with the chain's head as
   anchored at the time (`caseledger audit anchor` prints it; anchors kept outside the system
   show that the log was not rewritten since). An event altered or deleted behind the
-  application's back breaks the chain at that point.
+  application's back breaks the chain at that point. Likewise, the case's last events taken out
+  of every file of this folder alike leave nothing here to contradict: compare with the live
+  system (`caseledger case history {reference}` lists every version).
 """
 
 

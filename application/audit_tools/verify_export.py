@@ -328,7 +328,8 @@ def verify(folder: Path) -> str:
         count = check_states(folder, events)
     except Incomplete as incomplete:
         raise Incomplete(f"{checked}; but {incomplete}") from None
-    return (f"{checked}, and so do the {count} states replayed from them; chain head: "
+    replayed = "1 state" if count == 1 else f"{count} states"
+    return (f"{checked}, and so do the {replayed} replayed from them; chain head: "
             f"notification {head['notification_id']}, hash {head['hash']}")
 
 
