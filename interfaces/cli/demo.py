@@ -45,6 +45,7 @@ OutOption = Annotated[Path, typer.Option("--out", help=(
 #: later run replaces exactly that and nothing else.
 MARKER = ".caseledger-demo"
 FOLDERS = ("data", "mail", "reports")  # the demo's own folders inside --out, created fresh
+DATABASE = "caseledger.db"  # in data/
 
 
 top = typer.Typer()
@@ -64,12 +65,12 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
     clock = FixedClock(DEMO_AS_AT)
     with LoopbackMailDrop(mail) as drop:
         smtp = SmtpSettings(host="127.0.0.1", port=drop.port, sender="caseledger@cumbria.example.org")
-        services = build(Settings.from_env(database_url=f"sqlite:///{data / 'caseledger.db'}"),
+        services = build(Settings.from_env(database_url=f"sqlite:///{data / DATABASE}"),
                          clock=clock, mailer=SmtpMailer(smtp))
         summary = _record(inv, services, clock, out)
     summary["reminders"]["mail_drop"] = str(mail)
     summary["reminders"]["sent_to"] = _mail_drop(drop.files)
-    summary["database"] = str(data / "caseledger.db")
+    summary["database"] = str(data / DATABASE)
     _mark(out, complete=True)
     inv.emit(summary, lambda: _human(summary))
 
@@ -106,7 +107,7 @@ def _clear_previous_output(out: Path) -> None:
             raise _not_ours(out, folder)
         for path in sorted(folder.rglob("*"), reverse=True):  # contents before their folders
             is_folder = path.is_dir() and not path.is_symlink()  # emptied, then removed
-            if not (is_folder or listed is None or path in listed):
+            if not (is_folder or listed is None or path in listed or _of_database(out, path)):
                 raise _not_ours(out, path)
             ours.append(path)
     for path in ours:
@@ -117,6 +118,12 @@ def _clear_previous_output(out: Path) -> None:
     for folder in folders:
         folder.rmdir()
     marker.unlink()
+
+
+def _of_database(out: Path, path: Path) -> bool:
+    """The demo's database may be used after the demo (its examples say how): SQLite's journal,
+    write-ahead log and shared memory, and a scheduler's lock file, are the database's own."""
+    return path.parent == out / "data" and path.name.startswith(DATABASE)
 
 
 def _read_marker(marker: Path, out: Path) -> set[Path] | None:
