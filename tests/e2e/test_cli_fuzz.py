@@ -35,7 +35,8 @@ ODD_DATES = ["0999-03-02", "9999-12-31", "2026-02-30", "2026-13-01", "2026-01-20
              "2026-01-21T10:00:00.123456789Z", "1970-01-01T00:00:00"]
 AGENCIES = ["cumbria-police", "probation", "cumberland-council", "cumbria-police,probation",
             "home-group", "nobody-agency"]
-WORDS = ["review", "no-review", "individual", "business", "phone", "s77-direction", "homicide", "family", "intimate-partner", "email", "letter", "victim",
+WORDS = ["review", "no-review", "individual", "business", "phone", "s77-direction", "homicide",
+         "family", "intimate-partner", "email", "letter", "victim",
          "council", "private", "s77", "s61", "s62a", "cpr55", "red", "amber", "green", "imr",
          "scoping", "chronology", "inquest", "local", "national", "decision", "approved",
          "resubmission-required", "direction", "reconsider", "statutory-minimum", "dardr", "asb",
