@@ -9,6 +9,7 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,3 +185,63 @@ def test_a_lock_timeout_out_of_range_is_refused(
     code, out, err = _where(monkeypatch, capsys, tmp_path, CASELEDGER_LOCK_TIMEOUT=value)
     assert (code, out) == (2, "")
     assert f"CASELEDGER_LOCK_TIMEOUT={value}" in err.replace("'", "")
+
+
+# --------------------------------------------------------------------------- other --out options
+
+# The checks live in interfaces/cli/outputs.py (file_target, folder_target); the report and audit
+# commands call them before writing. Until they do, these fail as expected (strict: once the call
+# sites are in, the marks must go).
+WIRED = pytest.mark.xfail(strict=True, reason="report board / audit export do not yet call "
+                                               "interfaces.cli.outputs before writing")
+
+
+def _in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                capsys: pytest.CaptureFixture[str]) -> Any:
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path}/caseledger.db"
+
+    def run(*args: str) -> tuple[int, str]:
+        code = main(["--database", url, *args, "--json"])
+        out, err = capsys.readouterr()
+        errors = [json.loads(line)["error"]["message"] for line in err.splitlines()
+                  if line.startswith('{"error"')]
+        return code, (errors[-1] if code and errors else out)
+
+    assert run("partnership", "import", "--example", "cumbria")[0] == 0
+    return run
+
+
+BOARD = ("report", "board", "--county", "cumbria", "--from", "2026-07-01", "--to", "2026-09-30")
+
+
+@WIRED
+def test_a_report_to_a_folder_where_a_file_is_expected_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    run = _in_process(tmp_path, monkeypatch, capsys)
+    (tmp_path / "q3").mkdir()
+    (tmp_path / "taken").write_text("someone's")
+
+    assert run(*BOARD, "--out", "q3") == (2, "--out q3 is a folder; give a file name "
+                                             "(e.g. q3/report.html).")
+    assert run(*BOARD, "--format", "json", "--out", "taken/q3.json")[0] == 2
+    assert run(*BOARD, "--format", "csv", "--out", "taken")[0] == 2
+    assert list((tmp_path / "q3").iterdir()) == []
+    assert (tmp_path / "taken").read_text() == "someone's"
+
+
+@WIRED
+def test_an_export_to_a_file_where_a_folder_is_expected_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    run = _in_process(tmp_path, monkeypatch, capsys)
+    code, _ = run("dardr", "notify", "--partnership", "cumberland", "--on", "2026-01-31",
+                  "--date-of-death", "2026-01-24", "--victim-pseudonym", "Anna",
+                  "--notified-by", "cumbria-police", "--relationship", "intimate-partner",
+                  "--death-type", "homicide")
+    assert code == 0
+    (tmp_path / "taken").write_text("someone's")
+    export = ("audit", "export", "CUM-DARDR-2026-001", "--purpose", "test")
+
+    assert run(*export, "--out", "taken") == (2, "--out taken is a file; give a folder.")
+    assert run(*export, "--out", "taken/export")[0] == 2
+    assert (tmp_path / "taken").read_text() == "someone's"
