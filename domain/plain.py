@@ -135,6 +135,12 @@ DEADLINES: dict[str, dict[str, str]] = {
 """Deadlines by case type and name. Returns (``return:AGENCY:KIND``) and actions
 (``action:ID``) are worded from ``RETURN_KINDS`` and the action's id (``deadline_label``)."""
 
+ACTION_LEVELS = {
+    "single-agency": "Single agency", "multi-agency": "Multi-agency", "local": "Local",
+    "regional": "Regional", "national": "National",
+}
+"""The level an action or recommendation of an action plan is addressed at."""
+
 DEADLINE_STATUSES = {
     "open": "open", "overdue": "overdue", "met": "met", "met-late": "met late",
     "paused": "paused", "cancelled": "cancelled",

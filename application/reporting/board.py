@@ -19,7 +19,7 @@ from application.reporting import tables_asb, tables_common, tables_dardr, table
 from application.reporting.model import SUPPRESSED, Chart, Report, Table, TableOf
 from application.reporting.shape import CaseFacts as Facts
 from application.reporting.shape import QuarterFigures
-from application.reporting.window import Window, instant_text, last_quarters
+from application.reporting.window import Window, instant_text, last_quarters, whole
 
 DEFAULT_SUPPRESS_BELOW = 5
 """National default: counts under 5 are suppressed in published reports (local policy may set
@@ -42,7 +42,8 @@ def build_board_report(
     ``settled_quarters``: the summed trend figures of cases settled before the period whose
     facts were not read (they count in nothing else)."""
     window = Window.of(date_from, date_to, as_known_at)
-    tables = count_tables(cases, scope, window, date_to, agency_names or {}, settled_quarters)
+    tables = [whole_days(table) for table in
+              count_tables(cases, scope, window, date_to, agency_names or {}, settled_quarters)]
     if publishable:
         tables = [suppress(table, suppress_below) for table in tables]
     charts: tuple[Chart, ...] = (tables_common.PIPELINE_CHART, *tables_common.TREND_CHARTS,
@@ -74,7 +75,7 @@ def count_tables(
     deadlines = tables_common.DeadlineTables(window, names)
     by_owner = tables_common.ActionsByOwner(window, names)
     by_level = tables_common.ActionsByLevel(window)
-    trend = tables_common.Trend(date_to, window, TREND_QUARTERS, settled_quarters)
+    trend = tables_common.Trend(window, TREND_QUARTERS, settled_quarters)
     typed: dict[str | None, list[TableOf]] = {
         "dardr": [tables_dardr.Timeliness(window), tables_dardr.InProgress(window),
                   tables_dardr.Themes(window)],
@@ -105,10 +106,11 @@ def count_tables(
     ]
 
 
-def relevant_from(date_from: date, date_to: date) -> date:
-    """The first day a report looks at: the period's, or its trend's if that is earlier. A case
-    settled before it (closed, nothing open) counts in no figure, so it need not be read."""
-    return min(date_from, last_quarters(date_to, TREND_QUARTERS)[0][1])
+def relevant_from(date_from: date, as_at_day: date) -> date:
+    """The first day a report looks at: the period's, or its trend's (eight quarters up to the
+    as-at day) if that is earlier. A case settled before it (closed, nothing open) counts in no
+    figure, so it need not be read."""
+    return min(date_from, last_quarters(as_at_day, TREND_QUARTERS)[0][1])
 
 
 def _active(facts: Facts, window: Window) -> bool:
@@ -136,6 +138,17 @@ def _notes(publishable: bool, threshold: int) -> tuple[str, ...]:
                      f"'{SUPPRESSED.format(threshold=threshold)}', and the rates and medians of "
                      "those rows are withheld, to protect the people concerned.")
     return tuple(notes)
+
+
+def whole_days(table: Table) -> Table:
+    """Days shown as whole days (a median of 9.5 days reads 10, rounded half up as people
+    round), in every rendering alike: a board reads days, not fractions of them."""
+    days = [c.key for c in table.columns if c.kind == "days"]
+    if not days:
+        return table
+    rows = tuple({**row, **{k: whole(row[k]) for k in days if isinstance(row.get(k), float)}}
+                 for row in table.rows)
+    return replace(table, rows=rows)
 
 
 def suppress(table: Table, threshold: int) -> Table:

@@ -21,7 +21,7 @@ SUPPRESSED = "<{threshold}"
 @dataclass(frozen=True)
 class Column:
     """One column: ``kind`` says how its values are formatted (``count`` 1,234; ``percent``
-    87.5%; ``days``/``hours`` 12.5; ``money`` £1,234; ``text`` as it is). A value is a number,
+    87.5%; ``days`` 13, whole days; ``hours`` 12.5; ``money`` £1,234; ``text`` as it is). A value is a number,
     a string (a label, or a suppressed count such as ``<5``) or None (nothing to show)."""
 
     key: str

@@ -50,8 +50,9 @@ def _is_number(value: Any) -> bool:
 
 
 def format_value(value: Any, kind: str) -> str:
-    """A value as the report shows it: ``count`` 1,234; ``percent`` 87.5%; ``days``/``hours``
-    12.5; ``money`` £1,234; None ``–``; a string (a label, or a suppressed count) as it is."""
+    """A value as the report shows it: ``count`` 1,234; ``percent`` 87.5%; ``days`` 13 (whole
+    days); ``hours`` 12.5; ``money`` £1,234; None ``–``; a string (a label, or a suppressed
+    count) as it is."""
     if value is None:
         return NIL
     if isinstance(value, bool):
@@ -60,8 +61,10 @@ def format_value(value: Any, kind: str) -> str:
         return str(value)
     if kind == "percent":
         return f"{_fixed(value, 1)}%"
-    if kind in ("days", "hours"):
-        return _fixed(value, 1)
+    if kind == "days":
+        return _fixed(value, 0)
+    if kind == "hours":  # a whole number of days in a table of hours and days stays whole
+        return f"{value:,}" if isinstance(value, int) else _fixed(value, 1)
     if kind == "money":
         sign = "-" if value < 0 else ""
         return f"{sign}£{_fixed(abs(value), 0)}"

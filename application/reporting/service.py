@@ -91,10 +91,11 @@ class ReportService:
         setup = SetupAsKnown(self.cases, known)
         scope = self.scope(partnership, county, setup)
         slugs = [p["slug"] for p in scope["partnerships"]]
-        inputs = self.source.facts(slugs, as_known_at=known,
-                                   relevant_from=relevant_from(date_from, date_to).isoformat(),
-                                   summarise_before=date_from.isoformat(),
-                                   opened_by=Window.of(date_from, date_to, known).at_day)
+        at_day = Window.of(date_from, date_to, known).at_day
+        inputs = self.source.facts(
+            slugs, as_known_at=known,
+            relevant_from=relevant_from(date_from, date.fromisoformat(at_day)).isoformat(),
+            summarise_before=date_from.isoformat(), opened_by=at_day)
         return build_board_report(
             inputs.cases, settled_quarters=inputs.settled_quarters, scope=scope,
             date_from=date_from, date_to=date_to, as_known_at=known, publishable=publishable,

@@ -15,7 +15,7 @@ from typing import Any
 from application.reporting.model import Column, Table
 from application.reporting.shape import CaseFacts as Facts
 from application.reporting.window import Window, days_between, first_mark, marks, median, opened_on
-from domain import asb
+from domain import asb, plain
 
 STATUTORY = ("applications", "threshold_not_met", "reviews_carried_out",
              "reviews_with_recommendations")
@@ -98,7 +98,8 @@ class ThresholdDecisions:
     def table(self) -> Table:
         counts = self.counts
         rules = sorted({rule for rule, _ in counts})
-        rows = tuple({"rule": rule, "met": counts[(rule, True)], "not_met": counts[(rule, False)]}
+        rows = tuple({"rule": plain.choice_label("threshold-rule", rule),
+                      "met": counts[(rule, True)], "not_met": counts[(rule, False)]}
                      for rule in rules)
         return Table("asb_threshold", "ASB Case Reviews", "Threshold decisions by rule", (
             Column("rule", "Rule", "text"), Column("met", "Met"), Column("not_met", "Not met"),

@@ -23,9 +23,9 @@ from application.reporting.window import (
     percent,
     requested_on,
 )
-from domain import asb, dardr, encampment
+from domain import asb, dardr, encampment, plain
 
-CASE_TYPES = {"dardr": "DARDR", "asb": "ASB Case Review", "encampment": "Encampment"}
+CASE_TYPES = plain.CASE_TYPES_SHORT
 STAGES = {"dardr": dardr.DEFINITION.stages, "asb": asb.DEFINITION.stages,
           "encampment": encampment.DEFINITION.stages}
 
@@ -87,7 +87,8 @@ class Pipeline:
         rows = []
         for case_type, label in CASE_TYPES.items():
             at_stage = self.at_stage[case_type]
-            rows += [{"stage": f"{label}: {stage}", "open": at_stage[stage]}
+            rows += [{"stage": f"{label}: {plain.stage_label(case_type, stage)}",
+                      "open": at_stage[stage]}
                      for stage in STAGES[case_type] if stage != "closed" and at_stage[stage]]
         return Table("pipeline", "Caseload", "Pipeline: open cases by stage at the end of the period", (
             Column("stage", "Case type: stage", "text"), Column("open", "Open cases"),
@@ -178,7 +179,8 @@ class Timeliness:
         rows = []
         order = list(CASE_TYPES)
         for (case_type, kind), s in sorted(self.stats.items(), key=lambda i: (order.index(i[0][0]), i[0][1])):
-            rows.append({"type": CASE_TYPES[case_type], "deadline": kind, "met": s.met,
+            rows.append({"type": CASE_TYPES[case_type],
+                         "deadline": plain.deadline_kind_label(case_type, kind), "met": s.met,
                          "on_time_pct": percent(s.on_time, s.met),
                          "on_time_gross_pct": percent(s.on_time_gross, s.met),
                          "median_days": median(s.gross), "median_days_net": median(s.net),
@@ -315,7 +317,8 @@ class ActionsByLevel:
             c[2] += action["added"] <= window.at_day and not (closed and closed <= window.at_day)
 
     def table(self) -> Table:
-        rows = [{"level": level, "added": added, "open": open_, "closed": closed}
+        rows = [{"level": plain.ACTION_LEVELS.get(level) or plain.words(level), "added": added,
+                 "open": open_, "closed": closed}
                 for level, (added, closed, open_) in self.counts.items()]
         return Table("actions_by_level", "Actions", "Actions and recommendations by level", (
             Column("level", "Level", "text"), Column("added", "Added in period"),
@@ -324,17 +327,19 @@ class ActionsByLevel:
 
 
 class Trend:
-    """The last eight quarters up to the period's end: cases opened and closed, deadlines met
-    (and on time, net of pauses) and deadlines overdue at each quarter's end. Each case adds its
-    figures kept with its facts (reporting/quarters.py) for the quarters that have ended, and
-    counts afresh only a quarter the as-at instant cuts short; ``settled``: the summed figures
-    of settled cases left unread."""
+    """The last eight quarters up to the as-at day (the period's end, or the as-known-at instant
+    if that is earlier): cases opened and closed, deadlines met (and on time, net of pauses) and
+    deadlines overdue at each quarter's end. A quarter that has not begun by the as-at day is
+    not in the trend: a board reads a quarter of zeros as a quarter in which nothing happened.
+    Each case adds its figures kept with its facts (reporting/quarters.py) for the quarters that
+    have ended, and counts afresh only a quarter the as-at instant cuts short; ``settled``: the
+    summed figures of settled cases left unread."""
 
-    def __init__(self, date_to: date, window: Window, quarters: int,
+    def __init__(self, window: Window, quarters: int,
                  settled: QuarterFigures | None = None) -> None:
         self.window = window
         self.settled = settled or {}
-        self.spans = last_quarters(date_to, quarters)
+        self.spans = last_quarters(date.fromisoformat(window.at_day), quarters)
         self.from_day = self.spans[0][1].isoformat()
         self.ended = [label for label, _, _ in self.spans if quarter_end(label)[1] <= window.at_utc]
         self.cut_from = (self.spans[len(self.ended)][1].isoformat()
@@ -374,7 +379,17 @@ class Trend:
             Column("quarter", "Quarter", "text"), Column("opened", "Cases opened"),
             Column("closed", "Cases closed"), Column("met", "Deadlines met"),
             Column("on_time_pct", "Met on time", "percent"), Column("overdue", "Overdue at quarter end"),
-        ), tuple(rows), note="The current quarter is counted up to the end of the period.")
+        ), tuple(rows), note=self._note())
+
+    def _note(self) -> str | None:
+        """Which quarter is counted only in part, and up to which day."""
+        if self.cut_from is None:
+            return None
+        label, _, last = self.spans[-1]
+        at_day = date.fromisoformat(self.window.at_day)
+        if at_day >= last:  # cut short only by the end of its last day
+            return None
+        return f"{label} is counted up to {at_day.day} {at_day:%B %Y}, where the report ends."
 
 
 TREND_CHARTS = (

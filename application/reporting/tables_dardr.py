@@ -24,7 +24,7 @@ from application.reporting.window import (
     paused_at,
     percent,
 )
-from domain import dardr
+from domain import dardr, plain
 
 MEASURE_COLUMNS = (Column("measure", "Measure", "text"), Column("number", "Number"),
                    Column("percent", "Per cent", "percent"),
@@ -156,7 +156,7 @@ class InProgress:
 def _why_unpublished(facts: Facts, day: str) -> str:
     deferrals = [m for m in marks(facts, dardr.PublicationDeferred) if m[0] <= day]
     if deferrals:
-        return str(deferrals[-1][2]).replace("-", " ")
+        return plain.choice_label("deferral-reason", str(deferrals[-1][2]))
     criminal = [p for p in facts["processes"].values() if p["kind"] == "criminal"
                 and p["linked"] <= day and (p["concluded"] is None or p["concluded"] > day)]
     return "criminal process open" if criminal else "no reason recorded"
@@ -166,8 +166,8 @@ def _open_pause(facts: Facts) -> str:
     return str(facts["pauses"][-1][0])
 
 
-THEMES = (("Relationship", "relationship", dardr.RELATIONSHIPS),
-          ("Death type", "death_type", dardr.DEATH_TYPES))
+THEMES = (("Relationship", "relationship", dardr.RELATIONSHIPS, "relationship"),
+          ("Death type", "death_type", dardr.DEATH_TYPES, "death-type"))
 
 
 class Themes:
@@ -175,7 +175,7 @@ class Themes:
 
     def __init__(self, window: Window) -> None:
         self.window = window
-        self.counts: dict[str, Counter[Any]] = {key: Counter() for _, key, _ in THEMES}
+        self.counts: dict[str, Counter[Any]] = {key: Counter() for _, key, _, _ in THEMES}
 
     def add(self, f: Facts) -> None:
         if self.window.holds(f["opened"]):
@@ -184,9 +184,10 @@ class Themes:
 
     def table(self) -> Table:
         rows = []
-        for theme, key, values in THEMES:
+        for theme, key, values, choice in THEMES:
             counts = self.counts[key]
-            rows += [{"theme": theme, "value": value.replace("-", " "), "number": counts[value]}
+            rows += [{"theme": theme, "value": plain.choice_label(choice, value),
+                      "number": counts[value]}
                      for value in values]
         return Table("dardr_themes", "DARDR", "Deaths notified in the period, by theme", (
             Column("theme", "Theme", "text"), Column("value", "Value", "text"),

@@ -21,8 +21,9 @@ from application.reporting.window import (
     mean,
     median,
     opened_utc,
+    whole,
 )
-from domain import encampment
+from domain import encampment, plain
 
 TOLERATED = ("tolerate", "negotiated-stopping")
 
@@ -51,7 +52,8 @@ class Counts:
         self.by_land[kind][_decision(f, window.at_day)] += 1
 
     def table(self) -> Table:
-        rows = [{"land": kind, "reported": sum(c.values()), "tolerated": c["tolerated"],
+        rows = [{"land": plain.choice_label("land-kind", kind), "reported": sum(c.values()),
+                 "tolerated": c["tolerated"],
                  "not_tolerated": c["not_tolerated"], "undecided": c["undecided"]}
                 for kind, c in self.by_land.items() if kind != "unknown" or c]
         return Table("encampment_counts", "Encampments", "Encampments reported, by land and decision", (
@@ -92,7 +94,7 @@ class Measures:
         durations, visits, welfare = self.durations, self.visits, self.welfare
         rows = (
             {"measure": "Days from report to vacated", "number": len(durations),
-             "median": median(durations), "mean": mean(durations)},
+             "median": whole(median(durations)), "mean": whole(mean(durations))},
             {"measure": "Hours from report to first visit", "number": len(visits),
              "median": median(visits), "mean": mean(visits)},
             {"measure": "Hours from report to welfare assessment", "number": len(welfare),
@@ -105,18 +107,19 @@ class Measures:
         )
         return Table("encampment_measures", "Encampments", "Durations, welfare and returns", (
             Column("measure", "Measure", "text"), Column("number", "Number"),
-            Column("median", "Median", "days"), Column("mean", "Mean", "days"),
-        ), rows)
+            Column("median", "Median", "hours"), Column("mean", "Mean", "hours"),
+        ), rows, note="Days are whole days; hours are to one decimal place.")
 
 
-POWERS = ((encampment.DirectionServed, "Direction served", 2),
-          (encampment.PoliceReferralMade, "Referred to the police", 2),
-          (encampment.EncampmentDecided, "Not allowed: power chosen", 3),
-          (encampment.SummonsIssued, "Summons issued (s.78)", None),
-          (encampment.PossessionClaimIssued, "Possession claim issued (CPR 55)", None),
-          (encampment.HearingHeld, "Hearing held", 2),
-          (encampment.OrderGranted, "Order granted", 2),
-          (encampment.EnforcementExecuted, "Enforcement executed", None))
+POWERS = ((encampment.DirectionServed, "Direction served", 2, "direction-power"),
+          (encampment.PoliceReferralMade, "Referred to the police", 2, "police-power"),
+          (encampment.EncampmentDecided, "Not allowed: power chosen", 3, "power"),
+          (encampment.SummonsIssued, "Summons issued (s.78)", None, ""),
+          (encampment.PossessionClaimIssued, "Possession claim issued (CPR 55)", None, ""),
+          (encampment.HearingHeld, "Hearing held", 2, "hearing-result"),
+          (encampment.OrderGranted, "Order granted", 2, "order-kind"),
+          (encampment.EnforcementExecuted, "Enforcement executed", None, ""))
+"""Each step counted: its event, its words, where its detail is, and which choice that is."""
 
 
 class PowersAndCourt:
@@ -128,10 +131,11 @@ class PowersAndCourt:
 
     def add(self, f: Facts) -> None:
         window = self.window
-        for event, what, detail in POWERS:
+        for event, what, detail, choice in POWERS:
             for m in marks(f, event):
                 if window.holds(m[0]) and (detail is None or m[detail] is not None):
-                    self.counted[(what, str(m[detail]) if detail is not None else "")] += 1
+                    shown = plain.choice_label(choice, str(m[detail])) if detail is not None else ""
+                    self.counted[(what, shown)] += 1
 
     def table(self) -> Table:
         rows = tuple({"step": what, "detail": detail, "number": n}

@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from application.reporting.shape import CaseFacts, DeadlineFacts, Mark, Span
@@ -185,6 +186,13 @@ def median(values: Sequence[float]) -> float | None:
 
 def mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
+
+
+def whole(value: float | None) -> int | None:
+    """A number of days as whole days, rounded half up as people round (9.5 → 10)."""
+    if value is None:
+        return None
+    return int(Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def percent(part: int, whole: int) -> float | None:

@@ -56,7 +56,7 @@ from application.demo import Scenario, after_imrs, full_review, run_demo, s
 from application.demo_asb import open_asb
 from application.demo_encampments import open_encampment
 from application.reporting.board import build_board_report
-from application.reporting.render_csv import render_zip
+from application.reporting.render_csv import render_csv, render_zip
 from application.reporting.render_html import render_html
 from application.reporting.render_json import render_json
 from application.reporting.service import SetupAsKnown
@@ -235,9 +235,10 @@ def test_every_figure_matches_the_hand_computed_value(dataset):
     # Pipeline in stage order: A, B commissioning; D approved; C published; E monitoring;
     # F back at threshold-not-met after its appeal failed; H assessing.
     assert [(r["stage"], r["open"]) for r in rows(report, "pipeline")] == [
-        ("DARDR: commissioning", 2), ("DARDR: approved", 1), ("DARDR: published", 1),
-        ("ASB Case Review: threshold-not-met", 1), ("ASB Case Review: monitoring-actions", 1),
-        ("Encampment: assessing", 1),
+        ("DARDR: Commissioning the review", 2), ("DARDR: Approved by the Home Office", 1),
+        ("DARDR: Published", 1), ("ASB Case Review: Threshold not met", 1),
+        ("ASB Case Review: Monitoring the action plan", 1),
+        ("Encampment: Assessing welfare and impact", 1),
     ]
 
     # DARDR: decisions A (28 days, on time: due 10 Jul) and B (36 days, late: due 20 Aug).
@@ -260,7 +261,7 @@ def test_every_figure_matches_the_hand_computed_value(dataset):
     assert (waiting["Paused (stop-the-clock)"]["number"],
             waiting["Paused (stop-the-clock)"]["median_days"]) == (1, 29.0)
     themes = {(r["theme"], r["value"]): r["number"] for r in rows(report, "dardr_themes")}
-    assert themes[("Relationship", "family")] == 1 and themes[("Death type", "suspected suicide")] == 1
+    assert themes[("Relationship", "family member")] == 1 and themes[("Death type", "suspected suicide")] == 1
     assert sum(themes.values()) == 2  # one death, counted once per theme
 
     # ASB statutory figures per partnership (ASBCPA 2014 s.104(10)).
@@ -273,20 +274,23 @@ def test_every_figure_matches_the_hand_computed_value(dataset):
          "reviews_carried_out": 1, "reviews_with_recommendations": 1},
     ]
     threshold = by(report, "asb_threshold", "rule")
-    assert threshold["statutory-minimum"] == {"rule": "statutory-minimum", "met": 1, "not_met": 0}
+    statutory = "three complaints in six months (the statutory minimum)"
+    assert threshold[statutory] == {"rule": statutory, "met": 1, "not_met": 0}
     assert sum(r["not_met"] for r in threshold.values()) == 1
     asb = by(report, "asb_appeals_times", "measure")
     assert [asb[m]["number"] for m in ("Appeals lodged", "Appeals upheld", "Appeals not upheld")] == [1, 0, 1]
-    # E 1 Jul → 9 Jul = 8 days, F 3 Aug → 14 Aug = 11: median 9.5; E's meeting 19, outcome 29.
-    assert asb["Threshold decisions (days from receipt)"]["median_days"] == 9.5
+    # E 1 Jul → 9 Jul = 8 days, F 3 Aug → 14 Aug = 11: median 9.5, shown as whole days (10);
+    # E's meeting 19, outcome 29.
+    assert asb["Threshold decisions (days from receipt)"]["median_days"] == 10
+    assert isinstance(asb["Threshold decisions (days from receipt)"]["median_days"], int)
     assert asb["Review meetings held (days from receipt)"]["median_days"] == 19.0
     assert asb["Outcomes notified (days from receipt)"]["median_days"] == 29.0
 
     # Encampments.
     camps = by(report, "encampment_counts", "land")
-    assert camps["council"] == {"land": "council", "reported": 1, "tolerated": 0,
-                                "not_tolerated": 1, "undecided": 0}
-    assert camps["private"]["reported"] == 1 and camps["private"]["undecided"] == 1
+    assert camps["council land"] == {"land": "council land", "reported": 1, "tolerated": 0,
+                                     "not_tolerated": 1, "undecided": 0}
+    assert camps["private land"]["reported"] == 1 and camps["private land"]["undecided"] == 1
     assert camps["highway"]["reported"] == 0
     measures = by(report, "encampment_measures", "measure")
     assert measures["Days from report to vacated"]["median"] == 3.0
@@ -298,8 +302,9 @@ def test_every_figure_matches_the_hand_computed_value(dataset):
     assert measures["Returns within a no-return window"]["number"] == 1  # H, within G's s.77 window
     assert measures["Sites with more than one encampment"]["number"] == 1
     assert rows(report, "encampment_powers") == [
-        {"step": "Direction served", "detail": "s77", "number": 1},
-        {"step": "Not allowed: power chosen", "detail": "s77", "number": 1},
+        {"step": "Direction served", "detail": "direction to leave (CJPOA 1994 s.77)", "number": 1},
+        {"step": "Not allowed: power chosen", "detail": "direction to leave (CJPOA 1994 s.77)",
+         "number": 1},
     ]
     costs = by(report, "encampment_costs", "cost")
     assert (costs["Clean-up"]["total"], costs["Legal"]["total"], costs["Damage"]["total"]) == (1200, 300, 0)
@@ -315,18 +320,18 @@ def test_every_figure_matches_the_hand_computed_value(dataset):
 
     # Timeliness: the DARDR decision row; the encampment welfare assessment overdue (H).
     timeliness = {(r["type"], r["deadline"]): r for r in rows(report, "timeliness")}
-    decision = timeliness[("DARDR", "decision")]
+    decision = timeliness[("DARDR", "Decision on whether to hold a review")]
     assert (decision["met"], decision["on_time_pct"], decision["median_days"]) == (2, 50.0, 32.0)
-    assert timeliness[("Encampment", "welfare-assessment")]["overdue"] == 1
-    imr = timeliness[("DARDR", "return:imr")]
+    assert timeliness[("Encampment", "Welfare assessment")]["overdue"] == 1
+    imr = timeliness[("DARDR", "Individual Management Review (IMR)")]
     assert (imr["met"], imr["on_time_pct"], imr["median_days"], imr["overdue"]) == (1, 0.0, 31.0, 1)
 
     # Actions: C's action, red since 20 Sep, overdue since 15 Sep.
     assert rows(report, "actions_by_owner") == [
         {"owner": "Cumberland Council", "open": 1, "red": 1, "amber": 0, "green": 0,
          "overdue": 1, "closed": 0}]
-    assert by(report, "actions_by_level", "level")["local"] == {
-        "level": "local", "added": 1, "open": 1, "closed": 0}
+    assert by(report, "actions_by_level", "level")["Local"] == {
+        "level": "Local", "added": 1, "open": 1, "closed": 0}
 
     # Trend: C and D opened in 2025 Q1; A in 2026 Q2; five cases in 2026 Q3.
     trend = by(report, "trend", "quarter")
@@ -334,6 +339,26 @@ def test_every_figure_matches_the_hand_computed_value(dataset):
                            "2026 Q2", "2026 Q3"]
     assert [trend[q]["opened"] for q in trend] == [0, 2, 0, 0, 0, 0, 1, 5]
     assert trend["2026 Q3"]["closed"] == 1
+
+
+def test_the_trend_ends_with_the_quarter_the_report_is_judged_in(dataset):
+    """A report for the financial year 2026/27 run on 5 October 2026: the quarters after that
+    have not happened, so the trend is the eight quarters up to 2026 Q4 (counted to 5 October),
+    in every rendering; none of the future quarters is shown as zero."""
+    services, _ = dataset
+    year = {"date_from": date(2026, 4, 1), "date_to": date(2027, 3, 31)}
+    report = services.reports.board(county="cumbria", as_known_at=KNOWN, **year)
+    trend = by(report, "trend", "quarter")
+    assert list(trend) == ["2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4", "2026 Q1", "2026 Q2",
+                           "2026 Q3", "2026 Q4"]
+    assert [trend[q]["opened"] for q in trend] == [2, 0, 0, 0, 0, 1, 5, 0]
+    assert report.table("trend").note == (
+        "2026 Q4 is counted up to 5 October 2026, where the report ends.")
+    for rendered in (render_html(report), render_json(report), render_csv(report)["trend.csv"]):
+        assert b"2026 Q4" in rendered and b"2027 Q1" not in rendered
+    # the same quarters as the Q3 report where they overlap: counted from the same facts
+    q3 = by(services.reports.board(county="cumbria", as_known_at=KNOWN, **Q3), "trend", "quarter")
+    assert [trend[q] for q in trend if q in q3] == [q3[q] for q in q3 if q in trend]
 
 
 def test_one_partnership_sees_only_its_own_cases(dataset):

@@ -70,6 +70,7 @@ def test_every_deadline_a_case_type_can_set_has_words(case_type):
                 missing.append(kind)
     missing += [k for k in definition.return_kinds if k not in plain.RETURN_KINDS]
     missing += [k for k in definition.process_kinds if k not in plain.CHOICES["process-kind"]]
+    missing += [k for k in definition.action_levels if k not in plain.ACTION_LEVELS]
     assert missing == []
 
 

@@ -204,9 +204,11 @@ def test_the_zip_holds_every_csv_and_a_summary_with_fixed_metadata() -> None:
         (87.5, "percent", "87.5%"),
         (100, "percent", "100.0%"),
         (33.33333, "percent", "33.3%"),
-        (12.5, "days", "12.5"),
+        (12.5, "days", "13"),  # whole days, half up
+        (9.4, "days", "9"),
         (30.25, "hours", "30.3"),  # half up, as people round
-        (201, "days", "201.0"),
+        (201, "days", "201"),
+        (1234.0, "days", "1,234"),
         (1234, "money", "£1,234"),
         (1234.5, "money", "£1,235"),
         (-50, "money", "-£50"),
@@ -229,7 +231,7 @@ def test_times_are_shown_in_london_time_in_summer_and_in_winter() -> None:
 def test_table_cells_show_formatted_numbers_right_aligned() -> None:
     page = Page(html_of(sample_report()))
     cells = page.text("td", **{"class": "num"})
-    for shown in ("77.3%", "31.5", "£4,850", "£6,050", "201.0", "52.5"):
+    for shown in ("77.3%", "32", "£4,850", "£6,050", "201", "52.5"):
         assert shown in cells
     nil = page.text("td", **{"class": "num nil"})
     assert nil.count("–") == 8  # timeliness 3, trend 2, overdue returns 2, encampment costs 1
