@@ -15,6 +15,12 @@ events with its own tracking.
   sent / retrying (exponential back-off) / failed. Crashing between handing a message over and
   recording it means it goes again, with the same Message-ID so that the receiving system can
   drop the copy: delivery is at least once, never silently lost.
+- A server that cannot be reached costs one attempt per run, not one timeout per message: after
+  the first ``ServerUnavailable`` (refused, timed out, unknown host, TLS or login refused) the run
+  sends nothing more, and every other row due in it is marked retrying with the same reason
+  ("not tried: …"). That counts as one of their attempts, as the send would have failed alike,
+  so the back-off and the give-up after ``MAX_ATTEMPTS`` are what they would have been.
+  The report says how many are waiting to retry and when the next retry is due.
 - No personal data in the table: the addresses are read from the stored event when sending, and
   errors are stored as an SMTP code and a short reason with any address removed.
 """
@@ -46,6 +52,7 @@ from infrastructure.smtp import (
     DeliveryError,
     Mailer,
     PermanentDeliveryError,
+    ServerUnavailable,
     TransientDeliveryError,
     sanitise,
 )
@@ -134,12 +141,17 @@ def no_address(role: str, of: str) -> str:
 
 @dataclass
 class DeliveryReport:
-    """What one ``deliver()`` did: outcomes of this run; ``waiting``: rows never attempted."""
+    """What one ``deliver()`` did: outcomes of this run; ``waiting``: rows never attempted;
+    ``waiting_to_retry`` and ``next_retry``: every row retrying after the run, and the earliest
+    time one is due (UTC); ``unreachable``: why the run stopped sending, if it did."""
 
     configured: bool
     queued: int = 0
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     waiting: int = 0
+    waiting_to_retry: int = 0
+    next_retry: str | None = None
+    unreachable: str | None = None
 
     def counts(self) -> dict[str, int]:
         out = {"sent": 0, "retrying": 0, "failed": 0}
@@ -150,7 +162,9 @@ class DeliveryReport:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"counts": self.counts(), "configured": self.configured,
-                                "queued": self.queued, "deliveries": self.deliveries}
+                                "queued": self.queued, "waiting_to_retry": self.waiting_to_retry,
+                                "next_retry": self.next_retry, "unreachable": self.unreachable,
+                                "deliveries": self.deliveries}
         if not self.configured:
             data["message"] = NOT_CONFIGURED
         return data
@@ -204,8 +218,18 @@ class Deliveries:
                 for row in claimed:
                     seen.add(_key(row))
                     report.deliveries.append(self._deliver_one(row, moment, run))
+            report.unreachable = run.unreachable
         report.waiting = self._count("waiting")
+        report.waiting_to_retry, report.next_retry = self._retries()
         return report
+
+    def _retries(self) -> tuple[int, str | None]:
+        """How many rows wait to retry, and when the first is due (ISO, UTC)."""
+        c = COLUMNS
+        with self.engine.connect() as conn:
+            count, first = conn.execute(sa.select(sa.func.count(), sa.func.min(c.next_attempt))
+                                        .where(c.status == "retrying")).one()
+        return int(count), f"{first}+00:00" if first else None
 
     def _due(self, now_text: str) -> sa.ColumnElement[bool]:
         c = COLUMNS
@@ -241,10 +265,15 @@ class Deliveries:
             if mailer is None:
                 raise TransientDeliveryError("email delivery is not configured")
             reference = run.case(row["case_id"]).reference
+            if run.unreachable is not None:
+                raise TransientDeliveryError(f"not tried: {run.unreachable}")
             mailer.send(run.message(row, moment))
             outcome = _Outcome("sent")
         except PermanentDeliveryError as error:
             outcome = _Outcome("failed", error.summary)
+        except ServerUnavailable as error:
+            run.unreachable = error.summary
+            outcome = self._retry_or_give_up(row, error.summary)
         except TransientDeliveryError as error:
             outcome = self._retry_or_give_up(row, error.summary)
         except Exception as error:  # a bug or a broken record must not stop the others
@@ -349,6 +378,7 @@ class _Run:
 
     def __init__(self, deliveries: Deliveries) -> None:
         self.d = deliveries
+        self.unreachable: str | None = None  # set at the first ServerUnavailable: send no more
         self._cases: dict[str, Case] = {}
         self._partnerships: dict[str, Partnership] = {}
         self._names: dict[str, str] | None = None

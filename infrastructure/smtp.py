@@ -8,6 +8,11 @@ is retried on failure. A failure is classified so the caller knows whether to re
   configuration to fix rather than the recipient's fault);
 - ``PermanentDeliveryError``: do not try again (a 5xx reply, every recipient refused with 5xx).
 
+``ServerUnavailable`` is the transient kind that is about the server, not the message: it cannot
+be reached (refused, timed out, unknown host, the connection dropped), will not talk to us (TLS,
+login or sender refused, 421 "service not available"), or the mail drop cannot be written. Every
+other message would meet the same failure, so a delivery run sends nothing more to it.
+
 The error's ``reason`` is short and never contains an email address (``sanitise``): it is stored
 in the delivery table and shown by ``reminders status``.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import smtplib
+import socket
 import ssl
 import tempfile
 from email.message import EmailMessage
@@ -29,6 +35,7 @@ ADDRESS = re.compile(r"<?[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+>?")
 QUOTED_ADDRESS = re.compile(r'<?"[^"]*"@\S*')
 ANY_AT = re.compile(r"\S*@\S*")
 MAX_REASON = 200
+SERVICE_NOT_AVAILABLE = 421  # RFC 5321: the server is closing the session, whatever the message
 
 
 class Mailer(Protocol):
@@ -55,6 +62,10 @@ class TransientDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """Trying again will not help."""
+
+
+class ServerUnavailable(TransientDeliveryError):
+    """The mail server (or the mail drop) cannot take any message now: stop sending this run."""
 
 
 def sanitise(text: str) -> str:
@@ -98,22 +109,31 @@ class SmtpMailer:
             raise PermanentDeliveryError(f"recipient refused: {_text(reply)}", max(codes)) from None
         except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as error:
             what = "login refused" if isinstance(error, smtplib.SMTPAuthenticationError) else "sender refused"
-            raise TransientDeliveryError(f"{what} (check the SMTP settings): {_text(error.smtp_error)}",
-                                         error.smtp_code) from None
+            raise ServerUnavailable(f"{what} (check the SMTP settings): {_text(error.smtp_error)}",
+                                    error.smtp_code) from None
+        except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as error:
+            raise ServerUnavailable(f"the mail server would not start a session: "
+                                    f"{_text(error.smtp_error)}", error.smtp_code) from None
         except smtplib.SMTPResponseException as error:
+            if error.smtp_code == SERVICE_NOT_AVAILABLE:
+                raise ServerUnavailable(_text(error.smtp_error), error.smtp_code) from None
             raise _reply_error(error.smtp_code, error.smtp_error, "") from None
         except smtplib.SMTPServerDisconnected as error:
             if isinstance(error.__context__, TimeoutError):  # smtplib reports a read timeout so
-                raise TransientDeliveryError(_timed_out(s.timeout)) from None
-            raise TransientDeliveryError("the mail server closed the connection") from None
+                raise ServerUnavailable(_timed_out(s.timeout)) from None
+            raise ServerUnavailable("the mail server closed the connection") from None
         except TimeoutError:
-            raise TransientDeliveryError(_timed_out(s.timeout)) from None
+            raise ServerUnavailable(_timed_out(s.timeout)) from None
         except ConnectionRefusedError:
-            raise TransientDeliveryError(f"connection refused by the mail server (port {s.port})") from None
+            raise ServerUnavailable(f"connection refused by the mail server (port {s.port})") from None
+        except socket.gaierror:
+            raise ServerUnavailable(f"the mail server's name {s.host!r} cannot be resolved") from None
         except ssl.SSLError as error:
-            raise TransientDeliveryError(f"TLS failed: {type(error).__name__}") from None
-        except (OSError, smtplib.SMTPException) as error:
-            raise TransientDeliveryError(f"cannot reach the mail server: {type(error).__name__}") from None
+            raise ServerUnavailable(f"TLS failed: {type(error).__name__}") from None
+        except OSError as error:
+            raise ServerUnavailable(f"cannot reach the mail server: {type(error).__name__}") from None
+        except smtplib.SMTPException as error:
+            raise TransientDeliveryError(f"the mail server failed: {type(error).__name__}") from None
         if refused:  # some recipients accepted, some not: we send one recipient per message
             code, reply = next(iter(refused.values()))
             raise _reply_error(code, reply, "recipient refused")
@@ -144,7 +164,7 @@ class MailDropMailer:
             os.replace(temporary, path)
         except OSError as error:
             reason = error.strerror or type(error).__name__
-            raise TransientDeliveryError(f"cannot write to the mail drop: {reason}") from None
+            raise ServerUnavailable(f"cannot write to the mail drop: {reason}") from None
 
 
 def file_name(message: EmailMessage) -> str:

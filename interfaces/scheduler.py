@@ -145,13 +145,18 @@ def _services(database_url: str) -> Services:
 
 
 def _deliver(services: Services) -> dict[str, Any]:
-    """Deliver what is waiting; only counts are kept (no addresses in the log)."""
+    """Deliver what is waiting; only counts, the next retry and whether the mail server could
+    be used are kept (no addresses in the log)."""
     deliveries = getattr(services, "deliveries", None)
     if deliveries is None:  # a build without delivery
         return {}
     data = deliveries.deliver().to_dict()
-    counts = {str(k): v for k, v in data.get("counts", {}).items() if isinstance(v, int)}
-    return {"delivery": counts, "delivery_configured": bool(data.get("configured", True))}
+    delivery: dict[str, Any] = {str(k): v for k, v in data.get("counts", {}).items()
+                                if isinstance(v, int)}
+    delivery.update(waiting_to_retry=int(data.get("waiting_to_retry") or 0),
+                    next_retry=data.get("next_retry"),
+                    server_unavailable=bool(data.get("unreachable")))
+    return {"delivery": delivery, "delivery_configured": bool(data.get("configured", True))}
 
 
 def _log_job(job: str, started: float, outcome: str = "ok", **fields: Any) -> None:

@@ -77,10 +77,17 @@ def render_run(data: dict[str, Any]) -> str:
 
 def render_delivery(delivery: dict[str, Any]) -> str:
     counts = ", ".join(f"{v} {k}" for k, v in delivery.get("counts", {}).items() if v) or "nothing to send"
-    line = f"Delivery: {counts}."
+    lines = [f"Delivery: {counts}."]
+    if delivery.get("unreachable"):
+        lines.append(f"The mail server could not be used ({delivery['unreachable']}), so nothing "
+                     "more was sent to it in this run.")
+    waiting = delivery.get("waiting_to_retry") or 0
+    if waiting and delivery.get("next_retry"):
+        lines.append(f"{waiting} waiting to retry; the next retry is due at "
+                     f"{_minute(delivery['next_retry'])} (UK time).")
     if delivery.get("configured") is False:
-        line += f"\n{NOT_CONFIGURED}"
-    return line
+        lines.append(NOT_CONFIGURED)
+    return "\n".join(lines)
 
 
 @command(app, "deliver", "reminders")
