@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.calendar import END_OF_DAY, LONDON
-from domain.plain import PARTIES, case_type_label, deadline_label, party_label
+from domain.plain import PARTIES, case_type_label, deadline_label, listed, party_label
 
 LINE = 76  # plain-text email lines (RFC 3676 recommends 78 at most)
 
@@ -102,7 +102,7 @@ def render(facts: ReminderFacts, to: Addressee, now: datetime,
         ("Reminder step", f"{kind}, {step_phrase(facts.at)}"),
         ("Basis", facts.basis or "-"),
         ("Sent to you as", role_phrase(to.role, to.of, facts, names)),
-        ("This step goes to", join([role_phrase(r, addressee_of(facts), facts, names)
+        ("This step goes to", listed([role_phrase(r, addressee_of(facts), facts, names)
                                     for r in unique(facts.recipients)])),
     ]
     width = max(len(label) for label, _ in rows) + 2
@@ -249,11 +249,6 @@ def unique(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def join(items: Sequence[str]) -> str:
-    items = list(dict.fromkeys(items))
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _fill(text: str, width: int, **options: Any) -> str:

@@ -244,6 +244,14 @@ def words(code: str) -> str:
     return code.replace("-", " ").replace("_", " ")
 
 
+def listed(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: a list as people write one."""
+    items = list(dict.fromkeys(items))
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def case_type_label(case_type: str, *, short: bool = False) -> str:
     return (CASE_TYPES_SHORT if short else CASE_TYPES).get(case_type) or words(case_type)
 

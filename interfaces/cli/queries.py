@@ -314,15 +314,16 @@ def deadlines(
     if case_ref:
         case_id = str(services.cases.resolve(case_ref))
         inv.case_id = case_id
+    names = setup_names(services)
     heading = None
     if agency:  # the agency contact's view: everything the partnerships have asked of it
         found = services.cases.agency(agency)
-        heading = f"Asked of {found.name} by {', '.join(found.partnerships)}"
+        asking = [names.partnership(slug) for slug in found.partnerships]
+        heading = f"Asked of {found.name} by {plain.listed(asking)}"
     if partnership:
         services.cases.partnership(partnership)  # NotFound for an unknown partnership
     where = DeadlineFilter(partnership=partnership, hub=hub, agency=agency,
                            case_type=case_type, case_id=case_id)
-    names = setup_names(services)
     rows = deadline_rows(services.views, where, moment, overdue_only=overdue, due_by=due_by,
                          names=names)
 

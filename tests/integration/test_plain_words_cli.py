@@ -102,6 +102,10 @@ def test_a_death_review_reads_in_words_with_agencies_by_name(cli: Cli):
         assert code not in block
     assert not PYTHON_LIST.search(block)
 
+    asked = cli("deadlines", "--agency", "cumbria-police", "--as-at", "2026-03-01")
+    assert asked.startswith("Asked of Cumbria Constabulary by Cumberland Community Safety "
+                            "Partnership and Westmorland and Furness Community Safety "
+                            "Partnership: 1 open, 1 overdue\n")
     listed = cli("deadlines", "--overdue", "--as-at", "2026-03-01")
     assert deadline_row(listed, ref)[1:6] == [
         "Scoping response from Cumbria Constabulary", "2026-02-05", "overdue",

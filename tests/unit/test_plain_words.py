@@ -160,3 +160,9 @@ def test_details_show_their_choices_in_words_and_other_values_as_they_are():
                                                                                 "newborn baby"]
     assert plain.detail_label("encampment", "caravans", 6) == 6
     assert plain.detail_label("dardr", "notified_by", "cumbria-police") == "cumbria-police"
+
+
+def test_a_list_reads_as_people_write_one():
+    assert plain.listed([]) == ""
+    assert plain.listed(["Cumbria Police"]) == "Cumbria Police"
+    assert plain.listed(["A", "B", "A", "C"]) == "A, B and C"
