@@ -517,15 +517,15 @@ def execute(func: Callable[..., None], name: str, common: dict[str, Any],
         outcome, code = "broken-pipe", EXIT_UNEXPECTED
         _silence_stdout()
     except Exception as raised:
-        error = plain_error(raised, inv.state.database)
-        code = exit_code_for(error)
-        outcome = error_code_for(error)
+        shown = plain_error(raised, inv.state.database)
+        code = exit_code_for(shown)
+        outcome = error_code_for(shown)
         if code == EXIT_UNEXPECTED:
-            inv.extra_log["error_type"] = type(error).__name__
-        if isinstance(error, UsageError):
-            print_usage_error(error, inv.json)
+            inv.extra_log["error_type"] = type(shown).__name__
+        if isinstance(shown, UsageError):
+            print_usage_error(shown, inv.json)
         else:
-            print_error(error, inv.json, inv.flag_for)
+            print_error(shown, inv.json, inv.flag_for)
     finally:
         _log_command(inv, outcome, code, started)
     if code != EXIT_OK:

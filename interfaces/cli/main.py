@@ -98,9 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as raised:  # errors outside a command, e.g. closing the services
-        error = plain_error(raised, database_option(args))
-        print_error(error, as_json)
-        return exit_code_for(error)
+        shown = plain_error(raised, database_option(args))
+        print_error(shown, as_json)
+        return exit_code_for(shown)
     return result if isinstance(result, int) else 0
 
 

@@ -4,23 +4,22 @@ dates, another case type's reference, unknown references) — on a database with
 example and a case of each type. Whatever is typed, caseledger answers with a contract exit code
 (never 1, the code of a bug), never a traceback, and afterwards every read command still works.
 
-The real entry point runs in-process (``interfaces.cli.main.main``) for speed; a seeded generator
+The real entry point runs in-process (``tests.e2e.inprocess``) for speed; a seeded generator
 makes every run the same, and a failure names the arguments that caused it.
 """
 
 from __future__ import annotations
 
-import io
 import random
-from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-import structlog
 import typer
 
-from interfaces.cli.main import app, main
+from interfaces.cli.main import app
+from tests.e2e.inprocess import InProcessCli
+from tests.e2e.support import Run
 
 #: Commands that run forever, start a server or write files outside the database.
 NOT_FUZZED = {"scheduler", "demo", "report board", "report diff", "audit export", "audit anchor",
@@ -136,32 +135,14 @@ def arguments(rng: random.Random, command: Command) -> list[str]:
     return args
 
 
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def run(database_url: str, tmp_path, monkeypatch) -> Iterator[Callable[..., Outcome]]:
-    """``caseledger --database URL …`` in this process, its output captured."""
-    monkeypatch.setenv("CASELEDGER_ACTOR", "fuzzer")
-    monkeypatch.setenv("CASELEDGER_DATA_DIR", str(tmp_path / "data"))
-    for name in ("CASELEDGER_DATABASE_URL", "CASELEDGER_LOG_LEVEL", "CASELEDGER_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
-
-    def invoke(*args: str) -> Outcome:
-        out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            code = main(["--database", database_url, *args])
-        return Outcome(code, out.getvalue(), err.getvalue())
-
-    yield invoke
-    structlog.reset_defaults()  # each command configures logging to the stream it was given
+def run(database_url: str, tmp_path) -> Callable[..., Run]:
+    """``caseledger --database URL …`` in this process, whatever its exit code."""
+    cli = InProcessCli(database_url, tmp_path, env={"CASELEDGER_ACTOR": "fuzzer"})
+    return lambda *args: cli(*args, expect=None)
 
 
-def set_up(run: Callable[..., Outcome]) -> None:
+def set_up(run: Callable[..., Run]) -> None:
     for args in (
         ("partnership", "import", "--example", "cumbria"),
         ("dardr", "notify", "--partnership", "cumberland", "--date-of-death", "2026-01-15",
@@ -184,7 +165,7 @@ READS = [("case", "list"), ("partnership", "list"), ("deadlines",), ("deadlines"
          ("report", "asb-annual", "--partnership", "cumberland", "--year", "2025")]
 
 
-def fuzz(run: Callable[..., Outcome], invocations: int, seed: str) -> None:
+def fuzz(run: Callable[..., Run], invocations: int, seed: str) -> None:
     # given the Cumbria example and a case of each type
     set_up(run)
     rng = random.Random(seed)
