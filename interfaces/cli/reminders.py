@@ -79,7 +79,7 @@ def render_delivery(delivery: dict[str, Any]) -> str:
     counts = ", ".join(f"{v} {k}" for k, v in delivery.get("counts", {}).items() if v) or "nothing to send"
     lines = [f"Delivery: {counts}."]
     if delivery.get("unreachable"):
-        lines.append(f"The mail server could not be used ({delivery['unreachable']}), so nothing "
+        lines.append(f"The mail server could not be used: {delivery['unreachable']}. Nothing "
                      "more was sent to it in this run.")
     waiting = delivery.get("waiting_to_retry") or 0
     if waiting and delivery.get("next_retry"):

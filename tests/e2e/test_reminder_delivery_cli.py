@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from tests.e2e.support import REF, Cli, notify
-from tests.smtp_server import SmtpServer, smtp_server  # noqa: F401 (fixture)
+from tests.smtp_server import SmtpServer, free_port, smtp_server  # noqa: F401 (fixture)
 
 FROM = "reminders@cumberland.example.org"
 CHAIR = "csp-chair@cumberland.example.org"  # from the shipped Cumbria example
@@ -93,3 +93,26 @@ def test_no_deliver_issues_only(cli, smtp_server):
 def test_a_bad_status_filter_is_invalid_input(cli):
     error = cli.fails(2, "reminders", "status", "--status", "lost")
     assert "waiting, sending, sent, retrying, failed" in error["message"]
+
+
+def test_a_mail_server_that_refuses_stops_the_run_and_deliver_says_when_it_retries(cli):
+    overdue_case(cli)
+    port = free_port()  # nothing listens there: connection refused
+    env = {"CASELEDGER_SMTP_HOST": "127.0.0.1", "CASELEDGER_SMTP_PORT": str(port),
+           "CASELEDGER_SMTP_FROM": FROM}
+    cli("reminders", "run", "--as-at", "2026-04-30", "--no-deliver", env=env)
+
+    human = cli("reminders", "deliver", env=env).out
+    assert "Delivery: 5 retrying." in human
+    assert (f"The mail server could not be used: connection refused by the mail server (port "
+            f"{port}). Nothing more was sent to it in this run.") in human
+    assert "5 waiting to retry; the next retry is due at 20" in human and "(UK time)" in human
+
+    again = cli("reminders", "deliver", "--json", env=env).json()  # not due yet: nothing tried
+    assert again["counts"] == {"sent": 0, "retrying": 0, "failed": 0, "waiting": 0}
+    assert again["waiting_to_retry"] == 5 and again["unreachable"] is None
+    rows = cli.json("reminders", "status")["deliveries"]
+    assert again["next_retry"] == min(r["next_attempt"] for r in rows) + "+00:00"
+    assert sorted(r["last_error"] for r in rows) == [
+        f"connection refused by the mail server (port {port})",
+        *[f"not tried: connection refused by the mail server (port {port})"] * 4]
