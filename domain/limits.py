@@ -199,6 +199,9 @@ class DateWindow:
         if self.years_before is not None and day < years_before(effective, self.years_before):
             return (f"must be no more than {self.years_before} years before the date the fact "
                     f"is recorded as effective ({effective.isoformat()})")
+        if self.years_after == 0 and day > effective:
+            return (f"must not be after the date the fact is recorded as effective "
+                    f"({effective.isoformat()})")
         if self.years_after is not None and day > years_after(effective, self.years_after):
             return (f"must be no more than {self.years_after} years after the date the fact "
                     f"is recorded as effective ({effective.isoformat()})")

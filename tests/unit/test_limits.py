@@ -19,6 +19,7 @@ from application.commands import (
 )
 from application.commands.base import check_dates, limits_in_words
 from domain import limits, times
+from domain.case import process_must_exist
 from domain.errors import InvalidInput
 
 
@@ -99,6 +100,17 @@ def test_a_date_outside_its_window_names_the_field_and_the_part_inside_it() -> N
     with pytest.raises(InvalidInput, match="no more than 10 years after") as raised:
         check_dates(extended, "2026-02-01")
     assert raised.value.field == "to"
+
+
+@pytest.mark.parametrize(("case_type", "too_early", "earliest"), [
+    ("dardr", "2011-04-12", "2011-04-13"), ("asb", "2014-10-19", "2014-10-20"),
+    ("encampment", "1994-11-02T23:59", "1994-11-03T00:00")])
+def test_a_case_cannot_open_before_its_statutory_process_began(
+        case_type: str, too_early: str, earliest: str) -> None:
+    process_must_exist(case_type, times.parse_effective(earliest))
+    with pytest.raises(InvalidInput, match="statutory process began") as raised:
+        process_must_exist(case_type, times.parse_effective(too_early))
+    assert raised.value.field == "on"
 
 
 # --------------------------------------------------------------------------- text
