@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from application.service import CaseLedgerApplication, Meta
 from domain.setup import Agency
@@ -357,3 +358,25 @@ def test_a_cases_proof_checks_event_by_event_with_the_documented_formula(service
         assert bytes(chain[item["notification_id"]]).hex() == item["hash"]
         before = [nid for nid in chain if nid < item["notification_id"]]
         assert item["prev"] == (bytes(chain[max(before)]).hex() if before else GENESIS)
+
+
+def test_links_follow_the_documented_formula_for_any_bytes_and_any_topic_text(services,
+                                                                              database_url):
+    # given events whose stored bytes take every value and whose topic is not ASCII (the links
+    # are computed by PostgreSQL on that backend, by Python on SQLite: both must match the spec)
+    originator = uuid.uuid4()
+    events = [StoredEvent(originator_id=originator, originator_version=version,
+                          topic=f"tests.café:Évènement{version}\u2028", state=state)
+              for version, state in enumerate([bytes(range(256)), b"", b"\x00" * 3], start=1)]
+
+    # when they are saved in one save
+    ids = services.app.recorder.insert_events(events)
+
+    # then each link is link_hash over the previous one, and the whole chain verifies
+    proof = services.integrity.proof_for_case(originator)
+    assert [p["notification_id"] for p in proof] == list(ids)
+    for item, event in zip(proof, events, strict=True):
+        assert base64.b64decode(item["state"]) == event.state and item["topic"] == event.topic
+        assert link_hash(item["prev"], item["notification_id"], originator,
+                         event.originator_version, event.topic, event.state) == item["hash"]
+    assert services.integrity.verify().ok
