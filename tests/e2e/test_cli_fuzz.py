@@ -203,10 +203,10 @@ def fuzz(run: Callable[..., Run], invocations: int, seed: str) -> None:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_cli_fuzzed_on_sqlite_never_exits_1(run):
-    fuzz(run, invocations=200, seed="caseledger-fuzz-sqlite")
+    fuzz(run, invocations=150, seed="caseledger-fuzz-sqlite")
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_the_cli_fuzzed_on_postgres_never_exits_1(run):
-    fuzz(run, invocations=60, seed="caseledger-fuzz-postgres")
+    fuzz(run, invocations=45, seed="caseledger-fuzz-postgres")
