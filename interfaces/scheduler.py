@@ -219,7 +219,8 @@ def build_scheduler(settings: Settings, *, scheduler_class: type[BaseScheduler] 
     never overlaps the daily run's own delivery.
     """
     functions = {**DEFAULT_JOBS, **(jobs or {})}
-    store = SQLAlchemyJobStore(engine=create_engine(settings.database_url), tablename=JOB_TABLE)
+    store = SQLAlchemyJobStore(
+        engine=create_engine(settings.database_url, lock_timeout=settings.lock_timeout), tablename=JOB_TABLE)
     scheduler = _stopping_cleanly(scheduler_class)(
         timezone=LONDON,
         jobstores={"default": store},

@@ -262,7 +262,8 @@ def test_deadlines_overdue_as_at_a_date(cli: Cli):
     assert len(cli.json("deadlines", "--case", REF, "--type", "dardr")) == 2
 
     table = cli("deadlines", "--overdue", "--as-at", "2026-04-01").out
-    assert "days overdue" in table and "return:probation:scoping" in table and "48" in table
+    assert "days overdue" in table and "48" in table
+    assert "Scoping response from Probation Service (Cumbria and Lancashire)" in table
     assert "is not a period" in cli.fails(2, "deadlines", "--due-within", "ten days")["message"]
 
 
@@ -319,8 +320,10 @@ def test_case_show_at_a_version_as_known_at_and_as_effective_at(cli: Cli):
     # The UUID addresses the case as well as the reference; people get a readable block.
     assert cli.show(now["id"])["reference"] == REF
     block = cli("case", "show", REF, "--as-effective-at", "2026-03-01").out
-    assert "stage" in block and "commissioning" in block
-    assert re.search(r"return:probation:scoping\s+2026-02-12\s+overdue\s+probation\s+17\b", block), block
+    assert "stage" in block and "Commissioning the review" in block
+    assert re.search(r"Scoping response from Probation Service \(Cumbria and Lancashire\)\s+"
+                     r"2026-02-12\s+overdue\s+Probation Service \(Cumbria and Lancashire\)\s+17\b",
+                     block), block
 
 
 def test_case_history_as_csv(cli: Cli):
