@@ -111,12 +111,15 @@ def schema_lock(url: str) -> Iterator[None]:
 
 
 def create_engine(url: str, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> sa.Engine:
-    """A SQLAlchemy engine for the read models in the same database; on SQLite a write waits
+    """A SQLAlchemy engine for the read models in the same database; a write waits
     ``lock_timeout`` seconds for another writer's lock before it fails."""
     if is_postgres(url):
         parts = urlsplit(url)
         sa_url = url.replace(f"{parts.scheme}://", "postgresql+psycopg://", 1)
-        return sa.create_engine(sa_url, pool_size=2, max_overflow=4, pool_pre_ping=True)
+        # A read-model write behind another's lock gives up as the event store's does, rather
+        # than waiting for ever behind a stuck writer.
+        return sa.create_engine(sa_url, pool_size=2, max_overflow=4, pool_pre_ping=True,
+                                connect_args={"options": f"-c lock_timeout={int(lock_timeout)}s"})
     path = sqlite_path(url)
     prepare_sqlite_file(path)
     engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": lock_timeout})

@@ -24,6 +24,7 @@ from application.audit import (
 from domain.errors import InvalidInput
 from interfaces.cli import audit_chain
 from interfaces.cli.common import TIME_HELP, Invocation, Ref, command, csv_text, parse_time, table
+from interfaces.cli.outputs import folder_target
 
 if TYPE_CHECKING:
     from interfaces.bootstrap import Services
@@ -133,9 +134,7 @@ def export(
     (the case's stored events with their chain links, and the chain head), README.txt and
     verify_export.py. The export contains personal data (the stored events) and is recorded in
     the access log with its purpose."""
-    out = out.expanduser()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InvalidInput(f"--out {out}: exists and is not an empty folder; give a new folder.")
+    out = folder_target(out, empty=True)
     result = audit_service(inv.services).export(ref, actor=inv.actor, purpose=purpose)
     inv.case_id = result.case_id
     _write(out, result.files)

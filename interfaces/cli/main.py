@@ -56,7 +56,8 @@ def main_options(
     database: Annotated[str | None, typer.Option(
         "--database", metavar="URL",
         help="sqlite:///path/file.db or postgresql://user:pass@host:port/db. "
-             "Default: $CASELEDGER_DATABASE_URL, else a SQLite file in $CASELEDGER_DATA_DIR.")] = None,
+             "Default: $CASELEDGER_DATABASE_URL, else a SQLite file in your data folder "
+             "($CASELEDGER_DATA_DIR, else ~/.local/share/caseledger; see `caseledger where`).")] = None,
 ) -> None:
     """caseledger [--database URL] AREA VERB … [--on TIME] [--as ACTOR] [--reason TEXT] [--json]"""
     state = State(database=database)

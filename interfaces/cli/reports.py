@@ -24,6 +24,7 @@ from domain import times
 from domain.calendar import LONDON
 from domain.errors import InvalidInput
 from interfaces.cli.common import TIME_HELP, Invocation, command, parse_time, table
+from interfaces.cli.outputs import file_target, folder_target
 
 app = typer.Typer(help="Reports: the board report, what changed between two, and the ASB "
                        "statutory annual figures.", no_args_is_help=True)
@@ -89,6 +90,8 @@ def board(
 ) -> None:
     """The board report for a partnership or a county board: caseload, timeliness, statutory
     figures, overdue agencies, actions and trends, as known at a time (reproducible)."""
+    to_folder = report_format is ReportFormat.csv and out.suffix.lower() != ".zip"
+    out = folder_target(out) if to_folder else file_target(out)
     services = inv.fresh()
     report = services.reports.board(
         partnership=partnership, county=county, date_from=parse_day(date_from, "--from"),

@@ -190,10 +190,7 @@ def test_a_lock_timeout_out_of_range_is_refused(
 # --------------------------------------------------------------------------- other --out options
 
 # The checks live in interfaces/cli/outputs.py (file_target, folder_target); the report and audit
-# commands call them before writing. Until they do, these fail as expected (strict: once the call
-# sites are in, the marks must go).
-WIRED = pytest.mark.xfail(strict=True, reason="report board / audit export do not yet call "
-                                               "interfaces.cli.outputs before writing")
+# commands call them before writing.
 
 
 def _in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -215,7 +212,6 @@ def _in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 BOARD = ("report", "board", "--county", "cumbria", "--from", "2026-07-01", "--to", "2026-09-30")
 
 
-@WIRED
 def test_a_report_to_a_folder_where_a_file_is_expected_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     run = _in_process(tmp_path, monkeypatch, capsys)
@@ -230,7 +226,6 @@ def test_a_report_to_a_folder_where_a_file_is_expected_is_refused(
     assert (tmp_path / "taken").read_text() == "someone's"
 
 
-@WIRED
 def test_an_export_to_a_file_where_a_folder_is_expected_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     run = _in_process(tmp_path, monkeypatch, capsys)
