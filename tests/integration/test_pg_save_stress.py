@@ -32,7 +32,7 @@ LARGE_SAVE = 3_000  # events in one save: about 6 MB, more than loopback's socke
 STATE_BYTES = 2_000
 WRITERS = 3
 SMALL_SAVES = 8  # one-event saves per writer, between its large ones
-DEADLINE_S = 30  # for everything the test saves: about 10 s on PostgreSQL, 3 s on SQLite
+DEADLINE_S = 30  # for everything the test saves, which takes about 3 s on either backend
 
 
 def large_save(events: int = LARGE_SAVE) -> list[StoredEvent]:
