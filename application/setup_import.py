@@ -55,6 +55,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import date, datetime
 from importlib import resources
@@ -153,10 +154,8 @@ def _iso_date(value: Any) -> Any:
         raise PydanticCustomError("date", "must be a date (YYYY-MM-DD), not a date-time")
     day: date | None = value if isinstance(value, date) else None
     if isinstance(value, str):
-        try:
+        with suppress(ValueError):  # not a date: said below
             day = date.fromisoformat(value.strip())
-        except ValueError:
-            pass
     if day is None:
         raise PydanticCustomError("date", "must be a date written YYYY-MM-DD (e.g. 2024-04-01)")
     problem = limits.year_problem(day)

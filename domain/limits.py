@@ -229,6 +229,8 @@ class DateWindow:
 NEAR = DateWindow()
 """A date around the fact (a due date, a hearing, a trial date): within the horizon either side."""
 
-DEATH = DateWindow(DEATH_LOOKBACK_YEARS, 0, DARDR_FROM, "the s.9 duty applies to deaths from then")
-COMPLAINT = DateWindow(COMPLAINT_LOOKBACK_YEARS, 0)
-REVIEW_PERIOD = DateWindow(REVIEW_PERIOD_LOOKBACK_YEARS, 0)
+# A death or a complaint after the fact that records it is refused by the domain's date rules
+# (a rule refused, not a limit): these windows bound only how far back they reach.
+DEATH = DateWindow(DEATH_LOOKBACK_YEARS, None, DARDR_FROM, "the s.9 duty applies to deaths from then")
+COMPLAINT = DateWindow(COMPLAINT_LOOKBACK_YEARS, None)
+REVIEW_PERIOD = DateWindow(REVIEW_PERIOD_LOOKBACK_YEARS, HORIZON_YEARS)

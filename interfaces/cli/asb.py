@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 
 COMPLAINT_SPEC = "behaviour=DATE,reported=DATE,agency=AGENCY[,reference=R][,hate]"
+COMPLAINT_HELP = ("behaviour=DATE, reported=DATE, agency=AGENCY and optionally reference=REF, "
+                  "complainant=KEY and hate")
 COMPLAINT_KEYS = ("behaviour", "reported", "agency", "reference", "complainant")
 
 
@@ -49,9 +51,11 @@ SPEC = "SPEC"
 ASB = (
     Verb("receive", a.ReceiveApplication, flags={"complaints": "--complaint"},
          repeat=frozenset({"complaints"}), parse={"complaints": complaint},
+         formats={"complaints": COMPLAINT_HELP},
          metavars={"partnership": "SLUG", "hub": "SLUG", "applicant_name": "NAME",
                    "complaints": SPEC}),
     Verb("add-complaint", a.AddComplaint, parse={"complaint": complaint},
+         formats={"complaint": COMPLAINT_HELP},
          flags={"complaints": "--complaint"},
          metavars={"complaint": SPEC}),
     Verb("mark-duplicate", a.MarkDuplicate, metavars={"complaints": "C1,C2,…"}),

@@ -45,6 +45,7 @@ class Verb:
     - ``repeat``: list fields given by repeating the option instead of separating by commas.
     - ``parse``: field → how one item is read from its text (``NAME=DATE``, a complaint spec).
     - ``switches``: a choice field given as one switch per choice (``--tolerate``, ``--not-allow``).
+    - ``formats``: field → how its text is written, for ``--help`` (a complaint's parts).
     - ``on_alias``: an option that stands for ``--on`` (``--date``: the meeting date), with its help.
     - ``note``: what to add to the one-line summary (e.g. the deadline the case now runs to).
     """
@@ -57,6 +58,7 @@ class Verb:
     parse: Mapping[str, Callable[[str], Any]] = field(default_factory=dict)
     metavars: Mapping[str, str] = field(default_factory=dict)
     switches: frozenset[str] = frozenset()
+    formats: Mapping[str, str] = field(default_factory=dict)
     on_alias: tuple[str, str] | None = None
     note: Note | None = None
 
@@ -171,6 +173,8 @@ def _option(verb: Verb, name: str, info: FieldInfo) -> _Option:
     base = _plain(_without_none(info.annotation)[0])
     text = info.description or ""
     limits = limits_in_words(info)
+    if name in verb.repeat or get_origin(base) is dict:
+        limits = "; ".join(part for part in ("repeatable", limits) if part)
     if _is_time(info):
         text = f"{text.rstrip('.')}: {TIME_HELP}" + (f"; {limits}." if limits else ".")
     elif limits and text.rstrip(".").endswith(")"):  # one bracket, not two in a row
@@ -181,6 +185,9 @@ def _option(verb: Verb, name: str, info: FieldInfo) -> _Option:
         missing = [c for c in choices_of(info) if c not in text]
         if missing:
             text = f"{text.rstrip('.')}. One of: {', '.join(choices_of(info))}."
+    if name in verb.formats:
+        each = "Each is" if name in verb.repeat else "It is"
+        text = f"{text} {each} written {verb.formats[name]}."
     field_ = _Field(name, info, verb.flag(name), text, verb.metavars.get(name))
     if name in verb.switches:
         return _switches(field_)
@@ -256,8 +263,7 @@ def _bool(field_: _Field, off: str | None) -> _Option:
 def _repeated(field_: _Field, item: Callable[[str], Any], *, as_dict: bool) -> _Option:
     """A list (or a mapping) given by repeating the option; an empty one is the model's to
     refuse."""
-    option = typer.Option(field_.flag, metavar=field_.metavar or "TEXT",
-                          help=f"{field_.help} (repeatable).")
+    option = typer.Option(field_.flag, metavar=field_.metavar or "TEXT", help=field_.help)
     parameter = inspect.Parameter(field_.name, KW, default=None,
                                   annotation=Annotated[list[str] | None, option])
 
@@ -292,7 +298,7 @@ def _scalar(field_: _Field, base: Any) -> inspect.Parameter:
     optional = _without_none(field_.info.annotation)[1]
     default = _default(field_.info)
     if _is_choice(base):  # the choices are in the help text: a short metavar keeps it readable
-        metavar = field_.metavar or field_.name.upper().replace("_", "-")
+        metavar = field_.metavar or "CHOICE"
         return field_.parameter(base | None if optional else base, field_.flag, default,
                                 metavar=metavar)
     scalar = base if base in (int, float) else str
