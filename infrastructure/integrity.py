@@ -75,6 +75,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 from psycopg import Connection
+from psycopg.errors import LockNotAvailable
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
@@ -139,6 +140,12 @@ ANCHOR_MISSING = "anchor not found: the chain has no link at this notification i
 
 class ChainError(PersistenceError):
     """The chain cannot be extended: the log was altered behind the application's back."""
+
+
+class LockWaitExpired(PersistenceError):
+    """Another writer held the event store's lock for longer than the lock timeout. Not retried:
+    the timeout is the bound a user was promised, and the psycopg error it wraps is what the
+    command line maps to "the database is busy"."""
 
 
 # --------------------------------------------------------------------------- the hash
@@ -346,6 +353,10 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 curs.execute(self.insert_events_and_links, (*columns, self.lock_wait),
                              prepare=True)
                 row = curs.fetchone()
+        except OperationalError as error:
+            if isinstance(error.__cause__, LockNotAvailable):
+                raise LockWaitExpired("another writer held the event store's lock") from error.__cause__
+            raise
         except IntegrityError as error:
             if getattr(getattr(error.__cause__, "diag", None), "table_name",
                        None) != self.chain_table_name:
