@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -183,3 +184,24 @@ def test_help_states_each_limit_in_words() -> None:
     assert limits_in_words(fields["caravans"]) == "0 to 500"
     assert limits_in_words(fields["victim_pseudonym"]) == "up to 200 characters, one line"
     assert limits_in_words(fields["text"]) == "up to 10,000 characters"
+
+
+def test_every_generated_option_states_its_limits_and_no_flag_shows_a_placeholder() -> None:
+    import typer
+
+    from interfaces.cli import asb, case, dardr, encampment
+    from interfaces.cli.main import app
+
+    root: Any = typer.main.get_command(app)
+    groups = {"dardr": dardr.DARDR, "asb": asb.ASB, "encampment": encampment.ENCAMPMENT,
+              "case": case.COMMON}
+    for group, verbs in groups.items():
+        for verb in verbs:
+            fields = verb.model.model_fields
+            for param in root.commands[group].commands[verb.name].params:
+                if param.name in fields:
+                    words = limits_in_words(fields[param.name])
+                    assert all(part in (param.help or "") for part in words.split("; ")), (
+                        f"{group} {verb.name} {param.opts}: {param.help!r} lacks {words!r}")
+                if getattr(param, "is_flag", False) and param.name not in ("cl_json",):
+                    assert param.metavar == "", f"{group} {verb.name} {param.opts}"
