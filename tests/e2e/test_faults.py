@@ -105,6 +105,33 @@ def read_only(*paths: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
 
 
+@pytest.mark.postgres
+def test_a_postgres_save_behind_a_held_lock_exits_5_after_the_lock_timeout(
+        fresh_postgres_url: str, tmp_path: Path) -> None:
+    # given a case on PostgreSQL, and another session holding the event store's table lock
+    import psycopg
+
+    cli = InProcessCli(fresh_postgres_url, tmp_path)
+    cli.json("partnership", "import", "--example", "cumbria")
+    notify(cli)
+    before = cli.show()["version"]
+    with psycopg.connect(fresh_postgres_url) as holder:
+        # ROW SHARE: it blocks the recorder's EXCLUSIVE lock, not the start-up's DDL
+        holder.execute("LOCK TABLE caseledger_events IN ROW SHARE MODE")
+
+        # when a command waits for it one second
+        busy = cli("case", "add-note", REF, "--text", NOTE, "--on", "2026-01-21",
+                   env={"CASELEDGER_LOCK_TIMEOUT": "1"}, expect=5)
+        holder.rollback()
+
+    # then it gives up once (a lock wait is not retried), says so plainly and records nothing
+    assert busy.err.strip() == (
+        "error: The database is busy: another caseledger command held it for more than 1 second; "
+        "nothing was recorded. Try again.")
+    plain(busy)
+    assert cli.show()["version"] == before
+
+
 def test_a_read_only_database_or_folder_is_named_and_reads_say_they_write(tmp_path):
     # given a database with a case in it
     cli = InProcessCli(f"sqlite:///{tmp_path}/db/caseledger.db", tmp_path)
