@@ -138,7 +138,8 @@ class CaseService:
         if not meta.actor.strip():
             raise InvalidInput("The actor is empty.", field="actor")
         try:
-            effective = times.parse_effective(meta.on) if meta.on else times.effective_from_instant(now)
+            effective = (times.parse_effective(meta.on) if meta.on is not None
+                         else times.effective_from_instant(now))
         except InvalidInput as error:
             raise InvalidInput(error.message, field="on") from None
         return CommandContext(effective=effective, actor=meta.actor, now=now,

@@ -10,6 +10,7 @@ import typer
 
 from application import asb as asb_queries
 from application.commands import asb as a
+from domain import plain
 from domain.errors import InvalidInput
 from interfaces.cli.case import COMMON
 from interfaces.cli.common import TIME_HELP, Invocation, Ref, command, table
@@ -80,16 +81,22 @@ ASB = (
 register(app, "asb", ASB + COMMON)
 
 
+def rule_words(rule: str) -> str:
+    """A threshold rule in words, with its code."""
+    return f"{plain.choice_label('threshold-rule', rule)} [{rule}]"
+
+
 @command(app, "evaluate-threshold", "asb", query=True)
 def evaluate_threshold(inv: Invocation, ref: Ref) -> None:
     """Which threshold rule is met, or why none is, complaint by complaint."""
     data = asb_queries.evaluate_threshold(inv.services.cases, ref)
 
     def human() -> str:
-        head = (f"{data['reference']}: threshold met by rule {data['rule']}" if data["met"]
+        # The code stays beside the words: it is what `decide-threshold --rule` takes.
+        head = (f"{data['reference']}: threshold met by {rule_words(data['rule'])}" if data["met"]
                 else f"{data['reference']}: no threshold rule is met")
-        rules = "\n".join(f"  {'met ' if r['met'] else 'not '} {r['rule']}: {r['explanation']}"
-                          for r in data["rules"])
+        rules = "\n".join(f"  {'met ' if r['met'] else 'not '} {rule_words(r['rule'])}: "
+                          f"{r['explanation']}" for r in data["rules"])
         rows = [(c["id"], c["behaviour"], c["reported"], c["agency"], c["reference"] or "",
                  "yes" if c["hate"] else "", "yes" if c["qualifying"] and c["counted"] else "no",
                  c["reason"]) for c in data["complaints"]]

@@ -448,11 +448,13 @@ def _common_parameters(query: bool) -> list[inspect.Parameter]:
         help=f"When it happened (effective time): {TIME_HELP}. Default: now.")]
     actor = Annotated[str | None, typer.Option(
         "--as", metavar="ACTOR", hidden=query,
-        help="Who records it. Default: $CASELEDGER_ACTOR, then the OS user.")]
+        help="Who records it (up to 200 characters, one line). Default: $CASELEDGER_ACTOR, "
+             "then the OS user.")]
     reason = Annotated[str | None, typer.Option(
-        "--reason", metavar="TEXT", hidden=query, help="Why (kept with the recorded fact).")]
+        "--reason", metavar="TEXT", hidden=query,
+        help="Why (kept with the recorded fact; up to 2,000 characters).")]
     as_json = Annotated[bool, typer.Option(
-        "--json", help="Machine-readable output on stdout; errors as JSON on stderr.")]
+        "--json", metavar="", help="Machine-readable output on stdout; errors as JSON on stderr.")]
     kw = inspect.Parameter.KEYWORD_ONLY
     return [
         inspect.Parameter("cl_ctx", kw, annotation=typer.Context),

@@ -47,6 +47,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: it wraps at the terminal's width and shows no <bool>/<str> type placeholders.
+    rich_markup_mode=None,
 )
 
 

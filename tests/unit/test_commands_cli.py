@@ -77,3 +77,26 @@ def test_an_error_naming_a_field_is_rendered_as_its_option() -> None:
     flags = {"agencies": "--request-from"}
     assert error_message(InvalidValue("Too many.", field="agencies"),
                          lambda f: flags.get(f, f)) == "--request-from: Too many."
+
+
+def _every_command(group: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name, sub in getattr(group, "commands", {}).items():
+        found += _every_command(sub, (*path, name))
+    return found
+
+
+def test_every_help_reads_at_80_columns_without_type_placeholders(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # given a terminal 80 columns wide
+    monkeypatch.setenv("COLUMNS", "80")
+    from interfaces.cli.main import main
+
+    for path in _every_command(root()):
+        # when any command's help is shown
+        assert main([*path, "--help"]) == 0
+        text = capsys.readouterr().out
+
+        # then no line runs past the edge and no option shows a type placeholder
+        assert all(len(line) <= 80 for line in text.splitlines()), (path, text)
+        assert "<bool>" not in text and "<int>" not in text, (path, text)
