@@ -123,8 +123,13 @@ def error_message(error: BaseException, flag_for: Callable[[str], str] = flag_of
             return error.message
         return f"{error.message.rstrip('.')} ({flag})."
     if isinstance(error, ClickException):
+        message = error.format_message()
+        if message.startswith("Got unexpected extra argument"):
+            # Most often an unquoted name or description: say so without repeating it.
+            return ("Got unexpected extra words after the options; put a value with spaces in "
+                    "quotes (--text \"like this\").")
         # Typer reports a failed conversion as "Value error, …": keep the useful part.
-        return error.format_message().replace("Value error, ", "")
+        return message.replace("Value error, ", "")
     return (f"unexpected error ({type(error).__name__}{raised_at(error)}); please report it "
             f"(CASELEDGER_DEBUG=1 prints the details).")
 

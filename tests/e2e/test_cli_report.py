@@ -91,4 +91,4 @@ def test_bad_requests_exit_with_the_documented_code_and_write_nothing(cli, tmp_p
     (tmp_path / "a-file").write_text("x")
     error = cli.fails(2, "report", "board", "--county", "cumbria", "--from", "2026-07-01",
                       "--to", "2026-09-30", "--format", "csv", "--out", str(tmp_path / "a-file"))
-    assert "for csv give a folder" in error["message"]
+    assert "is a file; give a folder" in error["message"]

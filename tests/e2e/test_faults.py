@@ -267,7 +267,7 @@ def test_free_text_never_appears_in_errors_or_logs(cli: InProcessCli):
     run(0, *dardr, "--date-of-death", "2026-01-15", "--victim-pseudonym", next(values),
         "--reason", next(values))
     for fault, code in ((["--date-of-death", "not a date"], 2),
-                        (["--date-of-death", "2027-01-01"], 2),
+                        (["--date-of-death", "2027-01-01"], 3),
                         (["--date-of-death", "2026-01-15", "--partnership", "nowhere"], 4)):
         run(code, *dardr, *fault, "--victim-pseudonym", next(values), "--reason", next(values))
     run(0, *asb, "--applicant-name", next(values), "--applicant-contact", next(values))

@@ -100,3 +100,18 @@ def test_every_help_reads_at_80_columns_without_type_placeholders(
         # then no line runs past the edge and no option shows a type placeholder
         assert all(len(line) <= 80 for line in text.splitlines()), (path, text)
         assert "<bool>" not in text and "<int>" not in text, (path, text)
+
+
+def test_an_unquoted_value_is_refused_without_repeating_what_was_typed(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # given a name typed without quotes (its second word is left over)
+    from interfaces.cli.main import main
+
+    for as_json in ((), ("--json",)):
+        # when the command line reads it
+        code = main(["dardr", "add-note", "CUM-DARDR-2026-001", "--text", "Anna", "Smithwick",
+                     *as_json])
+        err = capsys.readouterr().err
+
+        # then it is refused (2), saying how to quote, never repeating the words typed
+        assert code == 2 and "quotes" in err and "Smithwick" not in err, err
