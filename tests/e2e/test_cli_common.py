@@ -236,3 +236,24 @@ def test_unexpected_errors_and_conflicts_map_to_exit_codes_1_and_5(tmp_path, mon
     assert json.loads(capsys.readouterr().err.splitlines()[0])["error"]["code"] == "unexpected"
     assert main(["--database", url, "case", "add-note", REF, "--help"]) == 0
     assert "--reason" in capsys.readouterr().out
+
+
+def test_the_console_script_in_a_process_of_its_own(database_url, tmp_path):
+    """The other e2e tests run the entry point in-process; this one runs it as the shell does."""
+    # given the command line as a separate process on a fresh database
+    cli = Cli(database_url, tmp_path, separate_process=True)
+    cli.json("partnership", "import", "--example", "cumbria")
+
+    # when a case is opened, shown, and commands are refused for each reason
+    assert notify(cli)["reference"] == REF
+    assert cli.show()["stage"] == "notified"
+    invalid = cli.fails(2, "dardr", "decide", REF, "--outcome", "maybe", "--rationale", "r")
+    refused = cli.fails(3, "dardr", "agree-report", REF)
+    missing = cli.fails(4, "case", "show", "CUM-DARDR-2026-999")
+    human = cli("case", "show", REF)
+
+    # then each ends with the contract's exit code and message, and people get text
+    assert (invalid["code"], refused["code"], missing["code"]) == (
+        "invalid-input", "wrong-stage", "not-found")
+    assert REF in human.out and human.err == ""
+    assert "Usage: caseledger" in cli("--help").out

@@ -14,6 +14,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from infrastructure.clock import FixedClock
+from interfaces import bootstrap
+from interfaces.cli import common
 from tests.e2e.support import ACTOR, REF, Cli, notify
 
 LONDON = ZoneInfo("Europe/London")
@@ -267,9 +272,18 @@ def test_deadlines_overdue_as_at_a_date(cli: Cli):
     assert "is not a period" in cli.fails(2, "deadlines", "--due-within", "ten days")["message"]
 
 
-def test_case_show_at_a_version_as_known_at_and_as_effective_at(cli: Cli):
+@pytest.fixture
+def ticking_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One clock for every command of the test, a second on each time it is read: successive
+    commands are recorded seconds apart, without waiting for the wall clock."""
+    clock = FixedClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1),
+                       step=timedelta(seconds=1))
+    monkeypatch.setattr(common, "services_factory",
+                        lambda settings: bootstrap.build(settings, clock=clock))
+
+
+def test_case_show_at_a_version_as_known_at_and_as_effective_at(cli: Cli, ticking_clock: None):
     notify(cli)
-    # Two queries between the commands: the commands are recorded more than a second apart.
     first = cli.json("case", "history", REF)
     assert cli.show(REF, "--at-version", "1")["version"] == 1
     cli.json("dardr", "start-scoping", REF, "--agencies", "cumbria-police,probation",
