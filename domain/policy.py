@@ -15,7 +15,20 @@ from domain.calendar import ClockData, ClockRule, ClockUnit
 from domain.errors import InvalidInput
 from domain.reminders import Ladders
 
-BASIS_KINDS = ("statute", "statutory guidance", "local procedure", "agreement", "action plan")
+BASIS_KINDS = (
+    "statute",
+    "statutory guidance",
+    "draft guidance (not in force)",  # a consultation draft: a partnership may adopt it as policy
+    "case law",
+    "civil procedure rule",
+    "local procedure",  # a partnership's published procedure, cited as published
+    "illustrative local practice",  # an example partnership's figure, not a published document
+    "assumed local practice",  # no verifiable source: said so rather than invented
+    "agreement",  # e.g. an extension agreed with the Home Office
+    "action plan",
+)
+"""The kinds of source a rule, a clock or a recorded fact rests on. Facts keep the kind they were
+recorded with, so a kind is added here and never removed."""
 
 
 class BasisData(TypedDict):
