@@ -102,7 +102,9 @@ AgencyKind = Literal[
 ]
 CaseType = Literal["dardr", "asb", "encampment"]
 UnitName = Literal["calendar-months", "calendar-days", "working-days", "hours"]
-BasisKind = Literal["statute", "statutory guidance", "local procedure", "agreement", "action plan"]
+BasisKind = Literal["statute", "statutory guidance", "draft guidance (not in force)", "case law",
+                    "civil procedure rule", "local procedure", "illustrative local practice",
+                    "assumed local practice", "agreement", "action plan"]
 
 AGENCY_KINDS: tuple[str, ...] = get_args(AgencyKind)
 CASE_TYPES: tuple[str, ...] = get_args(CaseType)
