@@ -28,8 +28,8 @@ The schema (see ``application/examples/cumbria.toml``)::
     [partnership.policy.clocks."return:imr"]
     unit = "working-days"                  # calendar-months | calendar-days | working-days | hours
     amount = 30
-    basis = "local procedure"              # statute | statutory guidance | local procedure | ...
-    reference = "Cumberland DARDR procedure 2024 s.4.2"
+    basis = "illustrative local practice"  # statute | statutory guidance | local procedure | ...
+    reference = "illustrative: Cumberland's own IMR timescale (example figure)"
     out_of_hours_next_working_day = false  # optional; hours clocks only
     [partnership.policy.reminders]         # reminder ladders per deadline kind (optional):
     "return" = [                           # kinds: return:imr, return, decision, action, default…

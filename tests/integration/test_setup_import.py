@@ -258,7 +258,9 @@ def test_the_local_policy_is_in_force_from_its_date(services: Services) -> None:
     assert in_force.version == "cumberland-dardr-2024"
     assert in_force.clock_for("return:imr") == ClockPolicy(
         ClockRule(unit=ClockUnit.WORKING_DAYS, amount=30),
-        Basis("local procedure", "Cumberland DARDR procedure 2024 §4.2"),
+        Basis("illustrative local practice",
+              "illustrative: Cumberland's own IMR timescale (example figure, not a published "
+              "procedure)"),
     )
     assert in_force.clock_for("decision") == national_policy().clocks["decision"]
     assert in_force.settings["guidance"] == "dhr-2016"
