@@ -38,6 +38,7 @@ from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
 from domain.plain import Json, Text
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, transition
+from domain.rules import Rule
 
 
 class LandKind(StrEnum):
@@ -698,6 +699,7 @@ class EncampmentCase(Case):
                 raise InvalidInput("Choose the power for a not-allow decision "
                                    f"({', '.join(Power)}).", field="power")
             chosen = one_of(Power, power, field="power")
+            no_return.power_in_force(chosen, times.effective_date(ctx.effective))
             if not reasons.strip():
                 raise InvalidInput("Give the reasons, including proportionality.", field="reasons")
             self.enter(EncampmentDecided, ctx, found, Stage.ENFORCING, decision=decision,
@@ -739,6 +741,7 @@ class EncampmentCase(Case):
         self._require_welfare("direction")
         self.begin("serve-direction", ctx, after=self.welfare_assessed,
                    after_what="the welfare assessment")
+        no_return.power_in_force(power, times.effective_date(ctx.effective))
         start, until, rule = no_return.no_return_window(power, times.effective_date(ctx.effective))
         name = "direction-compliance"
         self.set_deadline(ctx, name, name, "occupants", due=compliance_due)
@@ -752,6 +755,7 @@ class EncampmentCase(Case):
         found = self.begin("refer-to-police", ctx)
         police = one_of(PolicePower, no_return.normalise_power(power), field="power",
                         what="police power")
+        no_return.power_in_force(police, times.effective_date(ctx.effective))
         self.record(PoliceReferralMade, ctx, found.basis, power=police)
 
     def check_compliance(self, ctx: CommandContext, still_present: bool) -> None:
@@ -882,3 +886,35 @@ class EncampmentCase(Case):
                 "vacated and cleared (clear-site). Give a reason to close it otherwise.",
                 field="reason",
             )
+
+
+# --------------------------------------------------------------------------- rules catalogue
+
+LEG = "https://www.legislation.gov.uk/ukpga/1994/33"
+
+RULES: tuple[Rule, ...] = (
+    Rule("encampment", "encampment.power.commencement",
+         "A direction, a police referral or a not-allow decision under a power dated before the "
+         "power came into force is refused: s.77 and s.61 from 3 November 1994, s.62A-62E from "
+         "27 February 2004, s.60C-60E from 28 June 2022.",
+         Basis("statute", "CJPOA 1994 ss.61, 77; ss.62A-62E inserted by Anti-social Behaviour Act "
+                          "2003 s.60 (commencement 27.2.2004 not verified); ss.60C-60E inserted by "
+                          "PCSCA 2022 s.83, in force 28.6.2022 (PCSCA 2022 s.208(5)(i))"),
+         f"{LEG}/section/60C"),
+    Rule("encampment", "encampment.no-return.period",
+         "The no-return period is the one in force on the day of the direction: s.77 3 months; "
+         "s.61 and s.62B 3 months until 27 June 2022 and 12 months from 28 June 2022; s.60C "
+         "12 months. Each runs beginning with the day of the direction (or request).",
+         Basis("statute", "CJPOA 1994 s.77(3); s.61(4ZA)(a) and s.62B(2) as amended by PCSCA 2022 "
+                          "s.84; s.60C(3) inserted by PCSCA 2022 s.83"),
+         "https://www.legislation.gov.uk/ukpga/2022/32/section/84"),
+    Rule("encampment", "encampment.no-return.smith-declaration",
+         "Noted, not enforced: the High Court declared the extension of the no-return period from "
+         "3 to 12 months (s.60C(3), s.61(4ZA)(a), s.62(1A)(a), s.62B(2)) incompatible with ECHR "
+         "art.14 read with art.8. A declaration does not change the law (Human Rights Act 1998 "
+         "s.4(6)), so the engine still applies 12 months; no enacted return to 3 months with a "
+         "commencement date was found (not verified after this was written).",
+         Basis("case law", "R (Smith) v Secretary of State for the Home Department [2024] EWHC "
+                           "1137 (Admin), 14 May 2024: declaration of incompatibility"),
+         "https://caselaw.nationalarchives.gov.uk/ewhc/admin/2024/1137"),
+)

@@ -3,9 +3,13 @@
 After a direction, re-entering the land (CJPOA 1994 s.77) or the area (s.62B) with a vehicle within
 a period is an offence. The period is a statutory rule with effective dates: each power has a table
 of rule versions, and a direction is judged under the version in force on the day it was given.
-Police powers (s.61, s.62A-E, s.60C) went from 3 to 12 months on 28 June 2022 (Police, Crime,
-Sentencing and Courts Act 2022). A later version (e.g. a return to 3 months after the 2024 High
-Court declaration of incompatibility) is one more row in ``RULES`` once enacted.
+Police powers (s.61, s.62A-E) went from 3 to 12 months on 28 June 2022 (Police, Crime,
+Sentencing and Courts Act 2022 s.84); s.60C (inserted by PCSCA 2022 s.83) has had 12 months since
+it came into force that day. A power cannot be used before it existed (``COMMENCEMENT``,
+``power_in_force``). A later version (a return to 3 months after the declaration of
+incompatibility in R (Smith) v SSHD [2024] EWHC 1137 (Admin)) is one more row in ``RULES`` once it
+is enacted with a commencement date; none was found when this was written (a declaration does not
+change the law: Human Rights Act 1998 s.4(6)).
 
 The periods run "beginning with the day on which the direction was given": the window starts on the
 direction's date, and ``until`` is the last day inside it (27 Jun 2022 + 3 months -> 26 Sep 2022).
@@ -19,12 +23,40 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from domain.calendar import add_calendar_months
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, RuleRefused
 
 PCSCA_2022_COMMENCEMENT = date(2022, 6, 28)
+#: CJPOA 1994 received Royal Assent on 3 November 1994 (ss.61 and 77 in force from then, as this
+#: table has always had it; the commencement of Part V was not re-checked).
+CJPOA_1994_COMMENCEMENT = date(1994, 11, 3)
+#: ss.62A-62E were inserted by the Anti-social Behaviour Act 2003 s.60; in force 27 February 2004
+#: (not verified: the commencement order, S.I. 2003/3300, was not read).
+ASBA_2003_S60_COMMENCEMENT = date(2004, 2, 27)
 
 #: Powers that carry a no-return window (lower-case, as typed on the command line).
 POWERS_WITH_WINDOW = ("s77", "s61", "s62a", "s60c")
+
+
+@dataclass(frozen=True)
+class Commencement:
+    """The day a power came into force, and the provision that brought it in."""
+
+    power: str
+    in_force_from: date
+    source: str
+
+
+#: When each power to direct (or request) trespassers to leave came into force.
+COMMENCEMENT: dict[str, Commencement] = {
+    "s77": Commencement("s77", CJPOA_1994_COMMENCEMENT, "CJPOA 1994 s.77 (Royal Assent 3.11.1994)"),
+    "s61": Commencement("s61", CJPOA_1994_COMMENCEMENT, "CJPOA 1994 s.61 (Royal Assent 3.11.1994)"),
+    "s62a": Commencement("s62a", ASBA_2003_S60_COMMENCEMENT,
+                         "CJPOA 1994 ss.62A-62E, inserted by Anti-social Behaviour Act 2003 s.60 "
+                         "(27.2.2004; not verified)"),
+    "s60c": Commencement("s60c", PCSCA_2022_COMMENCEMENT,
+                         "CJPOA 1994 ss.60C-60E, inserted by PCSCA 2022 s.83 (28.6.2022, "
+                         "PCSCA 2022 s.208(5)(i))"),
+}
 
 
 @dataclass(frozen=True)
@@ -38,22 +70,33 @@ class NoReturnRule:
     basis: str
 
 
-def _police(power: str, section: str) -> tuple[NoReturnRule, ...]:
+def _police(power: str, section: str, since: date) -> tuple[NoReturnRule, ...]:
     return (
-        NoReturnRule(f"{power}-1994", power, date(1994, 11, 3), 3,
+        NoReturnRule(f"{power}-{since.year}", power, since, 3,
                      f"statute: CJPOA 1994 {section} (3 months)"),
         NoReturnRule(f"{power}-pcsca-2022", power, PCSCA_2022_COMMENCEMENT, 12,
-                     f"statute: CJPOA 1994 {section} as amended by PCSCA 2022 (12 months)"),
+                     f"statute: CJPOA 1994 {section} as amended by PCSCA 2022 s.84 (12 months)"),
     )
 
 
 RULES: dict[str, tuple[NoReturnRule, ...]] = {
-    "s77": (NoReturnRule("s77-1994", "s77", date(1994, 11, 3), 3,
+    "s77": (NoReturnRule("s77-1994", "s77", CJPOA_1994_COMMENCEMENT, 3,
                          "statute: CJPOA 1994 s.77(3) (3 months)"),),
-    "s61": _police("s61", "s.61(4)"),
-    "s62a": _police("s62a", "s.62B"),
-    "s60c": _police("s60c", "s.60C"),
+    "s61": _police("s61", "s.61(4ZA)", CJPOA_1994_COMMENCEMENT),
+    "s62a": _police("s62a", "s.62B(2)", ASBA_2003_S60_COMMENCEMENT),
+    "s60c": (NoReturnRule("s60c-pcsca-2022", "s60c", PCSCA_2022_COMMENCEMENT, 12,
+                          "statute: CJPOA 1994 s.60C(3), inserted by PCSCA 2022 s.83 (12 months)"),),
 }
+
+
+def power_in_force(power: str, on: date) -> None:
+    """Refuse a power used on a day before it came into force (a power unknown here has no
+    commencement to check)."""
+    known = COMMENCEMENT.get(normalise_power(power))
+    if known is not None and on < known.in_force_from:
+        raise RuleRefused(
+            f"The power {power} was not in force on {on.isoformat()}: it came into force on "
+            f"{known.in_force_from.isoformat()} ({known.source}).", field="power")
 
 
 def normalise_power(power: str) -> str:

@@ -72,3 +72,20 @@ def test_tolerated_then_vacated_and_cleared(cli: Cli):
     assert step(cli, "vacate", "--voluntary", "--on", "2026-03-19T10:00")["stage"] == "vacated"
     assert step(cli, "clear-site", "--cleanup-cost", "250", "--on", "2026-03-20T10:00")["stage"] == "closed"
     assert cli.show(REF)["details"]["cleanup_cost"] == 25000
+
+
+def test_a_power_used_before_it_came_into_force_is_refused(cli: Cli):
+    """CJPOA 1994 s.60C, inserted by PCSCA 2022 s.83, in force 28 June 2022: a not-allow
+    decision choosing s60c on 21 June 2022 is refused by a rule (exit 3)."""
+    ref = "CUM-UE-2022-001"
+    created = cli.json("encampment", "report", "--partnership", "cumberland", "--location",
+                       "Lay-by (test)", "--grid-ref", "NY 1 1", "--on", "2022-06-20T10:00")
+    assert created["reference"] == ref
+    step(cli, "establish-ownership", "--land", "council", "--on", "2022-06-20T11:00", ref=ref)
+    step(cli, "visit", "--on", "2022-06-20T12:00", ref=ref)
+    step(cli, "assess-welfare", "--on", "2022-06-20T13:00", ref=ref)
+    step(cli, "assess-impact", "--threat", "1", "--likelihood", "1", "--on", "2022-06-20T13:30",
+         ref=ref)
+    error = cli.fails(3, "encampment", "decide", ref, "--not-allow", "--power", "s60c",
+                      "--reasons", "r", "--on", "2022-06-21T09:00")
+    assert "not in force on 2022-06-21" in error["message"] and "28" in error["message"]

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,7 +44,8 @@ from domain.encampment import (
     Power,
     national_policy,
 )
-from domain.no_return import POWERS_WITH_WINDOW, RULES, no_return_window
+from domain.errors import InvalidInput
+from domain.no_return import COMMENCEMENT, POWERS_WITH_WINDOW, RULES, no_return_window
 from domain.policy import CasePolicy
 from tests.unit.dardr_helpers import (
     ENGLAND_AND_WALES_2025_2027,
@@ -358,6 +360,10 @@ def test_the_advance_step_reaches_every_stage() -> None:
     power=st.sampled_from(POWERS_WITH_WINDOW),
 )
 def test_no_return_until_is_the_day_before_the_same_day_n_months_later(d: date, power: str) -> None:
+    if d < COMMENCEMENT[power].in_force_from:  # the power did not exist: no window
+        with pytest.raises(InvalidInput, match="No no-return rule"):
+            no_return_window(power, d)
+        return
     start, until, rule = no_return_window(power, d)
     assert rule in RULES[power] and rule.effective_from <= d
     assert all(v.effective_from > d or v.effective_from <= rule.effective_from for v in RULES[power])

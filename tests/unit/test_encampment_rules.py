@@ -1,0 +1,80 @@
+"""Encampment statutory fidelity (issue 14 items 15-18): given events -> when command -> then
+events or a refusal. Each test cites the source as read."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import uuid4
+
+import pytest
+
+from domain import encampment, no_return
+from domain.errors import RuleRefused
+from tests.unit.test_encampment import ctx, enforcing
+
+
+def test_s60c_cannot_be_used_before_28_june_2022():
+    """CJPOA 1994 s.60C, inserted by PCSCA 2022 s.83; in force 28.6.2022 (legislation.gov.uk
+    annotation: PCSCA 2022 s.208(5)(i)). A request made on 27 June 2022 is refused; on 28 June
+    it is served with the 12-month prohibited period of s.60C(3)."""
+    with pytest.raises(RuleRefused, match="s60c was not in force on 2022-06-27"):
+        no_return.power_in_force("s60c", date(2022, 6, 27))
+    no_return.power_in_force("s60C-request", date(2022, 6, 28))
+    start, until, rule = no_return.no_return_window("s60c", date(2022, 6, 28))
+    assert (start, until, rule.months) == (date(2022, 6, 28), date(2023, 6, 27), 12)
+
+
+def test_s62a_cannot_be_used_before_the_anti_social_behaviour_act_2003_inserted_it():
+    """CJPOA 1994 ss.62A-62E, inserted by the Anti-social Behaviour Act 2003 s.60 (commencement
+    27.2.2004 as recorded; not verified against the commencement order)."""
+    with pytest.raises(RuleRefused, match="2004-02-27"):
+        no_return.power_in_force("s62a", date(2004, 2, 26))
+    assert no_return.rule_in_force("s62a", date(2004, 2, 27)).months == 3
+
+
+def test_a_direction_dated_before_the_power_existed_is_refused_and_nothing_recorded():
+    """s.60C (PCSCA 2022 s.83, in force 28.6.2022): a case back-dated to 2022 cannot record a
+    s.60C request before that day."""
+    early = encampment.EncampmentCase.report(
+        ctx("2022-06-20T10:00"), case_id=uuid4(), reference="CUM-UE-2022-001",
+        partnership="cumberland", hub=None, policy=encampment.national_policy(),
+        location="Lay-by (test)", grid_ref="NY 1 1")
+    early.establish_ownership(ctx("2022-06-20T11:00"), land="council")
+    early.visit(ctx("2022-06-20T12:00"))
+    early.assess_welfare(ctx("2022-06-20T13:00"))
+    early.assess_impact(ctx("2022-06-20T13:30"), threat=1, likelihood=1)
+    with pytest.raises(RuleRefused, match="s60c was not in force"):
+        early.decide(ctx("2022-06-21T09:00"), decision="not-allow", power="s60c", reasons="r")
+    early.decide(ctx("2022-06-21T09:00"), decision="not-allow", power="s61", reasons="r")
+    before = len(early.collect_events())
+    with pytest.raises(RuleRefused, match="s60c was not in force"):
+        early.refer_to_police(ctx("2022-06-21T10:00"), power="s60c")
+    with pytest.raises(RuleRefused, match="s60c was not in force"):
+        early.serve_direction(ctx("2022-06-21T10:00"), power="s60c")
+    assert early.collect_events() == [] and before > 0
+
+
+def test_police_no_return_period_is_three_months_before_and_twelve_from_28_june_2022():
+    """CJPOA 1994 s.61(4)(b) as enacted ("period of three months beginning with the day on which
+    the direction was given"); s.61(4ZA)(a) inserted by PCSCA 2022 s.84(5): twelve months in
+    England and Wales."""
+    assert no_return.no_return_window("s61", date(2022, 6, 27))[1] == date(2022, 9, 26)
+    assert no_return.no_return_window("s61", date(2022, 6, 28))[1] == date(2023, 6, 27)
+
+
+def test_the_smith_declaration_is_in_the_catalogue_as_case_law_and_changes_no_period():
+    """R (Smith) v SSHD [2024] EWHC 1137 (Admin): declaration of incompatibility (ECHR art.14
+    with art.8) of the 3-to-12-month extension; Human Rights Act 1998 s.4(6): a declaration does
+    not affect the validity or continuing operation of the provision."""
+    smith = next(r for r in encampment.RULES if r.name == "encampment.no-return.smith-declaration")
+    assert smith.basis.kind == "case law" and "[2024] EWHC 1137 (Admin)" in smith.basis.reference
+    assert smith.link.startswith("https://caselaw.nationalarchives.gov.uk/")
+    assert no_return.rule_in_force("s62a", date(2026, 12, 3)).months == 12
+    assert all(r.case_type == "encampment" for r in encampment.RULES)
+    assert len({r.name for r in encampment.RULES}) == len(encampment.RULES)
+
+
+def test_enforcing_helper_still_serves_s77_today():
+    case = enforcing("s77")
+    case.serve_direction(ctx("2026-03-03T15:00"), power="s77")
+    assert case.no_return_windows[0]["until"] == "2026-06-02"
