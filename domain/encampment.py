@@ -596,7 +596,10 @@ class EncampmentCase(Case):
         w = self.within_no_return_window
         if not w:
             return None
-        return f"returned within the {w['power']} no-return window of {w['case']} (until {w['until']})"
+        reach = no_return.REACH.get(no_return.normalise_power(w["power"]))
+        within = f"; reach: {reach.says()}" if reach else ""
+        return (f"returned within the {w['power']} no-return window of {w['case']} "
+                f"(until {w['until']}{within})")
 
     def view_details(self) -> dict[str, Json]:
         return {
@@ -917,4 +920,15 @@ RULES: tuple[Rule, ...] = (
          Basis("case law", "R (Smith) v Secretary of State for the Home Department [2024] EWHC "
                            "1137 (Admin), 14 May 2024: declaration of incompatibility"),
          "https://caselaw.nationalarchives.gov.uk/ewhc/admin/2024/1137"),
+    Rule("encampment", "encampment.no-return.reach",
+         "A new encampment is flagged as a return only inside the reach of the earlier window: "
+         "s.77 and s.60C the same land, unless the group is known to be another; s.61 the same "
+         "land, whoever returns; s.62A (s.62B) the same group anywhere in the partnership's area, "
+         "or the same land when the persons are not identified. The group reference stands for "
+         "the persons directed; a partnership is taken to cover one local authority's area "
+         "(assumed).",
+         Basis("statute", "CJPOA 1994 s.77(3)(b) (again enters the land); s.61(4)(b) (again enters "
+                          "the land); s.62B(1)(b) (enters any land in the area of the relevant "
+                          "local authority); s.60C(2)(b) (enters or re-enters the land)"),
+         f"{LEG}/section/62B"),
 )

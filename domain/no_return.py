@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from domain.calendar import add_calendar_months
 from domain.errors import InvalidInput, RuleRefused
@@ -87,6 +88,63 @@ RULES: dict[str, tuple[NoReturnRule, ...]] = {
     "s60c": (NoReturnRule("s60c-pcsca-2022", "s60c", PCSCA_2022_COMMENCEMENT, 12,
                           "statute: CJPOA 1994 s.60C(3), inserted by PCSCA 2022 s.83 (12 months)"),),
 }
+
+
+class Land(StrEnum):
+    """Where re-entry is an offence."""
+
+    SAME_LAND = "the same land"
+    AREA = "any land in the local authority's area"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The reach of a power's no-return window: which land, and whether only the persons it was
+    given to (the offences apply to a person who knows the direction applies to him, or to P)."""
+
+    power: str
+    land: Land
+    persons_directed: bool
+    source: str
+
+    def says(self) -> str:
+        who = "by the persons directed" if self.persons_directed else "by anyone"
+        return f"{self.land} {who}"
+
+
+#: The reach of each window, as the sections read (legislation.gov.uk).
+REACH: dict[str, Reach] = {
+    # s.77(3)(b): "again enters the land with a vehicle" - a person knowing the direction applies
+    # to him.
+    "s77": Reach("s77", Land.SAME_LAND, True, "CJPOA 1994 s.77(3)(b)"),
+    # s.61(4)(b): "again enters the land as a trespasser" (the brief: the land, whoever returns).
+    "s61": Reach("s61", Land.SAME_LAND, False, "CJPOA 1994 s.61(4)(b)"),
+    # s.62B(1)(b): "enters any land in the area of the relevant local authority as a trespasser".
+    "s62a": Reach("s62a", Land.AREA, True, "CJPOA 1994 s.62B(1)(b)"),
+    # s.60C(2)(b): P "enters (or having left, re-enters) the land within the prohibited period".
+    "s60c": Reach("s60c", Land.SAME_LAND, True, "CJPOA 1994 s.60C(2)(b)"),
+}
+
+
+def within_reach(power: str, same_land: bool, same_persons: bool | None) -> bool:
+    """Whether a new encampment falls inside the reach of a window given under ``power``.
+
+    ``same_persons`` is True or False when both encampments have a group reference, None when
+    either has none (the persons can be neither matched nor ruled out). Same-land reaches flag
+    the same land unless the persons are known to be others; the s.62B reach (any land in the
+    area) flags the same group anywhere in the partnership, and unidentified persons only on the
+    same land (a partnership is taken to cover one local authority's area: its cases are the ones
+    searched). A power without a known reach keeps the old rule (same land or same group)."""
+    reach = REACH.get(normalise_power(power))
+    if reach is None:
+        return same_land or bool(same_persons)
+    if not reach.persons_directed:
+        return same_land or reach.land == Land.AREA
+    if same_persons is False:
+        return False
+    if reach.land == Land.AREA:
+        return bool(same_persons) or same_land
+    return same_land
 
 
 def power_in_force(power: str, on: date) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from application.commands import encampment as e
 from application.service import CaseResult
+from domain.no_return import REACH, normalise_power
 from interfaces.cli.case import COMMON
 from interfaces.cli.common import Invocation
 from interfaces.cli.verbs import Verb, register
@@ -24,8 +25,10 @@ def return_flag(inv: Invocation, result: CaseResult) -> str | None:
     window = (result.detail or {}).get("within_no_return_window")
     if not window:
         return None
+    reach = REACH.get(normalise_power(window["power"]))
+    within = f"; reach: {reach.says()}, {reach.source}" if reach else ""
     return (f"RETURN within the {window['power']} no-return window of {window['case']} "
-            f"(until {window['until']})")
+            f"(until {window['until']}{within})")
 
 
 COUNTS = {name: "N" for name in ("caravans", "vehicles", "adults", "children", "animals")}

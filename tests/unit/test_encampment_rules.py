@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 
+from application.encampment import find_no_return_window
 from domain import encampment, no_return
 from domain.errors import RuleRefused
 from tests.unit.test_encampment import ctx, enforcing
@@ -78,3 +79,68 @@ def test_enforcing_helper_still_serves_s77_today():
     case = enforcing("s77")
     case.serve_direction(ctx("2026-03-03T15:00"), power="s77")
     assert case.no_return_windows[0]["until"] == "2026-06-02"
+
+
+# --------------------------------------------------------------------------- item 17: reach
+
+
+def directed_case(power: str) -> encampment.EncampmentCase:
+    """An earlier case on grid NY 123 456 for group GRP-1, directed on 3 March 2026."""
+    case = enforcing(power)
+    case.serve_direction(ctx("2026-03-03T15:00"), power=power)
+    return case
+
+
+def finding(power: str, *, same_land: bool, group: str | None) -> dict[str, str] | None:
+    key = "grid:NY123456" if same_land else "grid:NY999999"
+    return find_no_return_window([directed_case(power)], key, group, date(2026, 4, 1))
+
+
+def test_s77_reach_is_the_same_land_and_the_persons_directed():
+    """CJPOA 1994 s.77(3)(b): a person who knows a direction applies to him commits an offence if,
+    having removed the vehicle, he "again enters the land with a vehicle" within three months.
+    The same group on the same land is flagged; another group on that land is not; the same group
+    on other land is not (another s.77 direction is needed there)."""
+    assert finding("s77", same_land=True, group="GRP-1") is not None
+    assert finding("s77", same_land=True, group=None) is not None  # persons not ruled out
+    assert finding("s77", same_land=True, group="GRP-2") is None
+    assert finding("s77", same_land=False, group="GRP-1") is None
+
+
+def test_s61_reach_is_the_land():
+    """CJPOA 1994 s.61(4)(b) (as amended by PCSCA 2022 s.84(4)): "again enters the land as a
+    trespasser within the prohibited period". The land is flagged whoever is there."""
+    assert finding("s61", same_land=True, group="GRP-2") is not None
+    assert finding("s61", same_land=False, group="GRP-1") is None
+
+
+def test_s62a_reach_is_any_land_in_the_local_authority_area():
+    """CJPOA 1994 s.62B(1)(b): a person who knows a s.62A direction applies to him "enters any
+    land in the area of the relevant local authority as a trespasser" with the intention of
+    residing there, within the relevant period (s.62B(2): twelve months)."""
+    found = finding("s62a", same_land=False, group="GRP-1")
+    assert found is not None and found["until"] == "2027-03-02"
+    assert finding("s62a", same_land=False, group="GRP-2") is None
+    assert finding("s62a", same_land=False, group=None) is None
+    assert finding("s62a", same_land=True, group=None) is not None
+
+
+def test_s60c_reach_is_the_land_and_the_person_requested():
+    """CJPOA 1994 s.60C(2)(b): P commits an offence if P "enters (or having left, re-enters) the
+    land within the prohibited period" (s.60C(3): 12 months from the request)."""
+    found = finding("s60c", same_land=True, group="GRP-1")
+    assert found is not None and found["until"] == "2027-03-02"
+    assert finding("s60c", same_land=True, group="GRP-2") is None
+    assert finding("s60c", same_land=False, group="GRP-1") is None
+
+
+def test_the_flag_on_the_new_case_says_the_reach():
+    """The reach as read (CJPOA 1994 s.62B(1)(b)) is shown with the flag."""
+    found = finding("s62a", same_land=False, group="GRP-1")
+    case = encampment.EncampmentCase.report(
+        ctx("2026-04-01T10:00"), case_id=uuid4(), reference="CUM-UE-2026-099",
+        partnership="cumberland", hub=None, policy=encampment.national_policy(),
+        location="Elsewhere (test)", grid_ref="NY 999 999", group="GRP-1",
+        within_no_return_window=found)
+    assert case.no_return_flag is not None
+    assert "any land in the local authority's area by the persons directed" in case.no_return_flag
