@@ -18,6 +18,7 @@ from domain.case import (
     COMMON_COMMANDS,
     ActionPlanAdopted,
     Case,
+    CaseClosed,
     CaseEvent,
     CaseOpened,
     CasePaused,
@@ -30,7 +31,8 @@ from domain.choices import one_of
 from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
 from domain.plain import Json, Text, Texts
 from domain.policy import Basis, CasePolicy, clock
-from domain.process import ProcessDefinition, transition
+from domain.process import ProcessDefinition, Transition, transition
+from domain.rules import Rule
 
 
 class Guidance(StrEnum):
@@ -149,11 +151,16 @@ FROM_SIGN_OFF = OPEN[OPEN.index(Stage.LOCAL_SIGN_OFF):]
 
 S9 = "DVCVA 2004 s.9"
 GUIDE = "Home Office DHR statutory guidance (2016)"
+DRAFT = "draft DARDR statutory guidance (2024 consultation draft, not in force)"
 LOCAL = "local DARDR procedure"
+S9_LINK = ("https://www.legislation.gov.uk/ukpga/2004/28/part/1/crossheading/"
+           "domestic-homicide-reviews")
+GUIDE_LINK = ("https://www.gov.uk/government/publications/"
+              "revised-statutory-guidance-for-the-conduct-of-domestic-homicide-reviews")
 
 _table = [
     transition("start-scoping", Stage.NOTIFIED, Stage.SCOPING, "statutory guidance", f"{GUIDE}: agencies secure records"),
-    transition("complete-scoping-review", Stage.SCOPING, None, "statutory guidance", "draft DARDR guidance (2024): Scoping Review"),
+    transition("complete-scoping-review", Stage.SCOPING, None, "draft guidance (not in force)", f"{DRAFT}: Scoping Review"),
     transition("decide", Stage.SCOPING, [Stage.COMMISSIONING, Stage.DECIDED_NO_REVIEW], "statute", f"{S9}(1); {GUIDE}: decision within one month"),
     transition("notify-home-office", [Stage.DECIDED_NO_REVIEW, *AFTER_REVIEW_DECISION], [Stage.AWAITING_HOME_OFFICE_VIEW, *AFTER_REVIEW_DECISION], "statutory guidance", f"{GUIDE}: inform the Home Office of the decision"),
     transition("record-home-office-view", Stage.AWAITING_HOME_OFFICE_VIEW, [Stage.CLOSED, Stage.SCOPING, Stage.COMMISSIONING], "statute", f"{S9}(2): Secretary of State may direct a review"),
@@ -191,7 +198,8 @@ def national_policy(guidance: str = Guidance.DHR_2016) -> CasePolicy:
     guidance = one_of(Guidance, guidance, field="guidance")
     M, D, W = ClockUnit.CALENDAR_MONTHS, ClockUnit.CALENDAR_DAYS, ClockUnit.WORKING_DAYS
     completion_months = 6 if guidance == GUIDANCE_2016 else 12
-    completion_ref = GUIDE if guidance == GUIDANCE_2016 else "draft DARDR guidance (2024)"
+    completion_kind = "statutory guidance" if guidance == GUIDANCE_2016 else "draft guidance (not in force)"
+    completion_ref = GUIDE if guidance == GUIDANCE_2016 else f"{DRAFT}, adopted as local policy"
     return CasePolicy(
         version=f"national-{guidance}",
         effective_from="2016-12-01" if guidance == GUIDANCE_2016 else "2024-01-01",
@@ -205,7 +213,7 @@ def national_policy(guidance: str = Guidance.DHR_2016) -> CasePolicy:
             "return:short-report": clock(W, 20, "local procedure", LOCAL),
             "return:information": clock(W, 20, "local procedure", LOCAL),
             "chair-appointment": clock(W, 20, "local procedure", f"{LOCAL} (KPI)"),
-            "review-completion": clock(M, completion_months, "statutory guidance", f"{completion_ref}: completion target"),
+            "review-completion": clock(M, completion_months, completion_kind, f"{completion_ref}: completion target"),
             "commissioner-copy": clock(W, 10, "statute", f"{S9}(3B) 'as soon as reasonably practicable'; number is local"),
             "publication": clock(W, 20, "local procedure", LOCAL),
             "action": clock(D, 0, "action plan", "due date set per action"),
@@ -224,6 +232,47 @@ DEFINITION = ProcessDefinition(
 )
 
 NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")
+
+COMMISSIONER_COPY, HOME_OFFICE_NOTIFICATION = "commissioner-copy", "home-office-notification"
+DUTY_TEXT = {
+    COMMISSIONER_COPY: "the copy owed to the Domestic Abuse Commissioner (DVCVA 2004 s.9(3B)) "
+                       "has not been sent",
+    HOME_OFFICE_NOTIFICATION: "the Home Office was never told of the decision",
+}
+DUTY_BASIS = {
+    COMMISSIONER_COPY: Basis("statute", f"{S9}(3B) (inserted by the Domestic Abuse Act 2021 s.17)"),
+    HOME_OFFICE_NOTIFICATION: Basis("statutory guidance", f"{GUIDE}: inform the Home Office of the decision"),
+}
+
+RULES: tuple[Rule, ...] = (
+    Rule("dardr", "dardr.close.commissioner-copy",
+         "A review is not closed while the copy of the report owed to the Domestic Abuse "
+         "Commissioner has not been sent, unless a reason is recorded; the duty left undone is "
+         "recorded (DutyOutstandingAtClosure) before its deadline is cancelled.",
+         Basis("statute", f"{S9}(3B)-(3C): a body that establishes a review must send a copy of "
+               "the report 'as soon as reasonably practicable after the report is completed' "
+               "(as read in the legislation.gov.uk cross-heading; subsection numbering taken from "
+               "it, not re-checked against the revised text for this release)"),
+         S9_LINK),
+    Rule("dardr", "dardr.close.home-office-notification",
+         "A review is not closed while the Home Office was never told of the decision whether "
+         "to review, unless a reason is recorded; the duty left undone is recorded.",
+         Basis("statutory guidance", f"{GUIDE}: the CSP informs the Home Office of its decision "
+               "(the timing, 5 working days, is local procedure)"),
+         GUIDE_LINK),
+    Rule("dardr", "dardr.draft-2024.labels",
+         "Under the 2024 draft guidance the completion clock (12 months) and the Scoping Review "
+         "step carry the kind 'draft guidance (not in force)': a partnership adopts them only as "
+         "its local policy.",
+         Basis("draft guidance (not in force)", f"{DRAFT} (Home Office consultation, 2024)")),
+    Rule("dardr", "dardr.vpa-2024-s19",
+         "Renaming: the Victims and Prisoners Act 2024 s.19 substitutes a new s.9 (domestic abuse "
+         "related death reviews; copy also to the Secretary of State). Prospective: not in force "
+         "when this catalogue was written; the engine still applies s.9 as amended in 2021.",
+         Basis("statute", "Victims and Prisoners Act 2024 s.19 (prospective; commencement not "
+               "verified)"),
+         "https://www.legislation.gov.uk/ukpga/2024/21/section/19/enacted"),
+)
 
 
 # --------------------------------------------------------------------------- events
@@ -461,6 +510,16 @@ class FamilyDeclinedInvolvement(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:FamilyDeclinedInvolvement"
 
     pass
+
+
+class DutyOutstandingAtClosure(CaseEvent["DardrReview"]):
+    """A review closed, with a reason, while a duty was still undone (the copy owed to the
+    Domestic Abuse Commissioner, or telling the Home Office of the decision). Its deadline is
+    cancelled with the closure; this fact keeps it from being cancelled silently."""
+
+    TOPIC = "caseledger.domain.dardr:DutyOutstandingAtClosure"
+
+    duty: str
 
 
 class ReviewPaused(CasePaused):
@@ -779,8 +838,22 @@ class DardrReview(Case):
                    overridden_open_criminal_process=bool(open_criminal))
         self.meet_deadline(ctx, "publication")
 
+    def outstanding_duties(self) -> list[str]:
+        """The deadlines for duties still undone that closing would otherwise drop: the copy
+        owed to the Commissioner once the report is signed off (s.9(3B)), and telling the
+        Home Office of the decision (statutory guidance)."""
+        duties = []
+        if self.signed_off and not self.commissioner_copy_sent:
+            duties.append(COMMISSIONER_COPY)
+        if self.decided_on and not self.home_office_notified:
+            duties.append(HOME_OFFICE_NOTIFICATION)
+        return duties
+
     def check_can_close(self, ctx: CommandContext) -> None:
-        """A published review closes once every action is closed, unless a reason is given."""
+        """A published review closes once every action is closed, the Commissioner has their
+        copy and the Home Office was told of the decision, unless a reason is given."""
+        times.must_not_precede(ctx.effective, self.stage_effective,
+                               f"the start of the current stage '{self.stage}'")
         still_open = self.open_actions()
         if still_open and not ctx.reason:
             listed = ", ".join(f"{a.id} ({a.owner}, due {a.due[:10]})" for a in still_open)
@@ -789,6 +862,30 @@ class DardrReview(Case):
                 "reason for closing with open actions.",
                 field="reason",
             )
+        self._check_duties_done(ctx, "closing")
+
+    def _check_duties_done(self, ctx: CommandContext, doing: str) -> None:
+        undone = self.outstanding_duties()
+        if undone and not ctx.reason:
+            raise RuleRefused(
+                f"{self.reference}: {'; '.join(DUTY_TEXT[d] for d in undone)}. Record it "
+                f"(send-commissioner-copy / notify-home-office) first, or give a reason for "
+                f"{doing} with it undone.",
+                field="reason",
+            )
+
+    def close_with(self, ctx: CommandContext, found: Transition, outcome: str) -> None:
+        """CaseClosed; each duty left undone recorded (with the reason) before its deadline is
+        cancelled with the others."""
+        undone = self.outstanding_duties()
+        self.enter(CaseClosed, ctx, found, Stage.CLOSED, outcome=outcome, closed_from=self.stage)
+        self._record_undone(ctx, undone)
+
+    def _record_undone(self, ctx: CommandContext, undone: list[str]) -> None:
+        for duty in undone:
+            self.record(DutyOutstandingAtClosure, ctx, DUTY_BASIS[duty], duty=duty)
+        for d in list(self.deadlines.values()):
+            self.cancel_deadline(ctx, d.name)
 
     # -- family thread --------------------------------------------------------------------
 

@@ -392,3 +392,42 @@ def test_projections_rebuild_gives_the_same_views(cli: Cli):
     assert table[0].split() == ["reference", "type", "partnership", "hub", "stage", "opened",
                                 "version", "paused"]
     assert "Views rebuilt from" in cli("projections", "rebuild").out
+
+
+# --------------------------------------------------------------------------- statutory duties
+
+
+def to_approved(cli: Cli, *, notify_home_office: bool = True) -> None:
+    """A review from notification to QA approval, without the Commissioner's copy."""
+    notify(cli)
+    for verb, *args in (
+        ("start-scoping", "--agencies", "cumbria-police", "--on", "2026-01-29"),
+        ("decide", "--outcome", "review", "--rationale", "s.9 criteria met", "--on", "2026-02-16"),
+        *([("notify-home-office", "--on", "2026-02-18")] if notify_home_office else []),
+        ("appoint-chair", "--name", "Chris Chair", "--on", "2026-03-02"),
+        ("add-panel-member", "--agency", "cumbria-police", "--name", "DI Example",
+         "--role", "police lead", "--on", "2026-03-03"),
+        ("agree-terms", "--period-from", "2023-01-01", "--period-to", "2026-01-15",
+         "--agencies", "cumbria-police", "--on", "2026-03-10"),
+        ("circulate-draft", "--on", "2026-05-01"),
+        ("agree-report", "--on", "2026-06-15"),
+        ("sign-off", "--on", "2026-06-20"),
+        ("submit", "--on", "2026-06-25"),
+        ("record-qa-outcome", "--outcome", "approved", "--on", "2026-08-01"),
+    ):
+        cli.json("dardr", verb, REF, *args)
+
+
+def test_closing_without_the_commissioner_copy_is_refused_unless_a_reason_is_given(cli: Cli):
+    """DVCVA 2004 s.9(3B): the copy to the Domestic Abuse Commissioner; exit 3 (rule refusal)."""
+    to_approved(cli)
+    cli.json("dardr", "publish", REF, "--url", "https://example.org/dhr.pdf", "--on", "2026-08-10")
+    version = cli.show()["version"]
+    error = cli.fails(3, "dardr", "close", REF, "--outcome", "complete", "--on", "2026-08-20")
+    assert "Domestic Abuse Commissioner (DVCVA 2004 s.9(3B)) has not been sent" in error["message"]
+    assert "Anna" not in error["message"]
+    assert cli.show()["version"] == version
+    step(cli, "close", "--outcome", "complete", "--reason", "copy sent by the chair, unlogged",
+         "--on", "2026-08-20", stage="closed")
+    names = [e["event"] for e in cli.json("case", "history", REF)]
+    assert "DutyOutstandingAtClosure" in names

@@ -223,6 +223,13 @@ class Given:
         self.do("publish", on, "https://example.org/dardr-2026-001")
         return self
 
+    def duties_done(self, on: str = "2026-10-02") -> Given:
+        """The Home Office told of the decision and the Commissioner's copy sent (the duties
+        that closing checks, DVCVA 2004 s.9(3B) and the statutory guidance)."""
+        self.do("notify_home_office", on)
+        self.do("send_commissioner_copy", on)
+        return self
+
     #: Milestones of the happy path, in order, with the step that reaches each.
     MILESTONES = (
         "notified",

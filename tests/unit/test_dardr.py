@@ -1102,19 +1102,22 @@ class TestClosing:
     def test_closing_once_every_action_is_closed(self) -> None:
         given = published_with_action()
         given.do("close_action", "2026-10-05", "A1", "training delivered to 120 staff")
+        given.duties_done()
         events = given.do("close", "2026-10-10", "review complete")
         assert event_names(events)[0] == "CaseClosed"
-        # cancelled: the returns never received and the commissioner copy never sent
+        # cancelled: only the returns never received (the duties were done and met)
         cancelled = {e.name for e in of_type(events, "DeadlineCancelled")}
         assert cancelled == {
             "return:police:scoping",
             "return:nhs-trust:scoping",
-            "home-office-notification",
             "return:police:imr",
             "return:gp:imr",
-            "commissioner-copy",
         }
-        assert given.then().open_deadlines() == []
+        assert of_type(events, "DutyOutstandingAtClosure") == []
+        review = given.then()
+        assert review.open_deadlines() == []
+        assert review.deadlines["commissioner-copy"].status == "met"
+        assert review.deadlines["home-office-notification"].status == "met"
 
     def test_closing_before_publication_is_refused(self) -> None:
         err = refused(
@@ -1134,6 +1137,7 @@ class TestClosing:
 
     def test_a_closed_review_accepts_only_reopen(self) -> None:
         given = Given.notified().up_to("published")
+        given.duties_done()
         given.do("close", "2026-10-10", "review complete")
         for command, args in [
             ("add_note", ("x",)),
@@ -1147,6 +1151,7 @@ class TestClosing:
 
     def test_reopen_goes_back_to_the_stage_closed_from(self) -> None:
         given = Given.notified().up_to("published")
+        given.duties_done()
         given.do("close", "2026-10-10", "review complete")
 
         refused(given, "reopen", "2026-11-01", error=InvalidInput, field="reason")
@@ -1170,6 +1175,7 @@ class TestClosing:
 
     def test_reopen_dated_before_the_closure_is_refused(self) -> None:
         given = Given.notified().up_to("published")
+        given.duties_done()
         given.do("close", "2026-10-10", "review complete")
         refused(given, "reopen", "2026-10-05", reason="direction", error=DateRuleViolated)
 
@@ -1216,6 +1222,7 @@ class TestFamily:
 
     def test_family_facts_are_refused_once_closed(self) -> None:
         given = Given.notified().up_to("published")
+        given.duties_done()
         given.do("close", "2026-10-10", "complete")
         refused(given, "record_family_contact", "2026-10-11", "x", error=WrongStage)
 
