@@ -27,6 +27,7 @@ from interfaces.cli import (
     queries,
     reminders,
     reports,
+    rules,
     scheduler,
     where,
 )
@@ -80,6 +81,7 @@ app.add_typer(reminders.app, name="reminders")
 app.add_typer(audit.app, name="audit")
 app.add_typer(scheduler.top)
 app.add_typer(where.top)
+app.add_typer(rules.top)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
