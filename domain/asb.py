@@ -33,6 +33,7 @@ from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
 from domain.plain import Json, JsonObject, Text, Texts
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, transition
+from domain.rules import Rule
 
 
 class Channel(StrEnum):
@@ -56,7 +57,8 @@ class ApplicantType(StrEnum):
 
 
 class NotifyMethod(StrEnum):
-    """How the applicant was told (ASBCPA 2014 s.104(6), (8))."""
+    """How the applicant was told (ASBCPA 2014 s.104(6): the threshold decision; s.104(9): the
+    outcome and any recommendations)."""
 
     LETTER = "letter"
     EMAIL = "email"
@@ -99,24 +101,28 @@ WITH_ACTIONS = [Stage.OUTCOME_PENDING, Stage.MONITORING_ACTIONS]
 S104 = "ASBCPA 2014 s.104"
 GUIDE = "Home Office ASB statutory guidance (2025)"
 LOCAL = "Cumbria ASB Case Review procedure"
+SCH4_3 = "ASBCPA 2014 Sch.4 para 3"
+S104_LINK = "https://www.legislation.gov.uk/ukpga/2014/12/section/104"
+SCH4_LINK = "https://www.legislation.gov.uk/ukpga/2014/12/schedule/4"
 
 _table = [
     transition("add-complaint", BEFORE_DECISION, None, "statute", f"{S104}(11): qualifying complaints"),
     transition("mark-duplicate", BEFORE_DECISION, None, "statutory guidance", f"{GUIDE}: one incident reported to several agencies counts once"),
     transition("acknowledge", Stage.RECEIVED, Stage.GATHERING_INFORMATION, "local procedure", LOCAL),
-    transition("decide-threshold", Stage.GATHERING_INFORMATION, [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], "statute", f"{S104}(3)-(5): threshold decision"),
+    transition("decide-threshold", Stage.GATHERING_INFORMATION, [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], "statute", f"{S104}(4)-(5): threshold decision"),
     transition("notify-threshold", [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], None, "statute", f"{S104}(6): applicant informed of the threshold decision"),
     transition("schedule-meeting", Stage.REVIEW_PENDING, None, "local procedure", LOCAL),
     transition("hold-meeting", Stage.REVIEW_PENDING, Stage.REVIEW_HELD, "statute", f"{S104}(1): the review is carried out"),
     transition("recommend", Stage.REVIEW_HELD, Stage.OUTCOME_PENDING, "statute", f"{S104}(7): recommendations"),
     transition("share-action-plan", Stage.OUTCOME_PENDING, None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
     transition("record-victim-comments", Stage.OUTCOME_PENDING, None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
-    transition("notify-outcome", Stage.OUTCOME_PENDING, Stage.MONITORING_ACTIONS, "statute", f"{S104}(8): applicant informed of the outcome"),
-    transition("lodge-appeal", [Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], Stage.APPEAL, "statute", f"{S104}(10) and Sch.4: procedure for the dissatisfied"),
+    transition("notify-outcome", Stage.OUTCOME_PENDING, Stage.MONITORING_ACTIONS, "statute", f"{S104}(9): applicant informed of the outcome and any recommendations"),
+    transition("lodge-appeal", [Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], Stage.APPEAL, "statute", f"{SCH4_3}: what happens when the applicant is dissatisfied with how the application was dealt with or the review carried out"),
+    transition("record-no-appeal", [Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], None, "statute", f"{SCH4_3}: the applicant says they will not ask for a review of how the application was dealt with"),
     transition("determine-appeal", Stage.APPEAL, [*APPEAL_TARGETS, Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], "local procedure", f"{LOCAL}: appeal"),
     *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
       if cmd not in ("add-action", "update-action", "close-action", "close")],
-    transition("add-action", WITH_ACTIONS, None, "statute", f"{S104}(7): recommendations acted on"),
+    transition("add-action", WITH_ACTIONS, None, "statute", f"{S104}(8): a person exercising public functions has regard to the recommendations"),
     transition("update-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
     transition("close-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
     transition("close", [s for s in OPEN if s != Stage.APPEAL], Stage.CLOSED, "local procedure", f"{LOCAL}: closure; the victim is told when and why"),
@@ -138,7 +144,7 @@ def national_policy(settings: Mapping[str, str] | None = None) -> CasePolicy:
             "threshold-decision": clock(W, 10, lp, LOCAL),
             "threshold-notification": clock(W, 2, lp, f"{LOCAL}; the duty to inform is {S104}(6)"),
             "review-meeting": clock(W, 10, lp, LOCAL),
-            "outcome-notification": clock(W, 5, lp, f"{LOCAL}; the duty to inform is {S104}(8)"),
+            "outcome-notification": clock(W, 5, lp, f"{LOCAL}; the duty to inform is {S104}(9)"),
             "appeal-window": clock(W, 20, lp, LOCAL),
             "appeal-decision": clock(W, 10, lp, LOCAL),
             "action": clock(W, 60, "action plan", "due date agreed with the owner"),
@@ -156,6 +162,24 @@ DEFINITION = ProcessDefinition(
 )
 
 RECEIVE_BASIS = Basis("statute", f"{S104}(1): application for an ASB Case Review")
+
+RULES: tuple[Rule, ...] = (
+    Rule("asb", "asb.close.appeal-window",
+         "A case is not closed inside the appeal window after a threshold-not-met notice or an "
+         "outcome notice, unless the applicant has said they will not appeal (record-no-appeal) or "
+         "a reason is recorded.",
+         Basis("statute", f"{SCH4_3}: the review procedures must provide for what happens where an "
+               "applicant is dissatisfied with the way the relevant bodies have (a) dealt with an "
+               "application or (b) carried out a review (read on legislation.gov.uk). The window's "
+               "length (20 working days) is local procedure, not statute"),
+         SCH4_LINK),
+    Rule("asb", "asb.appeal.body-recorded",
+         "Each appeal records the body that hears it: named on the appeal (--heard-by) or the "
+         "partnership's policy setting appeal_body; when neither names one the record says so.",
+         Basis("statute", f"{SCH4_3} (the body is for the local review procedures to name; "
+               "the Act names none)"),
+         SCH4_LINK),
+)
 
 
 # --------------------------------------------------------------------------- events
@@ -239,6 +263,7 @@ class ThresholdDecisionNotified(CaseEvent["AsbCaseReview"]):
         case.threshold_notified = self.effective
         case.appeal_until = self.appeal_until
         case.appeal_against = "threshold" if self.appeal_until else None
+        case.appeal_waived = None
 
 
 class ReviewMeetingScheduled(CaseEvent["AsbCaseReview"]):
@@ -310,6 +335,7 @@ class OutcomeNotified(StageEntered["AsbCaseReview"]):
         case.outcome_notified = self.effective
         case.appeal_until = self.appeal_until
         case.appeal_against = "outcome"
+        case.appeal_waived = None
 
 
 class AppealLodged(StageEntered["AsbCaseReview"]):
@@ -324,6 +350,32 @@ class AppealLodged(StageEntered["AsbCaseReview"]):
         case.appeal_return_stage = self.return_stage
         case.appeal_until = None
         case.appeals += 1
+
+
+class AppealWaived(CaseEvent["AsbCaseReview"]):
+    """The applicant said they will not appeal against the notice (the case may then close inside
+    the appeal window)."""
+
+    TOPIC = "caseledger.domain.asb:AppealWaived"
+
+    against: str
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.appeal_waived = self.effective
+
+
+class AppealBodyRecorded(CaseEvent["AsbCaseReview"]):
+    """The body that hears the appeal (Sch.4 para 3 leaves it to the review procedures): named on
+    the appeal, or the partnership's policy setting ``appeal_body``; ``named`` is false when neither
+    said, so that the gap shows."""
+
+    TOPIC = "caseledger.domain.asb:AppealBodyRecorded"
+
+    body: str
+    named: bool
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.appeal_heard_by = self.body if self.named else None
 
 
 class AppealDetermined(StageEntered["AsbCaseReview"]):
@@ -382,6 +434,8 @@ class AsbCaseReview(Case):
     appeal_return_stage: str | None = field(init=False, default=None)
     appeal_result: str | None = field(init=False, default=None)
     appeals: int = field(init=False, default=0)
+    appeal_waived: str | None = field(init=False, default=None)
+    appeal_heard_by: str | None = field(init=False, default=None)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Json]) -> None:
@@ -438,7 +492,8 @@ class AsbCaseReview(Case):
             "action_plan_shared": self.action_plan_shared,
             "outcome_notified": self.outcome_notified, "appeal_until": self.appeal_until,
             "appeal_lodged": self.appeal_lodged, "appeal_result": self.appeal_result,
-            "appeals": self.appeals, "complaints": len(self.complaints),
+            "appeals": self.appeals, "appeal_waived": self.appeal_waived,
+            "appeal_heard_by": self.appeal_heard_by, "complaints": len(self.complaints),
         }
 
     def view_extra(self) -> dict[str, Json]:
@@ -637,7 +692,8 @@ class AsbCaseReview(Case):
 
     # -- appeals ------------------------------------------------------------------------------
 
-    def lodge_appeal(self, ctx: CommandContext, grounds: str) -> None:
+    def lodge_appeal(self, ctx: CommandContext, grounds: str, heard_by: str | None = None) -> None:
+        """AppealLodged, and AppealBodyRecorded: the body named, else the policy's ``appeal_body``."""
         found = self.begin("lodge-appeal", ctx)
         if not self.appeal_until or not self.appeal_against:
             raise RuleRefused(
@@ -651,9 +707,22 @@ class AsbCaseReview(Case):
             )
         if not grounds.strip():
             raise InvalidInput("Give the grounds of the appeal.", field="grounds")
+        body = (heard_by or "").strip() or self.policy.settings.get("appeal_body", "").strip()
         self.enter(AppealLodged, ctx, found, Stage.APPEAL, against=self.appeal_against,
                    return_stage=self.stage, personal={"grounds": grounds})
+        self.record(AppealBodyRecorded, ctx, Basis("statute", SCH4_3),
+                    body=body or "not named in the review procedures", named=bool(body))
         self.set_deadline(ctx, "appeal-decision", "appeal-decision", "partnership")
+
+    def record_no_appeal(self, ctx: CommandContext) -> None:
+        """The applicant said they will not appeal against the notice that opened the window."""
+        found = self.begin("record-no-appeal", ctx)
+        if not self.appeal_until or not self.appeal_against:
+            raise RuleRefused(f"No appeal window is open on {self.reference}.")
+        if self.appeal_waived:
+            raise RuleRefused(f"The applicant already said on {self.appeal_waived[:10]} that they "
+                              "will not appeal.")
+        self.record(AppealWaived, ctx, found.basis, against=self.appeal_against)
 
     def determine_appeal(self, ctx: CommandContext, upheld: bool,
                          back_to: AppealTarget | None = None) -> None:
@@ -689,8 +758,10 @@ class AsbCaseReview(Case):
             if not self.threshold_notified:
                 raise RuleRefused("Tell the applicant the threshold decision (notify-threshold) "
                                   "before closing a not-met case.")
+            self._check_appeal_window_closed(ctx)
             return
         if self.stage == Stage.MONITORING_ACTIONS:
+            self._check_appeal_window_closed(ctx)
             still_open = self.open_actions()
             if still_open and not ctx.reason:
                 listed = ", ".join(f"{a.id} ({a.owner}, due {a.due[:10]})" for a in still_open)
@@ -700,6 +771,18 @@ class AsbCaseReview(Case):
         if not ctx.reason:
             raise InvalidInput(f"Closing at stage '{self.stage}' (e.g. a withdrawn application) "
                                "needs a reason.", field="reason")
+
+
+    def _check_appeal_window_closed(self, ctx: CommandContext) -> None:
+        """Rule asb.close.appeal-window: not closed inside the window after a not-met or outcome
+        notice unless the applicant said they will not appeal or a reason is recorded."""
+        if not self.appeal_until or self.appeal_waived or ctx.reason:
+            return
+        if times.effective_instant(ctx.effective) <= times.effective_instant(self.appeal_until):
+            raise RuleRefused(
+                f"The applicant may still appeal until {self.appeal_until[:10]} ({SCH4_3}); "
+                "record that they will not appeal (record-no-appeal), wait for the window to "
+                "close, or give a reason.", field="reason")
 
 
 class ComplaintRecord(TypedDict):

@@ -124,8 +124,9 @@ class Evaluation:
 
 
 def local_minimum(settings: Mapping[str, str]) -> int:
-    """The number of qualifying complaints: three, or the partnership's lower number
-    (ASBCPA 2014 s.104(11): "three, or such lower number as the relevant bodies may specify")."""
+    """The number of qualifying complaints: three, or the partnership's own number (ASBCPA 2014
+    s.104(4)(b): "at least three (or, if a different number is specified in the review procedures,
+    at least that number of)"; the Explanatory Notes, para 231: "no higher than three")."""
     raw = settings.get("threshold_minimum", str(STATUTORY_MINIMUM))
     try:
         number = int(raw)
@@ -133,8 +134,8 @@ def local_minimum(settings: Mapping[str, str]) -> int:
         raise InvalidInput(f"The policy setting threshold_minimum '{raw}' is not a number.") from None
     if not 1 <= number <= STATUTORY_MINIMUM:
         raise InvalidInput(
-            f"The policy setting threshold_minimum is {number}; it may be 1 to 3 (s.104(11): the "
-            "local number may be lower than three, never higher)."
+            f"The policy setting threshold_minimum is {number}; it may be 1 to 3 (s.104(4) and "
+            "its Explanatory Notes: the local number may be lower than three, never higher)."
         )
     return number
 
@@ -233,7 +234,7 @@ def qualifies_by_statutory_minimum(found: list[ComplaintFinding], settings: Mapp
 def qualifies_by_five_complaints(found: list[ComplaintFinding], settings: Mapping[str, str],
                                  application: date) -> RuleFinding | None:
     """Local variant: five or more complaints about the same problem from different complainants
-    within six months of the application (a local threshold under s.104(3))."""
+    within six months of the application (a local threshold under s.104(5))."""
     if not variant_in_force(settings, ThresholdRule.FIVE_COMPLAINTS, application):
         return None
     since = add_calendar_months(application, -6)

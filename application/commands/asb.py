@@ -145,9 +145,17 @@ class NotifyOutcome(CaseCommand):
 
 
 class LodgeAppeal(CaseCommand):
-    """Lodge an appeal within the window after a not-met notice or an outcome notice."""
+    """Lodge an appeal within the window after a not-met notice or an outcome notice
+    (ASBCPA 2014 Sch.4 para 3)."""
 
     grounds: Text = Field(description="The grounds of the appeal.")
+    heard_by: Name | None = Field(
+        default=None, description="The body that hears the appeal (default: the policy's appeal_body).")
+
+
+class RecordNoAppeal(CaseCommand):
+    """Record that the applicant said they will not appeal against the notice (the case may then
+    close inside the appeal window)."""
 
 
 class DetermineAppeal(CaseCommand):

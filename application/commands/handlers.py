@@ -364,7 +364,12 @@ def notify_outcome(case: AsbCaseReview, command: a.NotifyOutcome, ctx: CommandCo
 
 @on(AsbCaseReview, a.LodgeAppeal)
 def lodge_appeal(case: AsbCaseReview, command: a.LodgeAppeal, ctx: CommandContext) -> None:
-    case.lodge_appeal(ctx, grounds=command.grounds)
+    case.lodge_appeal(ctx, grounds=command.grounds, heard_by=command.heard_by)
+
+
+@on(AsbCaseReview, a.RecordNoAppeal)
+def record_no_appeal(case: AsbCaseReview, command: a.RecordNoAppeal, ctx: CommandContext) -> None:
+    case.record_no_appeal(ctx)
 
 
 @on(AsbCaseReview, a.DetermineAppeal)

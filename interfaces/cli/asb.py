@@ -74,7 +74,8 @@ ASB = (
     Verb("share-action-plan", a.ShareActionPlan),
     Verb("record-victim-comments", a.RecordVictimComments),
     Verb("notify-outcome", a.NotifyOutcome),
-    Verb("lodge-appeal", a.LodgeAppeal),
+    Verb("lodge-appeal", a.LodgeAppeal, metavars={"heard_by": "BODY"}),
+    Verb("record-no-appeal", a.RecordNoAppeal),
     Verb("determine-appeal", a.DetermineAppeal, off={"upheld": "--not-upheld"}),
 )
 

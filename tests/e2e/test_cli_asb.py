@@ -73,9 +73,22 @@ def test_not_met_appeal_out_of_window_and_close(cli: Cli) -> None:
     cli.json("asb", "decide-threshold", REF, "--not-met", "--reasons", "none met", "--on", "2026-03-10")
     cli.fails(3, "asb", "close", REF, "--outcome", "not met", "--on", "2026-03-11")
     cli.json("asb", "notify-threshold", REF, "--method", "letter", "--on", "2026-03-12")
+    inside = cli.fails(3, "asb", "close", REF, "--outcome", "Not met", "--on", "2026-03-20")
+    assert "record-no-appeal" in inside["message"]  # Sch.4 para 3: the window is still open
     late = cli.fails(3, "asb", "lodge-appeal", REF, "--grounds", "x", "--on", "2026-04-14")
     assert "window" in late["message"]
     closed = cli.json("asb", "close", REF, "--outcome", "Not met", "--on", "2026-04-15")
     assert closed["stage"] == "closed"
     report = cli.json("report", "asb-annual", "--partnership", "cumberland", "--year", "2025")
     assert report["threshold_not_met"] == 1
+
+
+def test_the_applicant_waives_the_appeal_and_the_case_closes_in_the_window(cli: Cli) -> None:
+    """ASBCPA 2014 Sch.4 para 3: an applicant who says they will not appeal; the case may close."""
+    receive(cli, "--complaint", "behaviour=2026-01-05,reported=2026-02-09,agency=cumbria-police")
+    cli.json("asb", "acknowledge", REF, "--on", "2026-03-03")
+    cli.json("asb", "decide-threshold", REF, "--not-met", "--reasons", "none met", "--on", "2026-03-10")
+    cli.fails(3, "asb", "record-no-appeal", REF, "--on", "2026-03-11")  # no notice yet
+    cli.json("asb", "notify-threshold", REF, "--method", "letter", "--on", "2026-03-12")
+    cli.json("asb", "record-no-appeal", REF, "--on", "2026-03-13")
+    assert cli.json("asb", "close", REF, "--outcome", "Not met", "--on", "2026-03-16")["stage"] == "closed"

@@ -179,7 +179,8 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     R.share_action_plan: nothing,
     R.record_victim_comments: fixed({"comments": text}),
     R.notify_outcome: fixed({"method": st.sampled_from([*NotifyMethod, "pigeon"])}),
-    R.lodge_appeal: fixed({"grounds": text}),
+    R.lodge_appeal: fixed({"grounds": text, "heard_by": st.sampled_from([None, "PCC", " "])}),
+    R.record_no_appeal: nothing,
     R.determine_appeal: fixed(
         {"upheld": st.booleans(), "back_to": st.sampled_from([None, *AppealTarget, "closed", "bogus"])}
     ),
