@@ -24,6 +24,7 @@ from domain.case import (
     CasePaused,
     CaseResumed,
     CommandContext,
+    DeadlinePaused,
     ParallelProcess,
     StageEntered,
 )
@@ -153,6 +154,10 @@ S9 = "DVCVA 2004 s.9"
 GUIDE = "Home Office DHR statutory guidance (2016)"
 DRAFT = "draft DARDR statutory guidance (2024 consultation draft, not in force)"
 LOCAL = "local DARDR procedure"
+WITHHOLD_REF = (
+    f"{GUIDE}: publication, unless there are exceptional circumstances not to publish (as stated "
+    "by the Minister, Hansard (Lords) 27 January 2021; the guidance paragraph not verified)"
+)
 S9_LINK = ("https://www.legislation.gov.uk/ukpga/2004/28/part/1/crossheading/"
            "domestic-homicide-reviews")
 GUIDE_LINK = ("https://www.gov.uk/government/publications/"
@@ -177,7 +182,9 @@ _table = [
     transition("send-commissioner-copy", FROM_SIGN_OFF, None, "statute", f"{S9}(3B) (Domestic Abuse Act 2021)"),
     transition("adopt-action-plan", FROM_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: action plan"),
     transition("defer-publication", [Stage.SUBMITTED_TO_HOME_OFFICE, Stage.AMENDING, Stage.APPROVED], None, "statutory guidance", f"{GUIDE}: publication after proceedings"),
+    transition("end-publication-deferral", [Stage.SUBMITTED_TO_HOME_OFFICE, Stage.AMENDING, Stage.APPROVED], None, "statutory guidance", f"{GUIDE}: publication after proceedings"),
     transition("publish", Stage.APPROVED, Stage.PUBLISHED, "statutory guidance", f"{GUIDE}: publication"),
+    transition("withhold-publication", Stage.APPROVED, Stage.CLOSED, "statutory guidance", WITHHOLD_REF),
     *[
         transition(cmd, OPEN, None, "statutory guidance", f"{GUIDE}: involving family and friends")
         for cmd in ("record-family-contact", "offer-advocacy", "record-family-contribution",
@@ -260,6 +267,17 @@ RULES: tuple[Rule, ...] = (
          Basis("statutory guidance", f"{GUIDE}: the CSP informs the Home Office of its decision "
                "(the timing, 5 working days, is local procedure)"),
          GUIDE_LINK),
+    Rule("dardr", "dardr.publication.withheld",
+         "An approved review may close unpublished ('withhold-publication') only with a recorded "
+         "reason (the exceptional circumstances); distinct from a deferral, which waits.",
+         Basis("statutory guidance", WITHHOLD_REF),
+         "https://search-prototype.herokuapp.com/search-prototype/objects?object=http%3A%2F%2F"
+         "hansard.intranet.data.parliament.uk%2FLords%2F2021-01-27%2F21012779000005"),
+    Rule("dardr", "dardr.publication.deferral-pauses-clock",
+         "While publication is deferred the publication clock is paused (so reminders do not "
+         "escalate a lawful deferral); it resumes, moved on by the pause, when the deferral ends.",
+         Basis("statutory guidance", f"{GUIDE}: publication after criminal proceedings; the "
+               "20-working-day publication clock itself is local procedure")),
     Rule("dardr", "dardr.draft-2024.labels",
          "Under the 2024 draft guidance the completion clock (12 months) and the Scoping Review "
          "step carry the kind 'draft guidance (not in force)': a partnership adopts them only as "
@@ -465,6 +483,30 @@ class PublicationDeferred(CaseEvent["DardrReview"]):
         case.publication_deferred = self.deferral
 
 
+class PublicationDeferralEnded(CaseEvent["DardrReview"]):
+    """Publication no longer waits (e.g. the trial or inquest concluded); its clock runs again."""
+
+    TOPIC = "caseledger.domain.dardr:PublicationDeferralEnded"
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.publication_deferred = None
+
+
+class PublicationWithheld(StageEntered["DardrReview"]):
+    """Exceptional circumstances: the approved report is not published and the review closes
+    (distinct from a deferral, which waits). The reason carries the circumstances."""
+
+    TOPIC = "caseledger.domain.dardr:PublicationWithheld"
+
+    closed_from: str
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.closed_on, case.closed_from = self.effective, self.closed_from
+        case.paused, case.paused_since = False, None
+        case.publication_deferred = None
+        case.publication_withheld = self.effective
+
+
 class ReportPublished(StageEntered["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:ReportPublished"
 
@@ -574,6 +616,7 @@ class DardrReview(Case):
     commissioner_copy_sent: str | None = field(init=False, default=None)
     publication_deferred: str | None = field(init=False, default=None)
     published_on: str | None = field(init=False, default=None)
+    publication_withheld: str | None = field(init=False, default=None)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Json]) -> None:
@@ -622,6 +665,7 @@ class DardrReview(Case):
             "submissions": self.submissions, "qa_outcome": self.qa_outcome,
             "approved_on": self.approved_on, "commissioner_copy_sent": self.commissioner_copy_sent,
             "publication_deferred": self.publication_deferred, "published_on": self.published_on,
+            "publication_withheld": self.publication_withheld,
             "draft_version": self.draft_version,
         }
 
@@ -792,13 +836,24 @@ class DardrReview(Case):
     def _start_publication_clock(self, ctx: CommandContext) -> None:
         """Publication runs from QA approval, or from the later end of a criminal process."""
         if not self.open_processes(ProcessKind.CRIMINAL):
-            self.set_deadline(ctx, "publication", "publication", "partnership")
+            self._set_publication_clock(ctx)
+
+    def _set_publication_clock(self, ctx: CommandContext) -> None:
+        """The publication clock; set while publication is deferred, it starts paused."""
+        self.set_deadline(ctx, "publication", "publication", "partnership")
+        if self.publication_deferred:
+            self._pause_publication_clock(ctx)
+
+    def _pause_publication_clock(self, ctx: CommandContext) -> None:
+        d = self.deadlines.get("publication")
+        if d is not None and d.status == "open":
+            self.record(DeadlinePaused, ctx, d.basis, name=d.name)
 
     def after_process_concluded(self, ctx: CommandContext, process: ParallelProcess) -> None:
         if (process.kind == ProcessKind.CRIMINAL and self.stage == Stage.APPROVED
                 and not self.open_processes(ProcessKind.CRIMINAL)
                 and "publication" not in self.deadlines):
-            self.set_deadline(ctx, "publication", "publication", "partnership")
+            self._set_publication_clock(ctx)
 
     def send_commissioner_copy(self, ctx: CommandContext) -> None:
         found = self.begin("send-commissioner-copy", ctx)
@@ -820,6 +875,33 @@ class DardrReview(Case):
         found = self.begin("defer-publication", ctx)
         deferral = one_of(DeferralReason, deferral, field="deferral", what="deferral reason")
         self.record(PublicationDeferred, ctx, found.basis, deferral=deferral)
+        self._pause_publication_clock(ctx)
+
+    def end_publication_deferral(self, ctx: CommandContext) -> None:
+        """The deferral ends; a paused publication clock resumes, its due time moved on by the
+        time it was stopped."""
+        found = self.begin("end-publication-deferral", ctx)
+        if not self.publication_deferred:
+            raise RuleRefused(f"Publication of {self.reference} is not deferred.")
+        d = self.deadlines.get("publication")
+        if d is not None and d.status == "paused" and d.paused_at:
+            times.must_not_precede(ctx.effective, d.paused_at, "the start of the deferral")
+        self.record(PublicationDeferralEnded, ctx, found.basis)
+        if d is not None and d.status == "paused" and not self.paused:
+            self._resume_deadline(ctx, d)
+
+    def withhold_publication(self, ctx: CommandContext) -> None:
+        """Exceptional circumstances: the approved review closes unpublished, with the reason;
+        duties still undone are recorded, as when closing with a reason."""
+        found = self.begin("withhold-publication", ctx)
+        if not ctx.reason or not ctx.reason.strip():
+            raise InvalidInput("Record the exceptional circumstances for withholding publication "
+                               "(--reason).", field="reason")
+        times.must_not_precede(ctx.effective, self.stage_effective,
+                               f"the start of the current stage '{self.stage}'")
+        undone = self.outstanding_duties()
+        self.enter(PublicationWithheld, ctx, found, Stage.CLOSED, closed_from=self.stage)
+        self._record_undone(ctx, undone)
 
     def publish(self, ctx: CommandContext, url: str, override: bool = False) -> None:
         """Not before QA approval; not while a criminal process is open unless overridden."""

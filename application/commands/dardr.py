@@ -164,6 +164,15 @@ class DeferPublication(CaseCommand):
         default=DeferralReason.OTHER, description="Why publication waits; the reason carries the detail.")
 
 
+class EndPublicationDeferral(CaseCommand):
+    """End a deferral of publication; the paused publication clock runs again."""
+
+
+class WithholdPublication(CaseCommand):
+    """Close an approved review without publishing it, in exceptional circumstances (the
+    reason, required, records them). Distinct from a deferral."""
+
+
 class PublishReport(CaseCommand):
     """Record publication of the report (after QA approval)."""
 

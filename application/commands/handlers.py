@@ -244,6 +244,18 @@ def defer_publication(case: DardrReview, command: d.DeferPublication, ctx: Comma
     case.defer_publication(ctx, deferral=command.deferral)
 
 
+@on(DardrReview, d.EndPublicationDeferral)
+def end_publication_deferral(case: DardrReview, command: d.EndPublicationDeferral,
+                             ctx: CommandContext) -> None:
+    case.end_publication_deferral(ctx)
+
+
+@on(DardrReview, d.WithholdPublication)
+def withhold_publication(case: DardrReview, command: d.WithholdPublication,
+                         ctx: CommandContext) -> None:
+    case.withhold_publication(ctx)
+
+
 @on(DardrReview, d.PublishReport)
 def publish(case: DardrReview, command: d.PublishReport, ctx: CommandContext) -> None:
     case.publish(ctx, url=command.url, override=command.override)

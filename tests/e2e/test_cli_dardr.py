@@ -431,3 +431,15 @@ def test_closing_without_the_commissioner_copy_is_refused_unless_a_reason_is_giv
          "--on", "2026-08-20", stage="closed")
     names = [e["event"] for e in cli.json("case", "history", REF)]
     assert "DutyOutstandingAtClosure" in names
+
+
+def test_withholding_publication_needs_a_reason(cli: Cli):
+    """Exceptional circumstances (statutory guidance 2016; Hansard (Lords) 27 January 2021):
+    withholding without a reason is invalid input, exit 2; with one the review closes."""
+    to_approved(cli)
+    cli.json("dardr", "send-commissioner-copy", REF, "--on", "2026-08-02")
+    error = cli.fails(2, "dardr", "withhold-publication", REF, "--on", "2026-08-10")
+    assert error["code"] == "invalid-input" and "--reason" in error["message"]
+    step(cli, "withhold-publication", "--reason", "publication would identify the children",
+         "--on", "2026-08-10", stage="closed")
+    assert cli.show()["details"]["publication_withheld"] == "2026-08-10"

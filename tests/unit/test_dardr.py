@@ -965,7 +965,7 @@ class TestPublication:
     def test_publication_can_be_deferred(self) -> None:
         given = Given.notified().up_to("approved")
         events = given.do("defer_publication", "2026-09-02", "inquest")
-        assert event_names(events) == ["PublicationDeferred"]
+        assert event_names(events) == ["PublicationDeferred", "DeadlinePaused"]
         assert events[0].deferral == "inquest"
         assert given.then().publication_deferred == "inquest"
         given.published("2026-10-01")

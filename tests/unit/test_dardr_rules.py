@@ -9,7 +9,7 @@ consultation draft, as summarised with their sources in /work/shared/reference/d
 from __future__ import annotations
 
 from domain.dardr import RULES, national_policy
-from domain.errors import RuleRefused
+from domain.errors import InvalidInput, RuleRefused, WrongStage
 from domain.policy import BASIS_KINDS
 from tests.unit.dardr_helpers import PSEUDONYM, Given, event_names, of_type, refused
 
@@ -102,3 +102,103 @@ def test_every_dardr_rule_has_a_known_basis_kind_and_a_unique_name() -> None:
     assert all(r.basis.kind in BASIS_KINDS for r in RULES)
     names = [r.name for r in RULES]
     assert len(names) == len(set(names))
+
+
+# --------------------------------------------------------------------------- item 3: publication
+
+WITHHELD = "the family's safety: publication would identify the children"
+
+
+class TestPublicationWithheld:
+    def test_an_approved_review_closes_unpublished_with_a_reason(self) -> None:
+        """Statutory guidance (2016), publication: reports are published after Home Office
+        approval "unless there are exceptional circumstances not to do so" (the Minister,
+        Hansard (Lords) 27 January 2021). Given an approved review, when publication is withheld
+        with a reason, then it closes from 'approved', recorded as withheld, not deferred."""
+        given = Given.notified().up_to("approved").duties_done("2026-09-02")
+        events = given.do("withhold_publication", "2026-09-10", reason=WITHHELD)
+        assert event_names(events)[0] == "PublicationWithheld"
+        assert events[0].stage == "closed" and events[0].closed_from == "approved"
+        assert events[0].reason == WITHHELD
+        review = given.then()
+        assert review.is_closed and review.closed_on == "2026-09-10"
+        assert review.publication_withheld == "2026-09-10" and review.published_on is None
+        assert review.deadlines["publication"].status == "cancelled"
+        assert review.open_deadlines() == []
+
+    def test_withholding_without_a_reason_is_refused(self) -> None:
+        """The exceptional circumstances must be recorded (Hansard (Lords) 27 January 2021)."""
+        refused(Given.notified().up_to("approved"), "withhold_publication", "2026-09-10",
+                error=InvalidInput, field="reason")
+
+    def test_withholding_before_approval_is_refused(self) -> None:
+        """Publication follows Home Office approval (statutory guidance 2016): nothing to
+        withhold before it."""
+        refused(Given.notified().up_to("submitted-to-home-office"), "withhold_publication",
+                "2026-08-10", reason=WITHHELD, error=WrongStage)
+
+    def test_withholding_records_the_duties_left_undone(self) -> None:
+        """DVCVA 2004 s.9(3B): the Commissioner's copy is owed whether or not the report is
+        published; withholding with the copy unsent records it."""
+        given = Given.notified().up_to("approved")
+        events = given.do("withhold_publication", "2026-09-10", reason=WITHHELD)
+        assert [e.duty for e in of_type(events, "DutyOutstandingAtClosure")] == [
+            "commissioner-copy", "home-office-notification"]
+
+    def test_a_withheld_review_reopens_at_approved(self) -> None:
+        """DVCVA 2004 s.9(2): a later direction may reopen it; it goes back to 'approved'."""
+        given = Given.notified().up_to("approved").duties_done("2026-09-02")
+        given.do("withhold_publication", "2026-09-10", reason=WITHHELD)
+        given.do("reopen", "2026-10-01", reason="Home Office asks for publication")
+        assert given.then().stage == "approved"
+
+
+class TestDeferralPausesThePublicationClock:
+    def test_deferring_pauses_the_publication_clock(self) -> None:
+        """Statutory guidance (2016): publication waits for criminal proceedings; a lawful
+        deferral must not escalate. Given an approved review (publication clock open), when
+        publication is deferred, then the clock is paused."""
+        given = Given.notified().up_to("approved")
+        assert given.then().deadlines["publication"].status == "open"
+        events = given.do("defer_publication", "2026-09-02", "inquest")
+        assert event_names(events) == ["PublicationDeferred", "DeadlinePaused"]
+        assert events[1].name == "publication"
+        assert given.then().deadlines["publication"].status == "paused"
+
+    def test_ending_the_deferral_resumes_it_moved_on_by_the_pause(self) -> None:
+        """The clock resumes when the deferral ends; its due time moves on by the working days
+        it was stopped. Approved Tue 1 Sep 2026: 20 working days -> due Tue 29 Sep (31 Aug is the
+        summer bank holiday, before the start). Paused Wed 2 Sep, resumed Wed 16 Sep: 10 working
+        days stopped -> due Tue 13 Oct."""
+        given = Given.notified().up_to("approved")
+        due_before = given.then().deadlines["publication"].due
+        assert due_before.startswith("2026-09-29")
+        given.do("defer_publication", "2026-09-02", "inquest")
+        events = given.do("end_publication_deferral", "2026-09-16")
+        assert event_names(events) == ["PublicationDeferralEnded", "DeadlineResumed"]
+        review = given.then()
+        assert review.publication_deferred is None
+        assert review.deadlines["publication"].status == "open"
+        assert review.deadlines["publication"].due.startswith("2026-10-13")
+
+    def test_ending_a_deferral_that_does_not_exist_is_refused(self) -> None:
+        """Nothing to end: the engine says so rather than recording a fact that is not true."""
+        refused(Given.notified().up_to("approved"), "end_publication_deferral", "2026-09-16",
+                error=RuleRefused, match="not deferred")
+
+    def test_a_clock_set_while_deferred_starts_paused(self) -> None:
+        """Deferred before approval: the publication clock set at approval starts paused."""
+        given = Given.notified().up_to("submitted-to-home-office")
+        given.do("defer_publication", "2026-08-01", "criminal-proceedings")
+        events = given.do("record_qa_outcome", "2026-09-01", "approved", [])
+        assert event_names(events)[-2:] == ["DeadlineSet", "DeadlinePaused"]
+        assert given.then().deadlines["publication"].status == "paused"
+
+    def test_publishing_while_deferred_meets_the_paused_clock(self) -> None:
+        """Publication ends the deferral (statutory guidance 2016): the paused clock is met."""
+        given = Given.notified().up_to("approved")
+        given.do("defer_publication", "2026-09-02", "inquest")
+        given.published("2026-11-01")
+        review = given.then()
+        assert review.deadlines["publication"].status == "met"
+        assert review.publication_deferred is None
