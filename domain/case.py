@@ -36,6 +36,7 @@ from domain.plain import Addressees, Json, JsonObject, Text, stored
 from domain.policy import Basis, CasePolicy
 from domain.process import ProcessDefinition, Transition
 from domain.reminders import ReminderStep, folded, ladder_for, steps_due
+from domain.rules import Rule
 from domain.topics import PinnedTopic
 
 Recipients = Callable[["Deadline", tuple[str, ...]], list[dict[str, str]]]
@@ -1077,3 +1078,36 @@ COMMON_COMMANDS = (
     "extend-deadline", "pause", "resume", "link-process", "update-process", "conclude-process",
     "add-action", "update-action", "close-action", "add-note", "migrate-policy", "close",
 )
+
+
+# --------------------------------------------------------------------------- rules catalogue
+
+_ENGINE = Basis("assumed local practice",
+                "caseledger's own record-keeping (processes/common.md); no statute or guidance "
+                "sets it")
+
+RULES: tuple[Rule, ...] = (
+    Rule("common", "common.time.not-before-what-it-follows",
+         "A fact cannot take effect before the fact it follows (a return received before it was "
+         "requested, a resumption before its pause, a re-opening before the closure).", _ENGINE),
+    Rule("common", "common.return.one-open-request",
+         "An agency has at most one open request for each kind of return on a case; a second is "
+         "refused: extend the deadline or withdraw the request instead.", _ENGINE),
+    Rule("common", "common.return.challenge-needs-reason",
+         "A received return can be challenged only with a reason; its deadline opens again.",
+         _ENGINE),
+    Rule("common", "common.deadline.extension",
+         "Only an open or paused deadline can be extended, with a reason saying who agreed, and "
+         "only to a later date.", _ENGINE),
+    Rule("common", "common.pause.reason-and-one-at-a-time",
+         "A case is paused with a reason, one pause at a time; its chosen open deadlines stop "
+         "until it is resumed.", _ENGINE),
+    Rule("common", "common.close.outcome-and-deadlines",
+         "A case is closed with its outcome; closing cancels its open deadlines, unless the case "
+         "type's own closing rules refuse first (e.g. a DARDR duty still owed).", _ENGINE),
+    Rule("common", "common.reopen.reason",
+         "A closed case is re-opened only with a reason, at the stage it was closed from.",
+         _ENGINE),
+)
+"""The common mechanics' own checks, for the rules catalogue (application/rules.py): the engine's
+record-keeping, not law, and said so."""

@@ -22,8 +22,10 @@ from application.rules import (
 )
 from application.setup_import import example_path, load_setup
 from domain.calendar import ClockUnit
+from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
 from domain.policy import BASIS_KINDS, Basis, ClockPolicy, clock
 from domain.rules import Rule
+from tests.unit.dardr_helpers import Given, refused
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 REGENERATE = ".venv/bin/python -m application.rules > docs/rules.md"
@@ -242,3 +244,64 @@ def test_a_clock_policy_keeps_its_basis_in_the_catalogue():
     entry = {e.name: e for e in catalogue("dardr")}["dardr.clock.commissioner-copy"]
     national: ClockPolicy = DEFINITIONS[0].national_policy({}).clocks["commissioner-copy"]
     assert (entry.kind, entry.citation) == (national.basis.kind, national.basis.reference)
+
+
+# --------------------------------------------------------------------------- the common rules
+
+
+class TestTheCommonRulesAreWhatTheEngineDoes:
+    """Each rule declared for every case type (domain/case.py RULES) is enforced as it says. Their
+    source is caseledger's own record-keeping (processes/common.md), which no statute or guidance
+    sets: the catalogue says "assumed local practice"."""
+
+    @staticmethod
+    def declared(name: str) -> None:
+        entry = {e.name: e for e in catalogue()}[name]
+        assert (entry.case_type, entry.kind) == ("common", "assumed local practice")
+
+    def test_a_fact_cannot_take_effect_before_what_it_follows(self) -> None:
+        """Given a return requested on 5 February, when it is said to be received on 4 February,
+        then it is refused (common.time.not-before-what-it-follows)."""
+        self.declared("common.time.not-before-what-it-follows")
+        given = Given.notified()
+        given.do("request_return", "2026-02-05", "police", "information")
+        refused(given, "receive_return", "2026-02-04", "police", "information",
+                error=DateRuleViolated)
+
+    def test_one_open_request_per_agency_and_kind(self) -> None:
+        """Given an open information request to the police, when a second is made, then it is
+        refused (common.return.one-open-request)."""
+        self.declared("common.return.one-open-request")
+        given = Given.notified()
+        given.do("request_return", "2026-02-02", "police", "information")
+        refused(given, "request_return", "2026-02-03", "police", "information",
+                error=RuleRefused, match="already requested")
+
+    def test_a_challenge_needs_a_reason(self) -> None:
+        """Given a received return, when it is challenged without a reason, then it is refused
+        (common.return.challenge-needs-reason)."""
+        self.declared("common.return.challenge-needs-reason")
+        given = Given.notified()
+        given.do("request_return", "2026-02-02", "police", "information")
+        given.do("receive_return", "2026-02-03", "police", "information")
+        refused(given, "challenge_return", "2026-02-04", "police", "information",
+                error=InvalidInput, field="reason")
+
+    def test_an_extension_needs_a_reason_and_a_later_date(self) -> None:
+        """Given the open decision deadline, when it is extended without a reason, or to an
+        earlier date, then it is refused (common.deadline.extension)."""
+        self.declared("common.deadline.extension")
+        given = Given.notified()
+        refused(given, "extend_deadline", "2026-02-02", "decision", "2026-04-30",
+                error=InvalidInput, field="reason")
+        refused(given, "extend_deadline", "2026-02-02", "decision", "2026-02-10",
+                reason="agreed with the chair", error=DateRuleViolated)
+
+    def test_a_pause_needs_a_reason_and_one_at_a_time(self) -> None:
+        """Given a case, when it is paused without a reason, or paused again while paused, then
+        it is refused (common.pause.reason-and-one-at-a-time)."""
+        self.declared("common.pause.reason-and-one-at-a-time")
+        given = Given.notified()
+        refused(given, "pause", "2026-02-02", error=InvalidInput, field="reason")
+        given.do("pause", "2026-02-02", reason="awaiting the inquest")
+        refused(given, "pause", "2026-02-03", reason="again", error=RuleRefused)
