@@ -34,6 +34,7 @@ from application.demo import Scenario, Step, s
 from application.ports import ReadModel
 from application.service import CaseResult, CaseService, Meta
 from domain.encampment import (
+    ClaimService,
     Decision,
     DirectionPower,
     HearingResult,
@@ -99,7 +100,8 @@ def scenarios() -> list[Scenario]:
         Scenario("ue-possession", "cumberland", _report("2026-06-15T10:00", "allerdale", "Private field, Workington (demo)", "NX 99800 28800", 5, 4, "DEMO-GRP-D"), [
             *_assessed("2026-06-15", land=LandKind.PRIVATE, threat=2, likelihood=2),
             s("2026-06-16T10:00", DecideEncampment(decision=Decision.NOT_ALLOW, power=Power.CPR55, reasons="Landowner seeks possession")),
-            s("2026-06-16T12:00", IssueClaim(hearing="2026-06-19T10:00", premises=Premises.LAND)),
+            s("2026-06-16T12:00", IssueClaim(hearing="2026-06-19T10:00", premises=Premises.LAND,
+                                                   method=ClaimService.STAKES)),
         ], kind="encampment"),
         Scenario("ue-returned", "cumberland", _report("2026-05-18T11:00", "carlisle", "Playing field, Carlisle (demo)", "NY 40100 55900", 9, 7, "DEMO-GRP-C"), [
             s("2026-05-18T13:00", EstablishOwnership(land=LandKind.COUNCIL)),

@@ -158,6 +158,25 @@ def working_days_in_span(calendar: WorkingCalendar, start: date, end: date) -> i
     return sum(is_working_day(calendar, start + timedelta(days=i)) for i in days_after_start)
 
 
+def clear_days(calendar: WorkingCalendar, start: date, end: date, period: int) -> int:
+    """CPR 2.8: the clear days between ``start`` (e.g. service) and ``end`` (e.g. the hearing) for
+    a period of ``period`` days. Neither the day the period begins nor the day of the event counts
+    (r.2.8(3)); for a period of 5 days or less, Saturdays, Sundays and bank holidays (the calendar
+    includes Christmas Day and Good Friday) do not count either (r.2.8(4))."""
+    days = (start + timedelta(days=i) for i in range(1, (end - start).days))
+    if period <= 5:
+        return sum(is_working_day(calendar, day) for day in days)
+    return sum(1 for _ in days)
+
+
+def earliest_after_clear_days(calendar: WorkingCalendar, start: date, period: int) -> date:
+    """The first day that leaves at least ``period`` clear days after ``start`` (CPR 2.8)."""
+    end = start + timedelta(days=period + 1)
+    while clear_days(calendar, start, end, period) < period:
+        end += timedelta(days=1)
+    return end
+
+
 def end_of_day(day: date) -> datetime:
     """processes/common.md: date-based deadlines fall due at 23:59:59 Europe/London."""
     return datetime.combine(day, END_OF_DAY, tzinfo=LONDON)

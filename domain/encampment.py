@@ -24,7 +24,7 @@ from typing import TypedDict
 from uuid import UUID
 
 from domain import no_return, times
-from domain.calendar import ClockUnit
+from domain.calendar import ClockUnit, clear_days, earliest_after_clear_days
 from domain.case import (
     COMMON_COMMANDS,
     Case,
@@ -105,6 +105,26 @@ class Premises(StrEnum):
     RESIDENTIAL = "residential"
 
 
+class ClaimService(StrEnum):
+    """How a possession claim was served. Against persons unknown CPR 55.6 allows only (a)
+    attaching copies to the main door or some other part of the land, or (b) stakes in the land
+    with copies in sealed transparent envelopes addressed to "the occupiers"; or a method the
+    court has ordered (CPR 6.15). Named defendants: personal service, post, or left at an address
+    (CPR 6.3)."""
+
+    ATTACHED_TO_LAND = "attached-to-land"
+    STAKES = "stakes"
+    COURT_ORDERED = "court-ordered"
+    PERSONAL = "personal"
+    POST = "post"
+    LEFT_AT_ADDRESS = "left-at-address"
+
+
+#: CPR 55.6: the methods of service on persons unknown (with a court-ordered alternative).
+PERSONS_UNKNOWN_SERVICE = (ClaimService.ATTACHED_TO_LAND, ClaimService.STAKES,
+                           ClaimService.COURT_ORDERED)
+
+
 class HearingResult(StrEnum):
     ORDER_GRANTED = "order-granted"
     ADJOURNED = "adjourned"
@@ -144,7 +164,8 @@ HEARING_RESULTS = tuple(HearingResult)
 ORDER_KINDS = tuple(OrderKind)
 RISK_SCALE = (1, 2, 3)
 
-#: CPR 55.5(2)-(3) as summarised in the spec: clear days between service and the hearing.
+#: CPR 55.5(2): in a possession claim against trespassers, service not less than 5 days
+#: (residential property) or 2 days (other land) before the hearing; counted under CPR 2.8.
 CPR55_CLEAR_DAYS = {Premises.LAND: 2, Premises.RESIDENTIAL: 5}
 #: CJPOA 1994 s.78: the summons gives at least 24 hours' notice of the hearing.
 S78_NOTICE = timedelta(hours=24)
@@ -427,6 +448,18 @@ class PossessionClaimIssued(CaseEvent["EncampmentCase"]):
     def apply_to(self, case: EncampmentCase) -> None:
         case.claims += 1
         case.hearing_due = self.hearing
+
+
+class ClaimServed(CaseEvent["EncampmentCase"]):
+    """How and when the possession claim was served (CPR 55.6 for persons unknown), and the clear
+    days it left before the hearing (CPR 55.5(2), counted under CPR 2.8)."""
+
+    TOPIC = "caseledger.domain.encampment:ClaimServed"
+
+    served_on: str
+    method: str
+    persons_unknown: bool
+    clear_days: int
 
 
 class HearingHeld(CaseEvent["EncampmentCase"]):
@@ -787,9 +820,13 @@ class EncampmentCase(Case):
         self.record(SummonsIssued, ctx, found.basis, hearing=hearing, served_on=served)
 
     def issue_claim(self, ctx: CommandContext, hearing: str, served_on: str | None = None,
-                    premises: Premises = Premises.LAND) -> None:
-        """CPR 55 possession claim: at least 2 clear days (5 for residential premises) between
-        service and the hearing; clear days exclude the day of service and the hearing day."""
+                    premises: Premises = Premises.LAND, method: ClaimService | None = None,
+                    persons_unknown: bool = True) -> None:
+        """CPR 55 possession claim against trespassers: served not less than 2 days (5 for
+        residential property) before the hearing (r.55.5(2)), counted as clear days under r.2.8:
+        neither the day of service nor the hearing day counts and, the period being 5 days or
+        less, nor do Saturdays, Sundays and bank holidays (r.2.8(4)). The method of service is
+        recorded; against persons unknown it is one of r.55.6's."""
         self._require_welfare("possession claim")
         found = self.begin("issue-claim", ctx, after=self.welfare_assessed,
                            after_what="the welfare assessment")
@@ -797,18 +834,32 @@ class EncampmentCase(Case):
         hearing = times.parse_effective(hearing)
         served = times.parse_effective(served_on) if served_on else ctx.effective
         times.must_not_precede(served, ctx.effective, "the issue of the claim")
-        clear = (times.effective_date(hearing) - times.effective_date(served)).days - 1
         needed = CPR55_CLEAR_DAYS[premises]
+        served_day, hearing_day = times.effective_date(served), times.effective_date(hearing)
+        clear = clear_days(ctx.calendar, served_day, hearing_day, needed)
         if clear < needed:
-            earliest = times.effective_date(served) + timedelta(days=needed + 1)
+            earliest = earliest_after_clear_days(ctx.calendar, served_day, needed)
             raise DateRuleViolated(
                 f"A CPR 55 hearing needs at least {needed} clear days after service for "
-                f"{premises} (served {times.effective_date(served)}, hearing "
-                f"{times.effective_date(hearing)}: {max(clear, 0)} clear days). The earliest "
-                f"hearing is {earliest}."
+                f"{premises} (CPR 55.5(2); CPR 2.8(4): Saturdays, Sundays and bank holidays do "
+                f"not count). Served {served_day}, hearing {hearing_day}: {clear} clear days. "
+                f"The earliest hearing is {earliest}."
             )
+        if method is None:
+            raise InvalidInput("Say how the claim was served (" + ", ".join(ClaimService)
+                               + "); CPR 55.6 for persons unknown.", field="method")
+        method = one_of(ClaimService, method, field="method", what="method of service")
+        if persons_unknown and method not in PERSONS_UNKNOWN_SERVICE:
+            raise RuleRefused(
+                f"A claim against persons unknown is served under CPR 55.6: copies attached to "
+                f"the main door or some other part of the land (attached-to-land), or on stakes "
+                f"in the land (stakes), or as the court has ordered (court-ordered); not "
+                f"'{method}'.", field="method")
         self.record(PossessionClaimIssued, ctx, found.basis, hearing=hearing, served_on=served,
                     premises=premises)
+        self.record(ClaimServed, ctx, "civil procedure rule: CPR 55.5(2); CPR 55.6; CPR 2.8",
+                    served_on=served, method=method, persons_unknown=persons_unknown,
+                    clear_days=clear)
 
     def record_hearing(self, ctx: CommandContext, result: HearingResult) -> None:
         found = self.begin("record-hearing", ctx)

@@ -16,6 +16,7 @@ from application.commands.base import (
 )
 from domain import limits
 from domain.encampment import (
+    ClaimService,
     Decision,
     DirectionPower,
     HearingResult,
@@ -134,12 +135,18 @@ class IssueSummons(CaseCommand):
 
 
 class IssueClaim(CaseCommand):
-    """CPR 55 possession claim: at least 2 clear days (5 residential) between service and hearing."""
+    """CPR 55 possession claim against trespassers: served at least 2 clear days (5 residential)
+    before the hearing, weekends and bank holidays not counting (CPR 55.5(2), 2.8(4)); the method
+    of service recorded (CPR 55.6 for persons unknown)."""
 
     hearing: EffectiveTime = Field(description="When the hearing is.")
     served_on: EffectiveTime | None = Field(
         default=None, description="When served (default: the effective time).")
     premises: Premises = Field(default=Premises.LAND, description="land (2 clear days) or residential (5).")
+    method: ClaimService = Field(description="How served: attached-to-land or stakes (CPR 55.6, "
+                                             "persons unknown), court-ordered, personal, post, "
+                                             "left-at-address.")
+    persons_unknown: bool = Field(default=True, description="The claim is against persons unknown.")
 
 
 class RecordHearing(CaseCommand):

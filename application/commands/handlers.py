@@ -470,7 +470,8 @@ def issue_summons(case: EncampmentCase, command: e.IssueSummons, ctx: CommandCon
 @on(EncampmentCase, e.IssueClaim)
 def issue_claim(case: EncampmentCase, command: e.IssueClaim, ctx: CommandContext) -> None:
     case.issue_claim(ctx, hearing=command.hearing, served_on=command.served_on,
-                     premises=command.premises)
+                     premises=command.premises, method=command.method,
+                     persons_unknown=command.persons_unknown)
 
 
 @on(EncampmentCase, e.RecordHearing)

@@ -44,7 +44,7 @@ def test_report_to_direction_with_refusals_and_a_flagged_return(cli: Cli):
                       "--on", "2026-03-04T10:00")
     assert "24 hours" in error["message"]
     error = cli.fails(3, "encampment", "issue-claim", REF, "--hearing", "2026-03-06T10:00",
-                      "--on", "2026-03-04T10:00")
+                      "--method", "stakes", "--on", "2026-03-04T10:00")
     assert "clear days" in error["message"]
 
     shown = cli.show(REF)
@@ -89,3 +89,30 @@ def test_a_power_used_before_it_came_into_force_is_refused(cli: Cli):
     error = cli.fails(3, "encampment", "decide", ref, "--not-allow", "--power", "s60c",
                       "--reasons", "r", "--on", "2022-06-21T09:00")
     assert "not in force on 2022-06-21" in error["message"] and "28" in error["message"]
+
+
+def test_a_possession_claim_records_its_service_under_cpr_55(cli: Cli):
+    """CPR 55.5(2) and 2.8(4): 2 clear days for land, weekends not counting; CPR 55.6: persons
+    unknown are served on the land or on stakes. No method: invalid input (exit 2); post against
+    persons unknown: refused (exit 3); Friday 6 March to Tuesday 10 March 2026 leaves only
+    Monday 9 March: refused (exit 3); Wednesday 11 March is served on stakes."""
+    report(cli)
+    step(cli, "establish-ownership", "--land", "private", "--on", "2026-03-03T09:00")
+    step(cli, "visit", "--on", "2026-03-03T10:00")
+    step(cli, "assess-welfare", "--on", "2026-03-03T11:00")
+    step(cli, "assess-impact", "--threat", "2", "--likelihood", "2", "--on", "2026-03-03T11:30")
+    step(cli, "decide", "--not-allow", "--power", "cpr55", "--reasons", "Possession",
+         "--on", "2026-03-03T14:00")
+    missing = cli.fails(2, "encampment", "issue-claim", REF, "--hearing", "2026-03-11T10:00",
+                        "--on", "2026-03-06T10:00")
+    assert missing["code"] == "invalid-input"
+    post = cli.fails(3, "encampment", "issue-claim", REF, "--hearing", "2026-03-11T10:00",
+                     "--method", "post", "--on", "2026-03-06T10:00")
+    assert "CPR 55.6" in post["message"]
+    weekend = cli.fails(3, "encampment", "issue-claim", REF, "--hearing", "2026-03-10T10:00",
+                        "--method", "stakes", "--on", "2026-03-06T10:00")
+    assert "1 clear days" in weekend["message"] and "2026-03-11" in weekend["message"]
+    step(cli, "issue-claim", "--hearing", "2026-03-11T10:00", "--method", "stakes",
+         "--on", "2026-03-06T10:00")
+    step(cli, "issue-claim", "--hearing", "2026-03-11T10:00", "--method", "post", "--named",
+         "--on", "2026-03-06T10:30")

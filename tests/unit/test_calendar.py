@@ -423,3 +423,37 @@ def test_a_zero_length_pause_moves_nothing(start: date, n: int) -> None:
 
 def test_no_holidays_calendar_counts_only_weekdays() -> None:
     assert add_working_days(NO_HOLIDAYS, date(2026, 12, 24), 3) == date(2026, 12, 29)
+
+
+# --------------------------------------------------------------------------- CPR 2.8 clear days
+
+
+def test_cpr_2_8_clear_days_leave_out_the_day_of_service_and_the_day_of_the_hearing() -> None:
+    """CPR 2.8(3) and its example (ii) as read (civillitigationbrief.com, 14 Aug 2019, quoting
+    the rule): a hearing at least 28 days after notice given on 1 October is on 30 October at the
+    earliest. A period over 5 days counts weekends (1 Oct 2025 is a Wednesday)."""
+    from domain.calendar import clear_days, earliest_after_clear_days
+
+    cal = ENGLAND_AND_WALES_2024_2027
+    assert clear_days(cal, date(2025, 10, 1), date(2025, 10, 30), 28) == 28
+    assert clear_days(cal, date(2025, 10, 1), date(2025, 10, 29), 28) == 27
+    assert earliest_after_clear_days(cal, date(2025, 10, 1), 28) == date(2025, 10, 30)
+
+
+def test_cpr_2_8_4_a_period_of_five_days_or_less_leaves_out_weekends_and_bank_holidays() -> None:
+    """CPR 2.8(4) and its example as read: "Notice of an application must be served at least 3
+    days before the hearing. An application is to be heard on Monday 20 October. The last date for
+    service is Tuesday 14 October." (20 October 2025 is a Monday.) And over Christmas 2026:
+    served Friday 18 December, 5 clear days are 21, 22, 23, 24 and 29 December (25 and 28 December
+    are bank holidays, 26-27 a weekend), so the hearing is on 30 December at the earliest."""
+    from domain.calendar import clear_days, earliest_after_clear_days
+
+    cal = ENGLAND_AND_WALES_2024_2027
+    assert clear_days(cal, date(2025, 10, 14), date(2025, 10, 20), 3) == 3
+    assert clear_days(cal, date(2025, 10, 15), date(2025, 10, 20), 3) == 2
+    # Served Tuesday 14 October, the 3 clear days are 15-17 October: Saturday 18 October is the
+    # first day after them (the court fixes the sitting day; Monday 20 is the one in the example).
+    assert earliest_after_clear_days(cal, date(2025, 10, 14), 3) == date(2025, 10, 18)
+    assert earliest_after_clear_days(cal, date(2025, 10, 15), 3) == date(2025, 10, 21)
+    assert clear_days(cal, date(2026, 12, 18), date(2026, 12, 29), 5) == 4
+    assert earliest_after_clear_days(cal, date(2026, 12, 18), 5) == date(2026, 12, 30)

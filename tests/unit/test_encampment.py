@@ -142,7 +142,7 @@ def test_cpr55_clear_days_exclude_service_and_hearing_days():
         case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-06T10:00")
     with pytest.raises(DateRuleViolated, match="5 clear days"):
         case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-09T10:00", premises="residential")
-    case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-07T10:00")
+    case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-07T10:00", method="stakes")
     assert case.claims == 1
 
 

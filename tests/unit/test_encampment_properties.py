@@ -131,6 +131,7 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
             "hearing": st.integers(-48, 240).map(hours_later),
             "served_on": maybe_hours,
             "premises": st.sampled_from(["land", "residential", "boat"]),
+            "method": st.sampled_from([None, "stakes", "attached-to-land", "post"]),
         }
     ),
     R.record_hearing: fixed({"result": st.sampled_from([*HearingResult, "won"])}),
@@ -249,7 +250,7 @@ def happy_path(case: EncampmentCase, branch: int, on: datetime, reason: str | No
         if case.summonses + case.claims == 0:
             if branch % 2 == 0:
                 return Call(R.issue_summons, {"hearing": at(on, 30)}, reason)
-            return Call(R.issue_claim, {"hearing": at(on, 24 * 4)}, reason)
+            return Call(R.issue_claim, {"hearing": at(on, 24 * 7), "method": "stakes"}, reason)
         if case.hearings == 0:
             return Call(R.record_hearing, {"result": "order-granted"}, reason)
         if case.orders == 0:

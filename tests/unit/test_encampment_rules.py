@@ -10,7 +10,7 @@ import pytest
 
 from application.encampment import find_no_return_window
 from domain import encampment, no_return
-from domain.errors import RuleRefused
+from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
 from tests.unit.test_encampment import ctx, enforcing
 
 
@@ -144,3 +144,53 @@ def test_the_flag_on_the_new_case_says_the_reach():
         within_no_return_window=found)
     assert case.no_return_flag is not None
     assert "any land in the local authority's area by the persons directed" in case.no_return_flag
+
+
+# --------------------------------------------------------------------------- item 15: CPR 55
+
+
+def test_cpr55_land_notice_over_easter_leaves_out_the_bank_holidays_and_the_weekend():
+    """CPR 55.5(2)(b): a claim against trespassers on land other than residential property is
+    served not less than 2 days before the hearing; CPR 2.8(3)-(4): clear days, and a period of
+    5 days or less leaves out Saturdays, Sundays, bank holidays and Good Friday. Served Thursday
+    2 April 2026: Good Friday 3 April, the weekend and Easter Monday 6 April do not count, so the
+    2 clear days are 7 and 8 April and the earliest hearing is Thursday 9 April."""
+    case = enforcing("cpr55")
+    with pytest.raises(DateRuleViolated, match=r"1 clear days\. The earliest hearing is 2026-04-09"):
+        case.issue_claim(ctx("2026-04-02T10:00"), hearing="2026-04-08T10:00", method="stakes")
+    assert case.claims == 0
+    case.issue_claim(ctx("2026-04-02T10:00"), hearing="2026-04-09T10:00", method="stakes")
+    served = case.collect_events()[-1]
+    assert isinstance(served, encampment.ClaimServed)
+    assert (served.method, served.persons_unknown, served.clear_days) == ("stakes", True, 2)
+    assert served.basis is not None and "CPR 55.6" in served.basis
+
+
+def test_cpr55_residential_needs_five_clear_working_days():
+    """CPR 55.5(2)(a): 5 days for residential property; CPR 2.8(4): weekends do not count.
+    Served Wednesday 4 March 2026: 5, 6, 9, 10 and 11 March, so the hearing is on 12 March at the
+    earliest (the old count, weekends included, allowed 10 March)."""
+    case = enforcing("cpr55")
+    with pytest.raises(DateRuleViolated, match="The earliest hearing is 2026-03-12"):
+        case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-11T10:00",
+                         premises="residential", method="attached-to-land")
+    case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-12T10:00", premises="residential",
+                     method="attached-to-land")
+    assert case.claims == 1
+
+
+def test_cpr55_6_persons_unknown_are_served_on_the_land_or_on_stakes():
+    """CPR 55.6 as read (Becket Chambers, 6 Dec 2017, quoting the rule): against "persons unknown"
+    the documents must be served by attaching copies to the main door or some other part of the
+    land, or by placing stakes in the land with copies in sealed transparent envelopes addressed
+    to "the occupiers". Post is refused for persons unknown, allowed for named defendants; the
+    method must be given."""
+    case = enforcing("cpr55")
+    with pytest.raises(RuleRefused, match="CPR 55.6"):
+        case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-09T10:00", method="post")
+    with pytest.raises(InvalidInput, match="Say how the claim was served"):
+        case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-09T10:00")
+    assert case.claims == 0
+    case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-09T10:00", method="post",
+                     persons_unknown=False)
+    assert case.claims == 1
