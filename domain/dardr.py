@@ -76,6 +76,10 @@ class ReviewOutcome(StrEnum):
 
     REVIEW = "review"
     NO_REVIEW = "no-review"
+    JOINT_REVIEW = "joint-review"
+    """A review held jointly with another statutory review (a SAR, CSPR, MHHR or OWHR)."""
+    REFERRED = "referred"
+    """No DARDR here: the death is referred to another statutory review, which covers it."""
 
 
 class HomeOfficeView(StrEnum):
@@ -142,6 +146,10 @@ HOME_OFFICE_VIEWS = tuple(HomeOfficeView)
 QA_OUTCOMES = tuple(QaOutcome)
 DEFERRAL_REASONS = tuple(DeferralReason)
 PROCESS_KINDS = tuple(ProcessKind)
+
+#: The other statutory reviews a decision may join or refer to (a subset of ProcessKind).
+OTHER_REVIEWS = (ProcessKind.SAR, ProcessKind.CSPR, ProcessKind.MHHR, ProcessKind.OWHR)
+UNDER_18 = (AgeBand.UNDER_16, AgeBand.AGED_16_17)
 
 STAGES = tuple(Stage)
 OPEN = [s for s in Stage if s != Stage.CLOSED]
@@ -278,6 +286,24 @@ RULES: tuple[Rule, ...] = (
          "escalate a lawful deferral); it resumes, moved on by the pause, when the deferral ends.",
          Basis("statutory guidance", f"{GUIDE}: publication after criminal proceedings; the "
                "20-working-day publication clock itself is local procedure")),
+    Rule("dardr", "dardr.decide.aged-16-or-over",
+         "A review is of the death of a person aged 16 or over: deciding to review the death of "
+         "a child under 16 is refused with a pointer to a Child Safeguarding Practice Review; "
+         "the decision may instead be recorded as referred to, or a joint review with, a CSPR.",
+         Basis("statute", f"{S9}(1) 'a person aged 16 or over'; Children Act 2004 s.16F (local "
+               "child safeguarding practice reviews; section number not re-read for this "
+               "release) and Working Together to Safeguard Children 2023"),
+         S9_LINK),
+    Rule("dardr", "dardr.decide.other-reviews",
+         "Besides review / no review, a decision may be a joint review with, or a referral to, "
+         "a Safeguarding Adults Review, a Child Safeguarding Practice Review, a Mental Health "
+         "Homicide Review or an Offensive Weapons Homicide Review; a SAR or OWHR is refused "
+         "for a person under 18. A referral goes to the Home Office like a no-review decision.",
+         Basis("statute", "Care Act 2014 s.44 (SAR, adults); PCSC Act 2022 s.24 (OWHR; victims "
+               "aged 18 or over per the Home Office factsheet, and an OWHR is not required where "
+               "a DHR is); MHHR: NHS England guidance, not verified; treating a referral as a "
+               "no-review decision for the Home Office is assumed local practice"),
+         "https://www.legislation.gov.uk/ukpga/2022/32/part/2/chapter/2"),
     Rule("dardr", "dardr.draft-2024.labels",
          "Under the 2024 draft guidance the completion clock (12 months) and the Scoping Review "
          "step carry the kind 'draft guidance (not in force)': a partnership adopts them only as "
@@ -346,6 +372,21 @@ class ReviewDecided(StageEntered["DardrReview"]):
     def apply_to(self, case: DardrReview) -> None:
         case.decision = self.outcome
         case.decided_on = self.effective
+
+
+class ReviewDecidedWithOtherReview(StageEntered["DardrReview"]):
+    """The decision is a joint review with, or a referral to, another statutory review."""
+
+    TOPIC = "caseledger.domain.dardr:ReviewDecidedWithOtherReview"
+
+    outcome: str
+    other_review: str
+    personal: Text  # the rationale (free text)
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.decision = self.outcome
+        case.decided_on = self.effective
+        case.other_review = self.other_review
 
 
 class HomeOfficeNotified(StageEntered["DardrReview"]):
@@ -604,6 +645,7 @@ class DardrReview(Case):
     scoping_review_done: str | None = field(init=False, default=None)
     decision: str | None = field(init=False, default=None)
     decided_on: str | None = field(init=False, default=None)
+    other_review: str | None = field(init=False, default=None)
     home_office_notified: str | None = field(init=False, default=None)
     chair_appointed: str | None = field(init=False, default=None)
     panel: list[str] = field(init=False, default_factory=list)
@@ -660,6 +702,7 @@ class DardrReview(Case):
             "guidance": self.guidance, "relationship": self.relationship,
             "death_type": self.death_type, "age_band": self.age_band,
             "notified_by": self.notified_by, "decision": self.decision,
+            "other_review": self.other_review,
             "decided_on": self.decided_on, "home_office_notified": self.home_office_notified,
             "chair_appointed": self.chair_appointed, "signed_off": self.signed_off,
             "submissions": self.submissions, "qa_outcome": self.qa_outcome,
@@ -694,23 +737,64 @@ class DardrReview(Case):
         self.record(ScopingReviewCompleted, ctx, self.definition.transitions["complete-scoping-review"].basis,
                     personal={"summary": summary})
 
-    def decide(self, ctx: CommandContext, outcome: ReviewOutcome, rationale: str) -> None:
+    def decide(self, ctx: CommandContext, outcome: ReviewOutcome, rationale: str,
+               other_review: ProcessKind | None = None) -> None:
         found = self.begin("decide", ctx)
         outcome = one_of(ReviewOutcome, outcome, field="outcome")
         if not rationale.strip():
             raise InvalidInput("Record the rationale for the decision.", field="rationale")
+        other = self._check_other_review(outcome, other_review)
         if self.is_guidance_2024 and not self.scoping_review_done:
             raise RuleRefused(
                 f"Under {GUIDANCE_2024_DRAFT} the Scoping Review must be completed before the "
                 "decision (complete-scoping-review)."
             )
-        stage = Stage.COMMISSIONING if outcome == ReviewOutcome.REVIEW else Stage.DECIDED_NO_REVIEW
-        self.enter(ReviewDecided, ctx, found, stage, outcome=outcome,
-                   personal={"rationale": rationale})
+        held = outcome in (ReviewOutcome.REVIEW, ReviewOutcome.JOINT_REVIEW)
+        stage = Stage.COMMISSIONING if held else Stage.DECIDED_NO_REVIEW
+        if other is None:
+            self.enter(ReviewDecided, ctx, found, stage, outcome=outcome,
+                       personal={"rationale": rationale})
+        else:
+            self.enter(ReviewDecidedWithOtherReview, ctx, found, stage, outcome=outcome,
+                       other_review=other, personal={"rationale": rationale})
         self.meet_deadline(ctx, "decision")
         self.set_deadline(ctx, "home-office-notification", "home-office-notification", "partnership")
-        if outcome == ReviewOutcome.REVIEW:
+        if held:
             self._start_review_clocks(ctx)
+
+    def _check_other_review(self, outcome: ReviewOutcome,
+                            other_review: ProcessKind | None) -> ProcessKind | None:
+        """s.9(1): a review is of the death of a person aged 16 or over; an under-16 death is
+        for a Child Safeguarding Practice Review. A joint or referred review names the other
+        review, which must be one that can apply to the person's age."""
+        with_other = outcome in (ReviewOutcome.JOINT_REVIEW, ReviewOutcome.REFERRED)
+        other = None if other_review is None else one_of(
+            ProcessKind, other_review, field="other_review", what="other review")
+        if with_other and other not in OTHER_REVIEWS:
+            raise InvalidInput(
+                f"A {outcome} decision names the other review: one of "
+                f"{', '.join(OTHER_REVIEWS)}.", field="other_review")
+        if not with_other and other is not None:
+            raise InvalidInput(
+                f"Only a joint-review or referred decision names another review, not {outcome}.",
+                field="other_review")
+        if self.age_band == AgeBand.UNDER_16 and other != ProcessKind.CSPR \
+                and outcome != ReviewOutcome.NO_REVIEW:
+            raise RuleRefused(
+                "A domestic homicide review is of the death of a person aged 16 or over "
+                "(DVCVA 2004 s.9(1)); this death is of a child under 16. It is for a Child "
+                "Safeguarding Practice Review (Children Act 2004 s.16F; Working Together to "
+                "Safeguard Children 2023): record the decision as referred, or as a "
+                "joint-review, with --other-review cspr.",
+                field="outcome")
+        if other in (ProcessKind.SAR, ProcessKind.OWHR) and self.age_band in UNDER_18:
+            which = ("a Safeguarding Adults Review is about an adult (Care Act 2014 s.44)"
+                     if other == ProcessKind.SAR else
+                     "an Offensive Weapons Homicide Review is of the death of a person aged 18 "
+                     "or over (PCSC Act 2022 s.24 and its regulations)")
+            raise RuleRefused(f"{which}; the person who died was in age band {self.age_band}.",
+                              field="other_review")
+        return other
 
     def _start_review_clocks(self, ctx: CommandContext) -> None:
         self.set_deadline(ctx, "chair-appointment", "chair-appointment", "partnership")
@@ -721,7 +805,8 @@ class DardrReview(Case):
         if self.home_office_notified:
             raise RuleRefused(f"The Home Office was already notified on {self.home_office_notified}.")
         decision = self.decision or ReviewOutcome.REVIEW
-        stage = Stage.AWAITING_HOME_OFFICE_VIEW if decision == ReviewOutcome.NO_REVIEW else self.stage
+        not_held = decision in (ReviewOutcome.NO_REVIEW, ReviewOutcome.REFERRED)
+        stage = Stage.AWAITING_HOME_OFFICE_VIEW if not_held else self.stage
         self.enter(HomeOfficeNotified, ctx, found, stage, decision=decision)
         self.meet_deadline(ctx, "home-office-notification")
 

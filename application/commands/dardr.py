@@ -20,6 +20,7 @@ from domain.dardr import (
     DeferralReason,
     Guidance,
     HomeOfficeView,
+    ProcessKind,
     QaOutcome,
     Relationship,
     ReviewOutcome,
@@ -63,8 +64,12 @@ class CompleteScopingReview(CaseCommand):
 class DecideReview(CaseCommand):
     """Decide whether to hold a review (DVCVA 2004 s.9(1))."""
 
-    outcome: ReviewOutcome = Field(description="review or no-review.")
+    outcome: ReviewOutcome = Field(
+        description="review, no-review, joint-review (with another review) or referred (to it).")
     rationale: Text = Field(description="Why (s.9 criteria met or not).")
+    other_review: ProcessKind | None = Field(
+        default=None,
+        description="For joint-review or referred: sar, cspr, mhhr or owhr.")
 
 
 class NotifyHomeOffice(CaseCommand):

@@ -161,7 +161,8 @@ def complete_scoping_review(case: DardrReview, command: d.CompleteScopingReview,
 
 @on(DardrReview, d.DecideReview)
 def decide_review(case: DardrReview, command: d.DecideReview, ctx: CommandContext) -> None:
-    case.decide(ctx, outcome=command.outcome, rationale=command.rationale)
+    case.decide(ctx, outcome=command.outcome, rationale=command.rationale,
+                other_review=command.other_review)
 
 
 @on(DardrReview, d.NotifyHomeOffice)

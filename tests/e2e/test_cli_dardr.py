@@ -194,7 +194,8 @@ def test_exit_codes_and_messages_and_refusals_record_nothing(cli: Cli):
                       "--kind", "chronology", "--due", "next week", "--on", "2026-02-01")
     assert error["message"].startswith("--due: 'next week' is not a date")
     error = cli.fails(2, "dardr", "decide", REF, "--outcome", "maybe", "--rationale", "r")
-    assert "'maybe' is not one of 'review', 'no-review'" in error["message"]
+    assert "'maybe' is not one of 'review', 'no-review', 'joint-review', 'referred'" in \
+        error["message"]
     error = cli.fails(2, "dardr", "circulate-draft", REF, "--version", "two")
     assert "--version" in error["message"]
     assert cli.fails(2, "dardr", "decide", REF, "--bogus")["code"] == "invalid-input"
@@ -443,3 +444,20 @@ def test_withholding_publication_needs_a_reason(cli: Cli):
     step(cli, "withhold-publication", "--reason", "publication would identify the children",
          "--on", "2026-08-10", stage="closed")
     assert cli.show()["details"]["publication_withheld"] == "2026-08-10"
+
+
+def test_an_under_16_death_is_refused_a_review_and_referred_to_a_cspr(cli: Cli):
+    """DVCVA 2004 s.9(1): aged 16 or over; a child's death is for a CSPR (Children Act 2004
+    s.16F). Exit 3 for the refusal; the referral is recorded."""
+    cli.json("dardr", "notify", "--partnership", "cumberland", "--on", "2026-01-20",
+             "--date-of-death", "2026-01-15", "--victim-pseudonym", "Anna",
+             "--notified-by", "cumbria-police", "--relationship", "family",
+             "--death-type", "homicide", "--age-band", "under-16")
+    cli.json("dardr", "start-scoping", REF, "--agencies", "cumbria-police", "--on", "2026-01-29")
+    error = cli.fails(3, "dardr", "decide", REF, "--outcome", "review", "--rationale", "r",
+                      "--on", "2026-02-16")
+    assert "Child Safeguarding Practice Review" in error["message"]
+    assert "Anna" not in error["message"]
+    step(cli, "decide", "--outcome", "referred", "--other-review", "cspr",
+         "--rationale", "child death: CSPR", "--on", "2026-02-16", stage="decided-no-review")
+    assert cli.show()["details"]["other_review"] == "cspr"

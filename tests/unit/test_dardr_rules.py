@@ -202,3 +202,88 @@ class TestDeferralPausesThePublicationClock:
         review = given.then()
         assert review.deadlines["publication"].status == "met"
         assert review.publication_deferred is None
+
+
+# --------------------------------------------------------------------------- item 4: age, other reviews
+
+
+def scoping(age_band: str = "35-44") -> Given:
+    return Given.notified(age_band=age_band).scoping()
+
+
+class TestAgedSixteenOrOver:
+    def test_deciding_to_review_an_under_16_death_is_refused_with_a_pointer_to_a_cspr(self) -> None:
+        """DVCVA 2004 s.9(1): a review of the death of "a person aged 16 or over"; a child's
+        death is for a Child Safeguarding Practice Review (Children Act 2004 s.16F, Working
+        Together to Safeguard Children 2023)."""
+        err = refused(scoping("under-16"), "decide", "2026-02-20", "review", "s.9 criteria",
+                      error=RuleRefused, field="outcome")
+        assert "aged 16 or over (DVCVA 2004 s.9(1))" in err.message
+        assert "Child Safeguarding Practice Review" in err.message
+        assert "--other-review cspr" in err.message
+
+    def test_an_under_16_death_may_be_referred_to_a_cspr(self) -> None:
+        """s.9(1) and Working Together 2023: referred to the CSPR, recorded as such; the Home
+        Office is told like a no-review decision (assumed local practice)."""
+        given = scoping("under-16")
+        events = given.do("decide", "2026-02-20", "referred", "child death: CSPR",
+                          other_review="cspr")
+        decided = events[0]
+        assert type(decided).__name__ == "ReviewDecidedWithOtherReview"
+        assert (decided.outcome, decided.other_review, decided.stage) == (
+            "referred", "cspr", "decided-no-review")
+        given.do("notify_home_office", "2026-02-23")
+        assert given.then().stage == "awaiting-home-office-view"
+
+    def test_an_under_16_death_may_have_a_joint_review_with_a_cspr(self) -> None:
+        """Working Together 2023 / statutory guidance (2016): reviews may be held jointly; the
+        review is commissioned and its clocks start."""
+        given = scoping("under-16")
+        events = given.do("decide", "2026-02-20", "joint-review", "joint with the CSPR",
+                          other_review="cspr")
+        assert events[0].stage == "commissioning"
+        review = given.then()
+        assert review.decision == "joint-review" and review.other_review == "cspr"
+        assert "review-completion" in review.deadlines
+
+    def test_an_under_16_death_cannot_be_referred_to_a_sar(self) -> None:
+        """s.9(1) and Care Act 2014 s.44 (adults): only a CSPR fits a child under 16."""
+        refused(scoping("under-16"), "decide", "2026-02-20", "referred", "x",
+                other_review="sar", error=RuleRefused)
+
+    def test_a_16_year_old_s_death_is_reviewed(self) -> None:
+        """s.9(1): aged 16 or over includes 16 and 17."""
+        events = scoping("16-17").do("decide", "2026-02-20", "review", "s.9 criteria met")
+        assert events[0].stage == "commissioning"
+
+
+class TestOtherReviews:
+    def test_a_joint_review_with_a_sar(self) -> None:
+        """Care Act 2014 s.44: a Safeguarding Adults Review may be held jointly."""
+        given = scoping()
+        events = given.do("decide", "2026-02-20", "joint-review", "care and support needs",
+                          other_review="sar")
+        assert (events[0].outcome, events[0].other_review) == ("joint-review", "sar")
+
+    def test_a_referral_to_an_owhr_is_refused_for_a_person_under_18(self) -> None:
+        """PCSC Act 2022 s.24 (OWHR); the Home Office factsheet: victims aged 18 or over."""
+        err = refused(scoping("16-17"), "decide", "2026-02-20", "referred", "knife",
+                      other_review="owhr", error=RuleRefused, field="other_review")
+        assert "aged 18 or over" in err.message
+
+    def test_a_joint_or_referred_decision_names_the_other_review(self) -> None:
+        """The other review is part of the decision: without it the input is incomplete."""
+        refused(scoping(), "decide", "2026-02-20", "referred", "x", error=InvalidInput,
+                field="other_review")
+        refused(scoping(), "decide", "2026-02-20", "referred", "x", other_review="criminal",
+                error=InvalidInput, field="other_review")
+
+    def test_a_plain_review_names_no_other_review(self) -> None:
+        """Only joint-review and referred carry another review."""
+        refused(scoping(), "decide", "2026-02-20", "review", "x", other_review="mhhr",
+                error=InvalidInput, field="other_review")
+
+    def test_a_plain_decision_is_still_recorded_as_before(self) -> None:
+        """DVCVA 2004 s.9(1): review / no review keep their stored shape (ReviewDecided)."""
+        events = scoping().do("decide", "2026-02-20", "review", "s.9 criteria met")
+        assert type(events[0]).__name__ == "ReviewDecided"
