@@ -6,6 +6,8 @@ One mechanism builds it (``caseledger rules``, ``docs/rules.md`` and the tests a
 - every stage transition of every case type (``ProcessDefinition.transitions``, each with a basis);
 - every clock of every national policy (``ProcessDefinition.national_policy``; for DARDR, one per
   guidance version);
+- the encampment powers' dated tables (``domain/no_return.py``: each version of the no-return
+  period, each power's commencement, each window's reach);
 - every ``RULES`` tuple declared beside the code that enforces it (``domain/*.py``), and the
   catalogue's own notes (``NOTES`` below).
 
@@ -28,7 +30,7 @@ from dataclasses import asdict, dataclass
 from importlib import import_module
 from types import ModuleType
 
-from domain import asb, dardr, encampment
+from domain import asb, dardr, encampment, no_return
 from domain.calendar import ClockUnit
 from domain.policy import BASIS_KINDS, Basis, ClockPolicy
 from domain.process import ProcessDefinition, Transition
@@ -79,6 +81,9 @@ LINKS: tuple[tuple[str, str], ...] = (
     ("CJPOA 1994 s.61", "https://www.legislation.gov.uk/ukpga/1994/33/section/61"),
     ("CJPOA 1994 s.62A", "https://www.legislation.gov.uk/ukpga/1994/33/section/62A"),
     ("CJPOA 1994 s.60C", "https://www.legislation.gov.uk/ukpga/1994/33/section/60C"),
+    ("CJPOA 1994 s.62B", "https://www.legislation.gov.uk/ukpga/1994/33/section/62B"),
+    ("CJPOA 1994 ss.62A", "https://www.legislation.gov.uk/ukpga/1994/33/section/62A"),
+    ("CJPOA 1994 ss.60C", "https://www.legislation.gov.uk/ukpga/1994/33/section/60C"),
     ("CPR Part 55", "https://www.justice.gov.uk/courts/procedure-rules/civil/rules/part55"),
     ("CPR 55", "https://www.justice.gov.uk/courts/procedure-rules/civil/rules/part55"),
     ("Cumbria Joint Agency Protocol", PUBLISHED_LOCAL["Cumbria Joint Agency Protocol"]),
@@ -169,7 +174,7 @@ def unverified() -> list[Relabelled]:
 
 
 def _built() -> list[tuple[Entry, Relabelled | None]]:
-    built = [*_transitions(), *_clocks(), *_rules()]
+    built = [*_transitions(), *_clocks(), *_no_return(), *_rules()]
     names = [entry.name for entry, _ in built]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -203,6 +208,41 @@ def _clocks() -> Iterable[tuple[Entry, Relabelled | None]]:
                     name += f"@{version}"
                 yield _entry(definition.case_type, name, _clock_says(kind, clock_policy, shown),
                              clock_policy.basis, "", "clock")
+
+
+def _no_return() -> Iterable[tuple[Entry, Relabelled | None]]:
+    """The encampment powers' dated tables (domain/no_return.py): each version of the no-return
+    period, each power's commencement and each window's reach, so a new version is listed."""
+    versions = getattr(no_return, "RULES", {})
+    for power in sorted(versions if isinstance(versions, dict) else {}):
+        for version in versions[power]:
+            yield _entry("encampment", f"encampment.no-return.{version.version}",
+                         f"A {_section(power)} direction given from "
+                         f"{version.effective_from.isoformat()} bars return for {version.months} "
+                         f"months (rule version {version.version}).",
+                         _stated(version.basis), "", "rule")
+    for power, known in sorted(getattr(no_return, "COMMENCEMENT", {}).items()):
+        yield _entry("encampment", f"encampment.power.commencement.{power}",
+                     f"A {_section(power)} direction dated before "
+                     f"{known.in_force_from.isoformat()} is refused: the power was not yet in "
+                     "force.", _stated(known.source), "", "rule")
+    for power, reach in sorted(getattr(no_return, "REACH", {}).items()):
+        yield _entry("encampment", f"encampment.no-return.reach.{power}",
+                     f"A {_section(power)} no-return window reaches {reach.says()}: a new "
+                     "encampment there is flagged.", _stated(reach.source), "", "rule")
+
+
+def _section(power: str) -> str:
+    """``s62a`` -> ``s.62A``."""
+    return f"s.{power[1:].upper()}" if power.startswith("s") else power
+
+
+def _stated(text: str) -> Basis:
+    """A basis written as ``kind: reference``, or a bare citation of a section (a statute)."""
+    kind, _, reference = text.partition(": ")
+    if kind in BASIS_KINDS and reference:
+        return Basis(kind, reference)
+    return Basis("statute", text)
 
 
 def _rules() -> Iterable[tuple[Entry, Relabelled | None]]:

@@ -21,6 +21,7 @@ from application.rules import (
     policy_entries,
 )
 from application.setup_import import example_path, load_setup
+from domain import no_return
 from domain.calendar import ClockUnit
 from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
 from domain.policy import BASIS_KINDS, Basis, ClockPolicy, clock
@@ -82,6 +83,26 @@ def test_every_national_clock_is_in_the_catalogue_for_each_guidance_version():
                 assert name in listed or f"{name}@{policy.version}" in listed, (name, policy.version)
     assert "dardr.clock.review-completion@national-dhr-2016" in listed
     assert "dardr.clock.review-completion@national-dardr-2024-draft" in listed
+
+
+def test_every_dated_no_return_version_commencement_and_reach_is_in_the_catalogue():
+    """Given the encampment powers' dated tables (domain/no_return.py: the no-return period in
+    force on a day, CJPOA 1994 ss.61/62B as amended by PCSCA 2022 s.84; each power's
+    commencement; each window's reach), when the catalogue is built, then every version, power and
+    reach is listed with its statutory source (issue 14 item 16: a later change of the period is
+    one more dated version, and is listed without a change here)."""
+    entries = {entry.name: entry for entry in catalogue("encampment")}
+    for versions in no_return.RULES.values():
+        for version in versions:
+            entry = entries[f"encampment.no-return.{version.version}"]
+            assert f"{version.months} months" in entry.says
+            assert version.effective_from.isoformat() in entry.says
+            assert entry.kind == "statute" and entry.citation in version.basis
+    for power, known in no_return.COMMENCEMENT.items():
+        entry = entries[f"encampment.power.commencement.{power}"]
+        assert known.in_force_from.isoformat() in entry.says and entry.citation == known.source
+    for power, reach in no_return.REACH.items():
+        assert entries[f"encampment.no-return.reach.{power}"].citation == reach.source
 
 
 def test_the_draft_guidance_clocks_are_never_shown_as_statutory_guidance():
