@@ -745,6 +745,11 @@ class EncampmentCase(Case):
             if power:
                 raise InvalidInput(f"A {decision} decision takes no power; a power is for not-allow.",
                                    field="power")
+            if self.never_acceptable and not ctx.reason:
+                raise RuleRefused(
+                    f"The impact assessment of {self.reference} marks the location as never "
+                    f"acceptable under local policy; a {decision} decision needs a reason "
+                    "(--reason).", field="reason")
             if not leave_by:
                 raise InvalidInput(f"Give the agreed leaving date for a {decision} decision.",
                                    field="leave_by")
@@ -971,6 +976,28 @@ RULES: tuple[Rule, ...] = (
          Basis("case law", "R (Smith) v Secretary of State for the Home Department [2024] EWHC "
                            "1137 (Admin), 14 May 2024: declaration of incompatibility"),
          "https://caselaw.nationalarchives.gov.uk/ewhc/admin/2024/1137"),
+    Rule("encampment", "encampment.decide.never-acceptable",
+         "A location the impact assessment marks as never acceptable (parks, playgrounds, "
+         "playing fields, village greens, residential open space in the Cumberland list) cannot "
+         "be tolerated, or made a negotiated stopping place, without a recorded reason.",
+         Basis("illustrative local practice", "Cumberland impact assessment factors: locations "
+                                              "that are never acceptable (research notes; the "
+                                              "published protocol was not read)")),
+    Rule("encampment", "encampment.claim.clear-days",
+         "A possession claim against trespassers is served not less than 2 days (land) or 5 days "
+         "(residential property) before the hearing, counted as clear days: neither the day of "
+         "service nor the hearing day counts, and Saturdays, Sundays and bank holidays (with "
+         "Christmas Day and Good Friday) do not count either. The earliest hearing is said.",
+         Basis("civil procedure rule", "CPR 55.5(2); CPR 2.8(2)-(4)"),
+         "https://www.justice.gov.uk/courts/procedure-rules/civil/rules/part55"),
+    Rule("encampment", "encampment.claim.service",
+         "The method of service of a possession claim is recorded; against persons unknown it is "
+         "attaching copies to the main door or some other part of the land, stakes in the land, "
+         "or a method the court ordered. Deemed service (CPR 6.14, 6.26) is not modelled: the "
+         "day of service is the day given.",
+         Basis("civil procedure rule", "CPR 55.6 (as quoted by Becket Chambers, 6 Dec 2017); "
+                                       "CPR 6.15 (alternative service)"),
+         "https://www.justice.gov.uk/courts/procedure-rules/civil/rules/part55"),
     Rule("encampment", "encampment.no-return.reach",
          "A new encampment is flagged as a return only inside the reach of the earlier window: "
          "s.77 and s.60C the same land, unless the group is known to be another; s.61 the same "

@@ -116,3 +116,19 @@ def test_a_possession_claim_records_its_service_under_cpr_55(cli: Cli):
          "--on", "2026-03-06T10:00")
     step(cli, "issue-claim", "--hearing", "2026-03-11T10:00", "--method", "post", "--named",
          "--on", "2026-03-06T10:30")
+
+
+def test_a_never_acceptable_location_needs_a_reason_to_be_tolerated(cli: Cli):
+    """Local policy (illustrative, Cumberland impact factors): a location marked never acceptable
+    is tolerated only with a reason: refused without one (exit 3), recorded with one."""
+    report(cli)
+    step(cli, "establish-ownership", "--land", "council", "--on", "2026-03-03T09:00")
+    step(cli, "visit", "--on", "2026-03-03T10:00")
+    step(cli, "assess-welfare", "--on", "2026-03-03T11:00")
+    step(cli, "assess-impact", "--threat", "2", "--likelihood", "2", "--never-acceptable",
+         "--on", "2026-03-03T11:30")
+    error = cli.fails(3, "encampment", "decide", REF, "--tolerate", "--leave-by", "2026-03-16",
+                      "--on", "2026-03-03T14:00")
+    assert "never acceptable" in error["message"]
+    assert step(cli, "decide", "--tolerate", "--leave-by", "2026-03-16", "--reason",
+                "No other stopping place", "--on", "2026-03-03T14:00")["stage"] == "tolerated"

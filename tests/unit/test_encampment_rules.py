@@ -9,9 +9,10 @@ from uuid import uuid4
 import pytest
 
 from application.encampment import find_no_return_window
-from domain import encampment, no_return
+from domain import encampment, no_return, times
 from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
-from tests.unit.test_encampment import ctx, enforcing
+from tests.unit import dardr_helpers
+from tests.unit.test_encampment import assessed, ctx, enforcing
 
 
 def test_s60c_cannot_be_used_before_28_june_2022():
@@ -194,3 +195,22 @@ def test_cpr55_6_persons_unknown_are_served_on_the_land_or_on_stakes():
     case.issue_claim(ctx("2026-03-04T10:00"), hearing="2026-03-09T10:00", method="post",
                      persons_unknown=False)
     assert case.claims == 1
+
+
+# --------------------------------------------------------------------------- item 18
+
+
+def test_a_never_acceptable_location_is_not_tolerated_without_a_reason():
+    """Local policy (illustrative: the Cumberland impact factors list locations that are never
+    acceptable, such as playing fields and playgrounds): a tolerate or negotiated-stopping
+    decision on such a location needs a recorded reason; not-allow does not."""
+    case = assessed()
+    case.assess_impact(ctx("2026-03-03T12:00"), threat=2, likelihood=3, never_acceptable=True)
+    for decision in ("tolerate", "negotiated-stopping"):
+        with pytest.raises(RuleRefused, match="never acceptable"):
+            case.decide(ctx("2026-03-03T14:00"), decision=decision, leave_by="2026-03-16")
+    assert case.decision is None
+    reasoned = dardr_helpers.ctx(times.parse_effective("2026-03-03T14:00"),
+                                 reason="Only stopping place free; children in school")
+    case.decide(reasoned, decision="tolerate", leave_by="2026-03-16")
+    assert case.decision == "tolerate"
