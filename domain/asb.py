@@ -91,6 +91,10 @@ class AppealTarget(StrEnum):
 
 CHANNELS = tuple(Channel)
 NOTIFY_METHODS = tuple(NotifyMethod)
+BELOW_THRESHOLD = "below-threshold"
+NOT_MET_CATEGORIES = (BELOW_THRESHOLD, "vexatious", "malicious", "not-anti-social-behaviour", "other")
+"""Why the threshold is not met, told to the applicant with the reasons (plain strings until
+domain/plain.py has words for them)."""
 APPEAL_TARGETS = tuple(AppealTarget)
 
 STAGES = tuple(Stage)
@@ -163,7 +167,24 @@ DEFINITION = ProcessDefinition(
 
 RECEIVE_BASIS = Basis("statute", f"{S104}(1): application for an ASB Case Review")
 
+NOT_MET_BASIS = Basis(
+    "statutory guidance",
+    f"{S104}(6) (the applicant is informed of the decision) and {GUIDE}: reasons given; refusal as "
+    "vexatious or malicious with a recorded reason (guidance paragraph not verified)")
+
 RULES: tuple[Rule, ...] = (
+    Rule("asb", "asb.threshold.not-met-reasons",
+         "A 'not met' decision needs reasons and a category (below-threshold, vexatious, "
+         "malicious, not-anti-social-behaviour, other); below-threshold is assumed only when no "
+         "threshold rule is met. The not-met notice records that the applicant was told the "
+         "category and the reasons. A category never overrides s.104(4): three qualifying "
+         "complaints still mean 'met'.",
+         Basis("statutory guidance", f"{S104}(6) (read: 'After the relevant bodies have decided "
+               "whether or not the threshold for a review is met, they must inform the applicant'); "
+               "reasons and the vexatious/malicious category are practice seen in published local "
+               "procedures (Westminster) and the 2025 statutory guidance as summarised by ASB Help "
+               "and Cobb Warren: the guidance text itself not verified"),
+         S104_LINK),
     Rule("asb", "asb.close.appeal-window",
          "A case is not closed inside the appeal window after a threshold-not-met notice or an "
          "outcome notice, unless the applicant has said they will not appeal (record-no-appeal) or "
@@ -251,6 +272,29 @@ class ThresholdDecided(StageEntered["AsbCaseReview"]):
         case.threshold_rule = self.rule
         case.threshold_decided = self.effective
         case.threshold_notified = None
+
+
+class ThresholdNotMetCategorised(CaseEvent["AsbCaseReview"]):
+    """The category of a "not met" decision (its reasons are in ThresholdDecided.personal)."""
+
+    TOPIC = "caseledger.domain.asb:ThresholdNotMetCategorised"
+
+    category: str
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.not_met_category = self.category
+        case.not_met_told = None
+
+
+class NotMetReasonsNotified(CaseEvent["AsbCaseReview"]):
+    """The not-met notice told the applicant the decision's category and its reasons."""
+
+    TOPIC = "caseledger.domain.asb:NotMetReasonsNotified"
+
+    category: str
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.not_met_told = self.effective
 
 
 class ThresholdDecisionNotified(CaseEvent["AsbCaseReview"]):
@@ -391,6 +435,7 @@ class AppealDetermined(StageEntered["AsbCaseReview"]):
             case.threshold_met = True
             case.threshold_rule = "appeal"
             case.threshold_notified = None
+            case.not_met_category = None
 
 
 # --------------------------------------------------------------------------- aggregate
@@ -435,6 +480,8 @@ class AsbCaseReview(Case):
     appeal_result: str | None = field(init=False, default=None)
     appeals: int = field(init=False, default=0)
     appeal_waived: str | None = field(init=False, default=None)
+    not_met_category: str | None = field(init=False, default=None)
+    not_met_told: str | None = field(init=False, default=None)
     appeal_heard_by: str | None = field(init=False, default=None)
 
     @staticmethod
@@ -486,6 +533,7 @@ class AsbCaseReview(Case):
             "consent": self.consent, "threshold_met": self.threshold_met,
             "threshold_rule": self.threshold_rule, "threshold_decided": self.threshold_decided,
             "threshold_notified": self.threshold_notified,
+            "not_met_category": self.not_met_category, "not_met_told": self.not_met_told,
             "meeting_scheduled": self.meeting_scheduled, "meeting_held": self.meeting_held,
             "victim_invited": self.victim_invited, "victim_attended": self.victim_attended,
             "recommendations": self.recommendations,
@@ -562,7 +610,8 @@ class AsbCaseReview(Case):
             self._request(ctx, agency, "information", None)
 
     def decide_threshold(self, ctx: CommandContext, met: bool, rule: ThresholdRule | None = None,
-                         reasons: str = "") -> None:
+                         reasons: str = "", category: str | None = None) -> None:
+        """ThresholdDecided; a "not met" also records its category (ThresholdNotMetCategorised)."""
         found = self.begin("decide-threshold", ctx)
         chosen = None if rule is None else one_of(ThresholdRule, rule, field="rule")
         evaluation = self.evaluate_threshold()
@@ -572,14 +621,41 @@ class AsbCaseReview(Case):
                 f"{S104}(4) requires it to be treated as met, so 'not met' cannot be recorded.",
                 field="met",
             )
+        kind = self._not_met_category(met, category, evaluation, reasons)
         recorded = self._rule_for(met, chosen, evaluation, reasons)
         stage = Stage.REVIEW_PENDING if met else Stage.THRESHOLD_NOT_MET
         self.enter(ThresholdDecided, ctx, found, stage, met=met, rule=recorded,
                    evaluation=evaluation.to_dict(), personal={"reasons": reasons})
+        if kind is not None:
+            self.record(ThresholdNotMetCategorised, ctx, NOT_MET_BASIS, category=kind)
         self.meet_deadline(ctx, "threshold-decision")
         self.set_deadline(ctx, "threshold-notification", "threshold-notification", "hub")
         if met:
             self.set_deadline(ctx, "review-meeting", "review-meeting", "partnership")
+
+    @staticmethod
+    def _not_met_category(met: bool, category: str | None, evaluation: Evaluation,
+                          reasons: str) -> str | None:
+        """Rule asb.threshold.not-met-reasons: reasons and a category; "below-threshold" is the
+        default only when the evaluation finds no rule met."""
+        if met:
+            if category is not None:
+                raise InvalidInput("A category is only for a 'not met' decision.", field="category")
+            return None
+        if not reasons.strip():
+            raise InvalidInput("A 'not met' decision needs reasons: they are told to the applicant.",
+                               field="reasons")
+        if category is None:
+            if evaluation.met:
+                raise InvalidInput(
+                    f"The rule '{evaluation.rule}' is met on the recorded complaints; a 'not met' "
+                    f"decision needs a category ({', '.join(NOT_MET_CATEGORIES)}).",
+                    field="category")
+            return BELOW_THRESHOLD
+        if category not in NOT_MET_CATEGORIES:
+            raise InvalidInput(f"Unknown category '{category}'; use one of "
+                               f"{', '.join(NOT_MET_CATEGORIES)}.", field="category")
+        return category
 
     @staticmethod
     def _rule_for(met: bool, chosen: ThresholdRule | None, evaluation: Evaluation,
@@ -613,6 +689,8 @@ class AsbCaseReview(Case):
             raise RuleRefused(f"The applicant was already told of the decision on {self.threshold_notified}.")
         until = None if self.threshold_met else self._appeal_until(ctx)
         self.record(ThresholdDecisionNotified, ctx, found.basis, method=method, appeal_until=until)
+        if not self.threshold_met and self.not_met_category:
+            self.record(NotMetReasonsNotified, ctx, NOT_MET_BASIS, category=self.not_met_category)
         self.meet_deadline(ctx, "threshold-notification")
 
     def _appeal_until(self, ctx: CommandContext) -> str:

@@ -89,7 +89,10 @@ class DecideThreshold(CaseCommand):
     rule: ThresholdRule | None = Field(
         default=None, description="statutory-minimum, five-complaints, hate-incident, senior-manager or "
                           "discretion (default: the rule the evaluation found).")
-    reasons: Text = Field(default="", description="Reasons (required for discretion).")
+    reasons: Text = Field(default="", description="Reasons (required for discretion and for 'not met').")
+    category: Slug | None = Field(
+        default=None, description="Not met: below-threshold (default when no rule is met), "
+                                  "vexatious, malicious, not-anti-social-behaviour or other.")
 
 
 class NotifyThreshold(CaseCommand):

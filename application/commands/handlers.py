@@ -334,7 +334,8 @@ def acknowledge(case: AsbCaseReview, command: a.AcknowledgeApplication,
 
 @on(AsbCaseReview, a.DecideThreshold)
 def decide_threshold(case: AsbCaseReview, command: a.DecideThreshold, ctx: CommandContext) -> None:
-    case.decide_threshold(ctx, met=command.met, rule=command.rule, reasons=command.reasons)
+    case.decide_threshold(ctx, met=command.met, rule=command.rule, reasons=command.reasons,
+                          category=command.category)
 
 
 @on(AsbCaseReview, a.NotifyThreshold)

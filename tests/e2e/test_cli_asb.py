@@ -87,7 +87,11 @@ def test_the_applicant_waives_the_appeal_and_the_case_closes_in_the_window(cli: 
     """ASBCPA 2014 Sch.4 para 3: an applicant who says they will not appeal; the case may close."""
     receive(cli, "--complaint", "behaviour=2026-01-05,reported=2026-02-09,agency=cumbria-police")
     cli.json("asb", "acknowledge", REF, "--on", "2026-03-03")
-    cli.json("asb", "decide-threshold", REF, "--not-met", "--reasons", "none met", "--on", "2026-03-10")
+    bare = cli.fails(2, "asb", "decide-threshold", REF, "--not-met", "--on", "2026-03-10")
+    assert "reasons" in bare["message"]  # s.104(6): the applicant is told the decision, with reasons
+    cli.json("asb", "decide-threshold", REF, "--not-met", "--reasons", "none met",
+             "--category", "vexatious", "--on", "2026-03-10")
+    assert cli.show(REF)["details"]["not_met_category"] == "vexatious"
     cli.fails(3, "asb", "record-no-appeal", REF, "--on", "2026-03-11")  # no notice yet
     cli.json("asb", "notify-threshold", REF, "--method", "letter", "--on", "2026-03-12")
     cli.json("asb", "record-no-appeal", REF, "--on", "2026-03-13")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from domain.asb import DEFINITION, RULES, national_policy
-from domain.errors import RuleRefused
+from domain.errors import InvalidInput, RuleRefused
 from tests.unit.dardr_helpers import one
 from tests.unit.test_asb import G, complaints, received
 
@@ -121,3 +121,64 @@ def test_every_rule_has_a_source() -> None:
 def test_appeal_commands_cite_schedule_4(command: str) -> None:
     """Sch.4 para 3 is the basis of the appeal route (not s.104(10), the annual figures)."""
     assert "Sch.4 para 3" in cited()[command]
+
+
+# --------------------------------------------------------------------------- item 11
+
+
+def gathering(items: list[dict[str, object]] | None = None) -> G:
+    g = G(received(items=complaints(late=True) if items is None else items))
+    g.do("acknowledge", "2026-03-03")
+    return g
+
+
+def test_not_met_needs_reasons() -> None:
+    """ASBCPA 2014 s.104(6): the applicant is informed of the decision; given no rule met, when
+    'not met' is recorded without reasons, then it is refused (the reasons go to the applicant)."""
+    g = gathering()
+    g.refused(InvalidInput, "decide_threshold", "2026-03-10", False, None, " ", match="reasons")
+
+
+def test_not_met_records_its_category_and_the_notice_tells_it() -> None:
+    """s.104(6) and the guidance's vexatious/malicious refusals (as summarised; see RULES): given
+    'not met' as vexatious with reasons, then the category is recorded with the decision and the
+    notice records that the applicant was told the category and reasons."""
+    g = gathering()
+    new = g.do("decide_threshold", "2026-03-10", False, None, "repeated unfounded reports",
+               category="vexatious")
+    assert one(new, "ThresholdNotMetCategorised").category == "vexatious"
+    told = one(g.do("notify_threshold", "2026-03-12", "letter"), "NotMetReasonsNotified")
+    assert told.category == "vexatious"
+    case = g.load()
+    assert case.view_details()["not_met_category"] == "vexatious"
+    assert case.not_met_told is not None
+
+
+def test_below_threshold_is_the_default_only_when_no_rule_is_met() -> None:
+    """s.104(5): a local rule met still leaves the decision to the bodies, but its category must
+    then be chosen; when no rule is met the category is below-threshold."""
+    g = gathering()
+    new = g.do("decide_threshold", "2026-03-10", False, None, "no rule met")
+    assert one(new, "ThresholdNotMetCategorised").category == "below-threshold"
+    hate = [{"behaviour": "2026-02-20", "reported": "2026-02-21", "agency": "cumbria-police",
+             "hate": True}]
+    policy = national_policy({"variant_hate_incident_from": "2020-01-01"})
+    h = G(received(items=hate, policy=policy))
+    h.do("acknowledge", "2026-03-03")
+    h.refused(InvalidInput, "decide_threshold", "2026-03-10", False, None, "x", match="category")
+    h.refused(InvalidInput, "decide_threshold", "2026-03-10", False, None, "x", category="bogus",
+              match="category")
+    new = h.do("decide_threshold", "2026-03-10", False, None, "malicious report",
+               category="malicious")
+    assert one(new, "ThresholdNotMetCategorised").category == "malicious"
+
+
+def test_a_category_does_not_override_the_statutory_rule_or_attach_to_met() -> None:
+    """s.104(4): with three qualifying complaints the bodies 'must decide that the threshold for a
+    review is met', whatever the category; and a 'met' decision has no not-met category."""
+    g = G(received())
+    g.do("acknowledge", "2026-03-03")
+    g.refused(RuleRefused, "decide_threshold", "2026-03-10", False, None, "x",
+              category="vexatious", match="s.104")
+    g.refused(InvalidInput, "decide_threshold", "2026-03-10", True, None, "x",
+              category="vexatious", match="only for")
