@@ -29,7 +29,7 @@ from domain.case import (
     StageEntered,
 )
 from domain.choices import one_of
-from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
+from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused
 from domain.plain import Json, Text, Texts
 from domain.policy import Basis, CasePolicy, clock
 from domain.process import ProcessDefinition, Transition, transition
@@ -158,10 +158,14 @@ UNTIL_SIGN_OFF = AFTER_REVIEW_DECISION[: AFTER_REVIEW_DECISION.index(Stage.LOCAL
 FROM_DRAFTING = OPEN[OPEN.index(Stage.DRAFTING):]
 FROM_SIGN_OFF = OPEN[OPEN.index(Stage.LOCAL_SIGN_OFF):]
 
+AFTER_SUBMISSION = [Stage.SUBMITTED_TO_HOME_OFFICE, Stage.AMENDING, Stage.APPROVED, Stage.PUBLISHED]
+
 S9 = "DVCVA 2004 s.9"
 GUIDE = "Home Office DHR statutory guidance (2016)"
 DRAFT = "draft DARDR statutory guidance (2024 consultation draft, not in force)"
 LOCAL = "local DARDR procedure"
+PUBLICATION_NOTICE_REF = ("Home Office DHR statutory guidance (2016): the CSP tells the Home "
+                          "Office when and where the report is published (paragraph not verified)")
 WITHHOLD_REF = (
     f"{GUIDE}: publication, unless there are exceptional circumstances not to publish (as stated "
     "by the Minister, Hansard (Lords) 27 January 2021; the guidance paragraph not verified)"
@@ -187,6 +191,9 @@ _table = [
     transition("submit", [Stage.LOCAL_SIGN_OFF, Stage.AMENDING], Stage.SUBMITTED_TO_HOME_OFFICE, "statutory guidance", f"{GUIDE}: submission to the Home Office QA Panel"),
     transition("record-qa-outcome", Stage.SUBMITTED_TO_HOME_OFFICE, [Stage.AMENDING, Stage.APPROVED], "statutory guidance", f"{GUIDE}: Home Office Quality Assurance Panel"),
     transition("complete-amendments", Stage.AMENDING, Stage.APPROVED, "statutory guidance", f"{GUIDE}: QA Panel amendments"),
+    transition("address-qa-point", AFTER_SUBMISSION, None, "statutory guidance", f"{GUIDE}: QA Panel feedback"),
+    transition("close-qa-point", AFTER_SUBMISSION, None, "statutory guidance", f"{GUIDE}: QA Panel feedback"),
+    transition("notify-home-office-of-publication", Stage.PUBLISHED, None, "statutory guidance", PUBLICATION_NOTICE_REF),
     transition("send-commissioner-copy", FROM_SIGN_OFF, None, "statute", f"{S9}(3B) (Domestic Abuse Act 2021)"),
     transition("adopt-action-plan", FROM_SIGN_OFF, None, "statutory guidance", f"{GUIDE}: action plan"),
     transition("defer-publication", [Stage.SUBMITTED_TO_HOME_OFFICE, Stage.AMENDING, Stage.APPROVED], None, "statutory guidance", f"{GUIDE}: publication after proceedings"),
@@ -304,6 +311,18 @@ RULES: tuple[Rule, ...] = (
                "a DHR is); MHHR: NHS England guidance, not verified; treating a referral as a "
                "no-review decision for the Home Office is assumed local practice"),
          "https://www.legislation.gov.uk/ukpga/2022/32/part/2/chapter/2"),
+    Rule("dardr", "dardr.qa.points",
+         "The QA Panel's feedback is kept as points (Q1, Q2, …) that are addressed and closed; "
+         "a point is closed once addressed (or with a reason); the panel letter's date is kept; "
+         "resubmission is refused while a point is open, unless a reason is given.",
+         Basis("statutory guidance", f"{GUIDE}: Home Office Quality Assurance Panel; the letter's "
+               "'areas for final development' (Home Office outcome letters, as described in "
+               "dardr-research.md); refusing resubmission with open points is assumed local "
+               "practice"),
+         GUIDE_LINK),
+    Rule("dardr", "dardr.publication.home-office-told",
+         "The Home Office is told of publication (recorded once, after publication).",
+         Basis("statutory guidance", PUBLICATION_NOTICE_REF)),
     Rule("dardr", "dardr.draft-2024.labels",
          "Under the 2024 draft guidance the completion clock (12 months) and the Scoping Review "
          "step carry the kind 'draft guidance (not in force)': a partnership adopts them only as "
@@ -499,6 +518,53 @@ class QualityAssuranceOutcomeReceived(StageEntered["DardrReview"]):
             case.approved_on = self.effective
 
 
+class QaPanelLetterDated(CaseEvent["DardrReview"]):
+    """The date of the QA Panel's letter (the outcome is recorded on the day it is received)."""
+
+    TOPIC = "caseledger.domain.dardr:QaPanelLetterDated"
+
+    letter_dated: str
+
+
+class QaPointRecorded(CaseEvent["DardrReview"]):
+    """One point of the QA Panel's feedback, made trackable: its text is the ``index``-th point of
+    the outcome recorded with it (kept there, in its personal field)."""
+
+    TOPIC = "caseledger.domain.dardr:QaPointRecorded"
+
+    point_id: str
+    index: int
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.qa_points[self.point_id] = "open"
+
+
+class QaPointAddressed(CaseEvent["DardrReview"]):
+    TOPIC = "caseledger.domain.dardr:QaPointAddressed"
+
+    point_id: str
+    personal: Text  # how it was addressed (free text)
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.qa_points[self.point_id] = "addressed"
+
+
+class QaPointClosed(CaseEvent["DardrReview"]):
+    TOPIC = "caseledger.domain.dardr:QaPointClosed"
+
+    point_id: str
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.qa_points[self.point_id] = "closed"
+
+
+class HomeOfficeToldOfPublication(CaseEvent["DardrReview"]):
+    TOPIC = "caseledger.domain.dardr:HomeOfficeToldOfPublication"
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.home_office_told_of_publication = self.effective
+
+
 class AmendmentsCompleted(StageEntered["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:AmendmentsCompleted"
 
@@ -659,6 +725,8 @@ class DardrReview(Case):
     publication_deferred: str | None = field(init=False, default=None)
     published_on: str | None = field(init=False, default=None)
     publication_withheld: str | None = field(init=False, default=None)
+    qa_points: dict[str, str] = field(init=False, default_factory=dict)
+    home_office_told_of_publication: str | None = field(init=False, default=None)
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Json]) -> None:
@@ -709,6 +777,8 @@ class DardrReview(Case):
             "approved_on": self.approved_on, "commissioner_copy_sent": self.commissioner_copy_sent,
             "publication_deferred": self.publication_deferred, "published_on": self.published_on,
             "publication_withheld": self.publication_withheld,
+            "qa_points": dict(self.qa_points),
+            "home_office_told_of_publication": self.home_office_told_of_publication,
             "draft_version": self.draft_version,
         }
 
@@ -892,21 +962,74 @@ class DardrReview(Case):
                 "The QA Panel approved subject to amendments: record complete-amendments; "
                 "resubmission is only for 'resubmission-required'."
             )
+        still_open = sorted(p for p, status in self.qa_points.items() if status != "closed")
+        if still_open and not ctx.reason:
+            raise RuleRefused(
+                f"The QA Panel's points {', '.join(still_open)} are not closed "
+                "(address-qa-point, close-qa-point); close them, or give a reason for "
+                "resubmitting with them open.", field="reason")
         self.enter(SubmittedToHomeOffice, ctx, found, Stage.SUBMITTED_TO_HOME_OFFICE,
                    version_number=version or self.draft_version)
 
     def record_qa_outcome(self, ctx: CommandContext, outcome: QaOutcome,
-                          points: list[str] | None = None) -> None:
+                          points: list[str] | None = None, letter_dated: str | None = None) -> None:
+        """The QA Panel's outcome; each point becomes trackable (Q1, Q2, … across letters);
+        the letter's own date is kept when given."""
         found = self.begin("record-qa-outcome", ctx)
         points = list(points or [])
         outcome = one_of(QaOutcome, outcome, field="outcome", what="QA outcome")
         if outcome != QaOutcome.APPROVED and not points:
             raise InvalidInput("Record the QA Panel's points.", field="points")
+        letter = None
+        if letter_dated is not None:
+            letter = times.parse_effective(letter_dated)
+            times.must_not_precede(letter, self.stage_effective, "the submission")
+            if times.is_before(ctx.effective, letter):
+                raise DateRuleViolated(
+                    f"The letter is dated {letter}, after it was received ({ctx.effective}).")
         stage = Stage.APPROVED if outcome == QaOutcome.APPROVED else Stage.AMENDING
         self.enter(QualityAssuranceOutcomeReceived, ctx, found, stage, outcome=outcome,
                    personal={"points": points})
+        if letter is not None:
+            self.record(QaPanelLetterDated, ctx, found.basis, letter_dated=letter)
+        for index in range(len(points)):
+            self.record(QaPointRecorded, ctx, found.basis,
+                        point_id=f"Q{len(self.qa_points) + 1}", index=index)
         if outcome == QaOutcome.APPROVED:
             self._start_publication_clock(ctx)
+
+    def _qa_point(self, point_id: str) -> str:
+        if point_id not in self.qa_points:
+            known = ", ".join(self.qa_points) or "none"
+            raise NotFound(f"{self.reference} has no QA point '{point_id}'; its points: {known}.")
+        return self.qa_points[point_id]
+
+    def address_qa_point(self, ctx: CommandContext, point_id: str, text: str) -> None:
+        found = self.begin("address-qa-point", ctx)
+        if self._qa_point(point_id) == "closed":
+            raise RuleRefused(f"QA point {point_id} is already closed.")
+        if not text.strip():
+            raise InvalidInput("Say how the point was addressed.", field="text")
+        self.record(QaPointAddressed, ctx, found.basis, point_id=point_id, personal={"text": text})
+
+    def close_qa_point(self, ctx: CommandContext, point_id: str) -> None:
+        found = self.begin("close-qa-point", ctx)
+        status = self._qa_point(point_id)
+        if status == "closed":
+            raise RuleRefused(f"QA point {point_id} is already closed.")
+        if status != "addressed" and not ctx.reason:
+            raise RuleRefused(f"QA point {point_id} has not been addressed (address-qa-point); "
+                              "address it first, or give a reason for closing it.",
+                              field="reason")
+        self.record(QaPointClosed, ctx, found.basis, point_id=point_id)
+
+    def notify_home_office_of_publication(self, ctx: CommandContext) -> None:
+        found = self.begin("notify-home-office-of-publication", ctx, after=self.published_on,
+                           after_what="the publication")
+        if self.home_office_told_of_publication:
+            raise RuleRefused("The Home Office was already told of the publication on "
+                              f"{self.home_office_told_of_publication}.")
+        self.record(HomeOfficeToldOfPublication, ctx, found.basis)
 
     def complete_amendments(self, ctx: CommandContext) -> None:
         found = self.begin("complete-amendments", ctx)

@@ -7,6 +7,7 @@ from pydantic import Field
 from application.commands.base import (
     CaseCommand,
     DateOfDeath,
+    EffectiveTime,
     Name,
     OpeningCommand,
     ReviewPeriodTime,
@@ -148,6 +149,25 @@ class RecordQaOutcome(CaseCommand):
     outcome: QaOutcome = Field(description="The QA Panel's outcome.")
     points: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS,
                                description="A point raised by the panel.")
+    letter_dated: EffectiveTime | None = Field(
+        default=None, description="The date of the QA Panel's letter.")
+
+
+class AddressQaPoint(CaseCommand):
+    """Record how one of the QA Panel's points was addressed."""
+
+    point: Name = Field(description="The point's id (Q1, Q2, …).")
+    text: Text = Field(description="How it was addressed (free text).")
+
+
+class CloseQaPoint(CaseCommand):
+    """Close one of the QA Panel's points (once addressed, or with a reason)."""
+
+    point: Name = Field(description="The point's id (Q1, Q2, …).")
+
+
+class NotifyHomeOfficeOfPublication(CaseCommand):
+    """Record that the Home Office was told of the publication."""
 
 
 class CompleteAmendments(CaseCommand):

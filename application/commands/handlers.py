@@ -220,7 +220,24 @@ def submit(case: DardrReview, command: d.SubmitReport, ctx: CommandContext) -> N
 
 @on(DardrReview, d.RecordQaOutcome)
 def record_qa_outcome(case: DardrReview, command: d.RecordQaOutcome, ctx: CommandContext) -> None:
-    case.record_qa_outcome(ctx, outcome=command.outcome, points=list(command.points))
+    case.record_qa_outcome(ctx, outcome=command.outcome, points=list(command.points),
+                           letter_dated=command.letter_dated)
+
+
+@on(DardrReview, d.AddressQaPoint)
+def address_qa_point(case: DardrReview, command: d.AddressQaPoint, ctx: CommandContext) -> None:
+    case.address_qa_point(ctx, point_id=command.point, text=command.text)
+
+
+@on(DardrReview, d.CloseQaPoint)
+def close_qa_point(case: DardrReview, command: d.CloseQaPoint, ctx: CommandContext) -> None:
+    case.close_qa_point(ctx, point_id=command.point)
+
+
+@on(DardrReview, d.NotifyHomeOfficeOfPublication)
+def notify_home_office_of_publication(case: DardrReview, command: d.NotifyHomeOfficeOfPublication,
+                                      ctx: CommandContext) -> None:
+    case.notify_home_office_of_publication(ctx)
 
 
 @on(DardrReview, d.CompleteAmendments)

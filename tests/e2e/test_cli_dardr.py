@@ -398,7 +398,8 @@ def test_projections_rebuild_gives_the_same_views(cli: Cli):
 # --------------------------------------------------------------------------- statutory duties
 
 
-def to_approved(cli: Cli, *, notify_home_office: bool = True) -> None:
+def to_approved(cli: Cli, *, notify_home_office: bool = True,
+                qa: tuple[str, ...] = ("--outcome", "approved")) -> None:
     """A review from notification to QA approval, without the Commissioner's copy."""
     notify(cli)
     for verb, *args in (
@@ -414,7 +415,7 @@ def to_approved(cli: Cli, *, notify_home_office: bool = True) -> None:
         ("agree-report", "--on", "2026-06-15"),
         ("sign-off", "--on", "2026-06-20"),
         ("submit", "--on", "2026-06-25"),
-        ("record-qa-outcome", "--outcome", "approved", "--on", "2026-08-01"),
+        ("record-qa-outcome", *qa, "--on", "2026-08-01"),
     ):
         cli.json("dardr", verb, REF, *args)
 
@@ -461,3 +462,18 @@ def test_an_under_16_death_is_refused_a_review_and_referred_to_a_cspr(cli: Cli):
     step(cli, "decide", "--outcome", "referred", "--other-review", "cspr",
          "--rationale", "child death: CSPR", "--on", "2026-02-16", stage="decided-no-review")
     assert cli.show()["details"]["other_review"] == "cspr"
+
+
+def test_resubmission_is_refused_while_a_qa_point_is_open(cli: Cli):
+    """Statutory guidance (2016), Home Office QA Panel: its points are addressed before the
+    report goes back (the refusal is assumed local practice). Exit 3; then addressed, closed,
+    resubmitted."""
+    to_approved(cli, qa=("--outcome", "resubmission-required", "--points", "Add the analysis",
+                         "--letter-dated", "2026-07-30"))
+    error = cli.fails(3, "dardr", "submit", REF, "--on", "2026-08-10")
+    assert "Q1 are not closed" in error["message"]
+    step(cli, "address-qa-point", "--point", "Q1", "--text", "analysis added", "--on", "2026-08-05",
+         stage="amending")
+    step(cli, "close-qa-point", "--point", "Q1", "--on", "2026-08-06", stage="amending")
+    step(cli, "submit", "--on", "2026-08-10", stage="submitted-to-home-office")
+    assert cli.show()["details"]["qa_points"] == {"Q1": "closed"}

@@ -852,7 +852,7 @@ class TestQualityAssurance:
             "approved-subject-to-amendments",
             ["tighten the chronology"],
         )
-        assert event_names(outcome) == ["QualityAssuranceOutcomeReceived"]
+        assert event_names(outcome) == ["QualityAssuranceOutcomeReceived", "QaPointRecorded"]
         assert outcome[0].stage == "amending"
         assert outcome[0].personal == {"points": ["tighten the chronology"]}
         refused(given, "submit", "2026-09-05", error=RuleRefused, match="complete-amendments")
@@ -880,6 +880,8 @@ class TestQualityAssurance:
             match="Resubmission is required",
         )
 
+        given.do("address_qa_point", "2026-09-15", "Q1", "analysis added")
+        given.do("close_qa_point", "2026-09-15", "Q1")
         again = given.do("submit", "2026-09-20", 2)
 
         assert event_names(again) == ["SubmittedToHomeOffice"]

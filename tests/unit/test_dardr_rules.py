@@ -9,7 +9,7 @@ consultation draft, as summarised with their sources in /work/shared/reference/d
 from __future__ import annotations
 
 from domain.dardr import RULES, national_policy
-from domain.errors import InvalidInput, RuleRefused, WrongStage
+from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused, WrongStage
 from domain.policy import BASIS_KINDS
 from tests.unit.dardr_helpers import PSEUDONYM, Given, event_names, of_type, refused
 
@@ -287,3 +287,93 @@ class TestOtherReviews:
         """DVCVA 2004 s.9(1): review / no review keep their stored shape (ReviewDecided)."""
         events = scoping().do("decide", "2026-02-20", "review", "s.9 criteria met")
         assert type(events[0]).__name__ == "ReviewDecided"
+
+
+# --------------------------------------------------------------------------- item 7: QA Panel points
+
+POINTS = ["Clarify the chronology", "Add the GP's contact"]
+
+
+def resubmission_required() -> Given:
+    given = Given.notified().up_to("submitted-to-home-office")
+    given.do("record_qa_outcome", "2026-09-01", "resubmission-required", POINTS,
+             letter_dated="2026-08-28")
+    return given
+
+
+class TestQaPanelPoints:
+    def test_each_point_is_recorded_and_the_letter_dated(self) -> None:
+        """Statutory guidance (2016): the Home Office Quality Assurance Panel; its letter lists
+        "areas for final development" (Home Office outcome letters, dardr-research.md Stage 9).
+        Given a submitted review, when the outcome is recorded, then each point is trackable and
+        the letter's date is kept."""
+        given = Given.notified().up_to("submitted-to-home-office")
+        events = given.do("record_qa_outcome", "2026-09-01", "resubmission-required", POINTS,
+                          letter_dated="2026-08-28")
+        assert event_names(events) == ["QualityAssuranceOutcomeReceived", "QaPanelLetterDated",
+                                       "QaPointRecorded", "QaPointRecorded"]
+        assert events[1].letter_dated == "2026-08-28"
+        assert [(e.point_id, e.index) for e in events[2:]] == [("Q1", 0), ("Q2", 1)]
+        assert given.then().qa_points == {"Q1": "open", "Q2": "open"}
+
+    def test_a_letter_dated_after_it_was_received_is_refused(self) -> None:
+        """A letter cannot be received before it is dated."""
+        refused(Given.notified().up_to("submitted-to-home-office"), "record_qa_outcome",
+                "2026-09-01", "approved", [], letter_dated="2026-09-05", error=DateRuleViolated)
+
+    def test_resubmission_with_open_points_is_refused(self) -> None:
+        """QA Panel feedback is addressed before resubmission (statutory guidance 2016; the
+        refusal itself is assumed local practice)."""
+        err = refused(resubmission_required(), "submit", "2026-09-20", error=RuleRefused,
+                      field="reason")
+        assert "Q1, Q2 are not closed" in err.message
+
+    def test_resubmission_once_every_point_is_addressed_and_closed(self) -> None:
+        """Each point addressed, then closed: the report may go back to the panel."""
+        given = resubmission_required()
+        for point in ("Q1", "Q2"):
+            given.do("address_qa_point", "2026-09-10", point, "done in version 2")
+            given.do("close_qa_point", "2026-09-11", point)
+        events = given.do("submit", "2026-09-20")
+        assert events[0].stage == "submitted-to-home-office"
+        assert given.then().qa_points == {"Q1": "closed", "Q2": "closed"}
+
+    def test_resubmission_with_open_points_and_a_reason(self) -> None:
+        """With a recorded reason the report goes back with points open."""
+        events = resubmission_required().do("submit", "2026-09-20",
+                                             reason="the panel agreed to see Q2 next time")
+        assert events[0].stage == "submitted-to-home-office"
+
+    def test_closing_a_point_not_addressed_is_refused(self) -> None:
+        """A point is closed once addressed (or with a reason)."""
+        refused(resubmission_required(), "close_qa_point", "2026-09-11", "Q1",
+                error=RuleRefused, field="reason")
+
+    def test_an_unknown_point_is_not_found(self) -> None:
+        """Only the panel's points can be addressed."""
+        refused(resubmission_required(), "address_qa_point", "2026-09-11", "Q9", "x",
+                error=NotFound)
+
+    def test_points_of_a_second_letter_number_on(self) -> None:
+        """Points are numbered across letters, so each keeps its id."""
+        given = resubmission_required()
+        given.do("submit", "2026-09-20", reason="resubmitted in full")
+        events = given.do("record_qa_outcome", "2026-10-20", "approved-subject-to-amendments",
+                          ["One more point"])
+        assert [e.point_id for e in of_type(events, "QaPointRecorded")] == ["Q3"]
+
+
+class TestHomeOfficeToldOfPublication:
+    def test_the_home_office_is_told_of_publication_once(self) -> None:
+        """Statutory guidance (2016): the Home Office is told when the report is published
+        (paragraph not verified)."""
+        given = Given.notified().up_to("published")
+        events = given.do("notify_home_office_of_publication", "2026-10-02")
+        assert event_names(events) == ["HomeOfficeToldOfPublication"]
+        assert given.then().home_office_told_of_publication == "2026-10-02"
+        refused(given, "notify_home_office_of_publication", "2026-10-03", error=RuleRefused)
+
+    def test_not_before_publication(self) -> None:
+        """Nothing to tell before the report is published."""
+        refused(Given.notified().up_to("approved"), "notify_home_office_of_publication",
+                "2026-09-10", error=WrongStage)
