@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import field
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypedDict
 from uuid import UUID
@@ -84,6 +84,24 @@ class PolicePower(StrEnum):
     S61 = "s61"
     S62A = "s62a"
     S60C = "s60c"
+
+
+class S61Ground(StrEnum):
+    """The grounds of CJPOA 1994 s.61(1), besides the occupier's reasonable steps: (a) damage,
+    and as enacted threatening, abusive or insulting words or behaviour; from 28 June 2022 in
+    England and Wales (PCSCA 2022 s.84(3)) damage, disruption or distress (s.61(10)); or (b) six
+    or more vehicles between them on the land."""
+
+    DAMAGE = "damage"
+    THREATENING_BEHAVIOUR = "threatening-behaviour"
+    DISRUPTION = "disruption"
+    DISTRESS = "distress"
+    SIX_VEHICLES = "six-vehicles"
+
+
+S61_GROUNDS_1994 = (S61Ground.DAMAGE, S61Ground.THREATENING_BEHAVIOUR, S61Ground.SIX_VEHICLES)
+S61_GROUNDS_2022 = (S61Ground.DAMAGE, S61Ground.DISRUPTION, S61Ground.DISTRESS,
+                    S61Ground.SIX_VEHICLES)
 
 
 class WelfareNeed(StrEnum):
@@ -406,6 +424,20 @@ class DirectionServed(CaseEvent["EncampmentCase"]):
                 "power": self.power, "from": self.no_return_from,
                 "until": self.no_return_until, "rule": self.no_return_rule,
             }))
+
+
+class DirectionConditionsRecorded(CaseEvent["EncampmentCase"]):
+    """The statutory conditions a police direction rests on, recorded before it is served:
+    s.61(1) the occupier's reasonable steps and the grounds; s.62A(2) the occupier's request to
+    the police and a suitable pitch on a relevant caravan site."""
+
+    TOPIC = "caseledger.domain.encampment:DirectionConditionsRecorded"
+
+    power: str
+    occupier_asked: bool
+    grounds: list[str]
+    pitch_available: bool
+    vehicles_on_land: int
 
 
 class PoliceReferralMade(CaseEvent["EncampmentCase"]):
@@ -774,19 +806,80 @@ class EncampmentCase(Case):
                 "decision."
             )
 
+    def _direction_conditions(self, power: DirectionPower, on: date, occupier_asked: bool,
+                              grounds: list[S61Ground], pitch_available: bool) -> None:
+        """CJPOA 1994 s.61(1) and s.62A(2): refuse a police direction whose conditions are not
+        recorded; refuse conditions given for a power that has none of them."""
+        on_land = self.caravans + self.vehicles
+        if power == DirectionPower.S61:
+            if not occupier_asked:
+                raise RuleRefused(
+                    "A s.61 direction needs reasonable steps taken by or on behalf of the occupier "
+                    "to ask the trespassers to leave (s.61(1)): record them (--occupier-asked).",
+                    field="occupier_asked")
+            allowed = S61_GROUNDS_2022 if on >= no_return.PCSCA_2022_COMMENCEMENT else S61_GROUNDS_1994
+            if not grounds:
+                raise RuleRefused(
+                    "A s.61 direction needs a ground (s.61(1)(a)-(b)): "
+                    f"{', '.join(allowed)}.", field="grounds")
+            wrong = [g for g in grounds if g not in allowed]
+            if wrong:
+                raise RuleRefused(
+                    f"{', '.join(wrong)} is not a s.61 ground on {on.isoformat()}; the grounds "
+                    f"then were {', '.join(allowed)} (s.61(1) as amended by PCSCA 2022 s.84 from "
+                    "28 June 2022).", field="grounds")
+            if S61Ground.SIX_VEHICLES in grounds and on_land < 6:
+                raise RuleRefused(
+                    f"The six-vehicles ground (s.61(1)(b)) needs six or more vehicles (caravans "
+                    f"included, s.61(9)); the case records {on_land}. Record the visit's count.",
+                    field="grounds")
+        elif power == DirectionPower.S62A:
+            if grounds:
+                raise InvalidInput("Grounds are for a s.61 direction.", field="grounds")
+            if not occupier_asked:
+                raise RuleRefused(
+                    "A s.62A direction needs the occupier (or a person acting for them) to have "
+                    "asked the police to remove the trespassers (s.62A(2)(e)): record it "
+                    "(--occupier-asked).", field="occupier_asked")
+            if on_land < 1:
+                raise RuleRefused("A s.62A direction needs at least one vehicle on the land "
+                                  "(s.62A(2)(b)); the case records none.")
+            if self.caravans > 0 and not pitch_available:
+                raise RuleRefused(
+                    "A s.62A direction to people with caravans needs a suitable pitch on a "
+                    "relevant caravan site for each caravan (s.62A(2)(d)), after consulting the "
+                    "local authority (s.62A(4)): record it (--pitch-available).",
+                    field="pitch_available")
+        elif grounds or pitch_available:
+            raise InvalidInput(f"A {power} direction takes no s.61 grounds or s.62A pitch.",
+                               field="grounds" if grounds else "pitch_available")
+
     def serve_direction(self, ctx: CommandContext, power: DirectionPower, method: str = "in person",
-                        served_on: str = "", compliance_due: str | None = None) -> None:
-        """DirectionServed with the no-return window of the rule in force on its date."""
+                        served_on: str = "", compliance_due: str | None = None,
+                        occupier_asked: bool = False, grounds: list[S61Ground] | None = None,
+                        pitch_available: bool = False) -> None:
+        """DirectionServed with the no-return window of the rule in force on its date; a police
+        direction's statutory conditions are recorded first (DirectionConditionsRecorded)."""
         power = one_of(DirectionPower, no_return.normalise_power(power), field="power",
                        what="direction power")
+        chosen = [one_of(S61Ground, g, field="grounds", what="s.61 ground") for g in grounds or []]
         self._require_welfare("direction")
         self.begin("serve-direction", ctx, after=self.welfare_assessed,
                    after_what="the welfare assessment")
-        no_return.power_in_force(power, times.effective_date(ctx.effective))
-        start, until, rule = no_return.no_return_window(power, times.effective_date(ctx.effective))
+        on = times.effective_date(ctx.effective)
+        no_return.power_in_force(power, on)
+        self._direction_conditions(power, on, occupier_asked, chosen, pitch_available)
+        start, until, rule = no_return.no_return_window(power, on)
+        if compliance_due:  # refuse a bad due date before anything is recorded
+            self._explicit_due(compliance_due, ctx.effective)
+        basis = f"statute: {POWER_BASIS[power]}"
+        if power in (DirectionPower.S61, DirectionPower.S62A):
+            self.record(DirectionConditionsRecorded, ctx, basis, power=power,
+                        occupier_asked=occupier_asked, grounds=list(chosen),
+                        pitch_available=pitch_available,
+                        vehicles_on_land=self.caravans + self.vehicles)
         name = "direction-compliance"
         self.set_deadline(ctx, name, name, "occupants", due=compliance_due)
-        basis = f"statute: {POWER_BASIS[power]}"
         self.record(DirectionServed, ctx, basis, power=power, method=method,
                     compliance_due=self.deadlines[name].due, no_return_from=start.isoformat(),
                     no_return_until=until.isoformat(), no_return_rule=rule.version,

@@ -25,6 +25,7 @@ from domain.encampment import (
     PolicePower,
     Power,
     Premises,
+    S61Ground,
     WelfareNeed,
 )
 
@@ -112,6 +113,14 @@ class ServeDirection(CaseCommand):
     served_on: Name = Field(default="", description="Whom it was served on (personal).")
     method: Name = Field(default="in person", description="How served.")
     compliance_due: EffectiveTime | None = Field(default=None, description="Instead of 24 hours.")
+    occupier_asked: bool = Field(
+        default=False, description="s.61: the occupier took reasonable steps to ask them to leave; "
+                                   "s.62A: the occupier asked the police to remove them.")
+    grounds: list[S61Ground] = Field(
+        default_factory=list, max_length=len(S61Ground),
+        description=f"s.61 grounds: {', '.join(S61Ground)}.")
+    pitch_available: bool = Field(
+        default=False, description="s.62A: a suitable pitch on a relevant caravan site.")
 
 
 class ReferToPolice(CaseCommand):

@@ -467,7 +467,9 @@ def decide_encampment(case: EncampmentCase, command: e.DecideEncampment,
 @on(EncampmentCase, e.ServeDirection)
 def serve_direction(case: EncampmentCase, command: e.ServeDirection, ctx: CommandContext) -> None:
     case.serve_direction(ctx, power=command.power, method=command.method,
-                         served_on=command.served_on, compliance_due=command.compliance_due)
+                         served_on=command.served_on, compliance_due=command.compliance_due,
+                         occupier_asked=command.occupier_asked, grounds=list(command.grounds),
+                         pitch_available=command.pitch_available)
 
 
 @on(EncampmentCase, e.ReferToPolice)

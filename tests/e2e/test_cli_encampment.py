@@ -132,3 +132,25 @@ def test_a_never_acceptable_location_needs_a_reason_to_be_tolerated(cli: Cli):
     assert "never acceptable" in error["message"]
     assert step(cli, "decide", "--tolerate", "--leave-by", "2026-03-16", "--reason",
                 "No other stopping place", "--on", "2026-03-03T14:00")["stage"] == "tolerated"
+
+
+def test_a_s61_direction_needs_its_statutory_conditions(cli: Cli):
+    """CJPOA 1994 s.61(1): the occupier's reasonable steps to ask them to leave, and damage,
+    disruption or distress, or six or more vehicles. Without the steps: refused (exit 3); an
+    unknown ground: invalid input (exit 2); with both: served."""
+    report(cli)
+    step(cli, "establish-ownership", "--land", "council", "--on", "2026-03-03T09:00")
+    step(cli, "visit", "--on", "2026-03-03T10:00")
+    step(cli, "assess-welfare", "--on", "2026-03-03T11:00")
+    step(cli, "assess-impact", "--threat", "3", "--likelihood", "3", "--on", "2026-03-03T11:30")
+    step(cli, "decide", "--not-allow", "--power", "s61", "--reasons", "Damage",
+         "--on", "2026-03-03T14:00")
+    error = cli.fails(3, "encampment", "serve-direction", REF, "--power", "s61",
+                      "--grounds", "damage", "--on", "2026-03-03T15:00")
+    assert "reasonable steps" in error["message"]
+    assert cli.fails(2, "encampment", "serve-direction", REF, "--power", "s61",
+                     "--occupier-asked", "--grounds", "noise",
+                     "--on", "2026-03-03T15:00")["code"] == "invalid-input"
+    step(cli, "serve-direction", "--power", "s61", "--occupier-asked", "--grounds",
+         "damage,six-vehicles", "--on", "2026-03-03T15:00")
+    assert cli.show(REF)["no_return_windows"][0]["until"] == "2027-03-02"

@@ -246,7 +246,10 @@ def happy_path(case: EncampmentCase, branch: int, on: datetime, reason: str | No
         return Call(R.vacate, {}, reason)
     if stage == "enforcing":
         if case.power in set(DirectionPower) and case.directions == 0:
-            return Call(R.serve_direction, {"power": case.power}, reason)
+            conditions = {"s61": {"occupier_asked": True, "grounds": ["damage"]},
+                          "s62a": {"occupier_asked": True, "pitch_available": True}}
+            return Call(R.serve_direction, {"power": case.power,
+                                            **conditions.get(str(case.power), {})}, reason)
         if case.summonses + case.claims == 0:
             if branch % 2 == 0:
                 return Call(R.issue_summons, {"hearing": at(on, 30)}, reason)

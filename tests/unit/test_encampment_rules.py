@@ -85,10 +85,16 @@ def test_enforcing_helper_still_serves_s77_today():
 # --------------------------------------------------------------------------- item 17: reach
 
 
+CONDITIONS: dict[str, dict] = {
+    "s61": {"occupier_asked": True, "grounds": ["damage"]},
+    "s62a": {"occupier_asked": True, "pitch_available": True},
+}
+
+
 def directed_case(power: str) -> encampment.EncampmentCase:
     """An earlier case on grid NY 123 456 for group GRP-1, directed on 3 March 2026."""
     case = enforcing(power)
-    case.serve_direction(ctx("2026-03-03T15:00"), power=power)
+    case.serve_direction(ctx("2026-03-03T15:00"), power=power, **CONDITIONS.get(power, {}))
     return case
 
 
@@ -214,3 +220,85 @@ def test_a_never_acceptable_location_is_not_tolerated_without_a_reason():
                                  reason="Only stopping place free; children in school")
     case.decide(reasoned, decision="tolerate", leave_by="2026-03-16")
     assert case.decision == "tolerate"
+
+
+def test_a_s61_direction_records_the_occupiers_steps_and_a_ground_before_it_is_served():
+    """CJPOA 1994 s.61(1) (legislation.gov.uk, as enacted and as amended by PCSCA 2022 s.84(3)):
+    the officer reasonably believes that reasonable steps have been taken by or on behalf of the
+    occupier to ask them to leave and (a) damage, disruption or distress (England and Wales from
+    28 June 2022) or (b) six or more vehicles between them on the land."""
+    case = enforcing("s61")
+    with pytest.raises(RuleRefused, match="reasonable steps"):
+        case.serve_direction(ctx("2026-03-03T15:00"), power="s61", grounds=["damage"])
+    with pytest.raises(RuleRefused, match="needs a ground"):
+        case.serve_direction(ctx("2026-03-03T15:00"), power="s61", occupier_asked=True)
+    with pytest.raises(RuleRefused, match="threatening-behaviour is not a s.61 ground on 2026"):
+        case.serve_direction(ctx("2026-03-03T15:00"), power="s61", occupier_asked=True,
+                             grounds=["threatening-behaviour"])
+    assert case.directions == 0
+    case.collect_events()
+    case.serve_direction(ctx("2026-03-03T15:00"), power="s61", occupier_asked=True,
+                         grounds=["disruption", "six-vehicles"])  # 5 caravans + 3 vehicles
+    events = case.collect_events()
+    names = [type(e).__name__ for e in events]
+    assert names.index("DirectionConditionsRecorded") < names.index("DirectionServed")
+    recorded = events[names.index("DirectionConditionsRecorded")]
+    assert (recorded.grounds, recorded.occupier_asked, recorded.vehicles_on_land) == (
+        ["disruption", "six-vehicles"], True, 8)
+
+
+def test_the_six_vehicles_ground_needs_six_vehicles_on_the_case():
+    """CJPOA 1994 s.61(1)(b): "those persons have between them six or more vehicles on the
+    land"; s.61(9): "vehicle" includes a caravan. Two caravans and two vehicles are not six."""
+    case = enforcing("s61")
+    case.visit(ctx("2026-03-03T14:30"), caravans=2, vehicles=2)
+    with pytest.raises(RuleRefused, match="records 4"):
+        case.serve_direction(ctx("2026-03-03T15:00"), power="s61", occupier_asked=True,
+                             grounds=["six-vehicles"])
+
+
+def test_before_28_june_2022_the_s61_grounds_were_damage_threatening_words_or_six_vehicles():
+    """CJPOA 1994 s.61(1)(a) as enacted: "caused damage to the land or to property on the land or
+    used threatening, abusive or insulting words or behaviour towards the occupier"; "disruption"
+    came with PCSCA 2022 s.84(3), in force 28 June 2022."""
+    early = encampment.EncampmentCase.report(
+        ctx("2022-06-20T10:00"), case_id=uuid4(), reference="CUM-UE-2022-002",
+        partnership="cumberland", hub=None, policy=encampment.national_policy(),
+        location="Lay-by (test)", grid_ref="NY 1 1", caravans=3, vehicles=3)
+    early.establish_ownership(ctx("2022-06-20T11:00"), land="council")
+    early.visit(ctx("2022-06-20T12:00"))
+    early.assess_welfare(ctx("2022-06-20T13:00"))
+    early.assess_impact(ctx("2022-06-20T13:30"), threat=1, likelihood=1)
+    early.decide(ctx("2022-06-21T09:00"), decision="not-allow", power="s61", reasons="r")
+    with pytest.raises(RuleRefused, match="disruption is not a s.61 ground on 2022-06-21"):
+        early.serve_direction(ctx("2022-06-21T10:00"), power="s61", occupier_asked=True,
+                              grounds=["disruption"])
+    early.serve_direction(ctx("2022-06-21T10:00"), power="s61", occupier_asked=True,
+                          grounds=["threatening-behaviour"])
+    assert early.no_return_windows[0]["until"] == "2022-09-20"
+
+
+def test_a_s62a_direction_needs_the_occupiers_request_and_a_suitable_pitch():
+    """CJPOA 1994 s.62A(2) (legislation.gov.uk): (b) at least one vehicle on the land; (d) if the
+    person has caravans, a suitable pitch on a relevant caravan site for each; (e) the occupier or
+    a person acting for them has asked the police to remove the trespassers."""
+    case = enforcing("s62a")
+    with pytest.raises(RuleRefused, match=r"s\.62A\(2\)\(e\)"):
+        case.serve_direction(ctx("2026-03-03T15:00"), power="s62a", pitch_available=True)
+    with pytest.raises(RuleRefused, match="suitable pitch"):
+        case.serve_direction(ctx("2026-03-03T15:00"), power="s62a", occupier_asked=True)
+    with pytest.raises(InvalidInput, match="Grounds are for a s.61"):
+        case.serve_direction(ctx("2026-03-03T15:00"), power="s62a", occupier_asked=True,
+                             pitch_available=True, grounds=["damage"])
+    assert case.directions == 0
+    case.serve_direction(ctx("2026-03-03T15:00"), power="s62a", occupier_asked=True,
+                         pitch_available=True)
+    assert case.directions == 1
+
+
+def test_a_s77_direction_takes_no_police_conditions():
+    """CJPOA 1994 s.77(1): the council's direction rests on persons residing in a vehicle on the
+    land without consent; the s.61 grounds and the s.62A pitch are not its conditions."""
+    case = enforcing("s77")
+    with pytest.raises(InvalidInput, match="no s.61 grounds"):
+        case.serve_direction(ctx("2026-03-03T15:00"), power="s77", grounds=["damage"])
