@@ -167,12 +167,29 @@ DEFINITION = ProcessDefinition(
 
 RECEIVE_BASIS = Basis("statute", f"{S104}(1): application for an ASB Case Review")
 
+CUMBERLAND_PAGE = "https://www.allerdale.gov.uk/en/community-advice-safety/community-safety/asb-case-review/"
+WAF_PAGE = ("https://www.westmorlandandfurness.gov.uk/your-environment/your-community/"
+            "community-safety/anti-social-behaviour-case-review")
+CONSENT_SOURCE = ("Cumberland and Westmorland and Furness ASB case review pages: 'a third party who "
+                  "can make an application for a case review on behalf of a victim, with their "
+                  "consent'")
+CONSENT_BASIS = Basis("local procedure", CONSENT_SOURCE)
+
 NOT_MET_BASIS = Basis(
     "statutory guidance",
     f"{S104}(6) (the applicant is informed of the decision) and {GUIDE}: reasons given; refusal as "
     "vexatious or malicious with a recorded reason (guidance paragraph not verified)")
 
 RULES: tuple[Rule, ...] = (
+    Rule("asb", "asb.receive.third-party-consent",
+         "A third party (applicant type third-party-with-consent, or the on-behalf channel) "
+         "applies only with the victim's consent: without it the application is refused (not "
+         "recorded as 'consent to be sought'), so no clock runs and no victim data is held "
+         "before the victim agrees; with it, VictimConsentConfirmed is recorded.",
+         Basis("local procedure", f"{CONSENT_SOURCE} (read on both councils' published pages). "
+               f"The Act itself lets 'that person, or any other person' apply ({S104}(1)(a)): "
+               "consent is the published local procedure, not statute"),
+         WAF_PAGE),
     Rule("asb", "asb.threshold.not-met-reasons",
          "A 'not met' decision needs reasons and a category (below-threshold, vexatious, "
          "malicious, not-anti-social-behaviour, other); below-threshold is assumed only when no "
@@ -226,6 +243,15 @@ class ApplicationReceived(CaseOpened["AsbCaseReview"]):
             _folded(c, private.get(c["id"]) if isinstance(private, Mapping) else None)
             for c in self.complaints
         ]
+
+
+class VictimConsentConfirmed(CaseEvent["AsbCaseReview"]):
+    """A third party applies: the victim's consent to the application is confirmed."""
+
+    TOPIC = "caseledger.domain.asb:VictimConsentConfirmed"
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.victim_consent = self.effective
 
 
 class ComplaintAdded(CaseEvent["AsbCaseReview"]):
@@ -481,6 +507,7 @@ class AsbCaseReview(Case):
     appeals: int = field(init=False, default=0)
     appeal_waived: str | None = field(init=False, default=None)
     not_met_category: str | None = field(init=False, default=None)
+    victim_consent: str | None = field(init=False, default=None)
     not_met_told: str | None = field(init=False, default=None)
     appeal_heard_by: str | None = field(init=False, default=None)
 
@@ -503,12 +530,21 @@ class AsbCaseReview(Case):
         cls, ctx: CommandContext, *, case_id: UUID, reference: str, partnership: str, hub: str,
         policy: CasePolicy, channel: Channel, applicant_type: ApplicantType, applicant_name: str,
         applicant_contact: str, consent: bool, complaints: Sequence[Mapping[str, object]],
+        victim_consent: bool = False,
     ) -> AsbCaseReview:
-        """ApplicationReceived, the acknowledgement and threshold-decision clocks."""
+        """ApplicationReceived, the acknowledgement and threshold-decision clocks; a third party's
+        application only with the victim's consent (VictimConsentConfirmed)."""
         channel = one_of(Channel, channel, field="channel")
         applicant_type = one_of(ApplicantType, applicant_type, field="applicant_type")
         if not applicant_name.strip():
             raise InvalidInput("Give the applicant's name.", field="applicant_name")
+        third_party = (applicant_type == ApplicantType.THIRD_PARTY_WITH_CONSENT
+                       or channel == Channel.ON_BEHALF)
+        if third_party and not victim_consent:
+            raise RuleRefused(
+                "A third party applies on the victim's behalf only with the victim's consent; "
+                "seek it, then record the application with --victim-consent "
+                f"({CONSENT_SOURCE}).", field="victim_consent")
         public: list[ComplaintRecord] = []
         private: dict[str, Text] = {}
         for number, raw in enumerate(complaints, start=1):
@@ -523,6 +559,8 @@ class AsbCaseReview(Case):
                       "complaints": private},
             channel=channel, applicant_type=applicant_type, consent=consent, complaints=public,
         )
+        if third_party:
+            review.record(VictimConsentConfirmed, ctx, CONSENT_BASIS)
         review.set_deadline(ctx, "acknowledgement", "acknowledgement", "hub")
         review.set_deadline(ctx, "threshold-decision", "threshold-decision", "partnership")
         return review
@@ -530,7 +568,7 @@ class AsbCaseReview(Case):
     def view_details(self) -> dict[str, Json]:
         return {
             "channel": self.channel, "applicant_type": self.applicant_type,
-            "consent": self.consent, "threshold_met": self.threshold_met,
+            "consent": self.consent, "victim_consent": self.victim_consent, "threshold_met": self.threshold_met,
             "threshold_rule": self.threshold_rule, "threshold_decided": self.threshold_decided,
             "threshold_notified": self.threshold_notified,
             "not_met_category": self.not_met_category, "not_met_told": self.not_met_told,

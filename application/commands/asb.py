@@ -44,6 +44,8 @@ class ReceiveApplication(OpeningCommand):
     applicant_name: Name = Field(description="The applicant's name (personal data).")
     applicant_contact: Text = Field(default="", description="How to contact the applicant.")
     consent: bool = Field(default=True, description="Consent to share information.")
+    victim_consent: bool = Field(
+        default=False, description="A third party applies: the victim consents to the application.")
     complaints: list[Complaint] = Field(default_factory=list, max_length=MAX_COMPLAINTS,
                                         description="The complaints the application relies on.")
 

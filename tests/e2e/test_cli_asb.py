@@ -96,3 +96,15 @@ def test_the_applicant_waives_the_appeal_and_the_case_closes_in_the_window(cli: 
     cli.json("asb", "notify-threshold", REF, "--method", "letter", "--on", "2026-03-12")
     cli.json("asb", "record-no-appeal", REF, "--on", "2026-03-13")
     assert cli.json("asb", "close", REF, "--outcome", "Not met", "--on", "2026-03-16")["stage"] == "closed"
+
+
+def test_a_third_party_applies_only_with_the_victims_consent(cli: Cli) -> None:
+    """Cumberland and Westmorland and Furness published ASB case review procedure: a third party
+    applies on the victim's behalf 'with their consent'."""
+    args = ["asb", "receive", "--partnership", "cumberland", "--hub", "allerdale", "--channel",
+            "online", "--applicant-type", "third-party-with-consent", "--applicant-name", "Cllr X",
+            *GOOD, "--on", "2026-03-02"]
+    refused = cli.fails(3, *args)
+    assert "consent" in refused["message"]
+    assert cli.json(*args, "--victim-consent")["reference"] == REF
+    assert cli.show(REF)["details"]["victim_consent"]

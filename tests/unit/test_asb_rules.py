@@ -7,11 +7,13 @@ Schedule 4 (https://www.legislation.gov.uk/ukpga/2014/12/schedule/4).
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
-from domain.asb import DEFINITION, RULES, national_policy
+from domain.asb import DEFINITION, RULES, AsbCaseReview, national_policy
 from domain.errors import InvalidInput, RuleRefused
-from tests.unit.dardr_helpers import one
+from tests.unit.dardr_helpers import ctx, event_names, one
 from tests.unit.test_asb import G, complaints, received
 
 
@@ -182,3 +184,35 @@ def test_a_category_does_not_override_the_statutory_rule_or_attach_to_met() -> N
               category="vexatious", match="s.104")
     g.refused(InvalidInput, "decide_threshold", "2026-03-10", True, None, "x",
               category="vexatious", match="only for")
+
+
+# --------------------------------------------------------------------------- item 9
+
+
+def third_party(victim_consent: bool, channel: str = "online",
+                applicant_type: str = "third-party-with-consent") -> AsbCaseReview:
+    return AsbCaseReview.receive(
+        ctx("2026-03-02"), case_id=uuid4(), reference="CUM-ASB-2026-001", partnership="cumberland",
+        hub="allerdale", policy=national_policy(), channel=channel, applicant_type=applicant_type,
+        applicant_name="A Councillor", applicant_contact="", consent=True,
+        complaints=complaints(), victim_consent=victim_consent)
+
+
+def test_a_third_party_without_the_victims_consent_is_refused() -> None:
+    """Cumberland and Westmorland and Furness ASB case review pages (published procedure): 'a third
+    party who can make an application for a case review on behalf of a victim, with their
+    consent'. Given a councillor applying without consent, then the application is refused and
+    nothing is recorded; on the victim's behalf by the on-behalf channel, likewise."""
+    with pytest.raises(RuleRefused, match="consent"):
+        third_party(victim_consent=False)
+    with pytest.raises(RuleRefused, match="consent"):
+        third_party(victim_consent=False, channel="on-behalf", applicant_type="individual")
+
+
+def test_a_third_party_with_consent_records_it() -> None:
+    """As above: with the victim's consent the application opens and the consent is recorded."""
+    review = third_party(victim_consent=True)
+    assert "VictimConsentConfirmed" in event_names(review.collect_events())
+    assert review.victim_consent is not None
+    victim = received()
+    assert "VictimConsentConfirmed" not in event_names(victim.collect_events())
