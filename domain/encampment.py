@@ -185,6 +185,9 @@ RISK_SCALE = (1, 2, 3)
 #: CPR 55.5(2): in a possession claim against trespassers, service not less than 5 days
 #: (residential property) or 2 days (other land) before the hearing; counted under CPR 2.8.
 CPR55_CLEAR_DAYS = {Premises.LAND: 2, Premises.RESIDENTIAL: 5}
+#: CJPOA 1994 s.78(3): at least 24 hours' notice to the owner and occupier before the council
+#: enters occupied land to enforce a removal order (text recalled, not re-read; see RULES).
+S78_ENTRY_NOTICE = timedelta(hours=24)
 #: CJPOA 1994 s.78: the summons gives at least 24 hours' notice of the hearing.
 S78_NOTICE = timedelta(hours=24)
 
@@ -218,6 +221,7 @@ _table = [
     transition("record-hearing", Stage.ENFORCING, None, "statute", f"{S78}; {CPR55}: hearing"),
     transition("grant-order", Stage.ENFORCING, None, "statute", f"{S78}; {CPR55}: order"),
     transition("serve-order", Stage.ENFORCING, None, "statute", f"{S78}; {CPR55}: service of the order"),
+    transition("give-entry-notice", Stage.ENFORCING, None, "statute", f"{S78}(3): notice to the owner and occupier before entering occupied land"),
     transition("enforce", Stage.ENFORCING, None, "statute", f"{S78}(2); {CPR55}: enforcement of the order"),
     transition("vacate", BEFORE_VACATED, Stage.VACATED, "local procedure", f"{PROTOCOL}: site vacated"),
     transition("clear-site", Stage.VACATED, Stage.CLOSED, "local procedure", f"{PROTOCOL}: site inspected, cleared and costs recorded"),
@@ -522,6 +526,22 @@ class OrderServed(CaseEvent["EncampmentCase"]):
 
     def apply_to(self, case: EncampmentCase) -> None:
         case.order_served = self.effective
+        case.served_order = self.order
+
+
+class EntryNoticeGiven(CaseEvent["EncampmentCase"]):
+    """CJPOA 1994 s.78(3): notice to the owner and occupier of the council's intention to enter
+    the land under a removal order; or their names and addresses could not be found after
+    reasonable inquiries."""
+
+    TOPIC = "caseledger.domain.encampment:EntryNoticeGiven"
+
+    notified_on: str
+    names_unknown: bool
+
+    def apply_to(self, case: EncampmentCase) -> None:
+        case.entry_notice = self.notified_on
+        case.entry_notice_names_unknown = self.names_unknown
 
 
 class EnforcementScheduled(CaseEvent["EncampmentCase"]):
@@ -612,6 +632,9 @@ class EncampmentCase(Case):
     orders: int = field(init=False, default=0)
     order_granted: str | None = field(init=False, default=None)
     order_served: str | None = field(init=False, default=None)
+    served_order: str | None = field(init=False, default=None)
+    entry_notice: str | None = field(init=False, default=None)
+    entry_notice_names_unknown: bool = field(init=False, default=False)
     vacated_on: str | None = field(init=False, default=None)
     vacated_how: str | None = field(init=False, default=None)
     cleanup_cost: int = field(init=False, default=0)
@@ -988,12 +1011,46 @@ class EncampmentCase(Case):
         self.record(OrderServed, ctx, found.basis, order=order or "s78")
         self.set_deadline(ctx, "order-compliance", "order-compliance", "occupants", due=compliance_due)
 
+    def give_entry_notice(self, ctx: CommandContext, notified_on: str | None = None,
+                          names_unknown: bool = False) -> None:
+        """s.78(3): the owner and occupier told of the council's intention to enter the land (or
+        their names and addresses not found after reasonable inquiries)."""
+        found = self.begin("give-entry-notice", ctx)
+        if self.served_order != OrderKind.S78:
+            raise RuleRefused("The s.78(3) notice is for entering land under a s.78 removal order; "
+                              "serve the s.78 order first (serve-order).")
+        notified = times.parse_effective(notified_on) if notified_on else ctx.effective
+        times.must_not_precede(notified, self.order_served or ctx.effective, "the service of the order")
+        self.record(EntryNoticeGiven, ctx, found.basis, notified_on=notified,
+                    names_unknown=names_unknown)
+
+    def _require_entry_notice(self, ctx: CommandContext) -> None:
+        """s.78(3): no entry onto occupied land (land the council does not itself occupy) under a
+        s.78 order without 24 hours' notice to the owner and occupier, unless their names and
+        addresses could not be found."""
+        if self.served_order != OrderKind.S78 or self.land not in (LandKind.PRIVATE,
+                                                                   LandKind.OTHER_PUBLIC):
+            return
+        if self.entry_notice is None:
+            raise RuleRefused(
+                "Enforcing a s.78 order on land occupied by another needs at least 24 hours' "
+                "notice to the owner and occupier first (s.78(3)): record it (give-entry-notice).")
+        if self.entry_notice_names_unknown:
+            return
+        given = times.effective_instant(self.entry_notice)
+        if times.effective_instant(ctx.effective) - given < S78_ENTRY_NOTICE:
+            raise RuleRefused(
+                f"The s.78(3) notice was given at {self.entry_notice}: entry is allowed 24 hours "
+                f"later, from {(given + S78_ENTRY_NOTICE).isoformat()}.")
+
     def enforce(self, ctx: CommandContext, step: EnforcementStep = EnforcementStep.EXECUTED,
                 scheduled_for: str | None = None) -> None:
         found = self.begin("enforce", ctx)
         step = one_of(EnforcementStep, step, field="step", what="enforcement step")
         if self.order_served is None and self.directions == 0:
             raise RuleRefused("Serve a direction or an order before enforcement.")
+        if step == EnforcementStep.EXECUTED:
+            self._require_entry_notice(ctx)
         if step == EnforcementStep.SCHEDULED:
             if not scheduled_for:
                 raise InvalidInput("Give the date enforcement is scheduled for.", field="scheduled_for")
@@ -1091,6 +1148,31 @@ RULES: tuple[Rule, ...] = (
          Basis("civil procedure rule", "CPR 55.6 (as quoted by Becket Chambers, 6 Dec 2017); "
                                        "CPR 6.15 (alternative service)"),
          "https://www.justice.gov.uk/courts/procedure-rules/civil/rules/part55"),
+    Rule("encampment", "encampment.direction.s61-conditions",
+         "A s.61 direction is served only with its conditions recorded first: reasonable steps by "
+         "or for the occupier to ask the trespassers to leave, and a ground in force that day "
+         "(damage or threatening, abusive or insulting words or behaviour until 27 June 2022; "
+         "damage, disruption or distress from 28 June 2022; or six or more vehicles, caravans "
+         "included, checked against the case's count).",
+         Basis("statute", "CJPOA 1994 s.61(1), (9); s.61(1)(a) and (10) as amended by PCSCA 2022 "
+                          "s.84(3), (7)"),
+         "https://www.legislation.gov.uk/ukpga/2022/32/section/84"),
+    Rule("encampment", "encampment.direction.s62a-conditions",
+         "A s.62A direction is served only with its conditions recorded first: the occupier (or "
+         "someone for them) asked the police to remove the trespassers, at least one vehicle on "
+         "the land, and, where they have caravans, a suitable pitch on a relevant caravan site.",
+         Basis("statute", "CJPOA 1994 s.62A(2)(b), (d), (e); s.62A(4) (consulting the local "
+                          "authority about pitches)"),
+         f"{LEG}/section/62A"),
+    Rule("encampment", "encampment.enforce.s78-entry-notice",
+         "A s.78 removal order is not enforced on land occupied by someone other than the "
+         "council (private or other public land) until 24 hours after notice to the owner and "
+         "occupier (give-entry-notice), unless their names and addresses could not be found "
+         "after reasonable inquiries.",
+         Basis("statute", "CJPOA 1994 s.78(3) (not verified: the text was not read on "
+                          "legislation.gov.uk; 24 hours and the names-unknown exception as "
+                          "recalled and as the research notes infer)"),
+         f"{LEG}/section/78"),
     Rule("encampment", "encampment.no-return.reach",
          "A new encampment is flagged as a return only inside the reach of the earlier window: "
          "s.77 and s.60C the same land, unless the group is known to be another; s.61 the same "

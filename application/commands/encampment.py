@@ -178,6 +178,15 @@ class ServeOrder(CaseCommand):
     compliance_due: EffectiveTime | None = Field(default=None, description="Instead of 24 hours.")
 
 
+class GiveEntryNotice(CaseCommand):
+    """s.78(3): notice to the owner and occupier before entering the land under a s.78 order."""
+
+    notified_on: EffectiveTime | None = Field(
+        default=None, description="When notice was given (default: the effective time).")
+    names_unknown: bool = Field(
+        default=False, description="Names and addresses not found after reasonable inquiries.")
+
+
 class Enforce(CaseCommand):
     """Record enforcement executed, or scheduled for a later time."""
 

@@ -511,6 +511,13 @@ def serve_order(case: EncampmentCase, command: e.ServeOrder, ctx: CommandContext
     case.serve_order(ctx, order=command.order, compliance_due=command.compliance_due)
 
 
+@on(EncampmentCase, e.GiveEntryNotice)
+def give_entry_notice(case: EncampmentCase, command: e.GiveEntryNotice,
+                      ctx: CommandContext) -> None:
+    case.give_entry_notice(ctx, notified_on=command.notified_on,
+                           names_unknown=command.names_unknown)
+
+
 @on(EncampmentCase, e.Enforce)
 def enforce(case: EncampmentCase, command: e.Enforce, ctx: CommandContext) -> None:
     if command.scheduled_for is None:

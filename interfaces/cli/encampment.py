@@ -54,6 +54,8 @@ ENCAMPMENT = (
     Verb("record-hearing", e.RecordHearing),
     Verb("grant-order", e.GrantOrder, metavars=TIMES),
     Verb("serve-order", e.ServeOrder, metavars=TIMES),
+    Verb("give-entry-notice", e.GiveEntryNotice, flags={"notified_on": "--notified"},
+         metavars={"notified_on": "TIME"}),
     Verb("enforce", e.Enforce, metavars=TIMES),
     Verb("vacate", e.Vacate, off={"enforced": "--voluntary"}),
     Verb("clear-site", e.ClearSite, metavars=MONEY),

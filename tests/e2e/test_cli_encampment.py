@@ -154,3 +154,24 @@ def test_a_s61_direction_needs_its_statutory_conditions(cli: Cli):
     step(cli, "serve-direction", "--power", "s61", "--occupier-asked", "--grounds",
          "damage,six-vehicles", "--on", "2026-03-03T15:00")
     assert cli.show(REF)["no_return_windows"][0]["until"] == "2027-03-02"
+
+
+def test_a_s78_order_on_private_land_is_not_enforced_without_the_entry_notice(cli: Cli):
+    """CJPOA 1994 s.78(3) (as recalled, not re-read): 24 hours' notice to the owner and occupier
+    before entering occupied land. Without notice: refused (exit 3); after it, enforced."""
+    report(cli)
+    step(cli, "establish-ownership", "--land", "private", "--owner", "A. Farmer",
+         "--on", "2026-03-03T09:00")
+    step(cli, "visit", "--on", "2026-03-03T10:00")
+    step(cli, "assess-welfare", "--on", "2026-03-03T11:00")
+    step(cli, "assess-impact", "--threat", "2", "--likelihood", "2", "--on", "2026-03-03T11:30")
+    step(cli, "decide", "--not-allow", "--power", "s77", "--reasons", "r", "--on", "2026-03-03T14:00")
+    step(cli, "serve-direction", "--power", "s77", "--on", "2026-03-03T15:00")
+    step(cli, "issue-summons", "--hearing", "2026-03-06T10:00", "--on", "2026-03-04T17:00")
+    step(cli, "record-hearing", "--result", "order-granted", "--on", "2026-03-06T12:00")
+    step(cli, "grant-order", "--order", "s78", "--on", "2026-03-06T12:30")
+    step(cli, "serve-order", "--order", "s78", "--on", "2026-03-06T14:00")
+    error = cli.fails(3, "encampment", "enforce", REF, "--on", "2026-03-08T12:00")
+    assert "s.78(3)" in error["message"]
+    step(cli, "give-entry-notice", "--on", "2026-03-07T10:00")
+    step(cli, "enforce", "--on", "2026-03-08T12:00")

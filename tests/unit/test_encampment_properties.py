@@ -137,6 +137,7 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     R.record_hearing: fixed({"result": st.sampled_from([*HearingResult, "won"])}),
     R.grant_order: fixed({"order": st.sampled_from([*OrderKind, "eviction"]), "compliance_due": maybe_hours}),
     R.serve_order: fixed({"compliance_due": maybe_hours}),
+    R.give_entry_notice: fixed({"notified_on": maybe_hours, "names_unknown": st.booleans()}),
     R.enforce: fixed({"step": st.sampled_from(["scheduled", "executed", "later"]), "scheduled_for": maybe_hours}),
     R.vacate: fixed({"enforced": st.booleans()}),
     R.clear_site: fixed({"cleanup_cost": cost, "legal_cost": cost, "damage": cost}),
@@ -195,6 +196,7 @@ COURT_COMMANDS = (
     R.record_hearing,
     R.grant_order,
     R.serve_order,
+    R.give_entry_notice,
     R.assess_welfare,
     R.check_compliance,
     R.extend_deadline,
@@ -260,6 +262,8 @@ def happy_path(case: EncampmentCase, branch: int, on: datetime, reason: str | No
             return Call(R.grant_order, {"order": "s78" if case.summonses else "possession"}, reason)
         if case.order_served is None:
             return Call(R.serve_order, {}, reason)
+        if case.served_order == "s78" and case.entry_notice is None:
+            return Call(R.give_entry_notice, {"names_unknown": branch % 2 == 1}, reason)
         if branch > 2:
             return Call(R.enforce, {}, reason)
         return Call(R.vacate, {"enforced": True}, reason)

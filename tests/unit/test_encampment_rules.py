@@ -12,7 +12,7 @@ from application.encampment import find_no_return_window
 from domain import encampment, no_return, times
 from domain.errors import DateRuleViolated, InvalidInput, RuleRefused
 from tests.unit import dardr_helpers
-from tests.unit.test_encampment import assessed, ctx, enforcing
+from tests.unit.test_encampment import assessed, ctx, enforcing, reported
 
 
 def test_s60c_cannot_be_used_before_28_june_2022():
@@ -302,3 +302,52 @@ def test_a_s77_direction_takes_no_police_conditions():
     case = enforcing("s77")
     with pytest.raises(InvalidInput, match="no s.61 grounds"):
         case.serve_direction(ctx("2026-03-03T15:00"), power="s77", grounds=["damage"])
+
+
+def s78_order_served_on(land: str) -> encampment.EncampmentCase:
+    """A s.77 direction ignored, a s.78 order granted and served on 6 March 2026 at 14:00."""
+    case = reported()
+    case.establish_ownership(ctx("2026-03-03T09:00"), land=land, landowner="Owner (test)")
+    case.visit(ctx("2026-03-03T10:00"))
+    case.assess_welfare(ctx("2026-03-03T11:00"))
+    case.assess_impact(ctx("2026-03-03T11:30"), threat=2, likelihood=2)
+    case.decide(ctx("2026-03-03T14:00"), decision="not-allow", power="s77", reasons="r")
+    case.serve_direction(ctx("2026-03-03T15:00"), power="s77")
+    case.issue_summons(ctx("2026-03-04T17:00"), hearing="2026-03-06T10:00")
+    case.record_hearing(ctx("2026-03-06T12:00"), result="order-granted")
+    case.grant_order(ctx("2026-03-06T12:30"), order="s78")
+    case.serve_order(ctx("2026-03-06T14:00"), order="s78")
+    return case
+
+
+def test_s78_entry_on_land_occupied_by_another_needs_24_hours_notice():
+    """CJPOA 1994 s.78(3) (as recalled; not re-read): the local authority shall not enter upon
+    occupied land unless it has given the owner and occupier at least 24 hours' notice of its
+    intention to do so. Notice given Saturday 7 March 10:00: entry refused at 09:59 on Sunday 8
+    March, allowed from 10:00."""
+    case = s78_order_served_on("private")
+    with pytest.raises(RuleRefused, match="give-entry-notice"):
+        case.enforce(ctx("2026-03-08T12:00"))
+    case.give_entry_notice(ctx("2026-03-07T10:00"))
+    with pytest.raises(RuleRefused, match="from 2026-03-08T10:00"):
+        case.enforce(ctx("2026-03-08T09:59"))
+    case.enforce(ctx("2026-03-08T10:00"))
+    assert "EnforcementExecuted" in [type(e).__name__ for e in case.collect_events()]
+
+
+def test_s78_entry_notice_is_not_needed_when_names_cannot_be_found_or_the_council_occupies():
+    """CJPOA 1994 s.78(3) (as recalled): the exception where, after reasonable inquiries, the
+    names and addresses of the owner and occupier cannot be ascertained; council land has no
+    other occupier to notify (assumed reading)."""
+    case = s78_order_served_on("private")
+    case.give_entry_notice(ctx("2026-03-07T10:00"), names_unknown=True)
+    case.enforce(ctx("2026-03-07T10:30"))
+    own = s78_order_served_on("council")
+    own.enforce(ctx("2026-03-07T10:30"))
+
+
+def test_the_entry_notice_is_for_a_served_s78_order():
+    """CJPOA 1994 s.78(3): the notice concerns entry under a s.78 order."""
+    case = enforcing("s77")
+    with pytest.raises(RuleRefused, match="serve the s.78 order first"):
+        case.give_entry_notice(ctx("2026-03-03T15:00"))
