@@ -255,6 +255,11 @@ DEFINITION = ProcessDefinition(
 
 NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")
 
+CORE_PANEL_BASIS = Basis(
+    "local procedure", "the partnership's DARDR policy, setting 'core-panel' (the statutory "
+    "guidance asks for senior representatives of the agencies involved and a specialist domestic "
+    "abuse service, but fixes no list)")
+
 COMMISSIONER_COPY, HOME_OFFICE_NOTIFICATION = "commissioner-copy", "home-office-notification"
 DUTY_TEXT = {
     COMMISSIONER_COPY: "the copy owed to the Domestic Abuse Commissioner (DVCVA 2004 s.9(3B)) "
@@ -323,6 +328,25 @@ RULES: tuple[Rule, ...] = (
     Rule("dardr", "dardr.publication.home-office-told",
          "The Home Office is told of publication (recorded once, after publication).",
          Basis("statutory guidance", PUBLICATION_NOTICE_REF)),
+    Rule("dardr", "dardr.chair.independent",
+         "A chair who is not independent is appointed only with a recorded reason.",
+         Basis("statutory guidance", f"{GUIDE}: an independent chair (as described by "
+               "partnership pages, e.g. Cambridgeshire DASV and Royal Greenwich; the guidance "
+               "paragraph not verified)"),
+         GUIDE_LINK),
+    Rule("dardr", "dardr.terms.key-lines",
+         "The terms of reference keep their key lines of enquiry (free text, in the personal "
+         "field; their number is shown). They are not required: the guidance describes them as "
+         "part of the terms without a form.",
+         Basis("statutory guidance", f"{GUIDE}: terms of reference (review period, agencies in "
+               "scope, key lines of enquiry; paragraph not verified)"),
+         GUIDE_LINK),
+    Rule("dardr", "dardr.terms.core-panel",
+         "At the terms of reference the panel must include every agency the partnership's "
+         "policy names as a core member (setting 'core-panel', comma-separated agency ids), "
+         "unless a reason is given, and then the gap is recorded (CorePanelIncomplete). The "
+         "national default names none: the guidance fixes no list.",
+         CORE_PANEL_BASIS),
     Rule("dardr", "dardr.draft-2024.labels",
          "Under the 2024 draft guidance the completion clock (12 months) and the Scoping Review "
          "step carry the kind 'draft guidance (not in force)': a partnership adopts them only as "
@@ -470,6 +494,27 @@ class TermsOfReferenceAgreed(StageEntered["DardrReview"]):
     period_from: str
     period_to: str
     agencies: list[str]
+
+
+class KeyLinesOfEnquiryAgreed(CaseEvent["DardrReview"]):
+    """The terms of reference's key lines of enquiry (free text: they may name people)."""
+
+    TOPIC = "caseledger.domain.dardr:KeyLinesOfEnquiryAgreed"
+
+    count: int
+    personal: Texts  # the key lines of enquiry
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.key_lines = self.count
+
+
+class CorePanelIncomplete(CaseEvent["DardrReview"]):
+    """Terms agreed, with a reason, while agencies the partnership's policy names as core panel
+    members were not on the panel."""
+
+    TOPIC = "caseledger.domain.dardr:CorePanelIncomplete"
+
+    missing: list[str]
 
 
 class DraftReportCirculated(StageEntered["DardrReview"]):
@@ -716,6 +761,7 @@ class DardrReview(Case):
     chair_appointed: str | None = field(init=False, default=None)
     panel: list[str] = field(init=False, default_factory=list)
     panel_meetings: int = field(init=False, default=0)
+    key_lines: int = field(init=False, default=0)
     draft_version: int = field(init=False, default=0)
     signed_off: str | None = field(init=False, default=None)
     submissions: int = field(init=False, default=0)
@@ -779,7 +825,7 @@ class DardrReview(Case):
             "publication_withheld": self.publication_withheld,
             "qa_points": dict(self.qa_points),
             "home_office_told_of_publication": self.home_office_told_of_publication,
-            "draft_version": self.draft_version,
+            "draft_version": self.draft_version, "key_lines_of_enquiry": self.key_lines,
         }
 
     @property
@@ -900,6 +946,10 @@ class DardrReview(Case):
         found = self.begin("appoint-chair", ctx)
         if not name.strip():
             raise InvalidInput("Give the chair's name.", field="name")
+        if not independent and not ctx.reason:
+            raise RuleRefused("The statutory guidance expects an independent chair: give the "
+                              "reason for appointing a chair who is not independent.",
+                              field="reason")
         self.record(ChairAppointed, ctx, found.basis, independent=independent, personal={"name": name})
         self.meet_deadline(ctx, "chair-appointment")
 
@@ -912,8 +962,10 @@ class DardrReview(Case):
         self.record(PanelMeetingHeld, ctx, found.basis)
 
     def agree_terms(self, ctx: CommandContext, period_from: str, period_to: str,
-                    agencies: list[str]) -> None:
-        """Terms of reference; each agency in scope is asked for an IMR (40 working days)."""
+                    agencies: list[str], key_lines: list[str] | None = None) -> None:
+        """Terms of reference, with their key lines of enquiry; each agency in scope is asked
+        for an IMR (40 working days). The panel must hold the core members the partnership's
+        policy names (setting ``core-panel``), unless a reason is given."""
         found = self.begin("agree-terms", ctx)
         if not self.chair_appointed:
             raise RuleRefused("Appoint the independent chair before agreeing the terms of reference.")
@@ -926,10 +978,26 @@ class DardrReview(Case):
         if not agencies:
             raise InvalidInput("Name the agencies in scope.", field="agencies")
         self.check_can_request(agencies, "imr")
+        lines = [line for line in (key_lines or []) if line.strip()]
+        missing = self.core_panel_missing()
+        if missing and not ctx.reason:
+            raise RuleRefused(
+                f"The partnership's core panel members are not all on the panel: missing "
+                f"{', '.join(missing)} (add-panel-member), or give a reason.", field="reason")
         self.enter(TermsOfReferenceAgreed, ctx, found, Stage.EVIDENCE_GATHERING,
                    period_from=start, period_to=end, agencies=agencies)
+        if lines:
+            self.record(KeyLinesOfEnquiryAgreed, ctx, found.basis, count=len(lines),
+                        personal={"key_lines": lines})
+        if missing:
+            self.record(CorePanelIncomplete, ctx, CORE_PANEL_BASIS, missing=missing)
         for agency in agencies:
             self._request(ctx, agency, "imr", None)
+
+    def core_panel_missing(self) -> list[str]:
+        """The agencies the policy's ``core-panel`` setting names that are not on the panel."""
+        core = self.policy.settings.get("core-panel", "")
+        return [a for a in (x.strip() for x in core.split(",")) if a and a not in self.panel]
 
     # -- report -------------------------------------------------------------------------
 

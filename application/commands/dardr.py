@@ -113,6 +113,8 @@ class AgreeTerms(CaseCommand):
     period_from: ReviewPeriodTime = Field(description="Start of the period under review.")
     period_to: ReviewPeriodTime = Field(description="End of the period under review.")
     agencies: Slugs = Field(min_length=1, description="Agency short ids.")
+    key_lines: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS,
+                                  description="A key line of enquiry.")
 
     def agencies_named(self) -> tuple[str, ...]:
         return tuple(self.agencies)

@@ -195,7 +195,7 @@ def record_panel_meeting(case: DardrReview, command: d.RecordPanelMeeting,
 @on(DardrReview, d.AgreeTerms)
 def agree_terms(case: DardrReview, command: d.AgreeTerms, ctx: CommandContext) -> None:
     case.agree_terms(ctx, period_from=command.period_from, period_to=command.period_to,
-                     agencies=list(command.agencies))
+                     agencies=list(command.agencies), key_lines=list(command.key_lines))
 
 
 @on(DardrReview, d.CirculateDraft)

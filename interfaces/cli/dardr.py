@@ -45,7 +45,7 @@ DARDR = (
     Verb("add-panel-member", d.AddPanelMember,
          metavars={"agency": "AGENCY", "name": "NAME", "role": "ROLE"}),
     Verb("record-panel-meeting", d.RecordPanelMeeting),
-    Verb("agree-terms", d.AgreeTerms,
+    Verb("agree-terms", d.AgreeTerms, repeat=frozenset({"key_lines"}),
          metavars={"period_from": "DATE", "period_to": "DATE", **AGENCIES}),
     Verb("circulate-draft", d.CirculateDraft, metavars=VERSION),
     Verb("agree-report", d.AgreeReport, metavars=VERSION),

@@ -477,3 +477,23 @@ def test_resubmission_is_refused_while_a_qa_point_is_open(cli: Cli):
     step(cli, "close-qa-point", "--point", "Q1", "--on", "2026-08-06", stage="amending")
     step(cli, "submit", "--on", "2026-08-10", stage="submitted-to-home-office")
     assert cli.show()["details"]["qa_points"] == {"Q1": "closed"}
+
+
+def test_a_chair_who_is_not_independent_needs_a_reason_and_terms_keep_key_lines(cli: Cli):
+    """Statutory guidance (2016): an independent chair; terms of reference with key lines of
+    enquiry. Exit 3 without a reason; with one the appointment is recorded."""
+    notify(cli)
+    cli.json("dardr", "start-scoping", REF, "--agencies", "cumbria-police", "--on", "2026-01-29")
+    cli.json("dardr", "decide", REF, "--outcome", "review", "--rationale", "s.9 met",
+             "--on", "2026-02-16")
+    error = cli.fails(3, "dardr", "appoint-chair", REF, "--name", "Pat Internal",
+                      "--not-independent", "--on", "2026-03-02")
+    assert "not independent" in error["message"] and "Pat" not in error["message"]
+    step(cli, "appoint-chair", "--name", "Pat Internal", "--not-independent",
+         "--reason", "no independent chair free", "--on", "2026-03-02", stage="commissioning")
+    cli.json("dardr", "add-panel-member", REF, "--agency", "cumbria-police", "--name", "DI X",
+             "--role", "police lead", "--on", "2026-03-03")
+    step(cli, "agree-terms", "--period-from", "2023-01-01", "--period-to", "2026-01-15",
+         "--agencies", "cumbria-police", "--key-lines", "Was coercive control recognised?",
+         "--key-lines", "Was risk shared?", "--on", "2026-03-10", stage="evidence-gathering")
+    assert cli.show()["details"]["key_lines_of_enquiry"] == 2

@@ -87,6 +87,7 @@ def notified_review(
     case_id: UUID | None = None,
     now: datetime = NOW,
     calendar: Any = ENGLAND_AND_WALES_2025_2027,
+    policy: Any = None,
 ) -> Any:
     """Given: a death notified to the partnership ``on`` a date (stage ``notified``)."""
     return DardrReview.notify(
@@ -94,7 +95,7 @@ def notified_review(
         case_id=case_id or uuid4(),
         reference=REFERENCE,
         partnership="cumberland",
-        policy=national_policy(guidance),
+        policy=policy or national_policy(guidance),
         date_of_death=date_of_death,
         victim_pseudonym=victim_pseudonym,
         notified_by="cumbria-police",

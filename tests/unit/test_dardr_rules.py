@@ -11,7 +11,15 @@ from __future__ import annotations
 from domain.dardr import RULES, national_policy
 from domain.errors import DateRuleViolated, InvalidInput, NotFound, RuleRefused, WrongStage
 from domain.policy import BASIS_KINDS
-from tests.unit.dardr_helpers import PSEUDONYM, Given, event_names, of_type, refused
+from tests.unit.dardr_helpers import (
+    PSEUDONYM,
+    Given,
+    event_names,
+    notified_review,
+    of_type,
+    one,
+    refused,
+)
 
 # --------------------------------------------------------------------------- item 2: closing duties
 
@@ -377,3 +385,70 @@ class TestHomeOfficeToldOfPublication:
         """Nothing to tell before the report is published."""
         refused(Given.notified().up_to("approved"), "notify_home_office_of_publication",
                 "2026-09-10", error=WrongStage)
+
+
+# --------------------------------------------------------------------------- item 5: terms, chair, panel
+
+KEY_LINES = ["Was coercive control recognised?", "How was risk shared at MARAC?"]
+
+
+class TestChairAndTerms:
+    def test_a_chair_who_is_not_independent_needs_a_reason(self) -> None:
+        """Statutory guidance (2016): the review is led by an independent chair (as the
+        partnership pages describing it say; paragraph not verified)."""
+        given = Given.notified().up_to("commissioning")
+        refused(given, "appoint_chair", "2026-03-10", "Internal Chair", independent=False,
+                error=RuleRefused, field="reason")
+        events = given.do("appoint_chair", "2026-03-10", "Internal Chair", independent=False,
+                          reason="no independent chair available within the timescale")
+        assert events[0].independent is False and events[0].reason
+
+    def test_the_terms_hold_their_key_lines_of_enquiry(self) -> None:
+        """Statutory guidance (2016), terms of reference: review period, agencies in scope and
+        key lines of enquiry. The lines are free text, kept in the personal field."""
+        given = Given.notified().up_to("commissioned")
+        events = given.do("agree_terms", "2026-03-20", "2021-01-01", "2026-01-20", ["police"],
+                          key_lines=KEY_LINES)
+        kloe = one(events, "KeyLinesOfEnquiryAgreed")
+        assert kloe.count == 2 and kloe.personal == {"key_lines": KEY_LINES}
+        assert "coercive" not in repr({k: v for k, v in vars(kloe).items() if k != "personal"})
+        assert given.then().view_details()["key_lines_of_enquiry"] == 2
+
+
+def with_core_panel(core: str) -> Given:
+    policy = national_policy().with_overrides(
+        version="cumberland-test", effective_from="2026-01-01", clocks={},
+        settings={"core-panel": core})
+    return Given(notified_review(policy=policy)).up_to("commissioned")  # panel: police
+
+
+class TestCorePanel:
+    def test_terms_are_refused_while_a_core_member_is_missing(self) -> None:
+        """The partnership's policy names its core panel (local procedure; the statutory
+        guidance asks for senior representatives of the agencies involved and a specialist
+        domestic abuse service but fixes no list)."""
+        err = refused(with_core_panel("police, idva-service"), "agree_terms", "2026-03-20",
+                      "2021-01-01", "2026-01-20", ["police"], error=RuleRefused, field="reason")
+        assert "missing idva-service" in err.message
+
+    def test_with_a_reason_the_gap_is_recorded(self) -> None:
+        """Local procedure: a recorded reason lets the terms go ahead; the gap is a fact."""
+        given = with_core_panel("police,idva-service")
+        events = given.do("agree_terms", "2026-03-20", "2021-01-01", "2026-01-20", ["police"],
+                          reason="the IDVA service joins at the next meeting")
+        assert one(events, "CorePanelIncomplete").missing == ["idva-service"]
+
+    def test_a_complete_core_panel_agrees_the_terms(self) -> None:
+        """Local procedure: every core agency on the panel, nothing to record."""
+        given = with_core_panel("police,idva-service")
+        given.do("add_panel_member", "2026-03-15", "idva-service", "An Advocate", "IDVA lead")
+        events = given.do("agree_terms", "2026-03-20", "2021-01-01", "2026-01-20", ["police"])
+        assert events[0].stage == "evidence-gathering"
+        assert of_type(events, "CorePanelIncomplete") == []
+
+    def test_the_national_policy_names_no_core_panel(self) -> None:
+        """The statutory guidance fixes no list: nationally nothing is checked."""
+        assert "core-panel" not in national_policy().settings
+        events = Given.notified().up_to("commissioned").do(
+            "agree_terms", "2026-03-20", "2021-01-01", "2026-01-20", ["police"])
+        assert events[0].stage == "evidence-gathering"
