@@ -78,6 +78,7 @@ from pydantic_core import PydanticCustomError
 
 from application.service import CaseService, Meta
 from domain import dardr, limits
+from domain.asb_threshold import setting_problems
 from domain.calendar import ClockRule, ClockUnit
 from domain.case import CommandContext
 from domain.errors import InvalidInput, NotFound
@@ -263,6 +264,8 @@ class PolicyEntry(_Model):
             value = self.settings.get(key)
             if value is not None and value not in allowed:
                 problems.append(f"settings.{key} must be one of {', '.join(allowed)}")
+        if self.case_type == "asb":
+            problems += setting_problems(self.settings)
         threshold = self.settings.get("suppress_below")
         if threshold is not None and not (threshold.isdigit() and 2 <= int(threshold) <= 100):
             problems.append("settings.suppress_below (the smallest count a published report shows) "

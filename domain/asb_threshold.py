@@ -9,11 +9,18 @@ Local variants are dated policy settings (``CasePolicy.settings``), in force whe
 date is on or before the application date:
 
 - ``threshold_minimum``: the partnership's number of qualifying complaints (at most 3; default 3);
-- ``variant_five_complaints_from``: five complaints about the same problem from different
-  complainants within six months;
-- ``variant_hate_incident_from``: one hate incident or crime within three months;
+- ``variant_five_complaints_from``: complaints about the same problem from different
+  complainants, ``complainants_number`` of them (default 5) within ``complainants_window_months``
+  (default 6) before the application. Only complaints with a complainant key count: a complaint
+  whose complainant is unknown is never taken to be a different person;
+- ``variant_hate_incident_from``: one hate incident or crime within ``hate_incident_window_months``
+  (default 3) before the application;
 - ``variant_senior_manager_from``: a senior manager may start a review (applicant type
   ``senior-manager``).
+
+The numbers and windows are the partnership's policy data (``SETTING_DEFAULTS``), not constants:
+local procedures differ (a hate incident within three months in legacy Allerdale, six months in
+others; research A.2).
 """
 
 from __future__ import annotations
@@ -46,6 +53,17 @@ DISCRETION = ThresholdRule.DISCRETION
 RULES = (STATUTORY, ThresholdRule.FIVE_COMPLAINTS, ThresholdRule.HATE_INCIDENT,
          ThresholdRule.SENIOR_MANAGER)
 """The rules in the order they are evaluated (the first met is named)."""
+SETTING_DEFAULTS = {
+    "complainants_number": 5,
+    "complainants_window_months": 6,
+    "hate_incident_window_months": 3,
+}
+"""The local variants' numbers and windows when a partnership's policy does not set them."""
+SETTING_LIMITS = {
+    "complainants_number": (2, 50),
+    "complainants_window_months": (1, 24),
+    "hate_incident_window_months": (1, 24),
+}
 VARIANT_SETTINGS = {
     ThresholdRule.FIVE_COMPLAINTS: "variant_five_complaints_from",
     ThresholdRule.HATE_INCIDENT: "variant_hate_incident_from",
@@ -138,6 +156,40 @@ def local_minimum(settings: Mapping[str, str]) -> int:
             "its Explanatory Notes: the local number may be lower than three, never higher)."
         )
     return number
+
+
+def number_setting(settings: Mapping[str, str], key: str) -> int:
+    """A local variant's number or window (months) from the policy, or its default."""
+    raw = settings.get(key)
+    if raw is None:
+        return SETTING_DEFAULTS[key]
+    low, high = SETTING_LIMITS[key]
+    try:
+        number = int(raw)
+    except ValueError:
+        raise InvalidInput(f"The policy setting {key} '{raw}' is not a whole number.") from None
+    if not low <= number <= high:
+        raise InvalidInput(f"The policy setting {key} is {number}; it may be {low} to {high}.")
+    return number
+
+
+def setting_problems(settings: Mapping[str, str]) -> list[str]:
+    """Every ASB threshold setting that cannot be used (for the set-up import)."""
+    problems: list[str] = []
+    checks: list[tuple[str, ThresholdRule | None]] = [
+        ("threshold_minimum", None), *[(key, None) for key in SETTING_DEFAULTS],
+        *[("", rule) for rule in VARIANT_SETTINGS]]
+    for key, rule in checks:
+        try:
+            if rule is not None:
+                variant_in_force(settings, rule, date.min)
+            elif key == "threshold_minimum":
+                local_minimum(settings)
+            else:
+                number_setting(settings, key)
+        except InvalidInput as error:
+            problems.append(error.message)
+    return problems
 
 
 def variant_in_force(settings: Mapping[str, str], rule: ThresholdRule, on: date) -> bool:
@@ -233,26 +285,32 @@ def qualifies_by_statutory_minimum(found: list[ComplaintFinding], settings: Mapp
 
 def qualifies_by_five_complaints(found: list[ComplaintFinding], settings: Mapping[str, str],
                                  application: date) -> RuleFinding | None:
-    """Local variant: five or more complaints about the same problem from different complainants
-    within six months of the application (a local threshold under s.104(5))."""
+    """Local variant: complaints about the same problem from ``complainants_number`` (5) different
+    complainants within ``complainants_window_months`` (6) of the application (a local threshold
+    under s.104(5)). Complainants are told apart by their keys only: complaints without a key are
+    not counted as different people."""
     if not variant_in_force(settings, ThresholdRule.FIVE_COMPLAINTS, application):
         return None
-    since = add_calendar_months(application, -6)
-    complainants = {
-        f.complaint.complainant or f.complaint.id for f in found
-        if f.counted and since <= f.complaint.reported <= application
-    }
-    met = len(complainants) >= 5
+    needed = number_setting(settings, "complainants_number")
+    since = add_calendar_months(application, -number_setting(settings, "complainants_window_months"))
+    in_window = [f for f in found if f.counted and since <= f.complaint.reported <= application]
+    complainants = {f.complaint.complainant for f in in_window if f.complaint.complainant}
+    unknown = sum(1 for f in in_window if not f.complaint.complainant)
+    met = len(complainants) >= needed
+    note = (f"; {unknown} complaint(s) without a complainant key not counted as different people"
+            if unknown else "")
     return RuleFinding(ThresholdRule.FIVE_COMPLAINTS, met,
-                       f"{len(complainants)} different complainant(s) since {since}; 5 needed")
+                       f"{len(complainants)} different complainant(s) since {since}; {needed} "
+                       f"needed{note}")
 
 
 def qualifies_by_hate_incident(found: list[ComplaintFinding], settings: Mapping[str, str],
                                application: date) -> RuleFinding | None:
-    """Local variant: one hate incident or crime within three months of the application."""
+    """Local variant: one hate incident or crime within ``hate_incident_window_months`` (3) of
+    the application."""
     if not variant_in_force(settings, ThresholdRule.HATE_INCIDENT, application):
         return None
-    since = add_calendar_months(application, -3)
+    since = add_calendar_months(application, -number_setting(settings, "hate_incident_window_months"))
     hate = [f.complaint.id for f in found
             if f.counted and f.complaint.hate and since <= f.complaint.behaviour <= application]
     return RuleFinding(ThresholdRule.HATE_INCIDENT, bool(hate),

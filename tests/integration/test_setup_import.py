@@ -7,13 +7,15 @@ with a message naming the entry and field, and records nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from application.service import Meta
 from application.setup_import import example_path, import_setup, load_setup
+from domain.asb import national_policy as asb_policy
+from domain.asb_threshold import evaluate
 from domain.calendar import ClockRule, ClockUnit
 from domain.dardr import national_policy
 from domain.errors import InvalidInput, NotFound
@@ -30,9 +32,9 @@ AGENCIES = sorted([
     "westmorland-furness-council", "ne-cumbria-icb", "lsc-icb", "north-cumbria-hospitals",
     "cumbria-mental-health", "home-group", "impact-housing", "victim-support",
 ])
-# Per partnership: registered, chair, coordinator, three hubs, one policy; per agency: registered,
-# contacts.
-EXAMPLE_EVENTS = 2 * 7 + 12 * 2 + 1  # two partnerships, twelve agencies, one county
+# Per partnership: registered, chair, coordinator, three hubs, two policies (DARDR and ASB); per
+# agency: registered, contacts.
+EXAMPLE_EVENTS = 2 * 8 + 12 * 2 + 1  # two partnerships, twelve agencies, one county
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def test_importing_the_example_sets_up_cumbria(services: Services) -> None:
     before = last_id(services)
     counts = import_setup(services.cases, load_setup(example_path("cumbria")), ADMIN)
 
-    assert counts == {"partnerships": 2, "hubs": 6, "agencies": 12, "policies": 2, "counties": 1,
+    assert counts == {"partnerships": 2, "hubs": 6, "agencies": 12, "policies": 4, "counties": 1,
                       "events": EXAMPLE_EVENTS}
     assert last_id(services) - before == EXAMPLE_EVENTS
     services.catch_up()
@@ -276,3 +278,27 @@ def test_the_local_policy_is_in_force_from_its_date(services: Services) -> None:
     assert later.version == "westmorland-furness-dardr-2025"
     assert later.clock_for("return:scoping").rule.amount == 15
     assert later.clock_for("return:imr").rule.amount == 40
+
+
+def test_both_cumbria_partnerships_have_an_asb_policy_with_the_senior_manager_route(
+        services: Services) -> None:
+    """Cumberland's and Westmorland and Furness's published ASB case review pages: three incidents
+    in six months (ASBCPA 2014 s.104(4)) or a senior council manager starting a review to safeguard
+    a vulnerable victim; shipped as each partnership's ASB policy, in force from 2024-04-01."""
+    import_setup(services.cases, load_setup(example_path("cumbria")), ADMIN)
+    for slug, version in (("cumberland", "cumberland-asb-2024"),
+                          ("westmorland-furness", "westmorland-furness-asb-2024")):
+        policy = services.cases.partnership(slug).policy_for("asb", "2025-05-01", asb_policy())
+        assert policy.version == version
+        assert policy.settings["variant_senior_manager_from"] == "2024-04-01"
+        assert evaluate([], date(2025, 5, 1), policy.settings, "senior-manager").rule == "senior-manager"
+        assert not evaluate([], date(2025, 5, 1), policy.settings, "individual").met
+
+
+def test_an_asb_threshold_setting_that_cannot_be_used_is_refused(tmp_path: Path) -> None:
+    """ASB threshold settings are checked at import (policy data, not code)."""
+    text = example_path("cumbria").read_text().replace(
+        'settings = { threshold_minimum = "3", variant_senior_manager_from = "2024-04-01" }',
+        'settings = { threshold_minimum = "3", complainants_number = "many" }', 1)
+    with pytest.raises(InvalidInput, match="complainants_number 'many' is not a whole number"):
+        load_setup(write(tmp_path, text))

@@ -12,6 +12,7 @@ from domain.asb_threshold import (
     duplicates,
     evaluate,
     local_minimum,
+    setting_problems,
 )
 from domain.errors import InvalidInput
 
@@ -106,3 +107,49 @@ def test_senior_manager_variant() -> None:
     assert evaluate([], APPLIED, settings, "senior-manager").rule == "senior-manager"
     assert not evaluate([], APPLIED, settings, "individual").met
     assert not evaluate([], APPLIED, {}, "senior-manager").met
+
+
+def test_unknown_complainants_are_never_counted_as_different_people() -> None:
+    """Local variant (legacy Allerdale page: '5 reports by different people'; research A.2):
+    given five complaints of which two have no complainant key, then only three people are
+    counted and the rule is not met; the explanation says why."""
+    settings = {"variant_five_complaints_from": "2026-01-01"}
+    keys = ["h1", "h2", "h3", None, None]
+    five = [c(f"C{i}", "2025-08-01", "2025-09-20", complainant=k) for i, k in enumerate(keys, 1)]
+    ev = evaluate(five, APPLIED, settings, "individual")
+    finding = next(r for r in ev.rules if r.rule == "five-complaints")
+    assert not finding.met
+    assert "3 different complainant(s)" in finding.explanation
+    assert "2 complaint(s) without a complainant key" in finding.explanation
+
+
+def test_the_variants_numbers_and_windows_are_policy_data() -> None:
+    """Local variants are the partnership's policy (ASBCPA 2014 s.104(5): the procedures decide
+    the threshold in any other situation): the number of complainants, its window and the hate
+    incident window come from the policy's settings, not constants."""
+    four = [c(f"C{i}", "2025-08-01", "2025-09-20", complainant=f"h{i}") for i in range(1, 5)]
+    five_rule = {"variant_five_complaints_from": "2026-01-01"}
+    assert not evaluate(four, APPLIED, five_rule, "individual").met
+    assert evaluate(four, APPLIED, {**five_rule, "complainants_number": "4"}, "individual").met
+    narrow = {**five_rule, "complainants_number": "4", "complainants_window_months": "3"}
+    assert not evaluate(four, APPLIED, narrow, "individual").met  # 20 Sep is before 2 Dec
+    hate = [c("C1", "2025-11-10", "2025-11-11", hate=True)]
+    hate_rule = {"variant_hate_incident_from": "2025-04-01"}
+    assert not evaluate(hate, APPLIED, hate_rule, "individual").met  # three months by default
+    six = {**hate_rule, "hate_incident_window_months": "6"}
+    assert evaluate(hate, APPLIED, six, "individual").rule == "hate-incident"
+
+
+def test_impossible_settings_are_named() -> None:
+    """A policy's settings are checked before they are used (a setting that cannot be a number
+    or date is refused by the set-up import)."""
+    assert setting_problems({"complainants_number": "lots", "variant_hate_incident_from": "soon",
+                             "threshold_minimum": "4"}) == [
+        "The policy setting threshold_minimum is 4; it may be 1 to 3 (s.104(4) and its "
+        "Explanatory Notes: the local number may be lower than three, never higher).",
+        "The policy setting complainants_number 'lots' is not a whole number.",
+        "The policy setting variant_hate_incident_from 'soon' is not a date.",
+    ]
+    assert setting_problems({"hate_incident_window_months": "0"}) == [
+        "The policy setting hate_incident_window_months is 0; it may be 1 to 24."]
+    assert setting_problems({}) == []
