@@ -203,7 +203,9 @@ _table = [
     *[
         transition(cmd, OPEN, None, "statutory guidance", f"{GUIDE}: involving family and friends")
         for cmd in ("record-family-contact", "offer-advocacy", "record-family-contribution",
-                    "show-family-draft", "agree-pseudonyms", "record-family-declined")
+                    "show-family-draft", "agree-pseudonyms", "record-family-declined",
+                    "give-family-leaflet", "record-advocacy-response", "record-family-terms-input",
+                    "tell-family-publication-date")
     ],
     *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
       if cmd not in ("add-action", "update-action", "close-action", "close")],
@@ -347,6 +349,22 @@ RULES: tuple[Rule, ...] = (
          "unless a reason is given, and then the gap is recorded (CorePanelIncomplete). The "
          "national default names none: the guidance fixes no list.",
          CORE_PANEL_BASIS),
+    Rule("dardr", "dardr.family.drafts",
+         "The family is shown a draft only once one has been circulated, and only a version "
+         "that exists.",
+         Basis("statutory guidance", f"{GUIDE}: involving family and friends (drafts shared "
+               "with the family; AAFDA practice: review the draft with privacy and time)"),
+         GUIDE_LINK),
+    Rule("dardr", "dardr.family.advocacy",
+         "Specialist advocacy is offered, then accepted or declined; a response needs an offer.",
+         Basis("statutory guidance", f"{GUIDE} section 6: families are entitled to specialist "
+               "and expert advocacy (as quoted by Clare Walker Consultancy; not re-read)"),
+         GUIDE_LINK),
+    Rule("dardr", "dardr.family.facts",
+         "Family facts recorded: contact, the Home Office family leaflet, input to the terms of "
+         "reference, pseudonyms agreed, told the publication date (once signed off).",
+         Basis("statutory guidance", f"{GUIDE}: involving family and friends; Home Office "
+               "family leaflets (as described by Croydon and Hounslow pages); AAFDA model")),
     Rule("dardr", "dardr.draft-2024.labels",
          "Under the 2024 draft guidance the completion clock (12 months) and the Scoping Review "
          "step carry the kind 'draft guidance (not in force)': a partnership adopts them only as "
@@ -681,6 +699,9 @@ class AdvocacyOffered(CaseEvent["DardrReview"]):
 
     provider: str
 
+    def apply_to(self, case: DardrReview) -> None:
+        case.advocacy = "offered"
+
 
 class FamilyContributionReceived(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:FamilyContributionReceived"
@@ -698,6 +719,42 @@ class PseudonymsAgreed(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:PseudonymsAgreed"
 
     personal: Text  # free text
+
+
+class FamilyLeafletGiven(CaseEvent["DardrReview"]):
+    """The Home Office leaflet for families was given."""
+
+    TOPIC = "caseledger.domain.dardr:FamilyLeafletGiven"
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.family_leaflet_given = self.effective
+
+
+class AdvocacyResponseRecorded(CaseEvent["DardrReview"]):
+    """The family accepted or declined the specialist advocacy offered."""
+
+    TOPIC = "caseledger.domain.dardr:AdvocacyResponseRecorded"
+
+    accepted: bool
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.advocacy = "accepted" if self.accepted else "declined"
+
+
+class FamilyTermsInputReceived(CaseEvent["DardrReview"]):
+    """The family's input to the terms of reference."""
+
+    TOPIC = "caseledger.domain.dardr:FamilyTermsInputReceived"
+
+    personal: Text  # free text
+
+
+class FamilyToldOfPublicationDate(CaseEvent["DardrReview"]):
+    """The family was told when the report will be published."""
+
+    TOPIC = "caseledger.domain.dardr:FamilyToldOfPublicationDate"
+
+    publication_date: str
 
 
 class FamilyDeclinedInvolvement(CaseEvent["DardrReview"]):
@@ -762,6 +819,8 @@ class DardrReview(Case):
     panel: list[str] = field(init=False, default_factory=list)
     panel_meetings: int = field(init=False, default=0)
     key_lines: int = field(init=False, default=0)
+    family_leaflet_given: str | None = field(init=False, default=None)
+    advocacy: str | None = field(init=False, default=None)
     draft_version: int = field(init=False, default=0)
     signed_off: str | None = field(init=False, default=None)
     submissions: int = field(init=False, default=0)
@@ -826,6 +885,7 @@ class DardrReview(Case):
             "qa_points": dict(self.qa_points),
             "home_office_told_of_publication": self.home_office_told_of_publication,
             "draft_version": self.draft_version, "key_lines_of_enquiry": self.key_lines,
+            "family_leaflet_given": self.family_leaflet_given, "advocacy": self.advocacy,
         }
 
     @property
@@ -1264,8 +1324,40 @@ class DardrReview(Case):
         self.record(AdvocacyOffered, ctx, found.basis, provider=provider)
 
     def show_family_draft(self, ctx: CommandContext, version: int | None = None) -> None:
+        """Only a draft that exists can be shown: after one is circulated, by its version."""
         found = self.begin("show-family-draft", ctx)
-        self.record(FamilyShownDraft, ctx, found.basis, version_number=version or self.draft_version)
+        if not self.draft_version:
+            raise RuleRefused("No draft has been circulated yet (circulate-draft); the family is "
+                              "shown a draft that exists.")
+        number = version or self.draft_version
+        if number > self.draft_version:
+            raise RuleRefused(f"Draft version {number} has not been circulated; the latest is "
+                              f"{self.draft_version}.", field="version")
+        self.record(FamilyShownDraft, ctx, found.basis, version_number=number)
+
+    def give_family_leaflet(self, ctx: CommandContext) -> None:
+        found = self.begin("give-family-leaflet", ctx)
+        self.record(FamilyLeafletGiven, ctx, found.basis)
+
+    def record_advocacy_response(self, ctx: CommandContext, accepted: bool = True) -> None:
+        found = self.begin("record-advocacy-response", ctx)
+        if self.advocacy is None:
+            raise RuleRefused("Specialist advocacy has not been offered (offer-advocacy).")
+        self.record(AdvocacyResponseRecorded, ctx, found.basis, accepted=accepted)
+
+    def record_family_terms_input(self, ctx: CommandContext, text: str) -> None:
+        found = self.begin("record-family-terms-input", ctx)
+        if not text.strip():
+            raise InvalidInput("Say what the family asked the terms of reference to cover.",
+                               field="text")
+        self.record(FamilyTermsInputReceived, ctx, found.basis, personal={"text": text})
+
+    def tell_family_publication_date(self, ctx: CommandContext, publication_date: str) -> None:
+        found = self.begin("tell-family-publication-date", ctx)
+        if not self.signed_off:
+            raise RuleRefused("The publication date is told once the report is signed off.")
+        on = times.parse_effective(publication_date)
+        self.record(FamilyToldOfPublicationDate, ctx, found.basis, publication_date=on)
 
     def record_family_declined(self, ctx: CommandContext) -> None:
         found = self.begin("record-family-declined", ctx)

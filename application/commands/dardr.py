@@ -240,3 +240,25 @@ class AgreePseudonyms(CaseCommand):
 
 class RecordFamilyDeclined(CaseCommand):
     """Record that the family declined to take part."""
+
+
+class GiveFamilyLeaflet(CaseCommand):
+    """Record that the Home Office leaflet for families was given."""
+
+
+class RecordAdvocacyResponse(CaseCommand):
+    """Record whether the family accepted the specialist advocacy offered."""
+
+    accepted: bool = Field(default=True, description="Accepted (default) or declined.")
+
+
+class RecordFamilyTermsInput(CaseCommand):
+    """Record the family's input to the terms of reference."""
+
+    text: Text = Field(description="What the family asked the review to cover (free text).")
+
+
+class TellFamilyPublicationDate(CaseCommand):
+    """Record that the family was told the publication date."""
+
+    publication_date: EffectiveTime = Field(description="The publication date the family was told.")

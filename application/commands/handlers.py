@@ -306,6 +306,29 @@ def agree_pseudonyms(case: DardrReview, command: d.AgreePseudonyms, ctx: Command
     case.agree_pseudonyms(ctx, text=command.text)
 
 
+@on(DardrReview, d.GiveFamilyLeaflet)
+def give_family_leaflet(case: DardrReview, command: d.GiveFamilyLeaflet, ctx: CommandContext) -> None:
+    case.give_family_leaflet(ctx)
+
+
+@on(DardrReview, d.RecordAdvocacyResponse)
+def record_advocacy_response(case: DardrReview, command: d.RecordAdvocacyResponse,
+                             ctx: CommandContext) -> None:
+    case.record_advocacy_response(ctx, accepted=command.accepted)
+
+
+@on(DardrReview, d.RecordFamilyTermsInput)
+def record_family_terms_input(case: DardrReview, command: d.RecordFamilyTermsInput,
+                              ctx: CommandContext) -> None:
+    case.record_family_terms_input(ctx, text=command.text)
+
+
+@on(DardrReview, d.TellFamilyPublicationDate)
+def tell_family_publication_date(case: DardrReview, command: d.TellFamilyPublicationDate,
+                                 ctx: CommandContext) -> None:
+    case.tell_family_publication_date(ctx, publication_date=command.publication_date)
+
+
 @on(DardrReview, d.RecordFamilyDeclined)
 def record_family_declined(case: DardrReview, command: d.RecordFamilyDeclined,
                            ctx: CommandContext) -> None:

@@ -69,6 +69,11 @@ DARDR = (
     Verb("show-family-draft", d.ShowFamilyDraft, metavars=VERSION),
     Verb("agree-pseudonyms", d.AgreePseudonyms),
     Verb("record-family-declined", d.RecordFamilyDeclined),
+    Verb("give-family-leaflet", d.GiveFamilyLeaflet),
+    Verb("record-advocacy-response", d.RecordAdvocacyResponse, off={"accepted": "--declined"}),
+    Verb("record-family-terms-input", d.RecordFamilyTermsInput),
+    Verb("tell-family-publication-date", d.TellFamilyPublicationDate,
+         metavars={"publication_date": "DATE"}),
 )
 
 register(app, "dardr", DARDR + COMMON)

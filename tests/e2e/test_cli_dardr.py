@@ -497,3 +497,14 @@ def test_a_chair_who_is_not_independent_needs_a_reason_and_terms_keep_key_lines(
          "--agencies", "cumbria-police", "--key-lines", "Was coercive control recognised?",
          "--key-lines", "Was risk shared?", "--on", "2026-03-10", stage="evidence-gathering")
     assert cli.show()["details"]["key_lines_of_enquiry"] == 2
+
+
+def test_a_family_draft_before_any_draft_is_refused(cli: Cli):
+    """Statutory guidance (2016), involving family and friends: a draft is shown once it exists
+    (exit 3); advocacy accepted or declined after an offer."""
+    notify(cli)
+    error = cli.fails(3, "dardr", "show-family-draft", REF, "--on", "2026-01-25")
+    assert "No draft has been circulated" in error["message"]
+    cli.json("dardr", "offer-advocacy", REF, "--provider", "AAFDA", "--on", "2026-01-25")
+    step(cli, "record-advocacy-response", "--declined", "--on", "2026-01-26", stage="notified")
+    assert cli.show()["details"]["advocacy"] == "declined"

@@ -1197,7 +1197,8 @@ class TestFamily:
             ),
             ("agree_pseudonyms", ("'Anna' agreed with the family",), "PseudonymsAgreed"),
             ("offer_advocacy", ("AAFDA",), "AdvocacyOffered"),
-            ("show_family_draft", (), "FamilyShownDraft"),
+            ("give_family_leaflet", (), "FamilyLeafletGiven"),
+            ("record_family_terms_input", ("her work as a nurse",), "FamilyTermsInputReceived"),
             ("record_family_declined", (), "FamilyDeclinedInvolvement"),
         ],
     )

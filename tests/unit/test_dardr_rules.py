@@ -452,3 +452,50 @@ class TestCorePanel:
         events = Given.notified().up_to("commissioned").do(
             "agree_terms", "2026-03-20", "2021-01-01", "2026-01-20", ["police"])
         assert events[0].stage == "evidence-gathering"
+
+
+# --------------------------------------------------------------------------- item 6: family involvement
+
+
+class TestFamilyInvolvement:
+    def test_a_draft_is_shown_only_once_one_exists(self) -> None:
+        """Statutory guidance (2016), involving family and friends; AAFDA practice: the family
+        reviews the draft report. Before any draft is circulated there is nothing to show."""
+        err = refused(Given.notified().up_to("commissioned"), "show_family_draft", "2026-03-12",
+                      error=RuleRefused)
+        assert "No draft has been circulated" in err.message
+
+    def test_only_a_version_that_exists_is_shown(self) -> None:
+        """Drafts are shown by version: a version not yet circulated is refused."""
+        given = Given.notified().up_to("drafting")  # version 1
+        refused(given, "show_family_draft", "2026-06-05", 2, error=RuleRefused, field="version")
+        assert given.do("show_family_draft", "2026-06-05")[0].version_number == 1
+
+    def test_advocacy_offered_then_accepted_or_declined(self) -> None:
+        """Statutory guidance (2016) section 6: families are entitled to specialist advocacy
+        (as quoted by Clare Walker Consultancy); the offer is accepted or declined."""
+        given = Given.notified()
+        refused(given, "record_advocacy_response", "2026-02-02", error=RuleRefused,
+                match="not been offered")
+        given.do("offer_advocacy", "2026-02-02", "AAFDA")
+        assert given.then().advocacy == "offered"
+        events = given.do("record_advocacy_response", "2026-02-09", accepted=False)
+        assert events[0].accepted is False
+        assert given.then().view_details()["advocacy"] == "declined"
+
+    def test_the_home_office_leaflet_and_the_family_s_input_to_the_terms(self) -> None:
+        """Home Office family leaflets (Croydon and Hounslow pages); AAFDA: the family helps set
+        the terms of reference. The input is free text, kept in the personal field."""
+        given = Given.notified().up_to("commissioning")
+        given.do("give_family_leaflet", "2026-02-21")
+        events = given.do("record_family_terms_input", "2026-02-25", "her time at college")
+        assert events[0].personal == {"text": "her time at college"}
+        assert given.then().family_leaflet_given == "2026-02-21"
+
+    def test_the_family_is_told_the_publication_date_once_signed_off(self) -> None:
+        """Family told of publication (dardr-research.md, roles: 'are told of publication')."""
+        refused(Given.notified().up_to("drafting"), "tell_family_publication_date", "2026-06-05",
+                "2026-10-01", error=RuleRefused)
+        events = Given.notified().up_to("approved").do(
+            "tell_family_publication_date", "2026-09-02", "2026-10-01")
+        assert events[0].publication_date == "2026-10-01"
