@@ -175,12 +175,44 @@ CONSENT_SOURCE = ("Cumberland and Westmorland and Furness ASB case review pages:
                   "consent'")
 CONSENT_BASIS = Basis("local procedure", CONSENT_SOURCE)
 
+PASS_ON_BASIS = Basis(
+    "statute", f"{S104}(3)(b): the procedures 'ensure that applications made to that point of "
+    "contact are passed on to all the relevant bodies'; co-opted social housing providers are "
+    "relevant bodies (s.105, Sch.4 para 5)")
+
 NOT_MET_BASIS = Basis(
     "statutory guidance",
     f"{S104}(6) (the applicant is informed of the decision) and {GUIDE}: reasons given; refusal as "
     "vexatious or malicious with a recorded reason (guidance paragraph not verified)")
 
 RULES: tuple[Rule, ...] = (
+    Rule("asb", "asb.acknowledge.passed-on",
+         "Acknowledging records the relevant bodies the application is passed on to "
+         "(ApplicationPassedOn); where the victim is a tenant of a social housing provider "
+         "(recorded at receive), the application must be passed to that provider. Not checked: "
+         "that every relevant body of the area (council, police, each ICB, each co-opted provider) "
+         "is named, nor that at least one is (existing callers acknowledge without naming any).",
+         PASS_ON_BASIS, S104_LINK),
+    Rule("asb", "asb.threshold.complainant-keys",
+         "The local 'five complaints from different people' variant counts complainants by their "
+         "keys only: a complaint without a complainant key is never taken to be a different "
+         "person. The number and window are policy settings (complainants_number, default 5; "
+         "complainants_window_months, default 6).",
+         Basis("local procedure", "legacy Allerdale ASB case review page: '5 reports by different "
+               f"people' (research A.2); a local threshold under {S104}(5)"), S104_LINK),
+    Rule("asb", "asb.threshold.hate-incident-window",
+         "The local hate-incident variant's window is a policy setting "
+         "(hate_incident_window_months, default 3: legacy Allerdale; six months elsewhere).",
+         Basis("local procedure", f"legacy Allerdale ASB case review page (research A.2); a local "
+               f"threshold under {S104}(5)"), S104_LINK),
+    Rule("asb", "asb.threshold.senior-manager",
+         "Where the partnership's policy switches it on (variant_senior_manager_from), a senior "
+         "council manager may start a review for a vulnerable victim (applicant type "
+         "senior-manager); shipped for both Cumbria partnerships from 2024-04-01.",
+         Basis("local procedure", "Cumberland and Westmorland and Furness ASB case review pages: "
+               "'a senior manager ... who decides that case review is necessary to safeguard a "
+               "vulnerable victim' (W&F: 'regardless of whether an application has been received')"),
+         WAF_PAGE),
     Rule("asb", "asb.receive.third-party-consent",
          "A third party (applicant type third-party-with-consent, or the on-behalf channel) "
          "applies only with the victim's consent: without it the application is refused (not "
@@ -252,6 +284,29 @@ class VictimConsentConfirmed(CaseEvent["AsbCaseReview"]):
 
     def apply_to(self, case: AsbCaseReview) -> None:
         case.victim_consent = self.effective
+
+
+class VictimTenancyRecorded(CaseEvent["AsbCaseReview"]):
+    """The victim is a tenant of a social housing provider (a co-opted relevant body, s.105 and
+    Sch.4 para 5): the application is passed to it."""
+
+    TOPIC = "caseledger.domain.asb:VictimTenancyRecorded"
+
+    landlord: str
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.victim_landlord = self.landlord
+
+
+class ApplicationPassedOn(CaseEvent["AsbCaseReview"]):
+    """The application was passed on to these relevant bodies (s.104(3)(b))."""
+
+    TOPIC = "caseledger.domain.asb:ApplicationPassedOn"
+
+    bodies: list[str]
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.passed_to = sorted({*(case.passed_to or []), *self.bodies})
 
 
 class ComplaintAdded(CaseEvent["AsbCaseReview"]):
@@ -508,6 +563,8 @@ class AsbCaseReview(Case):
     appeal_waived: str | None = field(init=False, default=None)
     not_met_category: str | None = field(init=False, default=None)
     victim_consent: str | None = field(init=False, default=None)
+    victim_landlord: str | None = field(init=False, default=None)
+    passed_to: list[str] | None = field(init=False, default=None)
     not_met_told: str | None = field(init=False, default=None)
     appeal_heard_by: str | None = field(init=False, default=None)
 
@@ -530,7 +587,7 @@ class AsbCaseReview(Case):
         cls, ctx: CommandContext, *, case_id: UUID, reference: str, partnership: str, hub: str,
         policy: CasePolicy, channel: Channel, applicant_type: ApplicantType, applicant_name: str,
         applicant_contact: str, consent: bool, complaints: Sequence[Mapping[str, object]],
-        victim_consent: bool = False,
+        victim_consent: bool = False, victim_landlord: str | None = None,
     ) -> AsbCaseReview:
         """ApplicationReceived, the acknowledgement and threshold-decision clocks; a third party's
         application only with the victim's consent (VictimConsentConfirmed)."""
@@ -561,6 +618,8 @@ class AsbCaseReview(Case):
         )
         if third_party:
             review.record(VictimConsentConfirmed, ctx, CONSENT_BASIS)
+        if victim_landlord and victim_landlord.strip():
+            review.record(VictimTenancyRecorded, ctx, PASS_ON_BASIS, landlord=victim_landlord.strip())
         review.set_deadline(ctx, "acknowledgement", "acknowledgement", "hub")
         review.set_deadline(ctx, "threshold-decision", "threshold-decision", "partnership")
         return review
@@ -568,7 +627,8 @@ class AsbCaseReview(Case):
     def view_details(self) -> dict[str, Json]:
         return {
             "channel": self.channel, "applicant_type": self.applicant_type,
-            "consent": self.consent, "victim_consent": self.victim_consent, "threshold_met": self.threshold_met,
+            "consent": self.consent, "victim_consent": self.victim_consent,
+            "victim_landlord": self.victim_landlord, "passed_to": self.passed_to, "threshold_met": self.threshold_met,
             "threshold_rule": self.threshold_rule, "threshold_decided": self.threshold_decided,
             "threshold_notified": self.threshold_notified,
             "not_met_category": self.not_met_category, "not_met_told": self.not_met_told,
@@ -638,11 +698,19 @@ class AsbCaseReview(Case):
                         self.policy.settings, self.applicant_type)
 
     def acknowledge(self, ctx: CommandContext, agencies: list[str] | None = None) -> None:
-        """ApplicationAcknowledged; an information return is requested from each relevant body."""
+        """ApplicationAcknowledged; the application is passed on to each relevant body named
+        (ApplicationPassedOn) and an information return is requested from each."""
         found = self.begin("acknowledge", ctx)
         agencies = list(agencies or [])
         self.check_can_request(agencies, "information")
+        if self.victim_landlord and self.victim_landlord not in agencies:
+            raise RuleRefused(
+                f"The victim is a tenant of {self.victim_landlord}, a co-opted relevant body: pass "
+                f"the application to it too ({S104}(3)(b): 'passed on to all the relevant bodies').",
+                field="agencies")
         self.enter(ApplicationAcknowledged, ctx, found, Stage.GATHERING_INFORMATION, agencies=agencies)
+        if agencies:
+            self.record(ApplicationPassedOn, ctx, PASS_ON_BASIS, bodies=agencies)
         self.meet_deadline(ctx, "acknowledgement")
         for agency in agencies:
             self._request(ctx, agency, "information", None)

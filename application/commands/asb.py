@@ -46,6 +46,8 @@ class ReceiveApplication(OpeningCommand):
     consent: bool = Field(default=True, description="Consent to share information.")
     victim_consent: bool = Field(
         default=False, description="A third party applies: the victim consents to the application.")
+    victim_landlord: Slug | None = Field(
+        default=None, description="The social housing provider the victim is a tenant of.")
     complaints: list[Complaint] = Field(default_factory=list, max_length=MAX_COMPLAINTS,
                                         description="The complaints the application relies on.")
 
@@ -53,7 +55,8 @@ class ReceiveApplication(OpeningCommand):
         return self.hub
 
     def agencies_named(self) -> tuple[str, ...]:
-        return tuple(sorted({c.agency for c in self.complaints}))
+        landlord = {self.victim_landlord} if self.victim_landlord else set()
+        return tuple(sorted({c.agency for c in self.complaints} | landlord))
 
 
 class AddComplaint(CaseCommand):

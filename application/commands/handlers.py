@@ -345,7 +345,7 @@ def receive(command: a.ReceiveApplication, new: NewCase) -> AsbCaseReview:
         applicant_type=command.applicant_type, applicant_name=command.applicant_name,
         applicant_contact=command.applicant_contact, consent=command.consent,
         complaints=[complaint.model_dump() for complaint in command.complaints],
-        victim_consent=command.victim_consent,
+        victim_consent=command.victim_consent, victim_landlord=command.victim_landlord,
     )
 
 

@@ -108,3 +108,14 @@ def test_a_third_party_applies_only_with_the_victims_consent(cli: Cli) -> None:
     assert "consent" in refused["message"]
     assert cli.json(*args, "--victim-consent")["reference"] == REF
     assert cli.show(REF)["details"]["victim_consent"]
+
+
+def test_the_victims_landlord_is_passed_the_application(cli: Cli) -> None:
+    """ASBCPA 2014 s.104(3)(b), s.105: the victim's social landlord, a co-opted relevant body."""
+    receive(cli, *GOOD, "--victim-landlord", "home-group")
+    refused = cli.fails(3, "asb", "acknowledge", REF, "--request-from", "cumbria-police",
+                        "--on", "2026-03-03")
+    assert "home-group" in refused["message"]
+    cli.json("asb", "acknowledge", REF, "--request-from", "cumbria-police,home-group",
+             "--on", "2026-03-03")
+    assert cli.show(REF)["details"]["passed_to"] == ["cumbria-police", "home-group"]

@@ -216,3 +216,32 @@ def test_a_third_party_with_consent_records_it() -> None:
     assert review.victim_consent is not None
     victim = received()
     assert "VictimConsentConfirmed" not in event_names(victim.collect_events())
+
+
+# --------------------------------------------------------------------------- item 10 (part)
+
+
+def test_the_application_is_passed_on_to_the_bodies_named() -> None:
+    """ASBCPA 2014 s.104(3)(b): the procedures 'ensure that applications made to that point of
+    contact are passed on to all the relevant bodies'; given an acknowledgement naming two bodies,
+    then the application is recorded as passed on to both."""
+    g = G(received())
+    new = g.do("acknowledge", "2026-03-03", ["cumbria-police", "cumberland-council"])
+    assert one(new, "ApplicationPassedOn").bodies == ["cumbria-police", "cumberland-council"]
+    assert g.load().passed_to == ["cumberland-council", "cumbria-police"]
+
+
+def test_the_victims_social_landlord_must_be_passed_the_application() -> None:
+    """s.104(3)(b) with s.105 and Sch.4 para 5 (co-opted local providers of social housing are
+    relevant bodies): given a victim who is a tenant of Home Group, when the application is
+    passed on without Home Group, then it is refused; with it, it is accepted."""
+    review = AsbCaseReview.receive(
+        ctx("2026-03-02"), case_id=uuid4(), reference="CUM-ASB-2026-001", partnership="cumberland",
+        hub="allerdale", policy=national_policy(), channel="online", applicant_type="individual",
+        applicant_name="A Tenant", applicant_contact="", consent=True, complaints=complaints(),
+        victim_landlord="home-group")
+    g = G(review)
+    assert "VictimTenancyRecorded" in event_names(g.history)
+    g.refused(RuleRefused, "acknowledge", "2026-03-03", ["cumbria-police"], match="home-group")
+    g.do("acknowledge", "2026-03-03", ["cumbria-police", "home-group"])
+    assert g.load().victim_landlord == "home-group"
