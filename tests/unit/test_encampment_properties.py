@@ -385,3 +385,25 @@ def test_no_return_until_is_the_day_before_the_same_day_n_months_later(d: date, 
     assert start == d
     assert start <= d <= until
     assert (until - d).days >= 28 * rule.months - 1
+
+
+@given(
+    power=st.sampled_from(POWERS_WITH_WINDOW),
+    same_land=st.booleans(),
+    same_persons=st.sampled_from([True, False, None]),
+)
+def test_a_window_never_reaches_past_what_its_section_says(
+        power: str, same_land: bool, same_persons: bool | None) -> None:
+    """CJPOA 1994 s.77(3)(b), s.61(4)(b), s.60C(2)(b): the same land only; s.62B(1)(b): any land
+    in the area, but only the persons directed; s.61 whoever returns."""
+    from domain.no_return import within_reach
+
+    flagged = within_reach(power, same_land, same_persons)
+    if power in ("s77", "s61", "s60c") and not same_land:
+        assert not flagged
+    if power in ("s77", "s62a", "s60c") and same_persons is False:
+        assert not flagged
+    if power == "s61":
+        assert flagged == same_land
+    if same_land and same_persons is not False:
+        assert flagged  # the land itself, persons not ruled out: inside every reach
