@@ -91,6 +91,9 @@ class AppealTarget(StrEnum):
 
 CHANNELS = tuple(Channel)
 NOTIFY_METHODS = tuple(NotifyMethod)
+INVOLVEMENT_LEVELS = ("attend-meeting", "written-views", "kept-informed", "none")
+"""How involved the victim chooses to be (2025 statutory guidance, as summarised; plain strings)."""
+
 BELOW_THRESHOLD = "below-threshold"
 NOT_MET_CATEGORIES = (BELOW_THRESHOLD, "vexatious", "malicious", "not-anti-social-behaviour", "other")
 """Why the threshold is not met, told to the applicant with the reasons (plain strings until
@@ -115,6 +118,8 @@ _table = [
     transition("acknowledge", Stage.RECEIVED, Stage.GATHERING_INFORMATION, "local procedure", LOCAL),
     transition("decide-threshold", Stage.GATHERING_INFORMATION, [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], "statute", f"{S104}(4)-(5): threshold decision"),
     transition("notify-threshold", [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], None, "statute", f"{S104}(6): applicant informed of the threshold decision"),
+    transition("choose-involvement", [Stage.RECEIVED, Stage.GATHERING_INFORMATION, Stage.REVIEW_PENDING], None, "statutory guidance", f"{GUIDE}: the victim chooses their level of involvement (paragraph not verified)"),
+    transition("assign-victim-contact", OPEN, None, "statutory guidance", f"{GUIDE}: a single point of contact for the victim (paragraph not verified)"),
     transition("schedule-meeting", Stage.REVIEW_PENDING, None, "local procedure", LOCAL),
     transition("hold-meeting", Stage.REVIEW_PENDING, Stage.REVIEW_HELD, "statute", f"{S104}(1): the review is carried out"),
     transition("recommend", Stage.REVIEW_HELD, Stage.OUTCOME_PENDING, "statute", f"{S104}(7): recommendations"),
@@ -186,6 +191,19 @@ NOT_MET_BASIS = Basis(
     "vexatious or malicious with a recorded reason (guidance paragraph not verified)")
 
 RULES: tuple[Rule, ...] = (
+    Rule("asb", "asb.victim.involvement",
+         "The victim's chosen level of involvement (attend-meeting, written-views, kept-informed, "
+         "none) is recorded and the meeting follows it: invited when they chose to attend, not "
+         "invited (no reason needed) when they chose otherwise; inviting against their choice "
+         "needs a reason. Without a recorded choice the meeting still defaults to invited.",
+         Basis("statutory guidance", f"{GUIDE}: the victim chooses their level of involvement "
+               "(as summarised by ASB Help and Cobb Warren, research A.8; the guidance text not "
+               "verified)")),
+    Rule("asb", "asb.victim.single-point-of-contact",
+         "A single point of contact for the victim can be assigned (agency; the name is personal "
+         "data). Not enforced at any stage.",
+         Basis("statutory guidance", f"{GUIDE}: 'should ensure ... a single point of contact' "
+               "(as quoted by ASB Help 2025, research A.8; the guidance text not verified)")),
     Rule("asb", "asb.acknowledge.passed-on",
          "Acknowledging records the relevant bodies the application is passed on to "
          "(ApplicationPassedOn); where the victim is a tenant of a social housing provider "
@@ -307,6 +325,29 @@ class ApplicationPassedOn(CaseEvent["AsbCaseReview"]):
 
     def apply_to(self, case: AsbCaseReview) -> None:
         case.passed_to = sorted({*(case.passed_to or []), *self.bodies})
+
+
+class VictimInvolvementChosen(CaseEvent["AsbCaseReview"]):
+    """The level of involvement the victim chose (not assumed)."""
+
+    TOPIC = "caseledger.domain.asb:VictimInvolvementChosen"
+
+    level: str
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.involvement = self.level
+
+
+class VictimContactAssigned(CaseEvent["AsbCaseReview"]):
+    """The victim's single point of contact: the agency; the officer's name is personal."""
+
+    TOPIC = "caseledger.domain.asb:VictimContactAssigned"
+
+    agency: str
+    personal: Text  # the contact's name
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.victim_contact_agency = self.agency
 
 
 class ComplaintAdded(CaseEvent["AsbCaseReview"]):
@@ -565,6 +606,8 @@ class AsbCaseReview(Case):
     victim_consent: str | None = field(init=False, default=None)
     victim_landlord: str | None = field(init=False, default=None)
     passed_to: list[str] | None = field(init=False, default=None)
+    involvement: str | None = field(init=False, default=None)
+    victim_contact_agency: str | None = field(init=False, default=None)
     not_met_told: str | None = field(init=False, default=None)
     appeal_heard_by: str | None = field(init=False, default=None)
 
@@ -628,7 +671,8 @@ class AsbCaseReview(Case):
         return {
             "channel": self.channel, "applicant_type": self.applicant_type,
             "consent": self.consent, "victim_consent": self.victim_consent,
-            "victim_landlord": self.victim_landlord, "passed_to": self.passed_to, "threshold_met": self.threshold_met,
+            "victim_landlord": self.victim_landlord, "passed_to": self.passed_to,
+            "involvement": self.involvement, "victim_contact_agency": self.victim_contact_agency, "threshold_met": self.threshold_met,
             "threshold_rule": self.threshold_rule, "threshold_decided": self.threshold_decided,
             "threshold_notified": self.threshold_notified,
             "not_met_category": self.not_met_category, "not_met_told": self.not_met_told,
@@ -811,16 +855,42 @@ class AsbCaseReview(Case):
         times.must_not_precede(when, self.stage_effective, "the threshold decision")
         self.record(ReviewMeetingScheduled, ctx, found.basis, meeting_date=when)
 
+    def choose_involvement(self, ctx: CommandContext, level: str) -> None:
+        """VictimInvolvementChosen: the victim's own choice, which the meeting then follows."""
+        found = self.begin("choose-involvement", ctx)
+        if level not in INVOLVEMENT_LEVELS:
+            raise InvalidInput(f"Unknown level '{level}'; use one of {', '.join(INVOLVEMENT_LEVELS)}.",
+                               field="level")
+        self.record(VictimInvolvementChosen, ctx, found.basis, level=level)
+
+    def assign_victim_contact(self, ctx: CommandContext, agency: str, name: str) -> None:
+        """VictimContactAssigned: one named contact for the victim (replaces any earlier one)."""
+        found = self.begin("assign-victim-contact", ctx)
+        if not agency.strip():
+            raise InvalidInput("Give the contact's agency.", field="agency")
+        if not name.strip():
+            raise InvalidInput("Give the contact's name.", field="name")
+        self.record(VictimContactAssigned, ctx, found.basis, agency=agency.strip(),
+                    personal={"name": name})
+
     def hold_meeting(self, ctx: CommandContext, chair: str, independent_chair: bool = False,
-                     victim_invited: bool = True, victim_attended: bool = False,
+                     victim_invited: bool | None = None, victim_attended: bool = False,
                      agencies: list[str] | None = None) -> None:
+        """The victim is invited when they chose to attend; not given and no choice recorded:
+        invited (as before the 2025 guidance)."""
         found = self.begin("hold-meeting", ctx)
+        if victim_invited is None:
+            victim_invited = self.involvement in (None, "attend-meeting")
+        elif victim_invited and self.involvement not in (None, "attend-meeting") and not ctx.reason:
+            raise RuleRefused(
+                f"The victim chose '{self.involvement}', not to attend the meeting; record a new "
+                "choice (choose-involvement) or give a reason.", field="reason")
         if not self.threshold_notified:
             raise RuleRefused("Tell the applicant the threshold decision (notify-threshold) before "
                               "the review meeting is held.")
         if not chair.strip():
             raise InvalidInput("Give the chair's name.", field="chair")
-        if not victim_invited and not ctx.reason:
+        if not victim_invited and not ctx.reason and self.involvement in (None, "attend-meeting"):
             raise InvalidInput("Say why the victim was not invited.", field="reason")
         if victim_attended and not victim_invited:
             raise InvalidInput("The victim cannot have attended without being invited.")

@@ -107,6 +107,22 @@ class NotifyThreshold(CaseCommand):
     method: NotifyMethod = Field(description="How the applicant was told.")
 
 
+class ChooseInvolvement(CaseCommand):
+    """Record the level of involvement the victim chose (2025 statutory guidance)."""
+
+    level: Slug = Field(description="attend-meeting, written-views, kept-informed or none.")
+
+
+class AssignVictimContact(CaseCommand):
+    """Assign the victim's single point of contact (2025 statutory guidance)."""
+
+    agency: Slug = Field(description="The contact's agency.")
+    name: Name = Field(description="The contact's name (personal data).")
+
+    def agencies_named(self) -> tuple[str, ...]:
+        return (self.agency,)
+
+
 class ScheduleMeeting(CaseCommand):
     """Record the date of the case review meeting."""
 
@@ -119,8 +135,9 @@ class HoldMeeting(CaseCommand):
 
     chair: Name = Field(description="Who chaired.")
     independent_chair: bool = Field(default=False, description="The chair was independent.")
-    victim_invited: bool = Field(
-        default=True, description="Whether the victim was invited (if not, the reason says why).")
+    victim_invited: bool | None = Field(
+        default=None, description="Whether the victim was invited (default: as the victim chose; "
+                                  "invited when no choice was recorded).")
     victim_attended: bool = Field(default=False, description="The victim attended.")
     agencies: Slugs = Field(default_factory=list, description="Agencies that attended.")
 

@@ -384,6 +384,17 @@ def notify_threshold(case: AsbCaseReview, command: a.NotifyThreshold, ctx: Comma
     case.notify_threshold(ctx, method=command.method)
 
 
+@on(AsbCaseReview, a.ChooseInvolvement)
+def choose_involvement(case: AsbCaseReview, command: a.ChooseInvolvement, ctx: CommandContext) -> None:
+    case.choose_involvement(ctx, level=command.level)
+
+
+@on(AsbCaseReview, a.AssignVictimContact)
+def assign_victim_contact(case: AsbCaseReview, command: a.AssignVictimContact,
+                          ctx: CommandContext) -> None:
+    case.assign_victim_contact(ctx, agency=command.agency, name=command.name)
+
+
 @on(AsbCaseReview, a.ScheduleMeeting)
 def schedule_meeting(case: AsbCaseReview, command: a.ScheduleMeeting, ctx: CommandContext) -> None:
     case.schedule_meeting(ctx, meeting_date=command.meeting_date)

@@ -64,6 +64,8 @@ ASB = (
     Verb("decide-threshold", a.DecideThreshold, off={"met": "--not-met"},
          metavars={"rule": "RULE"}),
     Verb("notify-threshold", a.NotifyThreshold),
+    Verb("choose-involvement", a.ChooseInvolvement, metavars={"level": "LEVEL"}),
+    Verb("assign-victim-contact", a.AssignVictimContact, metavars={"name": "NAME"}),
     Verb("schedule-meeting", a.ScheduleMeeting, flags={"meeting_date": "--date"},
          metavars={"meeting_date": "DATE"}),
     Verb("hold-meeting", a.HoldMeeting, flags={"agencies": "--attendees"},

@@ -119,3 +119,23 @@ def test_the_victims_landlord_is_passed_the_application(cli: Cli) -> None:
     cli.json("asb", "acknowledge", REF, "--request-from", "cumbria-police,home-group",
              "--on", "2026-03-03")
     assert cli.show(REF)["details"]["passed_to"] == ["cumbria-police", "home-group"]
+
+
+def test_the_victims_choice_of_involvement_is_followed(cli: Cli) -> None:
+    """2025 ASB statutory guidance (as summarised; text not verified): the victim chooses their
+    level of involvement; inviting them against it needs a reason (exit 3); a bad level exit 2."""
+    receive(cli, *GOOD)
+    cli.fails(2, "asb", "choose-involvement", REF, "--level", "maybe", "--on", "2026-03-02")
+    cli.json("asb", "choose-involvement", REF, "--level", "written-views", "--on", "2026-03-02")
+    cli.json("asb", "assign-victim-contact", REF, "--agency", "cumberland-council", "--name",
+             "Officer Quill", "--on", "2026-03-02")
+    cli.json("asb", "acknowledge", REF, "--request-from", "cumbria-police", "--on", "2026-03-03")
+    cli.json("asb", "decide-threshold", REF, "--met", "--on", "2026-03-05")
+    cli.json("asb", "notify-threshold", REF, "--method", "letter", "--on", "2026-03-06")
+    against = cli.fails(3, "asb", "hold-meeting", REF, "--chair", "Chair", "--victim-invited",
+                        "--date", "2026-03-12")
+    assert "written-views" in against["message"]
+    held = cli.json("asb", "hold-meeting", REF, "--chair", "Chair", "--date", "2026-03-12")
+    assert held["stage"] == "review-held"
+    details = cli.show(REF)["details"]
+    assert details["victim_invited"] is False and details["victim_contact_agency"] == "cumberland-council"

@@ -160,12 +160,14 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
         }
     ),
     R.notify_threshold: fixed({"method": st.sampled_from([*NotifyMethod, "pigeon"])}),
+    R.choose_involvement: fixed({"level": st.sampled_from(["attend-meeting", "written-views", "none", "x"])}),
+    R.assign_victim_contact: fixed({"agency": agency, "name": st.sampled_from(["Officer", " "])}),
     R.schedule_meeting: fixed({"meeting_date": days}),
     R.hold_meeting: fixed(
         {
             "chair": st.sampled_from(["Chair Person", " "]),
             "independent_chair": st.booleans(),
-            "victim_invited": st.booleans(),
+            "victim_invited": st.sampled_from([None, True, False]),
             "victim_attended": st.booleans(),
             "agencies": st.one_of(st.none(), agencies),
         }

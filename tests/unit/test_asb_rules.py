@@ -245,3 +245,46 @@ def test_the_victims_social_landlord_must_be_passed_the_application() -> None:
     g.refused(RuleRefused, "acknowledge", "2026-03-03", ["cumbria-police"], match="home-group")
     g.do("acknowledge", "2026-03-03", ["cumbria-police", "home-group"])
     assert g.load().victim_landlord == "home-group"
+
+
+# --------------------------------------------------------------------------- item 13 (part)
+
+
+def test_the_meeting_follows_the_victims_chosen_involvement() -> None:
+    """2025 ASB statutory guidance (as summarised by ASB Help and Cobb Warren; text not verified):
+    the victim chooses their level of involvement. Given the victim chose written views only,
+    when the meeting is held without saying, then the victim is recorded as not invited (no reason
+    needed); inviting them against their choice needs a reason."""
+    g = G(received())
+    g.refused(InvalidInput, "choose_involvement", "2026-03-02", "maybe", match="level")
+    g.do("choose_involvement", "2026-03-02", "written-views")
+    g.up_to_met()
+    g.do("notify_threshold", "2026-03-11", "letter")
+    g.refused(RuleRefused, "hold_meeting", "2026-03-20", "Chair", victim_invited=True,
+              match="written-views")
+    held = one(g.do("hold_meeting", "2026-03-20", "Chair"), "CaseReviewMeetingHeld")
+    assert held.victim_invited is False
+
+
+def test_without_a_choice_the_victim_is_invited_and_a_choice_to_attend_is_followed() -> None:
+    """As above: a victim who chose to attend is invited; with no recorded choice the meeting
+    still invites the victim (the earlier default)."""
+    for choice in ("attend-meeting", None):
+        g = G(received())
+        if choice:
+            g.do("choose_involvement", "2026-03-02", choice)
+        g.up_to_met()
+        g.do("notify_threshold", "2026-03-11", "letter")
+        held = one(g.do("hold_meeting", "2026-03-20", "Chair"), "CaseReviewMeetingHeld")
+        assert held.victim_invited is True
+
+
+def test_a_single_point_of_contact_for_the_victim() -> None:
+    """2025 ASB statutory guidance ('should ensure ... a single point of contact', as quoted by
+    ASB Help; text not verified): the contact's agency is kept, the name only in personal."""
+    g = G(received())
+    new = one(g.do("assign_victim_contact", "2026-03-02", "cumberland-council", "Officer Quill"),
+              "VictimContactAssigned")
+    assert new.agency == "cumberland-council" and new.personal == {"name": "Officer Quill"}
+    assert "Quill" not in repr(g.load().view_details())
+    g.refused(InvalidInput, "assign_victim_contact", "2026-03-02", "cumberland-council", " ")
