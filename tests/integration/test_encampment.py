@@ -74,10 +74,13 @@ def test_a_return_within_the_window_is_flagged_and_shown(services: Services):
         {"power": "s77", "from": "2026-03-03", "until": "2026-06-02"}]
 
 
-def test_same_group_elsewhere_is_flagged_and_after_the_window_is_not(services: Services):
-    first = directed(services)
+def test_an_s77_window_reaches_its_land_not_the_group_elsewhere_and_ends_with_its_period(
+        services: Services):
+    """CJPOA 1994 s.77(3)(b): the offence is to enter *the land* again within three months, so
+    the same group on other land is not within the window."""
+    directed(services)
     elsewhere = report(services, "2026-04-01T10:00", grid="NY 11111 22222", group="GRP-C")
-    assert elsewhere["within_no_return_window"]["case"] == first
+    assert elsewhere["within_no_return_window"] is None
     later = report(services, "2026-06-03T10:00")
     assert later["within_no_return_window"] is None
     other = report(services, "2026-04-01T10:00", grid="NY 99999 88888", group="OTHER")
