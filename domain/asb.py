@@ -19,7 +19,7 @@ from uuid import UUID
 
 from domain import times
 from domain.asb_threshold import Complaint, Evaluation, ThresholdRule, evaluate
-from domain.calendar import ClockUnit, due_time
+from domain.calendar import ClockUnit, add_calendar_months, due_time
 from domain.case import (
     COMMON_COMMANDS,
     Case,
@@ -136,6 +136,7 @@ _table = [
     transition("close-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
     transition("close", [s for s in OPEN if s != Stage.APPEAL], Stage.CLOSED, "local procedure", f"{LOCAL}: closure; the victim is told when and why"),
     transition("reopen", Stage.CLOSED, OPEN, "local procedure", f"{LOCAL}: re-opening"),
+    transition("tell-victim-closure", Stage.CLOSED, None, "statutory guidance", f"{GUIDE}: the victim is told when and why the case is closed (paragraph not verified)"),
 ]
 
 
@@ -191,6 +192,20 @@ NOT_MET_BASIS = Basis(
     "vexatious or malicious with a recorded reason (guidance paragraph not verified)")
 
 RULES: tuple[Rule, ...] = (
+    Rule("asb", "asb.victim.told-of-closure",
+         "After closing, the victim being told when and why the case closed is recorded "
+         "(tell-victim-closure: method, and what they were told as personal data); once per "
+         "closure. Not enforced: closing does not wait for it.",
+         Basis("statutory guidance", f"{GUIDE}: the victim is told when and why the case closes "
+               "(as summarised by ASB Help 2025, research A.8; the guidance text not verified)")),
+    Rule("asb", "asb.victim.second-report-flag",
+         "A case shows second_report_within_six_months when one complainant (by key) made a "
+         "second complaint within six months of an earlier one, so that they are told about the "
+         "case review. Shown in the case's details only (not yet on the case list or deadlines "
+         "view).",
+         Basis("statutory guidance", f"{GUIDE}: explain the case review to a victim who makes a "
+               "second report within six months (as summarised by Cobb Warren and ASB Help, "
+               "research A.5; the guidance text not verified)")),
     Rule("asb", "asb.victim.involvement",
          "The victim's chosen level of involvement (attend-meeting, written-views, kept-informed, "
          "none) is recorded and the meeting follows it: invited when they chose to attend, not "
@@ -348,6 +363,18 @@ class VictimContactAssigned(CaseEvent["AsbCaseReview"]):
 
     def apply_to(self, case: AsbCaseReview) -> None:
         case.victim_contact_agency = self.agency
+
+
+class VictimToldOfClosure(CaseEvent["AsbCaseReview"]):
+    """The victim was told that, and why, the case closed; what they were told is personal."""
+
+    TOPIC = "caseledger.domain.asb:VictimToldOfClosure"
+
+    method: str
+    personal: Text  # what the victim was told (free text)
+
+    def apply_to(self, case: AsbCaseReview) -> None:
+        case.victim_told_of_closure = self.effective
 
 
 class ComplaintAdded(CaseEvent["AsbCaseReview"]):
@@ -608,6 +635,7 @@ class AsbCaseReview(Case):
     passed_to: list[str] | None = field(init=False, default=None)
     involvement: str | None = field(init=False, default=None)
     victim_contact_agency: str | None = field(init=False, default=None)
+    victim_told_of_closure: str | None = field(init=False, default=None)
     not_met_told: str | None = field(init=False, default=None)
     appeal_heard_by: str | None = field(init=False, default=None)
 
@@ -672,7 +700,9 @@ class AsbCaseReview(Case):
             "channel": self.channel, "applicant_type": self.applicant_type,
             "consent": self.consent, "victim_consent": self.victim_consent,
             "victim_landlord": self.victim_landlord, "passed_to": self.passed_to,
-            "involvement": self.involvement, "victim_contact_agency": self.victim_contact_agency, "threshold_met": self.threshold_met,
+            "involvement": self.involvement, "victim_contact_agency": self.victim_contact_agency,
+            "victim_told_of_closure": self.victim_told_of_closure,
+            "second_report_within_six_months": self.second_report_within_six_months(), "threshold_met": self.threshold_met,
             "threshold_rule": self.threshold_rule, "threshold_decided": self.threshold_decided,
             "threshold_notified": self.threshold_notified,
             "not_met_category": self.not_met_category, "not_met_told": self.not_met_told,
@@ -854,6 +884,34 @@ class AsbCaseReview(Case):
         when = times.parse_effective(meeting_date)
         times.must_not_precede(when, self.stage_effective, "the threshold decision")
         self.record(ReviewMeetingScheduled, ctx, found.basis, meeting_date=when)
+
+    def tell_victim_closure(self, ctx: CommandContext, method: NotifyMethod, why: str) -> None:
+        """VictimToldOfClosure, after the closure (and again after a re-opening and closure)."""
+        found = self.begin("tell-victim-closure", ctx, after=self.closed_on,
+                           after_what="the closure")
+        method = one_of(NotifyMethod, method, field="method")
+        if not why.strip():
+            raise InvalidInput("Say what the victim was told about why the case closed.", field="why")
+        if self.victim_told_of_closure and self.closed_on and not times.is_before(
+                self.victim_told_of_closure, self.closed_on):
+            raise RuleRefused(f"The victim was already told of this closure on "
+                              f"{self.victim_told_of_closure[:10]}.")
+        self.record(VictimToldOfClosure, ctx, found.basis, method=method, personal={"why": why})
+
+    def second_report_within_six_months(self) -> bool:
+        """A complainant (by key) with a second complaint reported within six months of an
+        earlier one: the 2025 guidance says they should be told about the case review."""
+        by_key: dict[str, list[date]] = {}
+        for c in self.complaints:
+            key = c.get("complainant")
+            if key and not c.get("duplicate_of"):
+                by_key.setdefault(key, []).append(date.fromisoformat(c["reported"]))
+        for reported in by_key.values():
+            ordered = sorted(reported)
+            if any(later <= add_calendar_months(earlier, 6)
+                   for earlier, later in zip(ordered, ordered[1:], strict=False)):
+                return True
+        return False
 
     def choose_involvement(self, ctx: CommandContext, level: str) -> None:
         """VictimInvolvementChosen: the victim's own choice, which the meeting then follows."""

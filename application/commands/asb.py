@@ -107,6 +107,13 @@ class NotifyThreshold(CaseCommand):
     method: NotifyMethod = Field(description="How the applicant was told.")
 
 
+class TellVictimClosure(CaseCommand):
+    """Record that the victim was told when and why the case closed (2025 statutory guidance)."""
+
+    method: NotifyMethod = Field(description="How the victim was told.")
+    why: Text = Field(description="What the victim was told about why it closed (personal data).")
+
+
 class ChooseInvolvement(CaseCommand):
     """Record the level of involvement the victim chose (2025 statutory guidance)."""
 

@@ -384,6 +384,12 @@ def notify_threshold(case: AsbCaseReview, command: a.NotifyThreshold, ctx: Comma
     case.notify_threshold(ctx, method=command.method)
 
 
+@on(AsbCaseReview, a.TellVictimClosure)
+def tell_victim_closure(case: AsbCaseReview, command: a.TellVictimClosure,
+                        ctx: CommandContext) -> None:
+    case.tell_victim_closure(ctx, method=command.method, why=command.why)
+
+
 @on(AsbCaseReview, a.ChooseInvolvement)
 def choose_involvement(case: AsbCaseReview, command: a.ChooseInvolvement, ctx: CommandContext) -> None:
     case.choose_involvement(ctx, level=command.level)

@@ -64,6 +64,7 @@ ASB = (
     Verb("decide-threshold", a.DecideThreshold, off={"met": "--not-met"},
          metavars={"rule": "RULE"}),
     Verb("notify-threshold", a.NotifyThreshold),
+    Verb("tell-victim-closure", a.TellVictimClosure),
     Verb("choose-involvement", a.ChooseInvolvement, metavars={"level": "LEVEL"}),
     Verb("assign-victim-contact", a.AssignVictimContact, metavars={"name": "NAME"}),
     Verb("schedule-meeting", a.ScheduleMeeting, flags={"meeting_date": "--date"},

@@ -139,3 +139,15 @@ def test_the_victims_choice_of_involvement_is_followed(cli: Cli) -> None:
     assert held["stage"] == "review-held"
     details = cli.show(REF)["details"]
     assert details["victim_invited"] is False and details["victim_contact_agency"] == "cumberland-council"
+
+
+def test_the_victim_is_told_of_the_closure(cli: Cli) -> None:
+    """2025 ASB statutory guidance (as summarised; text not verified): told when and why."""
+    receive(cli, *GOOD)
+    cli.fails(3, "asb", "tell-victim-closure", REF, "--method", "letter", "--why", "x",
+              "--on", "2026-03-03")  # not closed yet
+    cli.json("asb", "close", REF, "--outcome", "Withdrawn", "--reason", "applicant withdrew",
+             "--on", "2026-03-03")
+    cli.json("asb", "tell-victim-closure", REF, "--method", "letter", "--why", "You withdrew",
+             "--on", "2026-03-04")
+    assert cli.show(REF)["details"]["victim_told_of_closure"]

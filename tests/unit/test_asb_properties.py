@@ -161,6 +161,7 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     ),
     R.notify_threshold: fixed({"method": st.sampled_from([*NotifyMethod, "pigeon"])}),
     R.choose_involvement: fixed({"level": st.sampled_from(["attend-meeting", "written-views", "none", "x"])}),
+    R.tell_victim_closure: fixed({"method": st.sampled_from(["letter", "pigeon"]), "why": text}),
     R.assign_victim_contact: fixed({"agency": agency, "name": st.sampled_from(["Officer", " "])}),
     R.schedule_meeting: fixed({"meeting_date": days}),
     R.hold_meeting: fixed(

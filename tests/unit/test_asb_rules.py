@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 
 from domain.asb import DEFINITION, RULES, AsbCaseReview, national_policy
-from domain.errors import InvalidInput, RuleRefused
+from domain.errors import InvalidInput, RuleRefused, WrongStage
 from tests.unit.dardr_helpers import ctx, event_names, one
 from tests.unit.test_asb import G, complaints, received
 
@@ -288,3 +288,34 @@ def test_a_single_point_of_contact_for_the_victim() -> None:
     assert new.agency == "cumberland-council" and new.personal == {"name": "Officer Quill"}
     assert "Quill" not in repr(g.load().view_details())
     g.refused(InvalidInput, "assign_victim_contact", "2026-03-02", "cumberland-council", " ")
+
+
+def test_the_victim_told_when_and_why_the_case_closed_is_recorded_once_per_closure() -> None:
+    """2025 ASB statutory guidance (as summarised by ASB Help; text not verified): the victim is
+    told when and why the case closes. Given a closed case, then telling the victim is recorded
+    (the words stay personal), only after the closure and once per closure."""
+    g = G(received())
+    g.refused(WrongStage, "tell_victim_closure", "2026-03-05", "letter", "why")  # not closed
+    g.do("close", "2026-03-05", "withdrawn", reason="applicant withdrew")
+    g.refused(InvalidInput, "tell_victim_closure", "2026-03-06", "letter", " ")
+    told = one(g.do("tell_victim_closure", "2026-03-06", "letter", "You withdrew the application"),
+               "VictimToldOfClosure")
+    assert told.personal == {"why": "You withdrew the application"}
+    assert "withdrew the application" not in repr(g.load().view_details())
+    g.refused(RuleRefused, "tell_victim_closure", "2026-03-07", "letter", "again", match="already")
+
+
+def test_a_second_report_within_six_months_is_flagged() -> None:
+    """2025 ASB statutory guidance (as summarised by Cobb Warren and ASB Help; text not
+    verified): a victim who makes a second report within six months is told about the case
+    review. Given two complaints by the same complainant key four weeks apart, then the case is
+    flagged; by different or unknown complainants, it is not."""
+    same = [{"behaviour": "2026-01-05", "reported": "2026-01-06", "agency": "cumbria-police",
+             "complainant": "k1"},
+            {"behaviour": "2026-02-01", "reported": "2026-02-03", "agency": "home-group",
+             "complainant": "k1"}]
+    assert received(items=same).view_details()["second_report_within_six_months"] is True
+    different = [{**same[0]}, {**same[1], "complainant": "k2"}]
+    assert received(items=different).second_report_within_six_months() is False
+    unknown = [{**same[0], "complainant": None}, {**same[1], "complainant": None}]
+    assert received(items=unknown).second_report_within_six_months() is False
