@@ -99,6 +99,7 @@ def full_review(start: str, agencies: list[str]) -> list[Step]:
         *[s(on(9), ReceiveReturn(agency=a, kind="scoping")) for a in agencies],
         s(on(20), DecideReview(outcome=ReviewOutcome.REVIEW, rationale="The statutory criteria are met.")),
         s(on(22), NotifyHomeOffice()),
+        s(on(25), RecordFamilyContact(text="Letter to the family with the Home Office leaflet (demo)")),
         s(on(30), AppointChair(name="Independent Chair (demo)")),
         s(on(32), AddPanelMember(agency=agencies[0], name="Panel member (demo)", role="senior manager")),
         s(on(32), AddPanelMember(agency=agencies[1], name="Panel member (demo)", role="safeguarding lead")),

@@ -257,6 +257,8 @@ DEFINITION = ProcessDefinition(
 
 NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")
 
+FAMILY_BASIS = Basis("statutory guidance", f"{GUIDE}: involving family and friends (families "
+                     "are integral to the review; AAFDA model)")
 CORE_PANEL_BASIS = Basis(
     "local procedure", "the partnership's DARDR policy, setting 'core-panel' (the statutory "
     "guidance asks for senior representatives of the agencies involved and a specialist domestic "
@@ -365,6 +367,11 @@ RULES: tuple[Rule, ...] = (
          "reference, pseudonyms agreed, told the publication date (once signed off).",
          Basis("statutory guidance", f"{GUIDE}: involving family and friends; Home Office "
                "family leaflets (as described by Croydon and Hounslow pages); AAFDA model")),
+    Rule("dardr", "dardr.sign-off.family",
+         "Before the partnership signs off the report, family engagement is recorded (contact, "
+         "contribution, input to the terms, a draft shown, or the family declining), or a reason "
+         "is given, and then the sign-off without engagement is recorded.",
+         FAMILY_BASIS, GUIDE_LINK),
     Rule("dardr", "dardr.draft-2024.labels",
          "Under the 2024 draft guidance the completion clock (12 months) and the Scoping Review "
          "step carry the kind 'draft guidance (not in force)': a partnership adopts them only as "
@@ -550,6 +557,12 @@ class ReportAgreedByPanel(StageEntered["DardrReview"]):
     version_number: int
 
 
+class SignedOffWithoutFamilyEngagement(CaseEvent["DardrReview"]):
+    """The report was signed off with no family engagement recorded; the reason says why."""
+
+    TOPIC = "caseledger.domain.dardr:SignedOffWithoutFamilyEngagement"
+
+
 class PartnershipSignedOff(CaseEvent["DardrReview"]):
     """The CSP signs off the report; starts the commissioner-copy clock (s.9(3B))."""
 
@@ -693,6 +706,9 @@ class FamilyContactRecorded(CaseEvent["DardrReview"]):
 
     personal: Text  # free text
 
+    def apply_to(self, case: DardrReview) -> None:
+        case.family_engaged = case.family_engaged or self.effective
+
 
 class AdvocacyOffered(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:AdvocacyOffered"
@@ -708,11 +724,17 @@ class FamilyContributionReceived(CaseEvent["DardrReview"]):
 
     personal: Text  # free text
 
+    def apply_to(self, case: DardrReview) -> None:
+        case.family_engaged = case.family_engaged or self.effective
+
 
 class FamilyShownDraft(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:FamilyShownDraft"
 
     version_number: int
+
+    def apply_to(self, case: DardrReview) -> None:
+        case.family_engaged = case.family_engaged or self.effective
 
 
 class PseudonymsAgreed(CaseEvent["DardrReview"]):
@@ -748,6 +770,9 @@ class FamilyTermsInputReceived(CaseEvent["DardrReview"]):
 
     personal: Text  # free text
 
+    def apply_to(self, case: DardrReview) -> None:
+        case.family_engaged = case.family_engaged or self.effective
+
 
 class FamilyToldOfPublicationDate(CaseEvent["DardrReview"]):
     """The family was told when the report will be published."""
@@ -760,7 +785,8 @@ class FamilyToldOfPublicationDate(CaseEvent["DardrReview"]):
 class FamilyDeclinedInvolvement(CaseEvent["DardrReview"]):
     TOPIC = "caseledger.domain.dardr:FamilyDeclinedInvolvement"
 
-    pass
+    def apply_to(self, case: DardrReview) -> None:
+        case.family_engaged = case.family_engaged or self.effective
 
 
 class DutyOutstandingAtClosure(CaseEvent["DardrReview"]):
@@ -802,7 +828,7 @@ class DardrReview(Case):
     definition = DEFINITION
     paused_event = ReviewPaused
     resumed_event = ReviewResumed
-    class_version = 2
+    class_version = 3
 
     # Set by DeathNotified; the victim's pseudonym and date of death stay in its personal field.
     notified_by: str = field(init=False)
@@ -821,6 +847,7 @@ class DardrReview(Case):
     key_lines: int = field(init=False, default=0)
     family_leaflet_given: str | None = field(init=False, default=None)
     advocacy: str | None = field(init=False, default=None)
+    family_engaged: str | None = field(init=False, default=None)
     draft_version: int = field(init=False, default=0)
     signed_off: str | None = field(init=False, default=None)
     submissions: int = field(init=False, default=0)
@@ -837,6 +864,17 @@ class DardrReview(Case):
     def upcast_v1_v2(state: dict[str, Json]) -> None:
         """Snapshots taken while the pseudonym and date of death were kept in the state drop them."""
         state.pop("personal", None)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Json]) -> None:
+        """Snapshots from before issue 14 get the new facts' defaults (a snapshot is a cache:
+        facts recorded before it, e.g. an advocacy offer, are not re-derived)."""
+        for name, default in (("other_review", None), ("publication_withheld", None),
+                              ("home_office_told_of_publication", None), ("key_lines", 0),
+                              ("family_leaflet_given", None), ("advocacy", None),
+                              ("family_engaged", None)):
+            state.setdefault(name, default)
+        state.setdefault("qa_points", {})
 
     @classmethod
     def notify(
@@ -886,6 +924,7 @@ class DardrReview(Case):
             "home_office_told_of_publication": self.home_office_told_of_publication,
             "draft_version": self.draft_version, "key_lines_of_enquiry": self.key_lines,
             "family_leaflet_given": self.family_leaflet_given, "advocacy": self.advocacy,
+            "family_engaged": self.family_engaged,
         }
 
     @property
@@ -1078,7 +1117,15 @@ class DardrReview(Case):
         found = self.begin("sign-off", ctx, after=self.stage_effective, after_what="the panel's agreement")
         if self.signed_off:
             raise RuleRefused(f"The partnership already signed off the report on {self.signed_off}.")
+        if not self.family_engaged and not ctx.reason:
+            raise RuleRefused(
+                "No family engagement is recorded (record-family-contact, "
+                "record-family-contribution, record-family-terms-input, show-family-draft, or "
+                "record-family-declined); record it, or give the reason why the family was not "
+                "engaged.", field="reason")
         self.record(PartnershipSignedOff, ctx, found.basis)
+        if not self.family_engaged:
+            self.record(SignedOffWithoutFamilyEngagement, ctx, FAMILY_BASIS)
         self.set_deadline(ctx, "commissioner-copy", "commissioner-copy", "partnership")
 
     def submit(self, ctx: CommandContext, version: int | None = None) -> None:

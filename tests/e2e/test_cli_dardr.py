@@ -406,6 +406,7 @@ def to_approved(cli: Cli, *, notify_home_office: bool = True,
         ("start-scoping", "--agencies", "cumbria-police", "--on", "2026-01-29"),
         ("decide", "--outcome", "review", "--rationale", "s.9 criteria met", "--on", "2026-02-16"),
         *([("notify-home-office", "--on", "2026-02-18")] if notify_home_office else []),
+        ("record-family-contact", "--text", "Letter to the sister", "--on", "2026-02-20"),
         ("appoint-chair", "--name", "Chris Chair", "--on", "2026-03-02"),
         ("add-panel-member", "--agency", "cumbria-police", "--name", "DI Example",
          "--role", "police lead", "--on", "2026-03-03"),
@@ -508,3 +509,25 @@ def test_a_family_draft_before_any_draft_is_refused(cli: Cli):
     cli.json("dardr", "offer-advocacy", REF, "--provider", "AAFDA", "--on", "2026-01-25")
     step(cli, "record-advocacy-response", "--declined", "--on", "2026-01-26", stage="notified")
     assert cli.show()["details"]["advocacy"] == "declined"
+
+
+def test_sign_off_without_family_engagement_needs_a_reason(cli: Cli):
+    """Statutory guidance (2016), involving family and friends: before sign-off, family
+    engagement or the reason why not (exit 3 without)."""
+    notify(cli)
+    for verb, *args in (
+        ("start-scoping", "--agencies", "cumbria-police", "--on", "2026-01-29"),
+        ("decide", "--outcome", "review", "--rationale", "s.9 criteria met", "--on", "2026-02-16"),
+        ("appoint-chair", "--name", "Chris Chair", "--on", "2026-03-02"),
+        ("add-panel-member", "--agency", "cumbria-police", "--name", "DI Example",
+         "--role", "police lead", "--on", "2026-03-03"),
+        ("agree-terms", "--period-from", "2023-01-01", "--period-to", "2026-01-15",
+         "--agencies", "cumbria-police", "--on", "2026-03-10"),
+        ("circulate-draft", "--on", "2026-05-01"),
+        ("agree-report", "--on", "2026-06-15"),
+    ):
+        cli.json("dardr", verb, REF, *args)
+    error = cli.fails(3, "dardr", "sign-off", REF, "--on", "2026-06-20")
+    assert "No family engagement is recorded" in error["message"]
+    step(cli, "sign-off", "--reason", "no family could be traced", "--on", "2026-06-20",
+         stage="local-sign-off")

@@ -190,6 +190,7 @@ class Given:
         return self
 
     def commissioned(self, on: str = "2026-03-10") -> Given:
+        self.do("record_family_contact", on, "letter to the family with the Home Office leaflet")
         self.do("appoint_chair", on, "Independent Chair")
         self.do("add_panel_member", on, "police", "Panel Member", "senior investigating officer")
         return self

@@ -499,3 +499,42 @@ class TestFamilyInvolvement:
         events = Given.notified().up_to("approved").do(
             "tell_family_publication_date", "2026-09-02", "2026-10-01")
         assert events[0].publication_date == "2026-10-01"
+
+
+class TestFamilyEngagementBeforeSignOff:
+    @staticmethod
+    def agreed_without_family() -> Given:
+        given = Given.notified().up_to("commissioning")
+        given.do("appoint_chair", "2026-03-10", "Independent Chair")
+        given.do("add_panel_member", "2026-03-10", "police", "Panel Member", "SIO")
+        return given.terms_agreed().drafted().agreed()
+
+    def test_sign_off_without_family_engagement_is_refused(self) -> None:
+        """Statutory guidance (2016), involving family and friends; AAFDA: the family is integral
+        to the review. Given no family engagement recorded, sign-off is refused."""
+        err = refused(self.agreed_without_family(), "sign_off", "2026-07-10", error=RuleRefused,
+                      field="reason")
+        assert "No family engagement is recorded" in err.message
+
+    def test_with_a_reason_the_sign_off_without_engagement_is_recorded(self) -> None:
+        """With the reason why not, the sign-off goes ahead and the gap is a fact."""
+        given = self.agreed_without_family()
+        events = given.do("sign_off", "2026-07-10", reason="no family could be traced")
+        assert event_names(events)[:2] == ["PartnershipSignedOff",
+                                           "SignedOffWithoutFamilyEngagement"]
+
+    def test_the_family_declining_is_engagement_enough(self) -> None:
+        """The family's recorded choice not to take part is their involvement decision."""
+        given = self.agreed_without_family()
+        given.do("record_family_declined", "2026-07-05")
+        events = given.do("sign_off", "2026-07-10")
+        assert of_type(events, "SignedOffWithoutFamilyEngagement") == []
+
+
+def test_a_version_2_snapshot_state_is_upcast_with_the_new_facts() -> None:
+    """Stored snapshots keep loading: the new state fields get their defaults."""
+    from domain.dardr import DardrReview
+
+    state: dict = {}
+    DardrReview.upcast_v2_v3(state)
+    assert state["qa_points"] == {} and state["family_engaged"] is None
