@@ -1260,6 +1260,17 @@ class DardrReview(Case):
         self.record(PublicationDeferred, ctx, found.basis, deferral=deferral)
         self._pause_publication_clock(ctx)
 
+    def _resume(self, ctx: CommandContext) -> None:
+        """Resuming the case leaves the publication clock paused while publication is still
+        deferred (the deferral, not the case pause, holds it)."""
+        if not self.paused or self.paused_since is None:
+            raise RuleRefused(f"{self.reference} is not paused.")
+        times.must_not_precede(ctx.effective, self.paused_since, "the start of the pause")
+        self.record(self.resumed_event, ctx)
+        held = "publication" if self.publication_deferred else None
+        for d in [d for d in self.deadlines.values() if d.status == "paused" and d.name != held]:
+            self._resume_deadline(ctx, d)
+
     def end_publication_deferral(self, ctx: CommandContext) -> None:
         """The deferral ends; a paused publication clock resumes, its due time moved on by the
         time it was stopped."""

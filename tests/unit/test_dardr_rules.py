@@ -538,3 +538,16 @@ def test_a_version_2_snapshot_state_is_upcast_with_the_new_facts() -> None:
     state: dict = {}
     DardrReview.upcast_v2_v3(state)
     assert state["qa_points"] == {} and state["family_engaged"] is None
+
+
+def test_resuming_the_case_leaves_a_deferred_publication_clock_paused() -> None:
+    """Statutory guidance (2016): publication waits while deferred; a case pause ending does not
+    restart the publication clock, the end of the deferral does."""
+    given = Given.notified().up_to("approved")
+    given.do("defer_publication", "2026-09-02", "inquest")
+    given.do("pause", "2026-09-03", reason="awaiting the inquest")
+    events = given.do("resume", "2026-09-10")
+    assert all(e.name != "publication" for e in of_type(events, "DeadlineResumed"))
+    assert given.then().deadlines["publication"].status == "paused"
+    given.do("end_publication_deferral", "2026-09-16")
+    assert given.then().deadlines["publication"].status == "open"
