@@ -107,7 +107,11 @@ WITH_ACTIONS = [Stage.OUTCOME_PENDING, Stage.MONITORING_ACTIONS]
 
 S104 = "ASBCPA 2014 s.104"
 GUIDE = "Home Office ASB statutory guidance (2025)"
-LOCAL = "Cumbria ASB Case Review procedure"
+LOCAL = "caseledger's ASB Case Review process (processes/asb-case-review.md)"
+"""The engine's own steps: assumed local practice, not a published procedure."""
+EDEN = ("illustrative: the legacy Carlisle and Eden CSP ASB case review timescales (research A.9; "
+        "the current Cumberland and Westmorland and Furness timescales were not found published)")
+UNSOURCED = "assumed local practice: no published Cumbria timescale found"
 SCH4_3 = "ASBCPA 2014 Sch.4 para 3"
 S104_LINK = "https://www.legislation.gov.uk/ukpga/2014/12/section/104"
 SCH4_LINK = "https://www.legislation.gov.uk/ukpga/2014/12/schedule/4"
@@ -115,12 +119,12 @@ SCH4_LINK = "https://www.legislation.gov.uk/ukpga/2014/12/schedule/4"
 _table = [
     transition("add-complaint", BEFORE_DECISION, None, "statute", f"{S104}(11): qualifying complaints"),
     transition("mark-duplicate", BEFORE_DECISION, None, "statutory guidance", f"{GUIDE}: one incident reported to several agencies counts once"),
-    transition("acknowledge", Stage.RECEIVED, Stage.GATHERING_INFORMATION, "local procedure", LOCAL),
+    transition("acknowledge", Stage.RECEIVED, Stage.GATHERING_INFORMATION, "assumed local practice", LOCAL),
     transition("decide-threshold", Stage.GATHERING_INFORMATION, [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], "statute", f"{S104}(4)-(5): threshold decision"),
     transition("notify-threshold", [Stage.THRESHOLD_NOT_MET, Stage.REVIEW_PENDING], None, "statute", f"{S104}(6): applicant informed of the threshold decision"),
     transition("choose-involvement", [Stage.RECEIVED, Stage.GATHERING_INFORMATION, Stage.REVIEW_PENDING], None, "statutory guidance", f"{GUIDE}: the victim chooses their level of involvement (paragraph not verified)"),
     transition("assign-victim-contact", OPEN, None, "statutory guidance", f"{GUIDE}: a single point of contact for the victim (paragraph not verified)"),
-    transition("schedule-meeting", Stage.REVIEW_PENDING, None, "local procedure", LOCAL),
+    transition("schedule-meeting", Stage.REVIEW_PENDING, None, "assumed local practice", LOCAL),
     transition("hold-meeting", Stage.REVIEW_PENDING, Stage.REVIEW_HELD, "statute", f"{S104}(1): the review is carried out"),
     transition("recommend", Stage.REVIEW_HELD, Stage.OUTCOME_PENDING, "statute", f"{S104}(7): recommendations"),
     transition("share-action-plan", Stage.OUTCOME_PENDING, None, "statutory guidance", f"{GUIDE}: victim consulted on the action plan"),
@@ -128,35 +132,37 @@ _table = [
     transition("notify-outcome", Stage.OUTCOME_PENDING, Stage.MONITORING_ACTIONS, "statute", f"{S104}(9): applicant informed of the outcome and any recommendations"),
     transition("lodge-appeal", [Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], Stage.APPEAL, "statute", f"{SCH4_3}: what happens when the applicant is dissatisfied with how the application was dealt with or the review carried out"),
     transition("record-no-appeal", [Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], None, "statute", f"{SCH4_3}: the applicant says they will not ask for a review of how the application was dealt with"),
-    transition("determine-appeal", Stage.APPEAL, [*APPEAL_TARGETS, Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], "local procedure", f"{LOCAL}: appeal"),
+    transition("determine-appeal", Stage.APPEAL, [*APPEAL_TARGETS, Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], "assumed local practice", f"{LOCAL}: appeal"),
     *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
       if cmd not in ("add-action", "update-action", "close-action", "close")],
     transition("add-action", WITH_ACTIONS, None, "statute", f"{S104}(8): a person exercising public functions has regard to the recommendations"),
-    transition("update-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
-    transition("close-action", WITH_ACTIONS, None, "local procedure", f"{LOCAL}: action monitoring"),
-    transition("close", [s for s in OPEN if s != Stage.APPEAL], Stage.CLOSED, "local procedure", f"{LOCAL}: closure; the victim is told when and why"),
-    transition("reopen", Stage.CLOSED, OPEN, "local procedure", f"{LOCAL}: re-opening"),
+    transition("update-action", WITH_ACTIONS, None, "assumed local practice", f"{LOCAL}: action monitoring"),
+    transition("close-action", WITH_ACTIONS, None, "assumed local practice", f"{LOCAL}: action monitoring"),
+    transition("close", [s for s in OPEN if s != Stage.APPEAL], Stage.CLOSED, "assumed local practice", f"{LOCAL}: closure (the victim is told when and why: tell-victim-closure)"),
+    transition("reopen", Stage.CLOSED, OPEN, "assumed local practice", f"{LOCAL}: re-opening"),
     transition("tell-victim-closure", Stage.CLOSED, None, "statutory guidance", f"{GUIDE}: the victim is told when and why the case is closed (paragraph not verified)"),
 ]
 
 
 def national_policy(settings: Mapping[str, str] | None = None) -> CasePolicy:
-    """Default clocks (processes/asb-case-review.md, "Clocks"): all local procedure (Cumbria)."""
+    """Default clocks (processes/asb-case-review.md, "Clocks"): none is statutory; where a
+    published (legacy) Cumbria timescale was found it is cited as illustrative, otherwise the
+    clock says it is assumed local practice."""
     W = ClockUnit.WORKING_DAYS
-    lp = "local procedure"
+    il, al = "illustrative local practice", "assumed local practice"
     return CasePolicy(
         version="national-asb-2025",
         effective_from="2014-10-20",
         settings={"threshold_minimum": "3", **dict(settings or {})},
         clocks={
-            "acknowledgement": clock(W, 2, lp, LOCAL),
-            "return:information": clock(W, 5, lp, LOCAL),
-            "threshold-decision": clock(W, 10, lp, LOCAL),
-            "threshold-notification": clock(W, 2, lp, f"{LOCAL}; the duty to inform is {S104}(6)"),
-            "review-meeting": clock(W, 10, lp, LOCAL),
-            "outcome-notification": clock(W, 5, lp, f"{LOCAL}; the duty to inform is {S104}(9)"),
-            "appeal-window": clock(W, 20, lp, LOCAL),
-            "appeal-decision": clock(W, 10, lp, LOCAL),
+            "acknowledgement": clock(W, 2, il, f"{EDEN}: record and acknowledge within 2 WD"),
+            "return:information": clock(W, 5, al, UNSOURCED),
+            "threshold-decision": clock(W, 10, il, f"{EDEN}: threshold advice within 10 WD"),
+            "threshold-notification": clock(W, 2, al, f"{UNSOURCED}; the duty to inform is {S104}(6)"),
+            "review-meeting": clock(W, 10, il, f"{EDEN}: review panel within 10 WD"),
+            "outcome-notification": clock(W, 5, il, f"{EDEN}: feedback within 5 WD; the duty to inform is {S104}(9)"),
+            "appeal-window": clock(W, 20, al, UNSOURCED),
+            "appeal-decision": clock(W, 10, il, f"{EDEN}: the appeal panel meets within 10 WD"),
             "action": clock(W, 60, "action plan", "due date agreed with the owner"),
         },
     )

@@ -92,7 +92,9 @@ def test_received_easter_acknowledgement_is_two_working_days() -> None:
     assert event_names(events) == ["ApplicationReceived", "DeadlineSet", "DeadlineSet"]
     # Thu 2 Apr 2026; Fri 3 Good Friday, Mon 6 Easter Monday -> Tue 7 (1), Wed 8 (2).
     assert deadline_set(events, "acknowledgement").due == "2026-04-08T23:59:59+01:00"
-    assert "Cumbria ASB Case Review procedure" in deadline_set(events, "acknowledgement").basis
+    # Not a made-up document: the legacy Carlisle and Eden timescale, marked illustrative.
+    assert deadline_set(events, "acknowledgement").basis.startswith(
+        "illustrative local practice: illustrative: the legacy Carlisle and Eden CSP")
     # 10 working days: 7,8,9,10,13,14,15,16,17,20 April.
     assert deadline_set(events, "threshold-decision").due == "2026-04-20T23:59:59+01:00"
 
