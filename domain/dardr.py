@@ -162,8 +162,9 @@ AFTER_SUBMISSION = [Stage.SUBMITTED_TO_HOME_OFFICE, Stage.AMENDING, Stage.APPROV
 
 S9 = "DVCVA 2004 s.9"
 GUIDE = "Home Office DHR statutory guidance (2016)"
-DRAFT = "draft DARDR statutory guidance (2024 consultation draft, not in force)"
-LOCAL = "local DARDR procedure"
+DRAFT = "draft DARDR guidance (2024; a consultation draft, not in force)"
+LOCAL = "no published DARDR procedure found; a working default"
+LOCAL_KIND = "assumed local practice"
 PUBLICATION_NOTICE_REF = ("Home Office DHR statutory guidance (2016): the CSP tells the Home "
                           "Office when and where the report is published (paragraph not verified)")
 WITHHOLD_REF = (
@@ -207,7 +208,7 @@ _table = [
                     "give-family-leaflet", "record-advocacy-response", "record-family-terms-input",
                     "tell-family-publication-date")
     ],
-    *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
+    *[transition(cmd, OPEN, None, "assumed local practice", "processes/common.md (caseledger's record-keeping)") for cmd in COMMON_COMMANDS
       if cmd not in ("add-action", "update-action", "close-action", "close")],
     transition("add-action", FROM_DRAFTING, None, "statutory guidance", f"{GUIDE}: action plan"),
     transition("update-action", FROM_DRAFTING, None, "statutory guidance", f"{GUIDE}: action plan monitoring"),
@@ -230,16 +231,16 @@ def national_policy(guidance: str = Guidance.DHR_2016) -> CasePolicy:
         settings={"guidance": guidance},
         clocks={
             "decision": clock(M, 1, "statutory guidance", f"{GUIDE}: decide within one month of notification"),
-            "home-office-notification": clock(W, 5, "local procedure", f"{GUIDE} requires it; timing is local"),
-            "return:scoping": clock(W, 10, "local procedure", LOCAL),
-            "return:chronology": clock(W, 20, "local procedure", LOCAL),
-            "return:imr": clock(W, 40, "local procedure", LOCAL),
-            "return:short-report": clock(W, 20, "local procedure", LOCAL),
-            "return:information": clock(W, 20, "local procedure", LOCAL),
-            "chair-appointment": clock(W, 20, "local procedure", f"{LOCAL} (KPI)"),
+            "home-office-notification": clock(W, 5, LOCAL_KIND, f"{GUIDE} requires it; the 5 working days are a working default"),
+            "return:scoping": clock(W, 10, LOCAL_KIND, LOCAL),
+            "return:chronology": clock(W, 20, LOCAL_KIND, LOCAL),
+            "return:imr": clock(W, 40, LOCAL_KIND, LOCAL),
+            "return:short-report": clock(W, 20, LOCAL_KIND, LOCAL),
+            "return:information": clock(W, 20, LOCAL_KIND, LOCAL),
+            "chair-appointment": clock(W, 20, LOCAL_KIND, f"{LOCAL} (a KPI)"),
             "review-completion": clock(M, completion_months, completion_kind, f"{completion_ref}: completion target"),
-            "commissioner-copy": clock(W, 10, "statute", f"{S9}(3B) 'as soon as reasonably practicable'; number is local"),
-            "publication": clock(W, 20, "local procedure", LOCAL),
+            "commissioner-copy": clock(W, 10, "statute", f"{S9}(3B) 'as soon as reasonably practicable'; the 10 working days are a working default"),
+            "publication": clock(W, 20, LOCAL_KIND, LOCAL),
             "action": clock(D, 0, "action plan", "due date set per action"),
         },
     )
@@ -260,7 +261,7 @@ NOTIFY_BASIS = Basis("statute", f"{S9}(1); {GUIDE}: notification to the CSP")
 FAMILY_BASIS = Basis("statutory guidance", f"{GUIDE}: involving family and friends (families "
                      "are integral to the review; AAFDA model)")
 CORE_PANEL_BASIS = Basis(
-    "local procedure", "the partnership's DARDR policy, setting 'core-panel' (the statutory "
+    "assumed local practice", "the partnership's DARDR policy, setting 'core-panel' (the statutory "
     "guidance asks for senior representatives of the agencies involved and a specialist domestic "
     "abuse service, but fixes no list)")
 
@@ -354,8 +355,8 @@ RULES: tuple[Rule, ...] = (
     Rule("dardr", "dardr.family.drafts",
          "The family is shown a draft only once one has been circulated, and only a version "
          "that exists.",
-         Basis("statutory guidance", f"{GUIDE}: involving family and friends (drafts shared "
-               "with the family; AAFDA practice: review the draft with privacy and time)"),
+         Basis("statutory guidance", f"{GUIDE}: involving family and friends (the family sees "
+               "the report before it is final; AAFDA practice: with privacy and time)"),
          GUIDE_LINK),
     Rule("dardr", "dardr.family.advocacy",
          "Specialist advocacy is offered, then accepted or declined; a response needs an offer.",
