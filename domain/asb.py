@@ -198,6 +198,26 @@ NOT_MET_BASIS = Basis(
     "vexatious or malicious with a recorded reason (guidance paragraph not verified)")
 
 RULES: tuple[Rule, ...] = (
+    Rule("asb", "asb.threshold.statutory-minimum",
+         "'Not met' is refused when at least three (or the partnership's lower number, "
+         "threshold_minimum) qualifying complaints were made; the same incident reported to "
+         "several agencies counts once.",
+         Basis("statute", f"{S104}(4) (read: 'at least three (or, if a different number is "
+               "specified in the review procedures, at least that number of) qualifying complaints "
+               "... the relevant bodies must decide that the threshold for a review is met'); "
+               "counting a multi-agency incident once is local practice (research A.2)"),
+         S104_LINK),
+    Rule("asb", "asb.threshold.discretion-reasons",
+         "A 'met' decision that no rule supports is discretionary and needs reasons.",
+         Basis("statute", f"{S104}(5) (read: decided 'in accordance with the review procedures', "
+               "which may refer to persistence, harm or potential harm, and the adequacy of the "
+               "response)"), S104_LINK),
+    Rule("asb", "asb.complaint.qualifying",
+         "A complaint qualifies when made within one calendar month of the behaviour and the "
+         "application is made within six months of the complaint.",
+         Basis("statute", f"{S104}(11), as described by the Explanatory Notes, para 231 (the "
+               "subsection's own text not re-read for this release)"),
+         "https://www.legislation.gov.uk/ukpga/2014/12/section/104/notes"),
     Rule("asb", "asb.victim.told-of-closure",
          "After closing, the victim being told when and why the case closed is recorded "
          "(tell-victim-closure: method, and what they were told as personal data); once per "

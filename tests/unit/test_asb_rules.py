@@ -114,7 +114,15 @@ def test_the_body_hearing_the_appeal_is_recorded() -> None:
 
 def test_every_rule_has_a_source() -> None:
     """Issue 14 item 1: every rule states its basis kind and citation."""
-    assert {r.name for r in RULES} >= {"asb.close.appeal-window", "asb.appeal.body-recorded"}
+    assert {r.name for r in RULES} >= {
+        "asb.close.appeal-window", "asb.appeal.body-recorded", "asb.threshold.not-met-reasons",
+        "asb.receive.third-party-consent", "asb.acknowledge.passed-on",
+        "asb.threshold.complainant-keys", "asb.threshold.hate-incident-window",
+        "asb.threshold.senior-manager", "asb.victim.involvement",
+        "asb.victim.single-point-of-contact", "asb.victim.told-of-closure",
+        "asb.victim.second-report-flag", "asb.threshold.statutory-minimum",
+        "asb.threshold.discretion-reasons", "asb.complaint.qualifying"}
+    assert len({r.name for r in RULES}) == len(RULES)
     for rule in RULES:
         assert rule.case_type == "asb" and rule.basis.reference and rule.says
 
