@@ -48,13 +48,14 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any, TypeVar
 
+from domain import times
 from domain.asb import AsbCaseReview
 from domain.asb import national_policy as asb_policy
-from domain.calendar import LONDON, add_working_days
+from domain.calendar import LONDON, add_working_days, earliest_after_clear_days
 from domain.case import Case, CommandContext
 from domain.dardr import DardrReview
 from domain.dardr import national_policy as dardr_policy
-from domain.encampment import EncampmentCase, location_key
+from domain.encampment import ClaimService, EncampmentCase, S61Ground, location_key
 from domain.encampment import national_policy as encampment_policy
 from domain.setup import Agency, County, Partnership, ReferenceCounter, reference_prefix
 from interfaces.bootstrap import Services
@@ -385,7 +386,8 @@ def dardr_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  #
         last = max(last, received)
     for n in range(rng.randrange(1, 5)):
         plan.append((terms + timedelta(days=30 * (n + 1)), case.record_panel_meeting, None))
-    if rng.random() < 0.6:
+    family_met = rng.random() < 0.6
+    if family_met:
         plan.append((terms + timedelta(days=rng.randrange(5, 60)),
                      lambda c: case.record_family_contact(c, "Met the family"), None))
     if rng.random() < 0.5:
@@ -415,9 +417,12 @@ def dardr_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  #
     if rng.random() < 0.4:
         ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(1, 10)))
         case.show_family_draft(ctx)
+        family_met = True
     ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(15, 40)))
     case.agree_report(ctx)
-    ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(5, 25)))
+    # sign-off without family engagement needs the reason why (statutory guidance 2016, s.6)
+    ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(5, 25)),
+                      None if family_met else "The family could not be traced")
     case.sign_off(ctx)
     signed = tl.day
     plan = [(w.wd(signed, rng.randrange(2, 15)), case.send_commissioner_copy, None),
@@ -437,7 +442,8 @@ def dardr_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  #
             case.complete_amendments(ctx)
             break
         case.record_qa_outcome(ctx, "resubmission-required", ["Family voice missing"])
-        ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(20, 70)))
+        ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(20, 70)),
+                          "The panel's point is answered in the revised report")
         case.submit(ctx)
     approved = tl.day
 
@@ -511,7 +517,7 @@ def asb_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  # n
         ctx, case_id=case_id, reference=reference, partnership=place.slug, hub=rng.choice(HUBS),
         policy=w.policies["asb"], channel=pick(rng, CHANNELS), applicant_type=pick(rng, APPLICANTS),
         applicant_name="Applicant", applicant_contact="applicant@bench.example.org", consent=True,
-        complaints=asb_complaints(rng, place, opened))
+        complaints=asb_complaints(rng, place, opened), victim_consent=True)
     tl.case = case
 
     # -- acknowledgement (2 working days), information (5), threshold decision (10)
@@ -615,7 +621,9 @@ def asb_story(w: World, tl: Timeline, place: Place, opened: date) -> Story:  # n
             closed_all = False
     yield from run_plan(tl, plan)
     if closed_all:
-        ctx = yield tl.on(max(tl.day, last) + timedelta(days=rng.randrange(5, 20)))
+        # a reason, as a close inside the appeal window needs one (ASBCPA 2014 Sch.4 para 3)
+        ctx = yield tl.on(max(tl.day, last) + timedelta(days=rng.randrange(5, 20)),
+                          "The applicant does not intend to appeal")
         case.close(ctx, "Actions complete; applicant told")
     elif rng.random() < 0.6:
         ctx = yield tl.on(tl.day + timedelta(days=rng.randrange(20, 60)),
@@ -694,7 +702,10 @@ def encampment_story(w: World, tl: Timeline, place: Place, opened: date) -> Stor
 
     if power in ("s77", "s61", "s62a", "s60c"):  # a direction, and its no-return window
         ctx = yield tl.after(hour * rng.randrange(1, 6))
-        case.serve_direction(ctx, power)
+        # the statutory conditions a police direction records first (CJPOA 1994 ss.61, 62A)
+        case.serve_direction(ctx, power, occupier_asked=power in ("s61", "s62a"),
+                             grounds=[S61Ground.DAMAGE] if power == "s61" else None,
+                             pitch_available=power == "s62a")
         window = case.no_return_windows[-1]
         place.windows.append({"key": key, "group": group or "", "case": reference,
                               "power": window["power"], "from": window["from"],
@@ -730,11 +741,16 @@ def court(w: World, tl: Timeline, case: EncampmentCase, route: str, order: str =
     rng = w.rng
     hour = timedelta(hours=1)
     ctx = yield tl.after(hour * rng.randrange(2, 8))
-    hearing = datetime.combine(tl.day + timedelta(days=rng.randrange(3, 7)), clock_time(10), tzinfo=LONDON)
+    served = times.effective_date(ctx.effective)
+    # CPR 55.5(2): at least 2 clear days (CPR 2.8, weekends and bank holidays left out) before it
+    day = max(tl.day + timedelta(days=rng.randrange(3, 7)),
+              earliest_after_clear_days(w.calendar, served, 2))
+    hearing = datetime.combine(day, clock_time(10), tzinfo=LONDON)
     if route == "summons":
         case.issue_summons(ctx, hearing.isoformat(timespec="seconds"))
     else:
-        case.issue_claim(ctx, hearing.isoformat(timespec="seconds"))
+        case.issue_claim(ctx, hearing.isoformat(timespec="seconds"),
+                         method=ClaimService.ATTACHED_TO_LAND)
     result = pick(rng, (("order-granted", 80), ("adjourned", 8), ("refused", 6), ("withdrawn", 6)))
     ctx = yield tl.at(hearing + hour * 2)
     case.record_hearing(ctx, result)
@@ -751,6 +767,8 @@ def court(w: World, tl: Timeline, case: EncampmentCase, route: str, order: str =
     case.grant_order(ctx, order)
     ctx = yield tl.after(hour * rng.randrange(2, 6))
     case.serve_order(ctx, order)
+    if order == "s78":  # the owner and occupier told before the council enters (s.78(3))
+        case.give_entry_notice(ctx)
     ctx = yield tl.after(hour * rng.randrange(24, 30))
     present = rng.random() < 0.3
     case.check_compliance(ctx, present)
