@@ -133,7 +133,7 @@ _table = [
     transition("lodge-appeal", [Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], Stage.APPEAL, "statute", f"{SCH4_3}: what happens when the applicant is dissatisfied with how the application was dealt with or the review carried out"),
     transition("record-no-appeal", [Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], None, "statute", f"{SCH4_3}: the applicant says they will not ask for a review of how the application was dealt with"),
     transition("determine-appeal", Stage.APPEAL, [*APPEAL_TARGETS, Stage.THRESHOLD_NOT_MET, Stage.MONITORING_ACTIONS], "assumed local practice", f"{LOCAL}: appeal"),
-    *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
+    *[transition(cmd, OPEN, None, "assumed local practice", "processes/common.md (caseledger's record-keeping)") for cmd in COMMON_COMMANDS
       if cmd not in ("add-action", "update-action", "close-action", "close")],
     transition("add-action", WITH_ACTIONS, None, "statute", f"{S104}(8): a person exercising public functions has regard to the recommendations"),
     transition("update-action", WITH_ACTIONS, None, "assumed local practice", f"{LOCAL}: action monitoring"),

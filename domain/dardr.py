@@ -868,7 +868,7 @@ class DardrReview(Case):
 
     @staticmethod
     def upcast_v2_v3(state: dict[str, Json]) -> None:
-        """Snapshots from before issue 14 get the new facts' defaults (a snapshot is a cache:
+        """Snapshots taken before these facts existed get the new facts' defaults (a snapshot is a cache:
         facts recorded before it, e.g. an advocacy offer, are not re-derived)."""
         for name, default in (("other_review", None), ("publication_withheld", None),
                               ("home_office_told_of_publication", None), ("key_lines", 0),

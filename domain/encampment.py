@@ -210,7 +210,7 @@ POWER_BASIS = {
 _table = [
     transition("establish-ownership", [Stage.REPORTED, Stage.TRIAGE], Stage.TRIAGE, "local procedure", f"{PROTOCOL}: land ownership and lead agency"),
     transition("visit", [Stage.TRIAGE, *AFTER_VISIT], [Stage.ASSESSING, *AFTER_VISIT], "local procedure", f"{PROTOCOL}: initial assessment visit"),
-    transition("assess-welfare", AFTER_VISIT, AFTER_VISIT, "statutory guidance", f"{PROTOCOL}: welfare assessment (Equality Act 2010 s.149; DCLG guidance on encampments 2015)"),
+    transition("assess-welfare", AFTER_VISIT, AFTER_VISIT, "statute", "Equality Act 2010 s.149 (the public sector equality duty) behind the welfare assessment; the DCLG guidance on encampments (2015) describes it, as advice rather than statutory guidance"),
     transition("assess-impact", AFTER_VISIT, AFTER_VISIT, "local procedure", f"{PROTOCOL}: impact assessment (threat x likelihood risk matrix)"),
     transition("decide", [Stage.DECIDING, *DECIDED], DECIDED, "local procedure", f"{PROTOCOL}: decision to tolerate or not allow; proportionality (ECHR art.8)"),
     transition("serve-direction", Stage.ENFORCING, None, "statute", f"{S77}; {S61}; {S62A}; {S60C}: direction to leave"),
@@ -225,7 +225,7 @@ _table = [
     transition("enforce", Stage.ENFORCING, None, "statute", f"{S78}(2); {CPR55}: enforcement of the order"),
     transition("vacate", BEFORE_VACATED, Stage.VACATED, "local procedure", f"{PROTOCOL}: site vacated"),
     transition("clear-site", Stage.VACATED, Stage.CLOSED, "local procedure", f"{PROTOCOL}: site inspected, cleared and costs recorded"),
-    *[transition(cmd, OPEN, None, "local procedure", "processes/common.md") for cmd in COMMON_COMMANDS
+    *[transition(cmd, OPEN, None, "assumed local practice", "processes/common.md (caseledger's record-keeping)") for cmd in COMMON_COMMANDS
       if cmd != "close"],
     transition("close", OPEN, Stage.CLOSED, "local procedure", f"{PROTOCOL}: case closed"),
     transition("reopen", Stage.CLOSED, OPEN, "local procedure", f"{PROTOCOL}: case re-opened"),
@@ -235,18 +235,20 @@ _table = [
 def national_policy() -> CasePolicy:
     """Default clocks (processes/unauthorised-encampments.md, "Clocks"); all policy."""
     H, D, W = ClockUnit.HOURS, ClockUnit.CALENDAR_DAYS, ClockUnit.WORKING_DAYS
-    local = "local procedure"
+    local, assumed = "local procedure", "assumed local practice"
     return CasePolicy(
         version="national-encampment-2026",
         effective_from="2015-03-01",
         clocks={
-            "initial-visit": clock(H, 24, local, f"local protocol: {PROTOCOL} (24 hours; a weekend, holiday or out-of-hours report: end of the next working day)", out_of_hours_next_working_day=True),
-            "welfare-assessment": clock(W, 3, local, f"local protocol: {PROTOCOL} (3 working days, and before any notice)"),
-            "decision": clock(W, 1, local, f"local protocol: {PROTOCOL} (1 working day)"),
-            "direction-compliance": clock(H, 24, local, f"local practice ({S77} says 'as soon as practicable')"),
-            "order-compliance": clock(H, 24, local, "local practice"),
+            # The Cumbria protocol describes these steps; its own timings were not found, so the
+            # figures (other councils' published practice) are assumed, and say so.
+            "initial-visit": clock(H, 24, assumed, "24 hours, as other councils publish (e.g. RBWM, Conwy); no Cumbria timing verified (a weekend, holiday or out-of-hours report: end of the next working day)", out_of_hours_next_working_day=True),
+            "welfare-assessment": clock(W, 3, assumed, "3 working days, and before any notice; no Cumbria timing verified"),
+            "decision": clock(W, 1, assumed, "1 working day; no Cumbria timing verified"),
+            "direction-compliance": clock(H, 24, assumed, f"24 hours ({S77} says 'as soon as practicable')"),
+            "order-compliance": clock(H, 24, assumed, "24 hours after service of the order"),
             "leaving-date": clock(D, 0, "agreement", "the agreed leaving date"),
-            "cleanup": clock(W, 5, local, "local procedure: site clean-up"),
+            "cleanup": clock(W, 5, assumed, "5 working days for the site clean-up"),
             "return:information": clock(W, 5, local, f"local protocol: {PROTOCOL}"),
             "action": clock(D, 0, "action plan", "due date set per action"),
         },

@@ -1,4 +1,4 @@
-"""``caseledger rules``: the rules catalogue at the command line (issue 14 item 1). It opens no
+"""``caseledger rules``: the rules catalogue at the command line. It opens no
 database, so a URL that names no existing database is enough."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def rules_cli(tmp_path: Path) -> Cli:
 
 def test_rules_json_for_one_case_type(rules_cli: Cli):
     """Given `caseledger rules --type dardr --json`, then a JSON list of the DARDR entries, each
-    with its case type, name, what it says, kind, citation and link (issue 14 item 1)."""
+    with its case type, name, what it says, kind, citation and link."""
     listed = rules_cli.json("rules", "--type", "dardr")
     assert listed == [entry.to_dict() for entry in catalogue("dardr")]
     assert {row["case_type"] for row in listed} <= {"dardr", "common"}

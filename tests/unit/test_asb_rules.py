@@ -1,4 +1,4 @@
-"""ASB Case Review rules of issue 14 (statutory fidelity), each given/when/then with its source as read.
+"""ASB Case Review rules (statutory fidelity), each given/when/then with its source as read.
 
 Sources read: ASBCPA 2014 s.104(1)-(6) on legislation.gov.uk
 (https://legislation.gov.uk/ukpga/2014/12/section/104/2017-12-15/data.htm?view=plain) and

@@ -1,4 +1,4 @@
-"""DARDR statutory fidelity (issue 14): given events -> when command -> then events (or error).
+"""DARDR statutory fidelity: given events -> when command -> then events (or error).
 
 Each rule's test cites its source as read: the Domestic Violence, Crime and Victims Act 2004 s.9
 (legislation.gov.uk cross-heading "Domestic homicide reviews"), the Home Office "Multi-agency
@@ -21,7 +21,7 @@ from tests.unit.dardr_helpers import (
     refused,
 )
 
-# --------------------------------------------------------------------------- item 2: closing duties
+# --------------------------------------------------------------------------- closing duties
 
 
 def published() -> Given:
@@ -83,7 +83,7 @@ class TestClosingChecksTheDuties:
         assert PSEUDONYM not in err.message
 
 
-# --------------------------------------------------------------------------- item 8: draft labels
+# --------------------------------------------------------------------------- draft labels
 
 
 class TestDraftGuidanceLabels:
@@ -105,14 +105,14 @@ class TestDraftGuidanceLabels:
 
 
 def test_every_dardr_rule_has_a_known_basis_kind_and_a_unique_name() -> None:
-    """issue 14 item 1: every rule the engine enforces names its source's kind."""
+    """Every rule the engine enforces names its source's kind."""
     assert RULES and all(r.case_type == "dardr" for r in RULES)
     assert all(r.basis.kind in BASIS_KINDS for r in RULES)
     names = [r.name for r in RULES]
     assert len(names) == len(set(names))
 
 
-# --------------------------------------------------------------------------- item 3: publication
+# --------------------------------------------------------------------------- publication
 
 WITHHELD = "the family's safety: publication would identify the children"
 
@@ -212,7 +212,7 @@ class TestDeferralPausesThePublicationClock:
         assert review.publication_deferred is None
 
 
-# --------------------------------------------------------------------------- item 4: age, other reviews
+# --------------------------------------------------------------------------- age, other reviews
 
 
 def scoping(age_band: str = "35-44") -> Given:
@@ -297,7 +297,7 @@ class TestOtherReviews:
         assert type(events[0]).__name__ == "ReviewDecided"
 
 
-# --------------------------------------------------------------------------- item 7: QA Panel points
+# --------------------------------------------------------------------------- QA Panel points
 
 POINTS = ["Clarify the chronology", "Add the GP's contact"]
 
@@ -387,7 +387,7 @@ class TestHomeOfficeToldOfPublication:
                 "2026-09-10", error=WrongStage)
 
 
-# --------------------------------------------------------------------------- item 5: terms, chair, panel
+# --------------------------------------------------------------------------- terms, chair, panel
 
 KEY_LINES = ["Was coercive control recognised?", "How was risk shared at MARAC?"]
 
@@ -454,7 +454,7 @@ class TestCorePanel:
         assert events[0].stage == "evidence-gathering"
 
 
-# --------------------------------------------------------------------------- item 6: family involvement
+# --------------------------------------------------------------------------- family involvement
 
 
 class TestFamilyInvolvement:

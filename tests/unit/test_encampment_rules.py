@@ -1,4 +1,4 @@
-"""Encampment statutory fidelity (issue 14 items 15-18): given events -> when command -> then
+"""Encampment statutory fidelity: given events -> when command -> then
 events or a refusal. Each test cites the source as read."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_enforcing_helper_still_serves_s77_today():
     assert case.no_return_windows[0]["until"] == "2026-06-02"
 
 
-# --------------------------------------------------------------------------- item 17: reach
+# --------------------------------------------------------------------------- reach
 
 
 CONDITIONS: dict[str, dict] = {
@@ -153,7 +153,7 @@ def test_the_flag_on_the_new_case_says_the_reach():
     assert "any land in the local authority's area by the persons directed" in case.no_return_flag
 
 
-# --------------------------------------------------------------------------- item 15: CPR 55
+# --------------------------------------------------------------------------- CPR 55
 
 
 def test_cpr55_land_notice_over_easter_leaves_out_the_bank_holidays_and_the_weekend():

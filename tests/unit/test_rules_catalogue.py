@@ -1,4 +1,4 @@
-"""The rules catalogue (issue 14 item 1): one list, built from the transitions, the national clocks
+"""The rules catalogue: one list, built from the transitions, the national clocks
 and the declared ``RULES``, every entry with a kind of source and an honest citation."""
 
 from __future__ import annotations
@@ -38,12 +38,7 @@ LOCAL_DOCUMENT = re.compile(
     r"[^;:()]*\b(procedure|protocol)\b|\blocal\s+[\w-]+\s+(procedure|protocol)\b", re.IGNORECASE)
 
 
-PENDING_AT_SOURCE = {
-    "encampment.stage.assess-welfare":
-        "domain/encampment.py: kind 'statutory guidance' while citing the Cumbria Joint Agency "
-        "Protocol first (the Equality Act 2010 s.149 is statute; the 2015 DCLG guidance is not "
-        "statutory guidance); its owner relabels it at the source.",
-}
+PENDING_AT_SOURCE: dict[str, str] = {}
 """Entries that still mislabel a local document at their source (reported to their owners); the
 test fails for any other."""
 
@@ -54,7 +49,7 @@ def names() -> set[str]:
 
 def test_every_stage_transition_of_every_case_type_is_in_the_catalogue():
     """Given every case type's stage machine (domain/process.py), when the catalogue is built, then
-    each transition is an entry with its basis (issue 14 item 1: "every rule the engine enforces
+    each transition is an entry with its basis ("every rule the engine enforces
     ... has a source"). Derived from the tables, so a new transition is covered."""
     assert {d.case_type for d in DEFINITIONS} == {"dardr", "asb", "encampment"}
     entries = {entry.name: entry for entry in catalogue()}
@@ -71,8 +66,8 @@ def test_every_stage_transition_of_every_case_type_is_in_the_catalogue():
 def test_every_national_clock_is_in_the_catalogue_for_each_guidance_version():
     """Given the national policy of each case type (for DARDR, the 2016 statutory guidance and
     the 2024 draft), when the catalogue is built, then every clock of every version is listed,
-    and a clock that differs between versions is listed once per version (issue 14 item 1:
-    "every ... clock it sets has a source"; item 8: the draft's clocks are labelled)."""
+    and a clock that differs between versions is listed once per version (every clock it sets
+    has a source; the draft's clocks are labelled as the draft's)."""
     listed = names()
     assert len(POLICY_VARIANTS["dardr"]) >= 2
     for definition in DEFINITIONS:
@@ -89,7 +84,7 @@ def test_every_dated_no_return_version_commencement_and_reach_is_in_the_catalogu
     """Given the encampment powers' dated tables (domain/no_return.py: the no-return period in
     force on a day, CJPOA 1994 ss.61/62B as amended by PCSCA 2022 s.84; each power's
     commencement; each window's reach), when the catalogue is built, then every version, power and
-    reach is listed with its statutory source (issue 14 item 16: a later change of the period is
+    reach is listed with its statutory source (a later change of the period is
     one more dated version, and is listed without a change here)."""
     entries = {entry.name: entry for entry in catalogue("encampment")}
     for versions in no_return.RULES.values():
@@ -139,7 +134,7 @@ def test_rules_are_collected_from_any_module_and_a_module_without_them_adds_noth
 
 def test_every_entry_has_a_known_kind_a_citation_and_a_unique_name():
     """Given the catalogue, then each entry has a kind from BASIS_KINDS (domain/policy.py), a
-    non-empty citation and a name used once (issue 14 item 1: kind, citation and, where known,
+    non-empty citation and a name used once (kind, citation and, where known,
     a link)."""
     entries = catalogue()
     assert entries
@@ -165,7 +160,7 @@ def test_statutes_are_linked_to_legislation_gov_uk():
 def test_a_local_procedure_that_is_not_published_is_shown_as_assumed_local_practice():
     """Given a clock whose basis says "local procedure" but names no published document, when the
     catalogue judges it, then it says "assumed local practice" and does not repeat the document
-    name (issue 14 item 1: "never a made-up document name"); a draft cited as statutory guidance
+    name ("never a made-up document name"); a draft cited as statutory guidance
     is shown as a draft; a local procedure with a link to the published text is kept."""
     clocks = {
         "return:imr": clock(ClockUnit.WORKING_DAYS, 30, "local procedure", "Anytown DARDR procedure 2024 §4.2"),
@@ -186,7 +181,7 @@ def test_a_local_procedure_that_is_not_published_is_shown_as_assumed_local_pract
 def test_no_citation_names_a_local_document_unless_it_is_a_published_local_procedure():
     """Given the catalogue, then no entry of another kind cites a partnership's own procedure or
     protocol, and every "local procedure" entry names a published document or links to it
-    (issue 14 item 1: the shipped example must not cite procedures that are not published)."""
+    (the shipped example must not cite procedures that are not published)."""
     offenders = set()
     for entry in catalogue():
         if entry.kind == "local procedure":
@@ -200,7 +195,7 @@ def test_the_shipped_cumbria_example_marks_its_local_numbers_illustrative():
     """Given the shipped Cumbria set-up (application/examples/cumbria.toml), when its policies'
     clocks are judged as the catalogue judges them, then each is "illustrative local practice"
     (no published Cumberland or Westmorland and Furness procedure states these numbers), and none
-    had to be relabelled (issue 14 item 1: "mark local numbers as illustrative")."""
+    had to be relabelled ("mark local numbers as illustrative")."""
     setup = load_setup(example_path("cumbria"))
     judged = [item for partnership in setup.partnership for policy in partnership.policy
               for item in policy_entries(policy.case_type, policy.version, policy.clock_policies())]
@@ -214,7 +209,7 @@ def test_the_shipped_cumbria_example_marks_its_local_numbers_illustrative():
 def test_the_notes_on_the_draft_guidance_and_the_prospective_renaming():
     """Given the Victims and Prisoners Act 2024 s.19 (legislation.gov.uk: "This version of this
     provision is prospective") and the 2024 draft guidance (a closed consultation), then the
-    catalogue says the renaming is prospective and the draft is not in force (issue 14 item 8)."""
+    catalogue says the renaming is prospective and the draft is not in force."""
     entries = {entry.name: entry for entry in catalogue("dardr")}
     renaming = entries["dardr.name.vpa-2024-s19-prospective"]
     assert renaming.kind == "statute" and "prospective" in renaming.says
@@ -242,8 +237,8 @@ def test_the_text_for_people_fits_80_columns_apart_from_links():
 
 
 def test_docs_rules_md_is_what_the_generator_produces():
-    """Given docs/rules.md, checked in, then it is exactly what the catalogue generates now (issue
-    14 item 1: "docs/rules.md is generated from the same data and checked in a test")."""
+    """Given docs/rules.md, checked in, then it is exactly what the catalogue generates now (the
+    document and the command line show one set of rules)."""
     expected = as_markdown(catalogue())
     actual = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
     assert actual == expected, f"docs/rules.md is out of date: regenerate it with `{REGENERATE}`"
