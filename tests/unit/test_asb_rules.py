@@ -29,7 +29,7 @@ def not_met_and_notified() -> G:
     return g
 
 
-# --------------------------------------------------------------------------- item 12
+# ---------------------------------------------------------------------------
 
 
 def test_citations_quote_the_subsections_of_s104_and_sch4_para3() -> None:
@@ -113,7 +113,7 @@ def test_the_body_hearing_the_appeal_is_recorded() -> None:
 
 
 def test_every_rule_has_a_source() -> None:
-    """Issue 14 item 1: every rule states its basis kind and citation."""
+    """Every rule states its basis kind and citation."""
     assert {r.name for r in RULES} >= {
         "asb.close.appeal-window", "asb.appeal.body-recorded", "asb.threshold.not-met-reasons",
         "asb.receive.third-party-consent", "asb.acknowledge.passed-on",
@@ -133,7 +133,7 @@ def test_appeal_commands_cite_schedule_4(command: str) -> None:
     assert "Sch.4 para 3" in cited()[command]
 
 
-# --------------------------------------------------------------------------- item 11
+# ---------------------------------------------------------------------------
 
 
 def gathering(items: list[dict[str, object]] | None = None) -> G:
@@ -194,7 +194,7 @@ def test_a_category_does_not_override_the_statutory_rule_or_attach_to_met() -> N
               category="vexatious", match="only for")
 
 
-# --------------------------------------------------------------------------- item 9
+# ---------------------------------------------------------------------------
 
 
 def third_party(victim_consent: bool, channel: str = "online",

@@ -203,7 +203,7 @@ def test_cpr55_6_persons_unknown_are_served_on_the_land_or_on_stakes():
     assert case.claims == 1
 
 
-# --------------------------------------------------------------------------- item 18
+# ---------------------------------------------------------------------------
 
 
 def test_a_never_acceptable_location_is_not_tolerated_without_a_reason():
