@@ -226,7 +226,7 @@ def test_a_third_party_with_consent_records_it() -> None:
     assert "VictimConsentConfirmed" not in event_names(victim.collect_events())
 
 
-# --------------------------------------------------------------------------- item 10 (part)
+# ---------------------------------------------------------------------------
 
 
 def test_the_application_is_passed_on_to_the_bodies_named() -> None:
@@ -255,7 +255,7 @@ def test_the_victims_social_landlord_must_be_passed_the_application() -> None:
     assert g.load().victim_landlord == "home-group"
 
 
-# --------------------------------------------------------------------------- item 13 (part)
+# ---------------------------------------------------------------------------
 
 
 def test_the_meeting_follows_the_victims_chosen_involvement() -> None:
