@@ -246,11 +246,11 @@ RULES: tuple[Rule, ...] = (
          Basis("statutory guidance", f"{GUIDE}: 'should ensure ... a single point of contact' "
                "(as quoted by ASB Help 2025, research A.8; the guidance text not verified)")),
     Rule("asb", "asb.acknowledge.passed-on",
-         "Acknowledging records the relevant bodies the application is passed on to "
-         "(ApplicationPassedOn); where the victim is a tenant of a social housing provider "
-         "(recorded at receive), the application must be passed to that provider. Not checked: "
-         "that every relevant body of the area (council, police, each ICB, each co-opted provider) "
-         "is named, nor that at least one is (existing callers acknowledge without naming any).",
+         "Acknowledging names the relevant bodies the application is passed on to, at least one "
+         "(ApplicationPassedOn), and an information return is asked of each; where the victim is "
+         "a tenant of a social housing provider (recorded at receive), the application must be "
+         "passed to that provider. Not checked: that every relevant body of the area (council, "
+         "police, each ICB, each co-opted provider) is named.",
          PASS_ON_BASIS, S104_LINK),
     Rule("asb", "asb.threshold.complainant-keys",
          "The local 'five complaints from different people' variant counts complainants by their "
@@ -802,6 +802,11 @@ class AsbCaseReview(Case):
         (ApplicationPassedOn) and an information return is requested from each."""
         found = self.begin("acknowledge", ctx)
         agencies = list(agencies or [])
+        if not agencies:
+            raise RuleRefused(
+                f"Name the relevant bodies the application is passed on to, at least one ({S104}"
+                f"(3)(b): 'passed on to all the relevant bodies'); an information return is asked "
+                f"of each.", field="agencies")
         self.check_can_request(agencies, "information")
         if self.victim_landlord and self.victim_landlord not in agencies:
             raise RuleRefused(

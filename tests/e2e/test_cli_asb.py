@@ -69,7 +69,9 @@ def test_not_met_appeal_out_of_window_and_close(cli: Cli) -> None:
     receive(cli, "--complaint", "behaviour=2026-01-05,reported=2026-02-09,agency=cumbria-police")
     ev = cli.json("asb", "evaluate-threshold", REF)
     assert ev["met"] is False and "more than one month" in ev["complaints"][0]["reason"]
-    cli.json("asb", "acknowledge", REF, "--on", "2026-03-03")
+    # the application must be passed on to a relevant body (ASBCPA 2014 s.104(3)(b))
+    assert "at least one" in cli.fails(3, "asb", "acknowledge", REF, "--on", "2026-03-03")["message"]
+    cli.json("asb", "acknowledge", REF, "--request-from", "cumbria-police", "--on", "2026-03-03")
     cli.json("asb", "decide-threshold", REF, "--not-met", "--reasons", "none met", "--on", "2026-03-10")
     cli.fails(3, "asb", "close", REF, "--outcome", "not met", "--on", "2026-03-11")
     cli.json("asb", "notify-threshold", REF, "--method", "letter", "--on", "2026-03-12")
@@ -86,7 +88,7 @@ def test_not_met_appeal_out_of_window_and_close(cli: Cli) -> None:
 def test_the_applicant_waives_the_appeal_and_the_case_closes_in_the_window(cli: Cli) -> None:
     """ASBCPA 2014 Sch.4 para 3: an applicant who says they will not appeal; the case may close."""
     receive(cli, "--complaint", "behaviour=2026-01-05,reported=2026-02-09,agency=cumbria-police")
-    cli.json("asb", "acknowledge", REF, "--on", "2026-03-03")
+    cli.json("asb", "acknowledge", REF, "--request-from", "cumbria-police", "--on", "2026-03-03")
     bare = cli.fails(2, "asb", "decide-threshold", REF, "--not-met", "--on", "2026-03-10")
     assert "reasons" in bare["message"]  # s.104(6): the applicant is told the decision, with reasons
     cli.json("asb", "decide-threshold", REF, "--not-met", "--reasons", "none met",

@@ -149,7 +149,9 @@ def scenarios() -> list[Scenario]:
             complaint("2026-05-01", "2026-05-02", POLICE),
             complaint("2026-05-10", "2026-05-11", CUM_COUNCIL),
             complaint("2026-06-01", "2026-06-02", "home-group")]), [
-            s("2026-07-02", AcknowledgeApplication()),
+            # passed on to the council, whose information return arrives on time (s.104(3)(b))
+            s("2026-07-02", AcknowledgeApplication(agencies=[CUM_COUNCIL])),
+            s("2026-07-06", ReceiveReturn(agency=CUM_COUNCIL, kind="information")),
             s("2026-07-09", DecideThreshold(met=True)),
             s("2026-07-10", NotifyThreshold(method=NotifyMethod.LETTER)),
             s("2026-07-20", HoldMeeting(chair="Chair")),
@@ -160,7 +162,8 @@ def scenarios() -> list[Scenario]:
         # F: threshold not met (11 days), appealed, appeal not upheld.
         Scenario("F", "westmorland-furness", application("2026-08-03", "eden", [
             complaint("2026-07-20", "2026-07-21", POLICE)]), [
-            s("2026-08-04", AcknowledgeApplication()),
+            s("2026-08-04", AcknowledgeApplication(agencies=[WAF_COUNCIL])),
+            s("2026-08-06", ReceiveReturn(agency=WAF_COUNCIL, kind="information")),
             s("2026-08-14", DecideThreshold(met=False, reasons="one complaint")),
             s("2026-08-15", NotifyThreshold(method=NotifyMethod.LETTER)),
             s("2026-08-20", LodgeAppeal(grounds="more incidents")),

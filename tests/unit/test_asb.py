@@ -134,7 +134,7 @@ def test_statutory_rule_met_and_not_met_refused() -> None:
 
 def test_late_complaint_means_no_rule_and_discretion_needs_reasons() -> None:
     g = G(received(items=complaints(late=True)))
-    g.do("acknowledge", "2026-03-03")
+    g.do("acknowledge", "2026-03-03", ["cumbria-police"])
     assert not g.load().evaluate_threshold().met
     g.refused(InvalidInput, "decide_threshold", "2026-03-10", True, None, "", match="reasons")
     g.refused(RuleRefused, "decide_threshold", "2026-03-10", True, "statutory-minimum", "x")
@@ -162,7 +162,7 @@ def test_meeting_needs_the_threshold_notice_first() -> None:
 
 def test_not_met_closes_only_after_notice_and_appeal_window() -> None:
     g = G(received(items=complaints(late=True)))
-    g.do("acknowledge", "2026-03-03")
+    g.do("acknowledge", "2026-03-03", ["cumbria-police"])
     g.do("decide_threshold", "2026-03-10", False, None, "no rule met")
     g.refused(RuleRefused, "close", "2026-03-12", "not met", match="notify-threshold")
     g.do("notify_threshold", "2026-03-12", "letter")

@@ -433,7 +433,7 @@ def test_not_met_is_refused_whenever_the_statutory_rule_is_met(
             resolve(case, Call(R.add_complaint, complaint), on).run(case, context)
     with contextlib.suppress(CaseledgerError):
         case.mark_duplicate(context, duplicate["complaints"], duplicate["why"])
-    case.acknowledge(context, [])
+    case.acknowledge(context, ["cumbria-police"])
     case.collect_events()
     met = statutory_met(case)
     before = copy.deepcopy(state(case))

@@ -23,7 +23,7 @@ def cited() -> dict[str, str]:
 
 def not_met_and_notified() -> G:
     g = G(received(items=complaints(late=True)))
-    g.do("acknowledge", "2026-03-03")
+    g.do("acknowledge", "2026-03-03", ["cumbria-police"])
     g.do("decide_threshold", "2026-03-10", False, None, "no rule met")
     g.do("notify_threshold", "2026-03-12", "letter")  # window until Mon 13 Apr 2026
     return g
@@ -85,7 +85,7 @@ def test_an_outcome_notified_case_is_not_closed_inside_the_window_either() -> No
 def test_no_waiver_without_an_open_window() -> None:
     """Sch.4 para 3: there is nothing to waive before a notice opens the window."""
     g = G(received(items=complaints(late=True)))
-    g.do("acknowledge", "2026-03-03")
+    g.do("acknowledge", "2026-03-03", ["cumbria-police"])
     g.do("decide_threshold", "2026-03-10", False, None, "no rule met")
     g.refused(RuleRefused, "record_no_appeal", "2026-03-11", match="No appeal window")
 
@@ -101,7 +101,7 @@ def test_the_body_hearing_the_appeal_is_recorded() -> None:
 
     policy = national_policy({"appeal_body": "Police, Fire and Crime Commissioner"})
     h = G(received(items=complaints(late=True), policy=policy))
-    h.do("acknowledge", "2026-03-03")
+    h.do("acknowledge", "2026-03-03", ["cumbria-police"])
     h.do("decide_threshold", "2026-03-10", False, None, "no rule met")
     h.do("notify_threshold", "2026-03-12", "letter")
     new = h.do("lodge_appeal", "2026-03-20", "Not all complaints counted")
@@ -138,7 +138,7 @@ def test_appeal_commands_cite_schedule_4(command: str) -> None:
 
 def gathering(items: list[dict[str, object]] | None = None) -> G:
     g = G(received(items=complaints(late=True) if items is None else items))
-    g.do("acknowledge", "2026-03-03")
+    g.do("acknowledge", "2026-03-03", ["cumbria-police"])
     return g
 
 
@@ -174,7 +174,7 @@ def test_below_threshold_is_the_default_only_when_no_rule_is_met() -> None:
              "hate": True}]
     policy = national_policy({"variant_hate_incident_from": "2020-01-01"})
     h = G(received(items=hate, policy=policy))
-    h.do("acknowledge", "2026-03-03")
+    h.do("acknowledge", "2026-03-03", ["cumbria-police"])
     h.refused(InvalidInput, "decide_threshold", "2026-03-10", False, None, "x", match="category")
     h.refused(InvalidInput, "decide_threshold", "2026-03-10", False, None, "x", category="bogus",
               match="category")
@@ -187,7 +187,7 @@ def test_a_category_does_not_override_the_statutory_rule_or_attach_to_met() -> N
     """s.104(4): with three qualifying complaints the bodies 'must decide that the threshold for a
     review is met', whatever the category; and a 'met' decision has no not-met category."""
     g = G(received())
-    g.do("acknowledge", "2026-03-03")
+    g.do("acknowledge", "2026-03-03", ["cumbria-police"])
     g.refused(RuleRefused, "decide_threshold", "2026-03-10", False, None, "x",
               category="vexatious", match="s.104")
     g.refused(InvalidInput, "decide_threshold", "2026-03-10", True, None, "x",
@@ -237,6 +237,15 @@ def test_the_application_is_passed_on_to_the_bodies_named() -> None:
     new = g.do("acknowledge", "2026-03-03", ["cumbria-police", "cumberland-council"])
     assert one(new, "ApplicationPassedOn").bodies == ["cumbria-police", "cumberland-council"]
     assert g.load().passed_to == ["cumberland-council", "cumbria-police"]
+
+
+def test_an_acknowledgement_passing_the_application_to_no_body_is_refused() -> None:
+    """ASBCPA 2014 s.104(3)(b): applications are 'passed on to all the relevant bodies'; given an
+    application, when it is acknowledged naming no body, then it is refused and nothing is
+    recorded."""
+    g = G(received())
+    g.refused(RuleRefused, "acknowledge", "2026-03-03", [], match="at least one")
+    g.do("acknowledge", "2026-03-03", ["cumbria-police"])
 
 
 def test_the_victims_social_landlord_must_be_passed_the_application() -> None:
