@@ -1169,7 +1169,7 @@ def _complaint(cid: str, raw: Mapping[str, object],
     if not agency:
         raise InvalidInput("A complaint needs the agency it was reported to (agency=AGENCY).",
                            field="complaints")
-    times.must_not_be_in_future(reported, ctx.now)
+    times.must_not_be_in_future(reported, ctx.now, "The date the complaint was reported")
     if times.is_before(reported, behaviour):
         raise DateRuleViolated(
             f"Complaint {cid} was reported ({times.effective_date(reported)}) before the behaviour "

@@ -891,7 +891,7 @@ class DardrReview(Case):
         guidance = one_of(Guidance, policy.settings.get("guidance", Guidance.DHR_2016),
                           field="guidance")
         death = times.parse_effective(date_of_death)
-        times.must_not_be_in_future(death, ctx.now)
+        times.must_not_be_in_future(death, ctx.now, "The date of death")
         if times.is_before(ctx.effective, death):
             raise DateRuleViolated(
                 f"The partnership cannot be notified ({ctx.effective}) before the date of death; "
@@ -1074,7 +1074,7 @@ class DardrReview(Case):
         start, end = times.parse_effective(period_from), times.parse_effective(period_to)
         if times.is_before(end, start):
             raise DateRuleViolated(f"The review period ends ({end}) before it starts ({start}).")
-        times.must_not_be_in_future(end, ctx.now)
+        times.must_not_be_in_future(end, ctx.now, "The end of the period under review")
         if not agencies:
             raise InvalidInput("Name the agencies in scope.", field="agencies")
         self.check_can_request(agencies, "imr")

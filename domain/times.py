@@ -100,8 +100,9 @@ def is_before(a: str, b: str) -> bool:
     return effective_instant(a) < effective_instant(b)
 
 
-def must_not_be_in_future(effective: str, now: datetime) -> None:
-    """processes/common.md: an effective time may not be in the future."""
+def must_not_be_in_future(effective: str, now: datetime, what: str = "The effective time") -> None:
+    """processes/common.md: an effective time (or a date a fact carries, named by ``what``) may
+    not be in the future."""
     future = (
         effective_date(effective) > now.astimezone(LONDON).date()
         if is_date_only(effective)
@@ -109,7 +110,7 @@ def must_not_be_in_future(effective: str, now: datetime) -> None:
     )
     if future:
         raise DateRuleViolated(
-            f"The effective time {effective} is in the future; record facts once they have "
+            f"{what} {effective} is in the future; record facts once they have "
             f"happened (today is {now.astimezone(LONDON).date().isoformat()})."
         )
 
