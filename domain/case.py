@@ -68,19 +68,12 @@ class CommandContext:
     def __post_init__(self) -> None:
         """The actor and the reason are stored with every fact and shown by every history: they
         are held to the limits of a one-line name and of free text (domain/limits.py)."""
-        if len(self.actor) > limits.MAX_ACTOR:
-            raise InvalidInput(f"The actor is longer than {limits.MAX_ACTOR} characters.",
-                               field="actor")
-        problem = limits.text_problem(self.actor, free_text=False)
-        if problem is not None:
-            raise InvalidInput(f"The actor {problem}.", field="actor")
-        if self.reason is not None:
-            if len(self.reason) > limits.MAX_REASON:
-                raise InvalidInput(f"The reason is longer than {limits.MAX_REASON:,} characters.",
-                                   field="reason")
-            problem = limits.text_problem(self.reason, free_text=True)
+        for name, text, maximum, free_text in (("actor", self.actor, limits.MAX_ACTOR, False),
+                                               ("reason", self.reason, limits.MAX_REASON, True)):
+            problem = None if text is None else limits.text_problem(
+                text, free_text=free_text, maximum=maximum)
             if problem is not None:
-                raise InvalidInput(f"The reason {problem}.", field="reason")
+                raise InvalidInput(f"The {name} {problem}.", field=name)
 
 
 # --------------------------------------------------------------------------- state

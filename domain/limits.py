@@ -131,10 +131,13 @@ MAX_REPORT_VERSION = 1_000
 # --------------------------------------------------------------------------- checks
 
 
-def text_problem(text: str, *, free_text: bool) -> str | None:
-    """What is wrong with a text's characters, without quoting it (it may be personal data), or
-    None. A line break or tab is allowed only in free text; other control characters, lone
-    surrogates, and line or paragraph separators in a one-line value never are."""
+def text_problem(text: str, *, free_text: bool, maximum: int | None = None) -> str | None:
+    """What is wrong with a text's length (beyond ``maximum``) or characters, without quoting it
+    (it may be personal data), or None. A line break or tab is allowed only in free text; other
+    control characters, lone surrogates, and line or paragraph separators in a one-line value
+    never are."""
+    if maximum is not None and len(text) > maximum:
+        return f"is longer than {maximum:,} characters"
     allowed = FREE_TEXT_CONTROLS if free_text else frozenset()
     for character in text:
         if character == "\x00":
