@@ -91,13 +91,25 @@ class AppealTarget(StrEnum):
 
 CHANNELS = tuple(Channel)
 NOTIFY_METHODS = tuple(NotifyMethod)
-INVOLVEMENT_LEVELS = ("attend-meeting", "written-views", "kept-informed", "none")
-"""How involved the victim chooses to be (2025 statutory guidance, as summarised; plain strings)."""
 
-BELOW_THRESHOLD = "below-threshold"
-NOT_MET_CATEGORIES = (BELOW_THRESHOLD, "vexatious", "malicious", "not-anti-social-behaviour", "other")
-"""Why the threshold is not met, told to the applicant with the reasons (plain strings until
-domain/plain.py has words for them)."""
+
+class InvolvementLevel(StrEnum):
+    """How involved the victim chooses to be (2025 statutory guidance, as summarised)."""
+
+    ATTEND_MEETING = "attend-meeting"
+    WRITTEN_VIEWS = "written-views"
+    KEPT_INFORMED = "kept-informed"
+    NONE = "none"
+
+
+class NotMetCategory(StrEnum):
+    """Why the threshold is not met, told to the applicant with the reasons."""
+
+    BELOW_THRESHOLD = "below-threshold"
+    VEXATIOUS = "vexatious"
+    MALICIOUS = "malicious"
+    NOT_ANTI_SOCIAL_BEHAVIOUR = "not-anti-social-behaviour"
+    OTHER = "other"
 APPEAL_TARGETS = tuple(AppealTarget)
 
 STAGES = tuple(Stage)
@@ -846,7 +858,7 @@ class AsbCaseReview(Case):
 
     @staticmethod
     def _not_met_category(met: bool, category: str | None, evaluation: Evaluation,
-                          reasons: str) -> str | None:
+                          reasons: str) -> NotMetCategory | None:
         """Rule asb.threshold.not-met-reasons: reasons and a category; "below-threshold" is the
         default only when the evaluation finds no rule met."""
         if met:
@@ -860,13 +872,10 @@ class AsbCaseReview(Case):
             if evaluation.met:
                 raise InvalidInput(
                     f"The rule '{evaluation.rule}' is met on the recorded complaints; a 'not met' "
-                    f"decision needs a category ({', '.join(NOT_MET_CATEGORIES)}).",
+                    f"decision needs a category ({', '.join(NotMetCategory)}).",
                     field="category")
-            return BELOW_THRESHOLD
-        if category not in NOT_MET_CATEGORIES:
-            raise InvalidInput(f"Unknown category '{category}'; use one of "
-                               f"{', '.join(NOT_MET_CATEGORIES)}.", field="category")
-        return category
+            return NotMetCategory.BELOW_THRESHOLD
+        return one_of(NotMetCategory, category, field="category", what="category")
 
     @staticmethod
     def _rule_for(met: bool, chosen: ThresholdRule | None, evaluation: Evaluation,
@@ -947,10 +956,8 @@ class AsbCaseReview(Case):
     def choose_involvement(self, ctx: CommandContext, level: str) -> None:
         """VictimInvolvementChosen: the victim's own choice, which the meeting then follows."""
         found = self.begin("choose-involvement", ctx)
-        if level not in INVOLVEMENT_LEVELS:
-            raise InvalidInput(f"Unknown level '{level}'; use one of {', '.join(INVOLVEMENT_LEVELS)}.",
-                               field="level")
-        self.record(VictimInvolvementChosen, ctx, found.basis, level=level)
+        chosen = one_of(InvolvementLevel, level, field="level", what="involvement level")
+        self.record(VictimInvolvementChosen, ctx, found.basis, level=chosen)
 
     def assign_victim_contact(self, ctx: CommandContext, agency: str, name: str) -> None:
         """VictimContactAssigned: one named contact for the victim (replaces any earlier one)."""
@@ -969,8 +976,8 @@ class AsbCaseReview(Case):
         invited (as before the 2025 guidance)."""
         found = self.begin("hold-meeting", ctx)
         if victim_invited is None:
-            victim_invited = self.involvement in (None, "attend-meeting")
-        elif victim_invited and self.involvement not in (None, "attend-meeting") and not ctx.reason:
+            victim_invited = self.involvement in (None, InvolvementLevel.ATTEND_MEETING)
+        elif victim_invited and self.involvement not in (None, InvolvementLevel.ATTEND_MEETING) and not ctx.reason:
             raise RuleRefused(
                 f"The victim chose '{self.involvement}', not to attend the meeting; record a new "
                 "choice (choose-involvement) or give a reason.", field="reason")
@@ -979,7 +986,7 @@ class AsbCaseReview(Case):
                               "the review meeting is held.")
         if not chair.strip():
             raise InvalidInput("Give the chair's name.", field="chair")
-        if not victim_invited and not ctx.reason and self.involvement in (None, "attend-meeting"):
+        if not victim_invited and not ctx.reason and self.involvement in (None, InvolvementLevel.ATTEND_MEETING):
             raise InvalidInput("Say why the victim was not invited.", field="reason")
         if victim_attended and not victim_invited:
             raise InvalidInput("The victim cannot have attended without being invited.")

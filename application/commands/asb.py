@@ -14,7 +14,14 @@ from application.commands.base import (
     Slugs,
     Text,
 )
-from domain.asb import AppealTarget, ApplicantType, Channel, NotifyMethod
+from domain.asb import (
+    AppealTarget,
+    ApplicantType,
+    Channel,
+    InvolvementLevel,
+    NotifyMethod,
+    NotMetCategory,
+)
 from domain.asb_threshold import ThresholdRule
 from domain.limits import MAX_COMPLAINTS, MAX_ITEMS
 
@@ -95,7 +102,7 @@ class DecideThreshold(CaseCommand):
         default=None, description="statutory-minimum, five-complaints, hate-incident, senior-manager or "
                           "discretion (default: the rule the evaluation found).")
     reasons: Text = Field(default="", description="Reasons (required for discretion and for 'not met').")
-    category: Slug | None = Field(
+    category: NotMetCategory | None = Field(
         default=None, description="Not met: below-threshold (default when no rule is met), "
                                   "vexatious, malicious, not-anti-social-behaviour or other.")
 
@@ -117,7 +124,7 @@ class TellVictimClosure(CaseCommand):
 class ChooseInvolvement(CaseCommand):
     """Record the level of involvement the victim chose (2025 statutory guidance)."""
 
-    level: Slug = Field(description="attend-meeting, written-views, kept-informed or none.")
+    level: InvolvementLevel = Field(description="attend-meeting, written-views, kept-informed or none.")
 
 
 class AssignVictimContact(CaseCommand):
