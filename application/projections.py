@@ -8,6 +8,7 @@ fields of an event are projected into the audit history.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain import access as a
+from domain import asb
 from domain import case as c
 from domain import setup as s
 from domain.plain import Json
@@ -24,7 +26,7 @@ META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_t
                "effective", "actor", "reason", "basis", "personal"}
 
 VIEW_TABLES = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies", "access_log",
-               "counties", "report_cases", "report_quarters")
+               "counties", "report_cases", "report_quarters", "asb_complaints")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,30 @@ def _case_changes(event: c.CaseEvent[Any]) -> list[Change]:
     make = Upsert if isinstance(event, c.CaseOpened) else Update
     changes.append(make("cases", {"case_id": case_id}, summary))
     changes.extend(_deadline_changes(case_id, event))
+    changes.extend(_complaint_changes(case_id, event))
     return changes
+
+
+def _complaint_changes(case_id: str, event: c.CaseEvent[Any]) -> list[Change]:
+    """An ASB case review's complaints: when, by whom (a digest of the key) and duplicates."""
+    if isinstance(event, asb.ApplicationReceived | asb.ComplaintAdded):
+        return [Upsert("asb_complaints", {"case_id": case_id, "complaint_id": complaint["id"]}, {
+            "complainant": _digest(case_id, complaint.get("complainant")),
+            "reported": complaint["reported"],
+            "window_end": asb.second_report_window_end(complaint["reported"]),
+            "duplicate_of": complaint["duplicate_of"],
+        }) for complaint in asb.complaints_recorded(event)]
+    if isinstance(event, asb.ComplaintsMarkedDuplicate):
+        return [Update("asb_complaints", {"case_id": case_id, "complaint_id": duplicate},
+                       {"duplicate_of": event.kept}) for duplicate in event.duplicates]
+    return []
+
+
+def _digest(case_id: str, key: str | None) -> str | None:
+    """The complainant key as the view keeps it: equal within a case, and not the key itself."""
+    if key is None:
+        return None
+    return hashlib.sha256(f"{case_id}\0{key}".encode()).hexdigest()[:32]
 
 
 def _ladders(policy: Mapping[str, Json]) -> str | None:

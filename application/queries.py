@@ -187,6 +187,7 @@ def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
             "days_overdue": max(days_overdue, 0) if overdue else 0,
             "partnership": row["partnership"], "hub": row["hub"], "type": row["case_type"],
             "stage": row["stage"], "basis": row["basis"],
+            "second_report": bool(row["second_report"]),
             "last_reminder": row.get("last_reminder") if row.get("reminded_due") == row["due"] else None,
             "last_reminder_day": row.get("reminded_day") if row.get("reminded_due") == row["due"] else None,
         })

@@ -239,8 +239,9 @@ RULES: tuple[Rule, ...] = (
     Rule("asb", "asb.victim.second-report-flag",
          "A case shows second_report_within_six_months when one complainant (by key) made a "
          "second complaint within six months of an earlier one, so that they are told about the "
-         "case review. Shown in the case's details only (not yet on the case list or deadlines "
-         "view).",
+         "case review. Shown in the case's details and, as a starred reference, on the case list "
+         "and the deadlines view (JSON: second_report); complaints marked as duplicates count "
+         "once.",
          Basis("statutory guidance", f"{GUIDE}: explain the case review to a victim who makes a "
                "second report within six months (as summarised by Cobb Warren and ASB Help, "
                "research A.5; the guidance text not verified)")),
@@ -341,11 +342,7 @@ class ApplicationReceived(CaseOpened["AsbCaseReview"]):
         case.channel = self.channel
         case.applicant_type = self.applicant_type
         case.consent = self.consent
-        private = self.personal.get("complaints")
-        case.complaints = [
-            _folded(c, private.get(c["id"]) if isinstance(private, Mapping) else None)
-            for c in self.complaints
-        ]
+        case.complaints = complaints_recorded(self)
 
 
 class VictimConsentConfirmed(CaseEvent["AsbCaseReview"]):
@@ -422,7 +419,7 @@ class ComplaintAdded(CaseEvent["AsbCaseReview"]):
     personal: JsonObject  # the description (free text)
 
     def apply_to(self, case: AsbCaseReview) -> None:
-        case.complaints.append(_folded(self.complaint, self.personal))
+        case.complaints.extend(complaints_recorded(self))
 
 
 class ComplaintsMarkedDuplicate(CaseEvent["AsbCaseReview"]):
@@ -941,14 +938,14 @@ class AsbCaseReview(Case):
     def second_report_within_six_months(self) -> bool:
         """A complainant (by key) with a second complaint reported within six months of an
         earlier one: the 2025 guidance says they should be told about the case review."""
-        by_key: dict[str, list[date]] = {}
+        by_key: dict[str, list[str]] = {}
         for c in self.complaints:
             key = c.get("complainant")
             if key and not c.get("duplicate_of"):
-                by_key.setdefault(key, []).append(date.fromisoformat(c["reported"]))
+                by_key.setdefault(key, []).append(c["reported"])  # ISO dates sort as dates
         for reported in by_key.values():
             ordered = sorted(reported)
-            if any(later <= add_calendar_months(earlier, 6)
+            if any(later <= second_report_window_end(earlier)
                    for earlier, later in zip(ordered, ordered[1:], strict=False)):
                 return True
         return False
@@ -1153,6 +1150,22 @@ class ComplaintRecord(TypedDict):
 def _complainant_in(personal: Json) -> str | None:
     value = personal.get("complainant") if isinstance(personal, Mapping) else None
     return None if value is None else str(value)
+
+
+def complaints_recorded(event: ApplicationReceived | ComplaintAdded) -> list[ComplaintRecord]:
+    """The complaints an event records, as the case keeps them (with their complainant keys,
+    wherever the event kept them)."""
+    if isinstance(event, ComplaintAdded):
+        return [_folded(event.complaint, event.personal)]
+    private = event.personal.get("complaints")
+    return [_folded(c, private.get(c["id"]) if isinstance(private, Mapping) else None)
+            for c in event.complaints]
+
+
+def second_report_window_end(reported: str) -> str:
+    """The last day a complainant's next report counts as a second report within six months
+    (2025 statutory guidance: such a victim is told about the case review)."""
+    return add_calendar_months(date.fromisoformat(reported), 6).isoformat()
 
 
 def _folded(recorded: ComplaintRecord, personal: Json) -> ComplaintRecord:

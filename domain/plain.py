@@ -141,6 +141,9 @@ ACTION_LEVELS = {
 }
 """The level an action or recommendation of an action plan is addressed at."""
 
+SECOND_REPORT = ("A complainant reported again within six months of an earlier report: tell the "
+                 "victim about the ASB case review (statutory guidance, 2025).")
+
 DEADLINE_STATUSES = {
     "open": "open", "overdue": "overdue", "met": "met", "met-late": "met late",
     "paused": "paused", "cancelled": "cancelled",

@@ -148,8 +148,31 @@ report_quarters = sa.Table(  # a settled case's trend figures per quarter (repor
     sa.Index("ix_report_quarters_summed", *REPORT_QUARTERS_SUMMED),
 )
 
+asb_complaints = sa.Table(  # an ASB case review's complaints, for the second-report flag
+    "asb_complaints", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("complaint_id", sa.String(64), primary_key=True),
+    sa.Column("complainant", sa.String(64)),  # a digest of the complainant key (NULL: no key)
+    sa.Column("reported", sa.String(10)),
+    sa.Column("window_end", sa.String(10)),  # a next report up to this day is a second report
+    sa.Column("duplicate_of", sa.String(64)),
+)
+
 TABLES = {t.name: t for t in (cases, deadlines, history, partnerships, hubs, agencies, access_log,
-                              counties, report_cases, report_quarters)}
+                              counties, report_cases, report_quarters, asb_complaints)}
+
+
+def _second_report() -> sa.Label[bool]:
+    """Whether one complainant reported again within six months of an earlier report (2025 ASB
+    case review guidance: the victim is told about the case review); duplicates count once."""
+    earlier, later = asb_complaints.alias("earlier"), asb_complaints.alias("later")
+    return sa.exists().where(
+        earlier.c.case_id == cases.c.case_id, later.c.case_id == cases.c.case_id,
+        earlier.c.complainant == later.c.complainant,
+        earlier.c.complaint_id != later.c.complaint_id,
+        earlier.c.duplicate_of.is_(None), later.c.duplicate_of.is_(None),
+        later.c.reported >= earlier.c.reported, later.c.reported <= earlier.c.window_end,
+    ).label("second_report")
 
 
 class SqlReadModel:
@@ -164,7 +187,7 @@ class SqlReadModel:
 
     def list_cases(self, partnership: str | None, case_type: str | None,
                    stage: str | None) -> Sequence[dict[str, Any]]:
-        q = sa.select(cases).order_by(cases.c.opened_on, cases.c.reference)
+        q = sa.select(cases, _second_report()).order_by(cases.c.opened_on, cases.c.reference)
         if partnership:
             q = q.where(cases.c.partnership == partnership)
         if case_type:
@@ -176,7 +199,7 @@ class SqlReadModel:
     def open_deadlines(self, where: DeadlineFilter) -> Sequence[dict[str, Any]]:
         q = (
             sa.select(deadlines, cases.c.reference, cases.c.partnership, cases.c.case_type,
-                      cases.c.hub, cases.c.stage)
+                      cases.c.hub, cases.c.stage, _second_report())
             .join(cases, cases.c.case_id == deadlines.c.case_id)
             .order_by(deadlines.c.due_utc, cases.c.reference, deadlines.c.name)
         )

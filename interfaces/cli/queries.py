@@ -65,12 +65,12 @@ def list_cases(
         names = setup_names(services)
         return table(
             ("reference", "type", "partnership", "hub", "stage", "opened", "version", "paused"),
-            [(r["reference"], plain.case_type_label(r["type"], short=True),
+            [(flagged(r), plain.case_type_label(r["type"], short=True),
               names.partnership(r["partnership"]), names.hub(r["partnership"], r["hub"]),
               plain.stage_label(r["type"], r["stage"]), day(r["opened_on"]), r["version"],
               r["paused"]) for r in rows],
             empty="No cases.",
-        )
+        ) + second_report_note(rows)
 
     inv.emit(rows, human)
 
@@ -87,8 +87,20 @@ def _case_row(row: dict[str, Any]) -> dict[str, Any]:
         "stage_since": row["stage_since"], "version": row["version"],
         "opened_on": row["opened_on"], "closed_on": row["closed_on"],
         "paused": bool(row["paused"]), "policy_version": row["policy_version"],
-        "updated": row["updated"],
+        "updated": row["updated"], "second_report": bool(row["second_report"]),
     }
+
+
+def flagged(row: dict[str, Any], reference: str = "reference") -> str:
+    """The case reference, starred when a complainant reported again within six months."""
+    return f"{row[reference]} *" if row["second_report"] else str(row[reference])
+
+
+def second_report_note(rows: list[dict[str, Any]]) -> str:
+    """What the star means, under a table that has one."""
+    if not any(r["second_report"] for r in rows):
+        return ""
+    return ("\n* " + plain.SECOND_REPORT)
 
 
 # --------------------------------------------------------------------------- case show
@@ -330,13 +342,14 @@ def deadlines(
     def human() -> str:
         listed = table(
             ("case", "deadline", "due", "status", "responsible", "days overdue", "last reminder"),
-            [(r["case"], r["label"], plain.due_label(r["due"]), plain.status_label(r["status"]),
+            [(flagged(r, "case"), r["label"], plain.due_label(r["due"]),
+              plain.status_label(r["status"]),
               names.party(r["responsible"], r["partnership"], r["hub"]),
               r["days_overdue"] or None,
               f"{r['last_reminder']} ({r['last_reminder_day']})" if r["last_reminder"] else None)
              for r in rows],
             empty="Nothing " + ("overdue" if overdue else "due") + ".",
-        )
+        ) + second_report_note(rows)
         if heading is None:
             return listed
         late = sum(r["status"] == "overdue" for r in rows)

@@ -153,3 +153,34 @@ def test_the_victim_is_told_of_the_closure(cli: Cli) -> None:
     cli.json("asb", "tell-victim-closure", REF, "--method", "letter", "--why", "You withdrew",
              "--on", "2026-03-04")
     assert cli.show(REF)["details"]["victim_told_of_closure"]
+
+
+def test_a_second_report_within_six_months_is_flagged_on_the_case_list_and_deadlines(cli: Cli) -> None:
+    """2025 ASB statutory guidance (as summarised by Cobb Warren and ASB Help, research A.5; text
+    not verified): a victim who reports again within six months is told about the case review.
+    Given one complainant's reports on 6 January and 6 July 2026 (six calendar months to the day,
+    so within), then the case list and the deadlines view star the case; a report on 7 July by the
+    same complainant in another case is not within six months; marking the second report as a
+    duplicate of the first clears the flag."""
+    first = "behaviour=2026-01-05,reported=2026-01-06,agency=cumbria-police,complainant=k1"
+    receive(cli, "--complaint", first, "--complaint",
+            "behaviour=2026-07-01,reported=2026-07-06,agency=home-group,complainant=k1",
+            on="2026-08-03")
+    later = receive(cli, "--complaint", first, "--complaint",
+                    "behaviour=2026-07-01,reported=2026-07-07,agency=home-group,complainant=k1",
+                    on="2026-08-03")["reference"]
+    flags = {r["reference"]: r["second_report"] for r in cli.json("case", "list", "--type", "asb")}
+    assert flags == {REF: True, later: False}
+    listed = cli("case", "list", "--type", "asb").out
+    assert f"{REF} *" in listed and f"{later} *" not in listed
+    assert "reported again within six months" in listed
+    due = cli.json("deadlines", "--type", "asb", "--as-at", "2026-08-03")
+    assert {r["case"] for r in due} == {REF, later}
+    assert all(r["second_report"] == (r["case"] == REF) for r in due)
+    assert "reported again within six months" in cli("deadlines", "--type", "asb",
+                                                     "--as-at", "2026-08-03").out
+    complaints = [c["id"] for c in cli.json("asb", "evaluate-threshold", REF)["complaints"]]
+    cli.json("asb", "mark-duplicate", REF, "--complaints", ",".join(complaints),
+             "--why", "The same incident", "--on", "2026-08-04")
+    assert [r["second_report"] for r in cli.json("case", "list", "--type", "asb")] == [False, False]
+    assert "*" not in cli("case", "list", "--type", "asb").out

@@ -83,11 +83,13 @@ def opened(release: Release) -> Iterator[Services]:
 
 
 def read_models(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
-    """Every view's rows in primary-key order, and the views' tracking position."""
+    """Every view's rows in primary-key order (the views the database has: the release's
+    database lacks those added since), and the views' tracking position."""
+    present = set(sa.inspect(engine).get_table_names())
     with engine.connect() as conn:
         rows = {name: [dict(r) for r in conn.execute(
                     sa.select(table).order_by(*table.primary_key.columns)).mappings()]
-                for name, table in TABLES.items()}
+                for name, table in TABLES.items() if name in present}
         rows[tracking.name] = [dict(r) for r in conn.execute(
             sa.select(tracking).where(tracking.c.name == "views")).mappings()]
     return rows
@@ -161,12 +163,15 @@ def test_rebuilding_the_views_gives_exactly_the_rows_the_release_wrote(
     applied = opened.projections.rebuild()
 
     assert applied == 857
-    assert read_models(opened.engine) == release.views
+    rebuilt = read_models(opened.engine)
+    assert {name: rebuilt[name] for name in release.views} == release.views
+    assert rebuilt["asb_complaints"]  # a view added since the release, filled from its events
     assert all(release.views[name] for name in ("cases", "deadlines", "history", "report_cases"))
 
 
 def test_every_case_shows_and_its_history_reads(opened: Services) -> None:
     services = opened
+    services.catch_up()  # the upgrade emptied the views for a rebuild, as every query does first
     listed = read_models(services.engine)["cases"]
     assert len(listed) == 26
     for row in listed:
