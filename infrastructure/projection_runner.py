@@ -52,6 +52,10 @@ class ProjectionRunner:
                                  .where(tracking.c.name == self.name)).scalar()
         return int(value or 0)
 
+    def lag(self) -> int:
+        """How many notifications the views have still to apply."""
+        return max(self.app.recorder.max_notification_id() or 0, 0) - self.position()
+
     def catch_up(self) -> int:
         """Apply every notification not yet applied; returns how many were applied."""
         applied = 0

@@ -6,7 +6,7 @@ import getpass
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,6 +52,11 @@ class Settings:
     # CASELEDGER_LOCK_TIMEOUT: how long a command waits for another writer's lock (SQLite's busy
     # timeout, PostgreSQL's lock_timeout) before giving up, rather than hanging behind it.
     lock_timeout: int = DEFAULT_LOCK_TIMEOUT
+    # CASELEDGER_READY_MAX_LAG: /readyz fails while the read models are more events behind
+    ready_max_lag: int = 1000
+    # The CASELEDGER_* variables as read, for the parts that read their own (identity, single
+    # sign-on, documents): each checks its own and refuses a bad value with a clear message.
+    environment: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, database_url: str | None = None) -> Settings:
@@ -74,7 +79,9 @@ class Settings:
                                 MAX_LOCK_TIMEOUT)
         return cls(database_url=url, data_dir=data_dir, timezone=tz, actor=actor, log_format=log_format,
                    smtp=_smtp(env), reminder_time=reminder_time, delivery_retry_minutes=retry,
-                   lock_timeout=lock_timeout)
+                   lock_timeout=lock_timeout,
+                   ready_max_lag=_integer(env, "CASELEDGER_READY_MAX_LAG", 1000, 0, 10**9),
+                   environment={k: v for k, v in env.items() if k.startswith("CASELEDGER_")})
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
