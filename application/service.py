@@ -104,6 +104,20 @@ class Meta:
     actor: str
     on: str | None = None
     reason: str | None = None
+    # The case version the caller last read (HTTP If-Match): the command is refused, recording
+    # nothing, if the case has moved on since.
+    expected_version: int | None = None
+
+
+class StaleVersion(ConcurrentChange):
+    """The case changed since the caller read it (its version is not the one expected)."""
+
+    code = "stale-version"
+
+    def __init__(self, reference: str, expected: int, current: int) -> None:
+        super().__init__(f"{reference} is at version {current}, not {expected}: someone changed it "
+                         "since you read it. Read it again, then decide.")
+        self.expected, self.current = expected, current
 
 
 @dataclass(frozen=True)
@@ -313,6 +327,8 @@ class CaseService:
             case = self.load_case(ref)
             if not isinstance(case, case_class):
                 raise WrongCaseType(case, case_class)
+            if meta.expected_version is not None and case.version != meta.expected_version:
+                raise StaleVersion(case.reference, meta.expected_version, case.version)
             ctx = self.context(meta)
             detail = decide(case, ctx)
             notification = self._save(case)

@@ -196,6 +196,11 @@ class SqlReadModel:
             q = q.where(cases.c.stage == stage)
         return self._rows(q)
 
+    def case_row(self, case_id: str) -> dict[str, Any] | None:
+        """One case's row of the case list (None when the views do not have it)."""
+        rows = self._rows(sa.select(cases, _second_report()).where(cases.c.case_id == case_id))
+        return rows[0] if rows else None
+
     def open_deadlines(self, where: DeadlineFilter) -> Sequence[dict[str, Any]]:
         q = (
             sa.select(deadlines, cases.c.reference, cases.c.partnership, cases.c.case_type,

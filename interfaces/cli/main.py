@@ -29,6 +29,7 @@ from interfaces.cli import (
     reports,
     rules,
     scheduler,
+    serve,
     where,
 )
 from interfaces.cli.common import (
@@ -80,6 +81,7 @@ app.add_typer(reports.app, name="report")
 app.add_typer(reminders.app, name="reminders")
 app.add_typer(audit.app, name="audit")
 app.add_typer(scheduler.top)
+app.add_typer(serve.top)
 app.add_typer(where.top)
 app.add_typer(rules.top)
 
