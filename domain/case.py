@@ -10,6 +10,7 @@ Personal data (names, contact details, free text) is kept only in an event's ``p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -128,10 +129,21 @@ class AgencyReturn:
     status: str = "requested"  # requested | received | accepted | challenged | withdrawn
     received_on: str | None = None
     challenges: int = 0
+    # The documents submitted for it, oldest first: id, version, sha256, size, content_type,
+    # submitted and status (current | superseded). Never the file name: that is personal.
+    documents: list[dict[str, Json]] = field(default_factory=list)
 
     @property
     def deadline(self) -> str:
         return return_deadline_name(self.agency, self.kind)
+
+    @property
+    def outstanding(self) -> bool:
+        """Asked for and not yet received (a challenged return is asked for again)."""
+        return self.status in ("requested", "challenged")
+
+    def document(self, document_id: str) -> dict[str, Json] | None:
+        return next((d for d in self.documents if d["id"] == document_id), None)
 
 
 @dataclass
@@ -178,6 +190,22 @@ def within_horizon(due: datetime, effective: str) -> None:
         raise InvalidInput(
             f"A due date must be no more than {limits.HORIZON_YEARS} years after the date the "
             f"fact is recorded as effective (at the latest {latest.isoformat()}).")
+
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_document(document_id: str, sha256: str, size: int, content_type: str) -> None:
+    """What a return's document fact must carry: an id, its SHA-256 (lower-case hex), a size of
+    at least one byte and a content type."""
+    if not document_id.strip() or len(document_id) > 64:
+        raise InvalidInput("A document needs an id of at most 64 characters.", field="document_id")
+    if not SHA256.match(sha256):
+        raise InvalidInput("The SHA-256 must be 64 lower-case hexadecimal digits.", field="sha256")
+    if size < 1:
+        raise InvalidInput("The document is empty.", field="size")
+    if not content_type.strip():
+        raise InvalidInput("The document's content type is missing.", field="content_type")
 
 
 # --------------------------------------------------------------------------- events
@@ -368,6 +396,37 @@ class ReturnReceived(CaseEvent["Case"]):
         r.status, r.received_on = "received", self.effective
 
 
+class ReturnDocumentSubmitted(CaseEvent["Case"]):
+    """An agency's return submitted as a document (processes/common.md, "Requests to agencies").
+
+    The content is kept apart, by ``document_id``; its SHA-256 is in this fact, so the integrity
+    chain covers the document as it was received. Versions count 1, 2, … per return: a new
+    version supersedes the one before, which stays recorded and downloadable. The file name can
+    name people, so it is personal.
+    """
+
+    TOPIC = "caseledger.domain.case:ReturnDocumentSubmitted"
+
+    agency: str
+    kind: str
+    document_id: str
+    document_version: int
+    sha256: str
+    size: int
+    content_type: str
+    personal: JsonObject  # {"filename": the name it was uploaded with}
+
+    def apply_to(self, case: Case) -> None:
+        r = case.returns[return_deadline_name(self.agency, self.kind)]
+        for earlier in r.documents:
+            earlier["status"] = "superseded"
+        r.documents.append({
+            "id": self.document_id, "version": self.document_version, "sha256": self.sha256,
+            "size": self.size, "content_type": self.content_type, "submitted": self.effective,
+            "status": "current",
+        })
+
+
 class ReturnAccepted(CaseEvent["Case"]):
     TOPIC = "caseledger.domain.case:ReturnAccepted"
 
@@ -553,6 +612,34 @@ class CaseReopened(StageEntered["Case"]):
         case.closed_on = None
 
 
+class CaseRestricted(CaseEvent["Case"]):
+    """access.md, "Restricted cases": the case is restricted to the named people (account
+    usernames), for example where staff know the family; others in scope see only that it exists.
+    A restriction of a restricted case replaces the people named. Usernames name the staff who
+    may read the case, not anyone the case is about; why it is restricted is free text and may
+    name people, so it is kept in ``personal``."""
+
+    TOPIC = "caseledger.domain.case:CaseRestricted"
+
+    people: list[str]
+    personal: Text
+
+    def apply_to(self, case: Case) -> None:
+        case.restricted_to = list(self.people)
+
+
+class CaseRestrictionLifted(CaseEvent["Case"]):
+    """access.md, "Restricted cases": everyone in scope reads the case again as their role
+    allows; why is free text, kept in ``personal``."""
+
+    TOPIC = "caseledger.domain.case:CaseRestrictionLifted"
+
+    personal: Text
+
+    def apply_to(self, case: Case) -> None:
+        case.restricted_to = None
+
+
 # --------------------------------------------------------------------------- aggregate
 
 
@@ -591,6 +678,9 @@ class Case(Aggregate):
     paused: bool = field(init=False, default=False)
     paused_since: str | None = field(init=False, default=None)
     notes: int = field(init=False, default=0)
+    # The usernames a restricted case is restricted to (None: not restricted). A class-level
+    # default, so that snapshots taken before restriction existed load as unrestricted.
+    restricted_to: list[str] | None = field(init=False, default=None)
 
     @property
     def policy(self) -> CasePolicy:
@@ -769,6 +859,31 @@ class Case(Aggregate):
         times.must_not_precede(ctx.effective, r.requested, "the request")
         self.record(ReturnReceived, ctx, agency=agency, kind=kind)
         self.meet_deadline(ctx, r.deadline)
+
+    def submit_return_document(self, ctx: CommandContext, agency: str, kind: str, *,
+                               document_id: str, sha256: str, size: int, content_type: str,
+                               filename: str) -> int:
+        """Record a return's document; returns its version (1, 2, …).
+
+        A requested (or challenged) return is received with it, its deadline met on time or
+        late, as ``receive_return`` does; a received return gets a new version that supersedes
+        the last, meeting nothing again. An accepted or withdrawn return takes no document: a
+        coordinator challenges an accepted one first, so that the new version is asked for."""
+        self.begin("receive-return", ctx)  # stage-wise, submitting a document is receiving it
+        r = self._return(agency, kind, "requested", "challenged", "received")
+        times.must_not_precede(ctx.effective, r.requested, "the request")
+        check_document(document_id, sha256, size, content_type)
+        if any(d.document(document_id) for d in self.returns.values()):
+            raise RuleRefused(f"The document {document_id} is already recorded on {self.reference}.")
+        version = len(r.documents) + 1
+        receives = r.outstanding
+        self.record(ReturnDocumentSubmitted, ctx, agency=agency, kind=kind,
+                    document_id=document_id, document_version=version, sha256=sha256,
+                    size=size, content_type=content_type, personal={"filename": filename})
+        if receives:
+            self.record(ReturnReceived, ctx, agency=agency, kind=kind)
+            self.meet_deadline(ctx, r.deadline)
+        return version
 
     def accept_return(self, ctx: CommandContext, agency: str, kind: str) -> None:
         self.begin("accept-return", ctx)
@@ -1051,6 +1166,38 @@ class Case(Aggregate):
         stage = self.closed_from or self.definition.stages[0]
         self.record(CaseReopened, ctx, found.basis, stage=stage)
 
+    # -- restriction (access.md, "Restricted cases") -----------------------------------
+
+    def restrict(self, ctx: CommandContext, people: list[str], why: str) -> None:
+        """CaseRestricted to ``people`` (usernames). Not a step of the process: a case may be
+        restricted at any stage, closed included, since its records stay as sensitive."""
+        self._check_restriction_dates(ctx)
+        named = sorted({person.strip() for person in people if person.strip()})
+        if not named:
+            raise InvalidInput("Name the people the case is restricted to (their usernames).",
+                               field="people")
+        if len(named) > limits.MAX_ITEMS:
+            raise InvalidInput(f"Name at most {limits.MAX_ITEMS} people.", field="people")
+        for person in named:
+            problem = limits.text_problem(person, free_text=False, maximum=limits.MAX_ACTOR)
+            if problem is not None:
+                raise InvalidInput(f"The username '{person[:40]}' {problem}.", field="people")
+        if self.restricted_to is not None and sorted(self.restricted_to) == named:
+            raise RuleRefused(f"{self.reference} is already restricted to exactly these people.")
+        self.record(CaseRestricted, ctx, people=named, personal={"why": _why(why)})
+
+    def lift_restriction(self, ctx: CommandContext, why: str) -> None:
+        """CaseRestrictionLifted, if the case is restricted."""
+        self._check_restriction_dates(ctx)
+        if self.restricted_to is None:
+            raise RuleRefused(f"{self.reference} is not restricted; there is no restriction to "
+                              "lift.")
+        self.record(CaseRestrictionLifted, ctx, personal={"why": _why(why)})
+
+    def _check_restriction_dates(self, ctx: CommandContext) -> None:
+        times.must_not_be_in_future(ctx.effective, ctx.now)
+        times.must_not_precede(ctx.effective, self.opened_on, "the opening of the case")
+
     # -- views -------------------------------------------------------------------------
 
     def view_details(self) -> dict[str, Json]:
@@ -1064,6 +1211,14 @@ class Case(Aggregate):
     def days_open(self, as_at: date) -> int:
         end = times.effective_date(self.closed_on) if self.closed_on else as_at
         return (end - times.effective_date(self.opened_on)).days
+
+
+def _why(text: str) -> str:
+    """Why a restriction is set or lifted: required, since the access log is read by people
+    who must be able to tell a need to know from a mistake."""
+    if not text.strip():
+        raise InvalidInput("Say why (e.g. 'a panel member knows the family').", field="why")
+    return text
 
 
 COMMON_COMMANDS = (

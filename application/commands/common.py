@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from application.commands.base import CaseCommand, EffectiveTime, Name, Slug, Text
+from domain import limits
 from domain.case import Rag
 
 RETURN_KIND = "The kind of return (DARDR: scoping, chronology, imr, short-report, information)."
@@ -33,6 +34,18 @@ class RequestReturn(ReturnCommand):
 
 class ReceiveReturn(ReturnCommand):
     """Record that a return arrived; its deadline is met (on time or late)."""
+
+
+class SubmitReturnDocument(ReturnCommand):
+    """Record a return submitted as a document: a requested (or challenged) return is received
+    with it; a received one gets a new version that supersedes the last. The content is stored
+    apart by the document service; the command carries its id, hash, size and type."""
+
+    document_id: Name = Field(min_length=1, max_length=64, description="The stored document's id.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="The content's SHA-256 (hex).")
+    size: int = Field(ge=1, description="The content's size in bytes.")
+    content_type: Name = Field(min_length=1, description="The content's media type.")
+    filename: Name = Field(default="", description="The name it was uploaded with (personal).")
 
 
 class AcceptReturn(ReturnCommand):
@@ -137,3 +150,20 @@ class ReopenCase(CaseCommand):
 class MigratePolicy(CaseCommand):
     """Move the case to the partnership's policy version in force on the effective date (the
     reason is required)."""
+
+
+class RestrictCase(CaseCommand):
+    """Restrict the case to named people: others see only that it exists (reference, type,
+    stage, deadlines). Restricting a restricted case replaces the people named.
+
+    access.md, "Restricted cases": for example where staff know the family."""
+
+    people: list[Slug] = Field(min_length=1, max_length=limits.MAX_ITEMS,
+                               description="The usernames of the people who may read the case.")
+    why: Text = Field(description="Why the case is restricted (kept out of views and logs).")
+
+
+class LiftRestriction(CaseCommand):
+    """Lift the case's restriction: everyone in scope reads it as their role allows."""
+
+    why: Text = Field(description="Why the restriction is lifted (kept out of views and logs).")

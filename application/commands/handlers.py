@@ -39,6 +39,16 @@ def receive_return(case: Case, command: c.ReceiveReturn, ctx: CommandContext) ->
     case.receive_return(ctx, agency=command.agency, kind=command.kind)
 
 
+@on(Case, c.SubmitReturnDocument)
+def submit_return_document(case: Case, command: c.SubmitReturnDocument,
+                           ctx: CommandContext) -> str:
+    """Answers with the document's version (1, 2, …)."""
+    return str(case.submit_return_document(
+        ctx, agency=command.agency, kind=command.kind, document_id=command.document_id,
+        sha256=command.sha256, size=command.size, content_type=command.content_type,
+        filename=command.filename))
+
+
 @on(Case, c.AcceptReturn)
 def accept_return(case: Case, command: c.AcceptReturn, ctx: CommandContext) -> None:
     case.accept_return(ctx, agency=command.agency, kind=command.kind)
@@ -115,6 +125,16 @@ def close(case: Case, command: c.CloseCase, ctx: CommandContext) -> None:
 @on(Case, c.ReopenCase)
 def reopen(case: Case, command: c.ReopenCase, ctx: CommandContext) -> None:
     case.reopen(ctx)
+
+
+@on(Case, c.RestrictCase)
+def restrict(case: Case, command: c.RestrictCase, ctx: CommandContext) -> None:
+    case.restrict(ctx, people=list(command.people), why=command.why)
+
+
+@on(Case, c.LiftRestriction)
+def lift_restriction(case: Case, command: c.LiftRestriction, ctx: CommandContext) -> None:
+    case.lift_restriction(ctx, why=command.why)
 
 
 # --------------------------------------------------------------------------- DARDR
