@@ -2,10 +2,11 @@
 
 - ``events``: the history of every case in one query, filtered by actor, partnership, case,
   event name and recorded time (the ``history`` view; never personal data).
-- ``record_read`` / ``access``: the access log. Every read of a case through an interface is
-  recorded as a ``CaseRead`` event in the event store (so the integrity chain covers it) and
-  projected into the ``access_log`` view; the purpose is personal data and is read back from the
-  event, not from the view.
+- ``record_read`` / ``record_denied`` / ``access``: the access log. Every read of a case through
+  an interface is recorded as a ``CaseRead`` event in the event store (so the integrity chain
+  covers it), and every attempt the access policy refused as a ``CaseAccessDenied`` event; both
+  are projected into the ``access_log`` view (``outcome``: read or denied). The purpose is
+  personal data and is read back from the event, not from the view.
 - ``export``: a case for an auditor: its history (JSON, CSV), its state at each stage change, the
   integrity proof of its stored events, a README and a standalone checker (``verify_export.py``).
   An export is a read, recorded with its (required) purpose.
@@ -38,6 +39,7 @@ from domain.errors import InvalidInput, NotFound
 HISTORY_COLUMNS = ("version", "event", "effective", "recorded", "actor", "reason", "basis", "data")
 EVENTS_COLUMNS = ("case", "partnership", *HISTORY_COLUMNS)
 GENESIS = "0" * 64
+ACCESS_OUTCOMES = ("read", "denied")
 
 
 class AuditViews(Protocol):
@@ -54,6 +56,7 @@ class AuditViews(Protocol):
     def access_log(
         self, *, case_id: str | None = None, actor: str | None = None,
         recorded_from: datetime | None = None, recorded_before: datetime | None = None,
+        outcome: str | None = None,
     ) -> Sequence[dict[str, Any]]: ...
 
 
@@ -149,6 +152,22 @@ class AuditService:
         self.app.save(access)  # a new aggregate: it cannot conflict with anything
         return access
 
+    def record_denied(self, case_id: UUID | str | None, *, actor: str, what: str, why: str,
+                      reference: str | None = None) -> CaseAccess:
+        """Record that the access policy refused ``actor`` ``what`` (``show``, ``history``,
+        ``execute DecideReview``…) on the case (None: on no one case), ``why`` (the policy's
+        ``Decision.why``). Call it before the refusal is answered. Never pass what the user
+        typed: the attempt is named by the interface, not quoted."""
+        case_uuid = UUID(str(case_id)) if case_id is not None else None
+        if case_uuid is not None and reference is None:
+            reference = self.reference_of(case_uuid)
+        denied = CaseAccess.record_denied(
+            access_id=uuid4(), case_id=case_uuid, reference=reference, actor=actor, what=what,
+            why=why, now=self.clock.now(),
+        )
+        self.app.save(denied)  # a new aggregate: it cannot conflict with anything
+        return denied
+
     def reference_of(self, case_id: UUID) -> str:
         """The case's reference, from its first event (cheap: no replay)."""
         first = list(self.app.repository.event_store.get(case_id, lte=1))
@@ -158,16 +177,22 @@ class AuditService:
 
     def access(self, *, case: str | None = None, actor: str | None = None,
                recorded_from: datetime | None = None,
-               recorded_before: datetime | None = None) -> list[dict[str, Any]]:
-        """``audit access`` rows, oldest first: {recorded, actor, case, case_id, what, purpose,
-        access_id}. The purpose comes from the stored event (it is personal data)."""
+               recorded_before: datetime | None = None,
+               outcome: str | None = None) -> list[dict[str, Any]]:
+        """``audit access`` rows, oldest first: {recorded, actor, outcome (read or denied), case,
+        case_id, what, purpose, why, access_id}. A read's purpose comes from the stored event (it
+        is personal data); a denial has no purpose, and ``why`` is the policy's reason."""
+        if outcome is not None and outcome not in ACCESS_OUTCOMES:
+            raise InvalidInput(f"'{outcome[:40]}' is not an outcome; outcomes: "
+                               f"{', '.join(ACCESS_OUTCOMES)}.", field="outcome")
         case_id = str(self.cases.resolve(case)) if case else None
         self.catch_up()
         rows = self.views.access_log(case_id=case_id, actor=actor, recorded_from=recorded_from,
-                                     recorded_before=recorded_before)
-        return [{"recorded": r["recorded"], "actor": r["actor"], "case": r["reference"],
-                 "case_id": r["case_id"], "what": r["what"],
-                 "purpose": self._purpose(r["access_id"]), "access_id": r["access_id"]}
+                                     recorded_before=recorded_before, outcome=outcome)
+        return [{"recorded": r["recorded"], "actor": r["actor"], "outcome": r["outcome"],
+                 "case": r["reference"], "case_id": r["case_id"], "what": r["what"],
+                 "purpose": None if r["outcome"] == "denied" else self._purpose(r["access_id"]),
+                 "why": r["why"], "access_id": r["access_id"]}
                 for r in rows]
 
     def _purpose(self, access_id: str) -> str | None:

@@ -74,7 +74,7 @@ def project(event: Any) -> list[Change]:
         return _case_changes(event)
     if isinstance(event, s.SetupEvent):
         return _setup_changes(event)
-    if isinstance(event, a.CaseRead):
+    if isinstance(event, a.CaseRead | a.CaseAccessDenied):
         return _access_changes(event)
     return []
 
@@ -105,6 +105,10 @@ def _case_changes(event: c.CaseEvent[Any]) -> list[Change]:
         summary["paused"] = True
     if isinstance(event, c.CaseResumed | c.CaseClosed):
         summary["paused"] = False
+    if isinstance(event, c.CaseRestricted):
+        summary["restricted_to"] = json.dumps(sorted(event.people))
+    if isinstance(event, c.CaseRestrictionLifted):
+        summary["restricted_to"] = None
     make = Upsert if isinstance(event, c.CaseOpened) else Update
     changes.append(make("cases", {"case_id": case_id}, summary))
     changes.extend(_deadline_changes(case_id, event))
@@ -198,11 +202,15 @@ def recorded_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def _access_changes(event: a.CaseRead) -> list[Change]:
-    """product.md capability 4, the access log: one row per read. The purpose is personal data
-    and stays in the event; ``audit access`` reads it from there."""
+def _access_changes(event: a.CaseRead | a.CaseAccessDenied) -> list[Change]:
+    """product.md capability 4, the access log: one row per read or denied attempt
+    (``outcome``: read or denied; ``why``: the policy's reason for a denial). The purpose of a
+    read is personal data and stays in the event; ``audit access`` reads it from there."""
+    denied = isinstance(event, a.CaseAccessDenied)
     return [Upsert("access_log", {"access_id": str(event.originator_id)}, {
         "case_id": event.case_id, "reference": event.reference, "actor": event.actor,
         "what": event.what, "recorded": event.timestamp.isoformat(),
         "recorded_utc": recorded_utc(event.timestamp),
+        "outcome": "denied" if denied else "read",
+        "why": event.why if isinstance(event, a.CaseAccessDenied) else None,
     })]

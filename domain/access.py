@@ -9,6 +9,10 @@ never conflict with each other or with writers, and never change the case's vers
 
 The purpose is free text typed by the reader and may name people, so it is kept in the
 ``personal`` field (never projected into a view, never logged).
+
+An attempt the access policy refused is recorded the same way, as a ``CaseAccessDenied`` event
+(access.md: "every denied attempt too"): who, which case, what was attempted and the policy's
+reason; the access log shows reads and denials side by side.
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain import limits
 from domain.errors import InvalidInput
 from domain.topics import PinnedTopic
 
 #: What a read was: the query and, for time travel, the option that chose the past state.
 READ_KINDS = ("show", "history", "export")
 MAX_PURPOSE = 2000
+#: A denied attempt's ``what`` (the attempt) and ``why`` (the policy's reason), one line each.
+MAX_WHAT = 200
+MAX_WHY = 500
 
 
 class CaseRead(PinnedTopic, Aggregate.Created):
@@ -45,8 +53,29 @@ class CaseRead(PinnedTopic, Aggregate.Created):
         aggregate.actor, aggregate.what = self.actor, self.what
 
 
+class CaseAccessDenied(PinnedTopic, Aggregate.Created):
+    """An attempt the access policy refused (access.md: "every denied attempt too"): by
+    ``actor``, at the recorded time, ``what`` was attempted (``show``, ``history``, ``export``,
+    ``execute DecideReview``, ``submit-return cumbria-police imr``…) on which case (None: an
+    attempt on no one case, e.g. opening a case in another partnership), and ``why`` the policy
+    refused it. Nothing in it is personal: what a user typed for the attempt is not kept."""
+
+    TOPIC = "caseledger.domain.access:CaseAccessDenied"
+
+    case_id: str | None
+    reference: str | None
+    actor: str
+    what: str
+    why: str
+
+    def apply(self, aggregate: CaseAccess) -> None:
+        aggregate.case_id, aggregate.reference = self.case_id, self.reference
+        aggregate.actor, aggregate.what = self.actor, self.what
+        aggregate.denied = True
+
+
 class CaseAccess(Aggregate):
-    """One read of one case (product.md capability 4)."""
+    """One read of one case, or one attempt refused (product.md capability 4)."""
 
     TOPIC = "caseledger.domain.access:CaseAccess"
 
@@ -56,11 +85,12 @@ class CaseAccess(Aggregate):
     class Created(Event, Aggregate.Created):
         TOPIC = "caseledger.domain.access:CaseAccess.Created"
 
-    # Set by CaseRead; the purpose is personal data and stays in the event.
-    case_id: str = field(init=False)
-    reference: str = field(init=False)
+    # Set by CaseRead or CaseAccessDenied; the purpose is personal data and stays in the event.
+    case_id: str | None = field(init=False)
+    reference: str | None = field(init=False)
     actor: str = field(init=False)
     what: str = field(init=False)
+    denied: bool = field(init=False, default=False)
 
     @classmethod
     def record_read(cls, *, access_id: UUID, case_id: UUID, reference: str, actor: str,
@@ -76,6 +106,26 @@ class CaseAccess(Aggregate):
         return cls._create(
             CaseRead, id=access_id, timestamp=now, case_id=str(case_id), reference=reference,
             actor=actor, what=what, personal={"purpose": purpose},
+        )
+
+    @classmethod
+    def record_denied(cls, *, access_id: UUID, case_id: UUID | None, reference: str | None,
+                      actor: str, what: str, why: str, now: datetime) -> CaseAccess:
+        """The fact that ``actor`` attempted ``what`` on the case (if any) at ``now`` and the
+        access policy refused it, ``why``. ``what`` and ``why`` come from the interface and the
+        policy, never from what the user typed, and are held to one line."""
+        if not actor.strip():
+            raise InvalidInput("The actor is empty.", field="actor")
+        for name, text, maximum in (("what", what, MAX_WHAT), ("why", why, MAX_WHY)):
+            if not text.strip():
+                raise InvalidInput(f"Say {name} of the denied attempt.", field=name)
+            problem = limits.text_problem(text, free_text=False, maximum=maximum)
+            if problem is not None:
+                raise InvalidInput(f"The {name} of a denied attempt {problem}.", field=name)
+        return cls._create(
+            CaseAccessDenied, id=access_id, timestamp=now,
+            case_id=str(case_id) if case_id is not None else None, reference=reference,
+            actor=actor, what=what, why=why,
         )
 
 

@@ -36,6 +36,7 @@ cases = sa.Table(
     sa.Column("policy_version", sa.String(80)),
     sa.Column("updated", sa.String(40)),
     sa.Column("reminder_ladders", sa.Text),  # the policy's ladders as JSON; NULL: national ladder
+    sa.Column("restricted_to", sa.Text),  # usernames as a JSON list; NULL: not restricted
 )
 
 deadlines = sa.Table(
@@ -103,6 +104,8 @@ access_log = sa.Table(  # product.md capability 4: who read which case (purpose:
     sa.Column("what", sa.String(200)),
     sa.Column("recorded", sa.String(40)),
     sa.Column("recorded_utc", sa.String(26), index=True),
+    sa.Column("outcome", sa.String(8)),  # read | denied
+    sa.Column("why", sa.Text),  # a denial: the access policy's reason
 )
 
 counties = sa.Table(  # county boards: several partnerships reported together
@@ -273,13 +276,17 @@ class SqlReadModel:
     def access_log(
         self, *, case_id: str | None = None, actor: str | None = None,
         recorded_from: datetime | None = None, recorded_before: datetime | None = None,
+        outcome: str | None = None,
     ) -> Sequence[dict[str, Any]]:
-        """Reads of cases recorded in [recorded_from, recorded_before), oldest first."""
+        """Reads of cases and denied attempts (``outcome``: read or denied) recorded in
+        [recorded_from, recorded_before), oldest first."""
         q = sa.select(access_log).order_by(access_log.c.recorded_utc, access_log.c.access_id)
         if case_id:
             q = q.where(access_log.c.case_id == case_id)
         if actor:
             q = q.where(access_log.c.actor == actor)
+        if outcome:
+            q = q.where(access_log.c.outcome == outcome)
         if recorded_from is not None:
             q = q.where(access_log.c.recorded_utc >= recorded_utc(recorded_from))
         if recorded_before is not None:

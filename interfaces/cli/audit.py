@@ -2,7 +2,8 @@
 
 - ``audit verify`` / ``audit anchor``: the integrity chain (audit_chain.py).
 - ``audit events``: the history of every case in one query, filtered on recorded time.
-- ``audit access``: the access log, who read which case, when, what and why.
+- ``audit access``: the access log, who read which case, when, what and why, and every attempt
+  the access policy refused (``--denied``: only those).
 - ``audit export``: one case for an auditor (history, states, proof, a standalone checker);
   the export is itself a read, recorded with its required purpose.
 """
@@ -103,15 +104,20 @@ def access(
     actor: ActorOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
+    denied: Annotated[bool, typer.Option(
+        "--denied", help="Only the attempts the access policy refused.")] = False,
 ) -> None:
-    """Who read which case, when (recorded time), what they read and why, oldest first."""
+    """Who read which case, when (recorded time), what they read and why, oldest first; and
+    every attempt refused, with the reason it was refused."""
     lo, hi = recorded_window(parse_time(start, "from"), parse_time(end, "to"))
     rows = audit_service(inv.services).access(case=case, actor=actor, recorded_from=lo,
-                                              recorded_before=hi)
+                                              recorded_before=hi,
+                                              outcome="denied" if denied else None)
     inv.emit(rows, lambda: table(
-        ("recorded", "actor", "case", "what", "purpose"),
-        [(r["recorded"][:19], r["actor"], r["case"], r["what"], r["purpose"]) for r in rows],
-        empty="No reads recorded.",
+        ("recorded", "actor", "outcome", "case", "what", "why"),
+        [(r["recorded"][:19], r["actor"], r["outcome"], r["case"], r["what"],
+          r["why"] if r["outcome"] == "denied" else r["purpose"]) for r in rows],
+        empty="No reads or denied attempts recorded.",
     ))
 
 

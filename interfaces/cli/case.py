@@ -25,6 +25,7 @@ from application.commands import (
     UpdateProcess,
     WithdrawReturn,
 )
+from application.commands.common import LiftRestriction, RestrictCase
 from application.service import CaseResult
 from domain.errors import InvalidInput
 from interfaces.cli.common import Invocation
@@ -75,6 +76,8 @@ COMMON = (
     Verb("close", CloseCase),
     Verb("migrate-policy", MigratePolicy, note=policy_note),
     Verb("reopen", ReopenCase),
+    Verb("restrict", RestrictCase, metavars={"people": "USER,USER"}),
+    Verb("unrestrict", LiftRestriction),
 )
 
 register(app, "case", COMMON)
