@@ -43,6 +43,7 @@ from application.service import CaseResult, CaseService, Meta
 from domain import limits
 from domain.case import AgencyReturn, Case
 from domain.errors import CaseledgerError, InvalidInput, NotFound, RuleRefused
+from domain.plain import Json
 
 DEFAULT_MAX_MB = 20
 MAX_MAX_MB = 100
@@ -356,15 +357,18 @@ class DocumentService:
             raise NotFound(f"No {kind} return has been requested from {agency} on {case.reference}.")
         return case, found
 
-    def download(self, ref: str, document_id: str) -> Download:
-        """A recorded document's content, checked against the hash in the fact that recorded it."""
+    def locate(self, ref: str, document_id: str) -> tuple[Case, AgencyReturn, dict[str, Json]]:
+        """The case, the return a document was recorded for, and its entry there."""
         case = self.cases.load_case(ref)
         for r in case.returns.values():
             recorded = r.document(document_id)
             if recorded is not None:
-                break
-        else:
-            raise NotFound(f"{case.reference} has no document {document_id}.")
+                return case, r, recorded
+        raise NotFound(f"{case.reference} has no document {document_id}.")
+
+    def download(self, ref: str, document_id: str) -> Download:
+        """A recorded document's content, checked against the hash in the fact that recorded it."""
+        case, r, recorded = self.locate(ref, document_id)
         stored = self.store.get(document_id)
         if stored is None or stored.case_id != str(case.id):
             raise NotFound(f"{case.reference} has no document {document_id}.")
