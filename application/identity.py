@@ -478,15 +478,17 @@ class AccountService:
         if account is None:
             self._unknown_attempt(name, now)
             raise SignInFailed(SIGN_IN_FAILED)
+        if account.disabled:
+            _hasher_verify(_DUMMY_HASH, password)
+            raise SignInFailed(SIGN_IN_FAILED)
         if account.locked_until is not None and now < account.locked_until:
             _hasher_verify(_DUMMY_HASH, password)
             raise _locked(account.locked_until)
         right = (account.password_hash is not None and _hasher_verify(account.password_hash, password)
                  and account.totp_secret is not None and self._code_ok(account, totp, now))
-        if not right or account.disabled:
+        if not right:
             until = now + timedelta(minutes=self.policy.lock_minutes)
-            if not account.disabled and self.store.record_failure(
-                    account.account_id, self.policy.lock_after, until):
+            if self.store.record_failure(account.account_id, self.policy.lock_after, until):
                 self._changed("sign-in", account.username, "locked after repeated failed sign-ins")
                 raise _locked(until)
             raise SignInFailed(SIGN_IN_FAILED)

@@ -121,6 +121,9 @@ class SqlAccountStore:
             conn.execute(sa.update(accounts).where(accounts.c.account_id == account.account_id).values(
                 display_name=account.display_name, email=account.email,
                 password_hash=account.password_hash, totp_secret=account.totp_secret,
+                # a new secret starts afresh: the old one's last step says nothing about it
+                totp_last_step=sa.case((accounts.c.totp_secret == account.totp_secret,
+                                        accounts.c.totp_last_step), else_=None),
                 disabled=account.disabled,
                 locked_until=_at(account.locked_until) if account.locked_until else None))
             conn.execute(sa.delete(account_grants).where(account_grants.c.account_id == account.account_id))

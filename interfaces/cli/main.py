@@ -30,6 +30,7 @@ from interfaces.cli import (
     rules,
     scheduler,
     serve,
+    users,
     where,
 )
 from interfaces.cli.common import (
@@ -83,6 +84,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(scheduler.top)
 app.add_typer(serve.top)
 app.add_typer(where.top)
+app.add_typer(users.app, name="users")
 app.add_typer(rules.top)
 
 
