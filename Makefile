@@ -29,9 +29,11 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 # ruff, the layer contracts and mypy run first and stop the tests at the first failure.
-# Chromium is installed first for the browser tests (they skip, saying why, if it cannot be).
+# Chromium is installed first for the browser tests (they skip, saying why, if it cannot be), and
+# the OpenID provider the single sign-on tests run (npm ci, from its lock file).
 test: lint
 	@bash scripts/chromium.sh ensure
+	@bash scripts/oidc.sh ensure
 	@$(WITH_POSTGRES) $(VENV)/bin/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The demo replaces only what an earlier demo wrote in demo-out/ (it refuses a folder of anyone

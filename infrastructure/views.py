@@ -303,6 +303,11 @@ class SqlReadModel:
     def agencies(self) -> Sequence[dict[str, Any]]:
         return self._rows(sa.select(agencies).order_by(agencies.c.slug))
 
+    def counties(self) -> Sequence[dict[str, Any]]:
+        """County boards, each with its partnerships' slugs as a list."""
+        return [{**row, "partnerships": [p for p in (row["partnerships"] or "").split(",") if p]}
+                for row in self._rows(sa.select(counties).order_by(counties.c.slug))]
+
 
 def _utc_day(moment: datetime, days: int) -> str:
     return (moment.astimezone(UTC) + timedelta(days=days)).date().isoformat()

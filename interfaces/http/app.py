@@ -73,7 +73,7 @@ def _include_routers(app: FastAPI) -> None:
     from interfaces.http import health
 
     app.include_router(health.router)
-    for module in ("cases", "identity", "oidc", "documents"):
+    for module in ("cases", "queries", "identity", "oidc", "documents"):
         try:
             imported = __import__(f"interfaces.http.{module}", fromlist=["router"])
         except ModuleNotFoundError as missing:

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from application.service import StaleVersion
 from domain.errors import (
     CaseledgerError,
     ConcurrentChange,
@@ -66,6 +67,8 @@ def problem(request: Request, status: int, detail: str, *, kind: str | None = No
 def status_for(error: CaseledgerError) -> int:
     if isinstance(error, DatabaseBusy | DatabaseUnavailable):
         return 503
+    if isinstance(error, StaleVersion):
+        return 412
     if isinstance(error, InvalidInput):
         return 422
     if isinstance(error, RuleRefused | ConcurrentChange):
