@@ -82,10 +82,12 @@ def facts_from(case: Any, event: Any, partnership: str, hub: str | None = None) 
 
 def render(facts: ReminderFacts, to: Addressee, now: datetime,
            coordinator: StaffContact | None = None,
-           names: Mapping[str, str] | None = None) -> ReminderEmail:
+           names: Mapping[str, str] | None = None,
+           upload_link: str | None = None) -> ReminderEmail:
     """The subject and plain-text body for one recipient, as at ``now`` (the time of sending).
 
-    ``names`` maps agency slugs to display names (``cumbria-police`` → ``Cumbria Constabulary``).
+    ``names`` maps agency slugs to display names (``cumbria-police`` → ``Cumbria Constabulary``);
+    ``upload_link``: a single-use link to upload the return with, for the agency asked for it.
     """
     names = names or {}
     what = describe_deadline(facts, names)
@@ -116,6 +118,7 @@ def render(facts: ReminderFacts, to: Addressee, now: datetime,
         "What to do",
         _indent(advice(facts, now)),
         "",
+        *upload_lines(upload_link),
         "Who to contact",
         _indent(contact_lines(coordinator, facts)),
         "",
@@ -230,6 +233,16 @@ def advice(facts: ReminderFacts, now: datetime) -> str:
     return (f"{first}\nIf it is already done, tell the coordinator so that it is recorded and "
             "the reminders stop.\nIf more time is needed, ask the coordinator for an extension; "
             "it is recorded on the case with the reason.")
+
+
+def upload_lines(link: str | None) -> list[str]:
+    """How to send the return with the link: no account is needed; it works once."""
+    if not link:
+        return []
+    return ["Send the return", _indent(
+        "You can upload the return as a document (PDF, Word, OpenDocument text or plain text) "
+        "at this link, without an account. It works once, for this return only; do not forward "
+        "it."), f"  {link}", ""]
 
 
 def contact_lines(coordinator: StaffContact | None, facts: ReminderFacts) -> str:

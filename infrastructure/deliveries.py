@@ -21,6 +21,9 @@ events with its own tracking.
   ("not tried: …"). That counts as one of their attempts, as the send would have failed alike,
   so the back-off and the give-up after ``MAX_ATTEMPTS`` are what they would have been.
   The report says how many are waiting to retry and when the next retry is due.
+- A reminder to an agency about its outstanding return carries a single-use upload link for it
+  when links in reminders are configured (``upload_link``: application/documents.py). Each
+  attempt's message gets its own link; one that is never delivered is never used, and expires.
 - No personal data in the table: the addresses are read from the stored event when sending, and
   errors are stored as an SMTP code and a short reason with any address removed.
 """
@@ -73,6 +76,10 @@ BATCH = 20
 ROLE_WORDS = {"contact": "contact", "escalation": "escalation contact", "chair": "chair"}
 
 log = structlog.get_logger("caseledger.deliveries")
+
+UploadLinkFor = Callable[[Case, str, str], "str | None"]
+"""The upload link a reminder carries (case, deadline, recipient_of → URL or None):
+``DocumentService.reminder_link`` when links in reminders are configured."""
 
 metadata = sa.MetaData()
 
@@ -182,8 +189,10 @@ class Deliveries:
     def __init__(self, app: CaseLedgerApplication, engine: sa.Engine, cases: CaseService,
                  clock: Clock, mailer: Mailer | None, sender: str,
                  catch_up_views: Callable[[], int] | None = None,
-                 batch_size: int = BATCH, lease: timedelta = LEASE) -> None:
+                 batch_size: int = BATCH, lease: timedelta = LEASE,
+                 upload_link: UploadLinkFor | None = None) -> None:
         self.app, self.engine, self.cases, self.clock = app, engine, cases, clock
+        self.upload_link = upload_link
         self.mailer, self.sender = mailer, sender
         self.catch_up_views = catch_up_views
         self.batch_size, self.lease = batch_size, lease
@@ -422,8 +431,11 @@ class _Run:
         coordinator = partnership.coordinator or {}
         facts = facts_from(case, event, partnership.name,
                            partnership.hubs.get(case.hub) if case.hub else None)
+        link = (self.d.upload_link(case, row["deadline"], row["recipient_of"])
+                if self.d.upload_link is not None else None)
         text = render(facts, Addressee(row["role"], row["recipient_of"]), moment,
-                      StaffContact(coordinator.get("name"), coordinator.get("email")), self.names())
+                      StaffContact(coordinator.get("name"), coordinator.get("email")), self.names(),
+                      upload_link=link)
         message = EmailMessage()
         message["From"] = self.d.sender
         message["To"] = _address(person.get("name"), email, row)
