@@ -206,11 +206,10 @@ def _access_changes(event: a.CaseRead | a.CaseAccessDenied) -> list[Change]:
     """product.md capability 4, the access log: one row per read or denied attempt
     (``outcome``: read or denied; ``why``: the policy's reason for a denial). The purpose of a
     read is personal data and stays in the event; ``audit access`` reads it from there."""
-    denied = isinstance(event, a.CaseAccessDenied)
+    why = event.why if isinstance(event, a.CaseAccessDenied) else None
     return [Upsert("access_log", {"access_id": str(event.originator_id)}, {
         "case_id": event.case_id, "reference": event.reference, "actor": event.actor,
         "what": event.what, "recorded": event.timestamp.isoformat(),
         "recorded_utc": recorded_utc(event.timestamp),
-        "outcome": "denied" if denied else "read",
-        "why": event.why if isinstance(event, a.CaseAccessDenied) else None,
+        "outcome": "read" if isinstance(event, a.CaseRead) else "denied", "why": why,
     })]
