@@ -37,6 +37,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Protocol
 
 import pyotp
@@ -57,9 +58,6 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]
 TOKEN_PREFIX = "cl_"
 LOCAL, SSO = "local", "sso"  # where a grant came from
 
-_hasher = PasswordHasher()  # argon2-cffi's default: Argon2id, RFC 9106 low-memory profile
-# Checked when the username is unknown, so that a wrong username takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class SignInFailed(Exception):
@@ -326,10 +324,14 @@ def totp_step(moment: datetime) -> int:
 class AccountService:
     """Accounts and signing in: the use cases of the ``users`` command and the sign-in routes."""
 
-    def __init__(self, store: AccountStore, clock: Clock, policy: IdentityPolicy | None = None) -> None:
+    def __init__(self, store: AccountStore, clock: Clock, policy: IdentityPolicy | None = None,
+                 hasher: PasswordHasher | None = None) -> None:
+        """``hasher``: Argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile)
+        unless another is given (tests give a cheaper one)."""
         self.store = store
         self.clock = clock
         self.policy = policy or IdentityPolicy()
+        self.hasher = hasher or PasswordHasher()
         # Failures against usernames that do not exist, so that they lock out like real ones.
         self._unknown_failures: dict[str, tuple[int, datetime | None]] = {}
 
@@ -351,7 +353,7 @@ class AccountService:
         account = Account(
             account_id=str(uuid.uuid4()), username=username, display_name=display_name, email=email,
             created=self.clock.now(),
-            password_hash=_hasher.hash(password) if password is not None else None,
+            password_hash=self.hasher.hash(password) if password is not None else None,
             totp_secret=secret, grants=_unique(grants))
         self.store.insert_account(account)
         self._changed(by, username, "added with " + _grants_text(account.grants))
@@ -388,7 +390,7 @@ class AccountService:
         account = self.get(username)
         check_password(password, account.username)
         secret = pyotp.random_base32()
-        self.store.update_account(replace(account, password_hash=_hasher.hash(password),
+        self.store.update_account(replace(account, password_hash=self.hasher.hash(password),
                                           totp_secret=secret, locked_until=None))
         self.store.clear_failures(account.account_id)
         self.store.delete_sessions_of(account.account_id)
@@ -479,12 +481,12 @@ class AccountService:
             self._unknown_attempt(name, now)
             raise SignInFailed(SIGN_IN_FAILED)
         if account.disabled:
-            _hasher_verify(_DUMMY_HASH, password)
+            self._verify(self._dummy_hash, password)
             raise SignInFailed(SIGN_IN_FAILED)
         if account.locked_until is not None and now < account.locked_until:
-            _hasher_verify(_DUMMY_HASH, password)
+            self._verify(self._dummy_hash, password)
             raise _locked(account.locked_until)
-        right = (account.password_hash is not None and _hasher_verify(account.password_hash, password)
+        right = (account.password_hash is not None and self._verify(account.password_hash, password)
                  and account.totp_secret is not None and self._code_ok(account, totp, now))
         if not right:
             until = now + timedelta(minutes=self.policy.lock_minutes)
@@ -506,7 +508,7 @@ class AccountService:
         return False
 
     def _unknown_attempt(self, username: str, now: datetime) -> None:
-        _hasher_verify(_DUMMY_HASH, "not a password")
+        self._verify(self._dummy_hash, "not a password")
         count, until = self._unknown_failures.get(username, (0, None))
         if until is not None and now < until:
             raise _locked(until)
@@ -610,6 +612,18 @@ class AccountService:
         self._changed("single sign-on", username, "provisioned by single sign-on")
         return account
 
+    def _verify(self, hashed: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(hashed, password[:MAX_PASSWORD])
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        """Checked when there is no password to check (an unknown username, a locked or disabled
+        account), so that such an attempt takes as long as a wrong password."""
+        return self.hasher.hash(secrets.token_urlsafe(16))
+
     def _changed(self, by: str, username: str, change: str) -> None:
         self.store.record_change(AccountChange(self.clock.now(), by, username, change))
 
@@ -619,13 +633,6 @@ class AccountService:
 
 def _principal(account: Account, kind: PrincipalKind) -> Principal:
     return Principal(account.account_id, account.username, kind, account.all_grants)
-
-
-def _hasher_verify(hashed: str, password: str) -> bool:
-    try:
-        return _hasher.verify(hashed, password[:MAX_PASSWORD])
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def _locked(until: datetime) -> SignInFailed:
