@@ -14,6 +14,7 @@ printed once, by the command that makes them, and never again: nothing can show 
 Accounts are disabled, never deleted: the facts they recorded keep their name.
 """
 
+import getpass
 import sys
 from typing import Annotated, Any
 
@@ -71,7 +72,11 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     """The password, and whether it was generated (and so is to be shown)."""
     if not from_stdin:
         return generate_password(), True
-    line = sys.stdin.readline().rstrip("\r\n")
+    try:  # on a terminal, ask without echoing it
+        typed = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline()
+    except (OSError, EOFError, ValueError, AttributeError):  # no usable standard input
+        typed = ""
+    line = typed.rstrip("\r\n")
     if not line:
         raise InvalidInput("No password on standard input (--password-stdin reads its first line).",
                            field="password")
