@@ -85,6 +85,7 @@ def case_to_dict(case: Case, as_at: datetime, personal: Mapping[str, Json] | Non
         "paused": case.paused,
         "paused_since": case.paused_since,
         "policy_version": case.policy.version,
+        "restricted_to": case.restricted_to,
         "as_at": as_at.astimezone(LONDON).isoformat(timespec="seconds"),
         "days_open": case.days_open(as_at.astimezone(LONDON).date()),
         "deadlines": [
@@ -97,7 +98,7 @@ def case_to_dict(case: Case, as_at: datetime, personal: Mapping[str, Json] | Non
         ],
         "returns": [
             {"agency": r.agency, "kind": r.kind, "requested": r.requested, "due": r.due,
-             "status": r.status, "received_on": r.received_on}
+             "status": r.status, "received_on": r.received_on, "documents": r.documents}
             for r in case.returns.values()
         ],
         "actions": [

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from application.audit import AuditService
+from application.documents import DocumentService
 from application.ports import Clock
 from application.reminders import ReminderService
 from application.reporting.service import ReportService
@@ -17,6 +18,7 @@ from infrastructure.bank_holidays import HolidaysCalendar
 from infrastructure.clock import SystemClock
 from infrastructure.database import create_engine, event_store_env, is_postgres, schema_lock
 from infrastructure.deliveries import Deliveries
+from infrastructure.documents import document_service
 from infrastructure.integrity import IntegrityChain
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.report_facts import ReportFactsReader
@@ -37,6 +39,7 @@ class Services:
     clock: Clock
     reminders: ReminderService
     deliveries: Deliveries
+    documents: DocumentService
     integrity: IntegrityChain
     audit: AuditService
     reports: ReportService
@@ -63,9 +66,11 @@ def build(settings: Settings, clock: Clock | None = None,
     views = SqlReadModel(engine)
     cases = CaseService(app, clock, calendar)
     projections = ProjectionRunner(app, engine)
+    documents = document_service(cases, engine, clock, settings.environment)
     deliveries = Deliveries(app, engine, cases, clock,
                             mailer if mailer is not None else mailer_for(settings.smtp),
-                            settings.smtp.sender, catch_up_views=projections.catch_up)
+                            settings.smtp.sender, catch_up_views=projections.catch_up,
+                            upload_link=documents.reminder_link)
     integrity = IntegrityChain(app, settings.database_url)
     return Services(
         settings=settings, app=app, engine=engine, cases=cases, views=views,
@@ -73,6 +78,7 @@ def build(settings: Settings, clock: Clock | None = None,
         reminders=ReminderService(cases, views, projections.catch_up,
                                   parallel_loads=4 if is_postgres(settings.database_url) else 1),
         deliveries=deliveries,
+        documents=documents,
         integrity=integrity,
         audit=AuditService(app, cases, views, integrity, clock, projections.catch_up),
         reports=ReportService(cases, ReportFactsReader(engine), views, clock),

@@ -312,6 +312,9 @@ IGNORED: frozenset[EventClass] = frozenset({
     asb.ComplaintAdded, asb.ComplaintsMarkedDuplicate, asb.ThresholdDecisionNotified,
     asb.ReviewMeetingScheduled, asb.ActionPlanSharedWithVictim, asb.VictimCommentsRecorded,
     encampment.ComplianceChecked, encampment.OrderServed, encampment.EnforcementScheduled,
+    # A return's document comes with its ReturnReceived when it receives the return; a
+    # restriction changes who may read a case, not what it counts.
+    c.ReturnDocumentSubmitted, c.CaseRestricted, c.CaseRestrictionLifted,
 })
 """Event classes no report counts: the fold passes over them (their day still counts as the
 case's latest fact)."""

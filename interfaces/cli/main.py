@@ -21,6 +21,7 @@ from interfaces.cli import (
     case,
     dardr,
     demo,
+    documents,  # noqa: F401 - adds case submit-document and case upload-link
     encampment,
     partnership,
     projections,

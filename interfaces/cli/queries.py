@@ -166,6 +166,7 @@ def render_case(data: dict[str, Any], names: SetupNames) -> str:
         ("closed", day(data["closed_on"])),
         ("paused", f"yes, since {day(data['paused_since'])}" if data["paused"] else "no"),
         ("policy", data["policy_version"]),
+        ("restricted to", ", ".join(data["restricted_to"]) if data.get("restricted_to") else "no"),
         ("as at", f"{data['as_at']} ({_count(data['days_open'], 'day')} open)"),
     ]
     for key, value in (data.get("details") or {}).items():

@@ -23,6 +23,7 @@ from infrastructure.settings import Settings
 from infrastructure.smtp import Mailer
 from interfaces.bootstrap import Services, build
 from interfaces.http import problems
+from interfaces.http.auth import identity_policy
 
 log = structlog.get_logger("caseledger.http")
 
@@ -63,7 +64,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         lifespan=lifespan, docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    identity_policy(settings.environment)  # a bad identity setting stops the start, clearly
     problems.install(app)
+    app.openapi = lambda: problems.documented(app)  # type: ignore[method-assign]
     app.middleware("http")(_request_context)
     _include_routers(app)
     return app

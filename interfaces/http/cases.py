@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, create_model
 
 from application import access_policy as policy
 from application.commands import REGISTRY, CaseCommand, MigratePolicy, OpeningCommand
+from application.commands.common import SubmitReturnDocument
 from application.principals import Principal
 from application.queries import case_to_dict, deadline_rows, due_within_limit, parse_as_at, shown_personal
 from application.service import CaseResult, Meta
@@ -351,7 +352,9 @@ def deadlines(
 def _register() -> None:
     for opening, case_class in sorted(REGISTRY.opening_commands().items(), key=lambda i: i[0].__name__):
         _opening_route(opening, case_class.definition.case_type)
-    commands: list[type[CaseCommand]] = [*REGISTRY.case_commands(), MigratePolicy]
+    # A document's facts are recorded with its content, by the documents routes only.
+    registered: list[type[CaseCommand]] = [*REGISTRY.case_commands(), MigratePolicy]
+    commands = [c for c in registered if c is not SubmitReturnDocument]
     for command in sorted(commands, key=lambda c: c.__name__):
         _command_route(command)
 

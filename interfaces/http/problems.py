@@ -93,6 +93,43 @@ def _pointer(location: Sequence[Any]) -> str:
     return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem", "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["pointer", "detail"],
+            "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}}}},
+        "stage": {"type": "string"}, "allowed": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def documented(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, with every error documented as it is sent: a problem
+    (``application/problem+json``), for the statuses each operation names and as the default."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                         routes=app.routes)
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    as_problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = as_problem
+            responses["default"] = {"description": "An error, as a problem (RFC 9457)",
+                                    "content": as_problem}
+    app.openapi_schema = schema
+    return schema
+
+
 def install(app: FastAPI) -> None:
     """The exception handlers that turn every error into a problem."""
 

@@ -85,10 +85,13 @@ def opened(release: Release) -> Iterator[Services]:
 def read_models(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
     """Every view's rows in primary-key order (the views the database has: the release's
     database lacks those added since), and the views' tracking position."""
-    present = set(sa.inspect(engine).get_table_names())
+    inspector = sa.inspect(engine)
+    present = {name: {c["name"] for c in inspector.get_columns(name)}
+               for name in inspector.get_table_names() if name in TABLES}
     with engine.connect() as conn:
         rows = {name: [dict(r) for r in conn.execute(
-                    sa.select(table).order_by(*table.primary_key.columns)).mappings()]
+                    sa.select(*[c for c in table.columns if c.name in present[name]])
+                    .order_by(*table.primary_key.columns)).mappings()]
                 for name, table in TABLES.items() if name in present}
         rows[tracking.name] = [dict(r) for r in conn.execute(
             sa.select(tracking).where(tracking.c.name == "views")).mappings()]
@@ -164,7 +167,11 @@ def test_rebuilding_the_views_gives_exactly_the_rows_the_release_wrote(
 
     assert applied == 857
     rebuilt = read_models(opened.engine)
-    assert {name: rebuilt[name] for name in release.views} == release.views
+    assert {name: [{column: row[column] for column in (rows[0] if rows else {})}
+                   for row in rebuilt[name]]
+            for name, rows in release.views.items()} == release.views
+    # a column added since the release, filled from the events: no case was restricted
+    assert {row["restricted_to"] for row in rebuilt["cases"]} == {None}
     assert rebuilt["asb_complaints"]  # a view added since the release, filled from its events
     assert all(release.views[name] for name in ("cases", "deadlines", "history", "report_cases"))
 
