@@ -13,15 +13,16 @@ and a coordinator's API token; then ``caseledger serve --workers 2`` as a subpro
   connections (the framework, the log line and the sockets; no database, no access control).
 
 Each round runs twice: with no pause between a client's requests (``saturated``: the server is
-never idle, so the latencies are mostly queueing behind the other 49 clients) and with
-``--think-ms`` between them (``paced``: 50 clients working at a steady rate below capacity).
+never idle, so the latencies are mostly queueing behind the other 49 clients) and with a pause
+of ``--think-ms`` on average between them (``paced``: 50 clients working at a steady rate).
+Then each kind of request from one client alone: the cost of a request without queueing.
 
 It fails (exit 1) on any response that is not 2xx and on any socket error or time-out, and on any
 lost or doubled write: every write names itself in its reason, and after the run each write case's
 new facts must be exactly the writes answered 2xx, once each (a write still unanswered when wrk
 stopped may be recorded or not, and is reported). The results go to ``bench/results_http.json``.
 
-Usage: python -m bench.http_load [--cases 50] [--seconds 20] [--think-ms 100] [--keep]
+Usage: python -m bench.http_load [--cases 50] [--seconds 20] [--think-ms 2000] [--keep]
 (PostgreSQL from CASELEDGER_TEST_POSTGRES_URL, else ``scripts/pg.sh start``; wrk from
 ``scripts/wrk.sh ensure``.)
 """
@@ -362,12 +363,13 @@ def one_round(target: Target, refs: list[str], seconds: int,
     problems = [p for kind, r in {**raw, "healthz": reference}.items() for p in failures(kind, r)]
     lost, counts = check_writes(target.services, before, raw["write"]["writes"])
     problems += lost
+    mixed = {kind: summary(r) for kind, r in raw.items()}
     return {
         "think_ms": think_ms,
-        "mix": {kind: summary(r) for kind, r in raw.items()},
-        "mix_cpu": mix_cpu,
+        "mix": mixed,
+        "mix_cpu": {**mix_cpu, "server_cpu_ms_per_request": cpu_ms(mix_cpu, list(mixed.values()))},
         "reference_healthz": summary(reference),
-        "reference_cpu": ref_cpu,
+        "reference_cpu": {**ref_cpu, "server_cpu_ms_per_request": cpu_ms(ref_cpu, [summary(reference)])},
         "writes_checked": counts,
     }, problems
 
@@ -385,8 +387,15 @@ def alone(target: Target, refs: list[str], seconds: int) -> tuple[dict[str, Any]
         problems += failures(client.kind, r)
         if client.kind == "write":
             problems += check_writes(target.services, before, r["writes"])[0]
-        results[client.kind] = {**summary(r), "cpu": cpu}
+        results[client.kind] = {**summary(r), "cpu": {
+            **cpu, "server_cpu_ms_per_request": cpu_ms(cpu, [summary(r)])}}
     return results, problems
+
+
+def cpu_ms(cpu: dict[str, Any], runs: list[dict[str, Any]]) -> float:
+    """The server's CPU time per request answered (its processes only, not PostgreSQL's)."""
+    rate = sum(r["requests_per_s"] for r in runs)
+    return round(cpu["server_cores"] * 1000 / rate, 1) if rate else 0.0
 
 
 def verdict(result: dict[str, Any]) -> dict[str, bool]:
@@ -397,7 +406,7 @@ def verdict(result: dict[str, Any]) -> dict[str, bool]:
 
 
 def show(name: str, result: dict[str, Any]) -> None:
-    print(f"\n{name} (pause between a client's requests: {result['think_ms']} ms)")
+    print(f"\n{name} (mean pause between a client's requests: {result['think_ms']} ms)")
     print(f"  {'':<22}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     rows = [*(("GET case" if k == "case" else "GET deadlines" if k == "deadlines" else "POST write", v)
               for k, v in result["mix"].items()), ("reference: /healthz", result["reference_healthz"])]
@@ -411,18 +420,18 @@ def show(name: str, result: dict[str, Any]) -> None:
 
 def show_alone(results: dict[str, Any]) -> None:
     print("\none client alone, no pause (each kind in turn)")
-    print(f"  {'':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server cores':>14}")
+    print(f"  {'':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server cores':>14}{'CPU ms/req':>12}")
     for kind, r in results.items():
         print(f"  {kind:<22}{r['requests_per_s']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-              f"{r['cpu']['server_cores']:>14.2f}")
+              f"{r['cpu']['server_cores']:>14.2f}{r['cpu']['server_cpu_ms_per_request']:>12.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--cases", type=int, default=50, help="DARDR reviews (at least 40)")
     parser.add_argument("--seconds", type=int, default=20, help="length of each wrk run")
-    parser.add_argument("--think-ms", type=int, default=100,
-                        help="the paced round's pause between a client's requests")
+    parser.add_argument("--think-ms", type=int, default=2000,
+                        help="the paced round's mean pause between a client's requests")
     parser.add_argument("--alone-seconds", type=int, default=5,
                         help="length of each one-client run (each kind alone)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")

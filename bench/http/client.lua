@@ -5,7 +5,7 @@
 -- KIND: "case" (GET /api/v1/cases/{ref}), "deadlines" (GET /api/v1/deadlines), "write"
 -- (POST /api/v1/cases/{ref}/record-family-contact) or "healthz" (GET /healthz, the reference).
 -- CASELEDGER_BENCH_TOKEN: the API token (from the environment, so that no process list shows
--- it); THINK_MS: each connection's pause between a response and its next
+-- it); THINK_MS: each connection's mean pause between a response and its next
 -- request (0: none, the server is kept saturated); REFS: comma-separated case references; T:
 -- the number of threads again (init() is not told it).
 --
@@ -35,6 +35,7 @@ end
 
 function init(args)
    kind, think = args[1], tonumber(args[2])
+   math.randomseed(os.time() * 1000 + id)
    local token = os.getenv("CASELEDGER_BENCH_TOKEN") or ""
    local all = split(args[3])
    mine = {}
@@ -72,8 +73,11 @@ function request()
    return wrk.format("POST", "/api/v1/cases/" .. ref .. "/record-family-contact", headers, body)
 end
 
+-- A pause drawn afresh each time (uniform, 0 to twice THINK_MS): fixed pauses would keep the
+-- clients in step, arriving together in waves, after their first requests all went at once.
 function delay()
-   return think
+   if think == 0 then return 0 end
+   return math.random(0, 2 * think)
 end
 
 function response(status, headers, body)
