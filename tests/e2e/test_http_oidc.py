@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -127,6 +127,9 @@ def sign_in(browser: httpx.Client, server: Server, issuer: str, username: str, *
     """caseledger's sign-in link, the provider, and caseledger's callback: its answer."""
     start = browser.get(f"{server.url}/auth/oidc/login", params={"next": next_path} if next_path else None)
     assert start.status_code == 303, start.text
+    flow_cookie = start.headers["set-cookie"]
+    assert flow_cookie.startswith("caseledger_oidc_flow=") and "HttpOnly" in flow_cookie
+    assert "Path=/auth/oidc/" in flow_cookie and "SameSite=lax" in flow_cookie and "Max-Age=600" in flow_cookie
     assert start.headers["location"].startswith(f"{issuer}/auth?")
     callback = to_provider_answer(browser, start.headers["location"], issuer, username, password)
     assert callback.startswith(f"{server.url}/auth/oidc/callback?")
@@ -154,25 +157,38 @@ def admin(server: Server) -> AccountService:
     return AccountService(SqlAccountStore(server.services.engine), server.clock)
 
 
+def clients_for(server: Server) -> list[dict[str, Any]]:
+    """caseledger's registration at the provider, and a second, unrelated application's."""
+    return [client("caseledger", SECRET, f"{server.url}/auth/oidc/callback"),
+            client("other-app", OTHER_SECRET, "http://127.0.0.1:9/other-app/callback")]
+
+
 @contextmanager
 def sso_server(database_url: str, *, provision: bool) -> Iterator[tuple[Server, str]]:
-    """The API with single sign-on, and its provider (with a second, unrelated client)."""
+    """The API with single sign-on, and its provider."""
     port = free_port()
-    with live_server(database_url, env=oidc_env(f"http://127.0.0.1:{port}", provision=provision)) as server:
-        clients = [client("caseledger", SECRET, f"{server.url}/auth/oidc/callback"),
-                   client("other-app", OTHER_SECRET, "http://127.0.0.1:9/other-app/callback")]
-        with provider(port, clients) as issuer:
-            yield server, issuer
+    with live_server(database_url, env=oidc_env(f"http://127.0.0.1:{port}", provision=provision)) as server, \
+            provider(port, clients_for(server)) as issuer:
+        yield server, issuer
 
 
-def test_single_sign_on_matches_accounts_maps_groups_and_refuses_what_it_should(database_url: str) -> None:
+def test_single_sign_on_matches_accounts_maps_groups_and_refuses_what_it_should(
+        database_url: str, capfd: pytest.CaptureFixture[str]) -> None:
     """Given the API configured for a real OpenID provider without provisioning, Ada's account
-    (her email, no roles) and Carl's disabled account, when people sign in through the provider,
-    then Ada's account is matched by her verified email and signed in with the session cookie and
-    the role her group maps to; Bob, unknown here, is refused (403) and no account is made; Carl
+    (her email, no roles) and Carl's disabled account, when a sign-in starts while the provider
+    is down, then it is 503 and says so; when people sign in through the provider, then Ada's
+    account is matched by her verified email and signed in with the session cookie and the role
+    her group maps to; Bob, unknown here, is refused (403) and no account is made; Carl
     is refused (403); a wrong password at the provider, a tampered state, a replayed callback and
-    a code issued to another application are refused (401); none of them gets a session."""
-    with sso_server(database_url, provision=False) as (server, issuer):
+    a code issued to another application are refused (401); none of them gets a session; the
+    log says why each was refused and holds no code, state, subject, email or name."""
+    port = free_port()
+    with live_server(database_url, env=oidc_env(f"http://127.0.0.1:{port}", provision=False)) as server, \
+            ExitStack() as stack:
+        down = server.client().get("/auth/oidc/login")
+        assert "could not be reached" in refused(down, 503)
+        assert down.headers["retry-after"] == "60"
+        issuer = stack.enter_context(provider(port, clients_for(server)))
         accounts = admin(server)
         accounts.add("ada", display_name="Ada", email="ada@council.test", grants=[], password=None, by="admin")
         accounts.add("carl", display_name="Carl", email="carl@council.test", grants=[], password=None,
@@ -226,6 +242,14 @@ def test_single_sign_on_matches_accounts_maps_groups_and_refuses_what_it_should(
                                    params={"code": code, "state": state, "iss": issuer})
             refused(injected, 401)
             assert browser.get(f"{server.url}/api/v1/me").status_code == 401
+
+    logged = "".join(capfd.readouterr())
+    for reason in ("account-refused", "provider-refused", "bad-state", "bad-flow-cookie", "code-refused"):
+        assert f"reason={reason}" in logged or f'"reason": "{reason}"' in logged, reason
+    answer_query = parse_qs(urlsplit(callback).query)
+    for secret in (answer_query["code"][0], answer_query["state"][0], code, state, "entra-0001",
+                   "ada@council.test", "Ada Example", "Bob Example"):
+        assert secret not in logged
 
 
 def test_single_sign_on_provisions_people_with_their_mapped_roles(database_url: str) -> None:
