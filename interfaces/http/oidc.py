@@ -134,10 +134,10 @@ def _refused(request: Request, failure: OidcFailure) -> Response:
     log.warning("single sign-on refused", reason=failure.reason,
                 request_id=getattr(request.state, "request_id", None))
     status = 403 if failure.reason in FORBIDDEN_REASONS else 401
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if isinstance(failure, ProviderUnavailable):
-        status = 503
-    answer = problem(request, status, failure.message, kind="sign-in-refused",
-                     headers={"Retry-After": "60"} if status == 503 else None)
+        status, headers = 503, {"Retry-After": "60"}
+    answer = problem(request, status, failure.message, kind="sign-in-refused", headers=headers)
     return _clear_flow(request, answer)
 
 

@@ -140,6 +140,8 @@ def refused(response: httpx.Response, status: int) -> str:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert "caseledger_session" not in response.cookies
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
     detail: str = response.json()["detail"]
     return detail
 
