@@ -29,7 +29,14 @@ from fastapi.responses import RedirectResponse
 
 from application.identity import SignInFailed
 from domain.errors import InvalidInput
-from infrastructure.oidc import OidcClient, OidcFailure, OidcSettings, ProviderUnavailable, SignInFlow
+from infrastructure.oidc import (
+    FLOW_SECONDS,
+    OidcClient,
+    OidcFailure,
+    OidcSettings,
+    ProviderUnavailable,
+    SignInFlow,
+)
 from interfaces.http.auth import SESSION_COOKIE, accounts
 from interfaces.http.identity import _secure_cookies
 from interfaces.http.problems import ApiProblem, problem
@@ -84,7 +91,7 @@ def login(request: Request, oidc: Relying, next: str | None = None) -> Response:
     except OidcFailure as failure:
         return _refused(request, failure)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(FLOW_COOKIE, flow.seal(oidc.flow_key), max_age=flow.expires - int(oidc.now()),
+    response.set_cookie(FLOW_COOKIE, flow.seal(oidc.flow_key), max_age=FLOW_SECONDS,
                         path=FLOW_COOKIE_PATH, httponly=True, samesite="lax", secure=_secure(request))
     return response
 

@@ -177,10 +177,10 @@ def sso_server(database_url: str, *, provision: bool) -> Iterator[tuple[Server, 
 def test_single_sign_on_matches_accounts_maps_groups_and_refuses_what_it_should(
         database_url: str, capfd: pytest.CaptureFixture[str]) -> None:
     """Given the API configured for a real OpenID provider without provisioning, Ada's account
-    (her email, no roles) and Carl's disabled account, when a sign-in starts while the provider
+    (her email, an auditor's role assigned here) and Carl's disabled account, when a sign-in starts while the provider
     is down, then it is 503 and says so; when people sign in through the provider, then Ada's
-    account is matched by her verified email and signed in with the session cookie and the role
-    her group maps to; Bob, unknown here, is refused (403) and no account is made; Carl
+    account is matched by her verified email and signed in with the session cookie, her role
+    here and the role her group maps to; Bob, unknown here, is refused (403) and no account is made; Carl
     is refused (403); a wrong password at the provider, a tampered state, a replayed callback and
     a code issued to another application are refused (401); none of them gets a session; the
     log says why each was refused and holds no code, state, subject, email or name."""
@@ -192,7 +192,8 @@ def test_single_sign_on_matches_accounts_maps_groups_and_refuses_what_it_should(
         assert down.headers["retry-after"] == "60"
         issuer = stack.enter_context(provider(port, clients_for(server)))
         accounts = admin(server)
-        accounts.add("ada", display_name="Ada", email="ada@council.test", grants=[], password=None, by="admin")
+        accounts.add("ada", display_name="Ada", email="ada@council.test",
+                     grants=[Grant(Role.AUDITOR, partnership="cumberland")], password=None, by="admin")
         accounts.add("carl", display_name="Carl", email="carl@council.test", grants=[], password=None,
                      by="admin")
         accounts.disable("carl", by="admin")
@@ -206,7 +207,8 @@ def test_single_sign_on_matches_accounts_maps_groups_and_refuses_what_it_should(
             me = browser.get(f"{server.url}/api/v1/me")
             assert me.status_code == 200, me.text
             assert me.json()["username"] == "ada"
-            assert [g["grant"] for g in me.json()["grants"]] == ["coordinator:cumberland"]
+            # the role assigned here stays; the one from her group is added
+            assert [g["grant"] for g in me.json()["grants"]] == ["auditor:cumberland", "coordinator:cumberland"]
             cases = browser.get(f"{server.url}/api/v1/cases")
             assert cases.status_code == 200, cases.text
 
