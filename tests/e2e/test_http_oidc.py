@@ -66,10 +66,12 @@ def node() -> str:
 
 
 @contextmanager
-def provider(port: int, clients: list[dict[str, Any]]) -> Iterator[str]:
-    """The provider on ``port`` with these clients and ``PEOPLE``; yields its issuer URL."""
+def provider(port: int, clients: list[dict[str, Any]],
+             people: list[dict[str, Any]] | None = None) -> Iterator[str]:
+    """The provider on ``port`` with these clients and people (``PEOPLE``), and a signing key
+    of its own; yields its issuer URL."""
     config = {"port": port, "clients": clients,
-              "accounts": [{**p, "password": PASSWORD} for p in PEOPLE]}
+              "accounts": [{**p, "password": PASSWORD} for p in (PEOPLE if people is None else people)]}
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen([node(), "provider.mjs", json.dumps(config)], cwd=PROVIDER_DIR,
                                    stdout=subprocess.PIPE, stderr=errors, text=True)
@@ -259,15 +261,23 @@ def test_single_sign_on_matches_accounts_maps_groups_and_refuses_what_it_should(
 def test_single_sign_on_provisions_people_with_their_mapped_roles(database_url: str) -> None:
     """Given the API configured to provision accounts, when Dana, unknown here and in the
     provider's Allerdale officers group, signs in, then an account is made for her, linked to
-    the provider's subject, with the hub officer role her group maps to; her second sign-in
-    uses the same account."""
-    with sso_server(database_url, provision=True) as (server, issuer), httpx.Client(timeout=30) as browser:
-        answer = sign_in(browser, server, issuer, "dana")
-        assert answer.status_code == 303, answer.text
-        me = browser.get(f"{server.url}/api/v1/me").json()
-        assert me["kind"] == "person"
-        assert [g["grant"] for g in me["grants"]] == ["hub-officer:cumberland/allerdale"]
-        assert sign_in(browser, server, issuer, "dana").status_code == 303
+    the provider's subject, with the hub officer role her group maps to; when the provider has
+    since rotated its signing key and moved her out of that group, then her next sign-in is
+    verified with the new key, uses the same account and takes the role away."""
+    port = free_port()
+    with live_server(database_url, env=oidc_env(f"http://127.0.0.1:{port}", provision=True)) as server:
+        with provider(port, clients_for(server)) as issuer, httpx.Client(timeout=30) as browser:
+            answer = sign_in(browser, server, issuer, "dana")
+            assert answer.status_code == 303, answer.text
+            me = browser.get(f"{server.url}/api/v1/me").json()
+            assert me["kind"] == "person"
+            assert [g["grant"] for g in me["grants"]] == ["hub-officer:cumberland/allerdale"]
+
+        moved = [{**p, "groups": ["staff"]} if p["username"] == "dana" else p for p in PEOPLE]
+        with provider(port, clients_for(server), moved) as issuer, httpx.Client(timeout=30) as browser:
+            assert sign_in(browser, server, issuer, "dana").status_code == 303
+            again = browser.get(f"{server.url}/api/v1/me").json()
+            assert (again["username"], again["grants"]) == (me["username"], [])
         made = admin(server).accounts()
         assert [(a.username, a.email) for a in made] == [(me["username"], "dana@council.test")]
 
