@@ -177,6 +177,27 @@ def wait_ready(url: str, server: subprocess.Popen[bytes], log_path: Path,
     raise SystemExit(f"caseledger serve was not ready within {within_s:.0f} s")
 
 
+def wait_workers(port: int, within_s: float = 60.0) -> None:
+    """Until ``/readyz`` has answered 200 from every worker process: it answers as soon as the
+    first worker is up, and the connections wrk opens before the second is would all go to the
+    first. Each try is a new connection; ``ss`` names the process that accepted it."""
+    ready: set[str] = set()
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = conn.recv(65536)
+            mine = conn.getsockname()[1]
+            listed = subprocess.run(
+                ["ss", "-tnpH", "state", "established", f"( sport = :{port} and dport = :{mine} )"],
+                capture_output=True, text=True, check=False).stdout
+        if answer.startswith(b"HTTP/1.1 200"):
+            ready.update(re.findall(r"pid=(\d+)", listed))
+        if len(ready) >= WORKERS:
+            return
+    raise SystemExit(f"caseledger serve did not answer from {WORKERS} workers within {within_s:.0f} s")
+
+
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     server.terminate()  # SIGTERM: uvicorn's graceful shutdown
     try:
@@ -455,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.perf_counter() - started:.1f} s")
         server = start_server(database_url, port, log_path)
         wait_ready(url, server, log_path)
+        wait_workers(port)
         target = Target(wrk, url, token, server.pid, services)
         rounds: dict[str, Any] = {}
         for round_name, think in (("saturated", 0), ("paced", args.think_ms)):
@@ -483,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         "problems": problems,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nresults in {RESULTS.relative_to(ROOT)}")
+    print(f"\nresults in {RESULTS}")
     if problems:
         print("FAILED:\n  " + "\n  ".join(problems[:50]) + f"\nthe server's log: {log_path}",
               file=sys.stderr)
