@@ -19,6 +19,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from application.ports import Clock
+from infrastructure.oidc import OidcSettings
 from infrastructure.settings import Settings
 from infrastructure.smtp import Mailer
 from interfaces.bootstrap import Services, build
@@ -54,6 +55,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         try:
             yield
         finally:
+            client = getattr(app.state, "oidc_client", None)
+            if client is not None:
+                client.close()
             if owned:
                 app.state.services.close()
 
@@ -64,7 +68,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         lifespan=lifespan, docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    identity_policy(settings.environment)  # a bad identity setting stops the start, clearly
+    # A bad identity or single sign-on setting stops the start, with a plain message.
+    identity_policy(settings.environment)
+    OidcSettings.from_env(settings.environment)
     problems.install(app)
     app.openapi = lambda: problems.documented(app)  # type: ignore[method-assign]
     app.middleware("http")(_request_context)

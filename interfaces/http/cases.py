@@ -20,7 +20,8 @@ from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import BaseModel, Field, create_model
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from application import access_policy as policy
 from application.commands import REGISTRY, CaseCommand, MigratePolicy, OpeningCommand
@@ -71,20 +72,27 @@ def _summary(command: type[BaseModel]) -> str:
 
 
 def _request_model(command: type[BaseModel]) -> type[BaseModel]:
-    """The command's fields plus what every command carries: when it happened and why."""
+    """The command's fields plus what every command carries: when it happened and why. A model
+    of its own (not a subclass: the commands are a closed set the registry checks)."""
+    fields: dict[str, Any] = {name: (info.annotation, info) for name, info in command.model_fields.items()}
     return create_model(
-        f"{command.__name__}Request", __base__=command,
+        f"{command.__name__}Request", __config__=command.model_config, __doc__=command.__doc__,
         on=(str | None, Field(default=None, max_length=40, description=(
             "When it happened (effective time): YYYY-MM-DD or YYYY-MM-DDTHH:MM, Europe/London "
             "unless an offset is given. Default: now."))),
         reason=(str | None, Field(default=None, max_length=2000, description=(
             "Why (kept with the recorded fact)."))),
+        **fields,
     )
 
 
 def _command_of(command: type[BaseModel], body: BaseModel) -> tuple[Any, str | None, str | None]:
     fields = body.model_dump(exclude={"on", "reason"})
-    return command.model_validate(fields), getattr(body, "on", None), getattr(body, "reason", None)
+    try:
+        made = command.model_validate(fields)
+    except ValidationError as error:  # the same fields, so the body's check caught it first
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+    return made, getattr(body, "on", None), getattr(body, "reason", None)
 
 
 # --------------------------------------------------------------------------- access
