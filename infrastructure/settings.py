@@ -45,6 +45,7 @@ class Settings:
     data_dir: Path
     timezone: str = "Europe/London"
     actor: str = "unknown"
+    os_user: str = "unknown"  # who runs the command line (recorded beside any name given)
     log_format: str = "console"
     smtp: SmtpSettings = SmtpSettings()
     reminder_time: str = "07:00"  # CASELEDGER_REMINDER_TIME: the daily run, Europe/London
@@ -77,7 +78,8 @@ class Settings:
         retry = _integer(env, "CASELEDGER_DELIVERY_RETRY_MINUTES", 5, 1, 24 * 60)
         lock_timeout = _integer(env, "CASELEDGER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT, 1,
                                 MAX_LOCK_TIMEOUT)
-        return cls(database_url=url, data_dir=data_dir, timezone=tz, actor=actor, log_format=log_format,
+        return cls(database_url=url, data_dir=data_dir, timezone=tz, actor=actor, os_user=_os_user(),
+                   log_format=log_format,
                    smtp=_smtp(env), reminder_time=reminder_time, delivery_retry_minutes=retry,
                    lock_timeout=lock_timeout,
                    ready_max_lag=_integer(env, "CASELEDGER_READY_MAX_LAG", 1000, 0, 10**9),

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from application.ports import DeadlineFilter
 from application.projections import recorded_utc
+from domain.limits import MAX_ACTOR
 from domain.times import sortable_utc
 
 metadata = sa.MetaData()
@@ -64,7 +65,7 @@ history = sa.Table(
     sa.Column("event", sa.String(80)),
     sa.Column("effective", sa.String(32)),
     sa.Column("recorded", sa.String(40)),
-    sa.Column("actor", sa.String(120)),
+    sa.Column("actor", sa.String(MAX_ACTOR)),
     sa.Column("reason", sa.Text),
     sa.Column("basis", sa.Text),
     sa.Column("data", sa.Text),
@@ -100,7 +101,7 @@ access_log = sa.Table(  # product.md capability 4: who read which case (purpose:
     sa.Column("access_id", sa.String(36), primary_key=True),
     sa.Column("case_id", sa.String(36), index=True),
     sa.Column("reference", sa.String(40)),
-    sa.Column("actor", sa.String(120), index=True),
+    sa.Column("actor", sa.String(MAX_ACTOR), index=True),
     sa.Column("what", sa.String(200)),
     sa.Column("recorded", sa.String(40)),
     sa.Column("recorded_utc", sa.String(26), index=True),
@@ -258,9 +259,11 @@ class SqlReadModel:
         q = (sa.select(history, cases.c.reference, cases.c.partnership)
              .join(cases, cases.c.case_id == history.c.case_id))
         for column, value in ((cases.c.partnership, partnership), (history.c.case_id, case_id),
-                              (history.c.actor, actor), (history.c.event, event)):
+                              (history.c.event, event)):
             if value:
                 q = q.where(column == value)
+        if actor:
+            q = q.where(by_actor(history.c.actor, actor))
         # ``recorded`` keeps the offset it was recorded with: narrow by its date in SQL (a local
         # date is within a day of the UTC one), then compare the instants exactly.
         if recorded_from is not None:
@@ -284,7 +287,7 @@ class SqlReadModel:
         if case_id:
             q = q.where(access_log.c.case_id == case_id)
         if actor:
-            q = q.where(access_log.c.actor == actor)
+            q = q.where(by_actor(access_log.c.actor, actor))
         if outcome:
             q = q.where(access_log.c.outcome == outcome)
         if recorded_from is not None:
@@ -307,6 +310,12 @@ class SqlReadModel:
         """County boards, each with its partnerships' slugs as a list."""
         return [{**row, "partnerships": [p for p in (row["partnerships"] or "").split(",") if p]}
                 for row in self._rows(sa.select(counties).order_by(counties.c.slug))]
+
+
+def by_actor(column: sa.ColumnElement[str], actor: str) -> sa.ColumnElement[bool]:
+    """Facts by this actor: recorded under the name alone, or with how they acted (``analyst
+    (local operator root)``, ``cora (API token)``)."""
+    return sa.or_(column == actor, column.startswith(f"{actor} (", autoescape=True))
 
 
 def _utc_day(moment: datetime, days: int) -> str:

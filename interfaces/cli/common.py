@@ -299,7 +299,14 @@ class Invocation:
 
     @property
     def actor(self) -> str:
-        return self.actor_option if self.actor_option is not None else self.state.settings().actor
+        """Who the facts this command records are by. The command line runs on the server as a
+        local operator: a name given (``--as``, ``$CASELEDGER_ACTOR``) is recorded with the OS
+        user who gave it, so that it is never a way to be someone else."""
+        settings = self.state.settings()
+        named = self.actor_option if self.actor_option is not None else settings.actor
+        if named == settings.os_user:
+            return named
+        return f"{named} (local operator {settings.os_user})"
 
     @property
     def services(self) -> "Services":

@@ -8,6 +8,7 @@ per command (the e2e suite would otherwise spend most of its time starting inter
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 import os
@@ -19,6 +20,15 @@ from pathlib import Path
 from typing import Any
 
 ACTOR = "coordinator"
+
+
+def recorded(name: str) -> str:
+    """The actor a name given with --as (or $CASELEDGER_ACTOR) is recorded as: with the OS user
+    who gave it, since the command line is a local operator's."""
+    return f"{name} (local operator {getpass.getuser()})"
+
+
+AS_RECORDED = recorded(ACTOR)
 REF = "CUM-DARDR-2026-001"
 
 

@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 
-from tests.e2e.support import ACTOR, REF, Cli, notify
+from tests.e2e.support import AS_RECORDED, REF, Cli, notify, recorded
 
 
 def test_an_auditor_reads_exports_and_checks_a_case(cli: Cli, tmp_path):
@@ -37,15 +37,15 @@ def test_an_auditor_reads_exports_and_checks_a_case(cli: Cli, tmp_path):
 
     access = cli.json("audit", "access", "--case", REF)
     assert [(r["actor"], r["what"], r["purpose"]) for r in access] == [
-        (ACTOR, "show", "weekly review"),
-        ("inspector", "show --as-effective-at 2026-01-20", None),
-        ("inspector", "export", "Home Office QA"),
+        (AS_RECORDED, "show", "weekly review"),
+        (recorded("inspector"), "show --as-effective-at 2026-01-20", None),
+        (recorded("inspector"), "export", "Home Office QA"),
     ]
 
     # Every fact across cases, for people, machines (JSON) and spreadsheets (CSV).
     rows = cli.json("audit", "events", "--actor", "analyst", "--event", "ScopingStarted")
     assert [(r["case"], r["version"], r["event"], r["actor"]) for r in rows] == [
-        (REF, rows[0]["version"], "ScopingStarted", "analyst")]
+        (REF, rows[0]["version"], "ScopingStarted", recorded("analyst"))]
     table = cli("audit", "events", "--partnership", "cumberland", "--from", "2000-01-01").out
     assert "DeathNotified" in table and "ScopingStarted" in table and "Anna" not in table
     sheet = list(csv.DictReader(io.StringIO(cli("audit", "events", "--case", REF, "--csv").out)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.e2e.support import ACTOR, REF, Cli, notify
+from tests.e2e.support import ACTOR, AS_RECORDED, REF, Cli, notify, recorded
 
 
 def deadline(case: dict, name: str) -> dict:
@@ -188,7 +188,7 @@ def test_one_log_line_per_command_without_personal_data(cli: Cli):
     line = lines[0]
     assert {k: line[k] for k in ("event", "command", "case_id", "actor", "outcome", "exit_code")} \
         == {"event": "command", "command": "dardr add-note", "case_id": case_id,
-            "actor": "analyst", "outcome": "ok", "exit_code": 0}
+            "actor": recorded("analyst"), "outcome": "ok", "exit_code": 0}
     assert isinstance(line["duration_ms"], int | float) and line["level"] == "info"
     assert "Anna" not in ok.err and "sister" not in ok.err
 
@@ -196,7 +196,7 @@ def test_one_log_line_per_command_without_personal_data(cli: Cli):
                   expect=3)
     entries = [json.loads(line) for line in refused.err.splitlines()]
     assert entries[0]["error"]["code"] == "wrong-stage"
-    assert entries[1]["outcome"] == "wrong-stage" and entries[1]["actor"] == ACTOR
+    assert entries[1]["outcome"] == "wrong-stage" and entries[1]["actor"] == AS_RECORDED
 
     console = cli("case", "list", env={"CASELEDGER_LOG_LEVEL": "INFO"})
     assert "command='case list'" in console.err and "outcome=ok" in console.err
@@ -257,3 +257,14 @@ def test_the_console_script_in_a_process_of_its_own(database_url, tmp_path):
         "invalid-input", "wrong-stage", "not-found")
     assert REF in human.out and human.err == ""
     assert "Usage: caseledger" in cli("--help").out
+
+
+def test_a_long_actor_is_recorded_and_read_back(cli: Cli) -> None:
+    """Given a name near the longest an actor may be (200 characters, domain/limits.py, with the
+    OS user beside it), when a death is notified under it, then the case list and its history
+    read it back on both backends (the views once held 120 and PostgreSQL stopped catching up)."""
+    name = "a" * (200 - len(recorded("")))
+    notify(cli, "2026-01-20", "2026-01-15", "cumberland", "--as", name)
+    assert [c["reference"] for c in cli.json("case", "list")] == [REF]
+    assert cli.json("case", "history", REF)[0]["actor"] == recorded(name)
+    assert cli.json("audit", "events", "--actor", name)[0]["actor"] == recorded(name)

@@ -19,7 +19,7 @@ import pytest
 from infrastructure.clock import FixedClock
 from interfaces import bootstrap
 from interfaces.cli import common
-from tests.e2e.support import ACTOR, REF, Cli, notify
+from tests.e2e.support import AS_RECORDED, REF, Cli, notify, recorded
 
 LONDON = ZoneInfo("Europe/London")
 RESULT_KEYS = {"id", "reference", "version", "stage"}
@@ -145,7 +145,7 @@ def test_a_review_from_notification_to_closure(cli: Cli):
     history = cli.json("case", "history", REF)
     assert [h["version"] for h in history] == list(range(1, case["version"] + 1))
     assert history[0]["event"] == "DeathNotified" and history[0]["effective"] == "2026-01-20"
-    assert {h["actor"] for h in history} == {ACTOR, "police-lead"}
+    assert {h["actor"] for h in history} == {AS_RECORDED, recorded("police-lead")}
     deferred = next(h for h in history if h["event"] == "PublicationDeferred")
     assert deferred["reason"] == "trial not concluded"
     assert deferred["data"] == {"deferral": "criminal-proceedings"}
@@ -351,12 +351,12 @@ def test_case_history_as_csv(cli: Cli):
                              "basis", "data"]
     assert [r["version"] for r in rows] == ["1", "2", "3"]
     assert [r["event"] for r in rows] == ["DeathNotified", "DeadlineSet", "NoteAdded"]
-    assert rows[0]["actor"] == ACTOR and rows[0]["effective"] == "2026-01-20"
+    assert rows[0]["actor"] == AS_RECORDED and rows[0]["effective"] == "2026-01-20"
     assert rows[0]["basis"].startswith("statute: DVCVA 2004 s.9(1)")
     assert json.loads(rows[0]["data"])["reference"] == REF
     assert json.loads(rows[1]["data"])["name"] == "decision"
     assert (rows[2]["actor"], rows[2]["reason"], rows[2]["effective"]) == \
-        ("analyst", "late entry", "2026-01-21")
+        (recorded("analyst"), "late entry", "2026-01-21")
     assert datetime.fromisoformat(rows[2]["recorded"]) <= datetime.now(UTC)
     assert "Anna" not in out and "liaison" not in out
     assert len(cli.json("case", "history", created["id"])) == 3

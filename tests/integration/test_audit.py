@@ -27,6 +27,7 @@ from infrastructure.clock import FixedClock
 from interfaces.bootstrap import build
 from interfaces.cli import common
 from interfaces.cli.main import main
+from tests.e2e.support import recorded
 from tests.integration.support import NOW, notify, seed, services_for
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027
 
@@ -157,11 +158,11 @@ def test_every_read_records_one_access_event_and_a_failed_read_none(services, cl
 
     rows = access_rows(services)
     assert [(r["actor"], r["what"], r["purpose"], r["case"], r["case_id"]) for r in rows] == [
-        ("auditor", "show", "QA sample", ref, case_id),
-        ("auditor", "show --as-known-at 2026-11-22", None, ref, case_id),
-        ("auditor", "show --at-version 1", None, ref, case_id),
-        ("chair", "history", None, ref, case_id),
-        ("inspector", "export", "Home Office QA request 14", ref, case_id),
+        (recorded("auditor"), "show", "QA sample", ref, case_id),
+        (recorded("auditor"), "show --as-known-at 2026-11-22", None, ref, case_id),
+        (recorded("auditor"), "show --at-version 1", None, ref, case_id),
+        (recorded("chair"), "history", None, ref, case_id),
+        (recorded("inspector"), "export", "Home Office QA request 14", ref, case_id),
     ]
     assert rows[0]["recorded"] == "2026-11-22T12:01:00+00:00"
     assert services.cases.load_case(ref).version == version  # reads never change the case
@@ -169,7 +170,7 @@ def test_every_read_records_one_access_event_and_a_failed_read_none(services, cl
     assert len(access_rows(services, case=ref)) == 5
     lo, hi = recorded_window("2026-11-22T12:02", "2026-11-22T12:04")
     assert [r["actor"] for r in access_rows(services, recorded_from=lo, recorded_before=hi)] == \
-        ["auditor", "auditor", "chair"]
+        [recorded("auditor"), recorded("auditor"), recorded("chair")]
     shown = json.loads(cli("audit", "access", "--case", ref, "--actor", "inspector", "--json"))
     assert [(r["what"], r["purpose"]) for r in shown] == [("export", "Home Office QA request 14")]
     assert "Home Office QA request 14" in cli("audit", "access")  # the readable table
@@ -179,7 +180,7 @@ def test_every_read_records_one_access_event_and_a_failed_read_none(services, cl
     reads = [e for n in services.app.recorder.select_notifications(start=1, limit=10_000)
              if n.topic.endswith(":CaseRead")
              for e in [services.app.mapper.to_domain_event(n)]]
-    assert [(e.actor, e.what, e.originator_version) for e in reads][-1] == ("inspector", "export", 1)
+    assert [(e.actor, e.what, e.originator_version) for e in reads][-1] == (recorded("inspector"), "export", 1)
     assert len(reads) == 5
     chain = services.integrity.verify().to_dict()  # every read is a link of the chain
     assert chain["ok"] and chain["links"] == services.app.recorder.max_notification_id()
