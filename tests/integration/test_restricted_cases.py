@@ -25,6 +25,7 @@ from infrastructure.clock import FixedClock
 from interfaces.bootstrap import build
 from interfaces.cli import common
 from interfaces.cli.main import main
+from tests.e2e.support import recorded
 from tests.integration.support import NOW, notify, seed, services_for
 from tests.integration.test_audit import CALENDAR
 
@@ -82,7 +83,7 @@ def test_restriction_reaches_the_case_list_and_the_policy(services, database_url
 
     history = json.loads(run(database_url, capsys, "case", "history", ref, "--json"))
     [restricted] = [h for h in history if h["event"] == "CaseRestricted"]
-    assert restricted["data"]["people"] == ["amy", "bob"] and restricted["actor"] == "coordinator"
+    assert restricted["data"]["people"] == ["amy", "bob"] and restricted["actor"] == recorded("coordinator")
     assert WHY not in every_view_row(services) and "Anna's family" not in every_view_row(services)
 
     run(database_url, capsys, "case", "unrestrict", ref, "--why", "Staff moved on",
