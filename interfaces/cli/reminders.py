@@ -97,14 +97,37 @@ def deliver(
         "--retry-failed",
         help="First put failed deliveries back in the queue (after the mail server was fixed); "
              "those that failed for want of an address stay failed.")] = False,
+    watch: Annotated[bool, typer.Option(
+        "--watch", help="Keep sending as reminders are issued, until Ctrl-C or SIGTERM.")] = False,
+    every: Annotated[float, typer.Option(
+        "--every", min=1, max=3600, metavar="SECONDS",
+        help="With --watch: when nothing is waiting, look again this often.")] = 30.0,
 ) -> None:
     """Send the reminders that are issued and not yet sent (and retries that are due)."""
     requeued = inv.services.deliveries.retry_failed() if retry_failed else 0
+    if watch:
+        _deliver_until_stopped(inv, every)
     report = inv.services.deliveries.deliver().to_dict()
     if retry_failed:
         report["requeued"] = requeued
     inv.extra_log.update(report["counts"])
     inv.emit(report, lambda: render_deliver(report))
+
+
+def _deliver_until_stopped(inv: Invocation, every: float) -> None:
+    """Deliver again and again (a worker beside the API's); each round's counts in the log."""
+    import threading
+
+    from interfaces.cli.scheduler import stop_on_signals
+    from interfaces.watch import keep_running
+
+    def step() -> int:
+        counts = inv.services.deliveries.deliver().counts()
+        return sum(counts.values())
+
+    stop = threading.Event()
+    with stop_on_signals(stop, "the delivery worker"):
+        keep_running(step, stop, every)
 
 
 def render_deliver(report: dict[str, Any]) -> str:

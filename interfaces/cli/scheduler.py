@@ -43,14 +43,14 @@ def scheduler(
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+def stop_on_signals(stop: threading.Event, what: str = "the scheduler") -> Iterator[None]:
     """SIGINT and SIGTERM set ``stop`` (a clean shutdown); a second SIGINT interrupts at once."""
 
     def handle(signum: int, _frame: Any) -> None:
         if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         if not stop.is_set():
-            print("Stopping the scheduler (waiting for a running job to finish)…", file=sys.stderr,
+            print(f"Stopping {what} (waiting for a running job to finish)…", file=sys.stderr,
                   flush=True)
         stop.set()
 

@@ -268,3 +268,13 @@ def test_a_long_actor_is_recorded_and_read_back(cli: Cli) -> None:
     assert [c["reference"] for c in cli.json("case", "list")] == [REF]
     assert cli.json("case", "history", REF)[0]["actor"] == recorded(name)
     assert cli.json("audit", "events", "--actor", name)[0]["actor"] == recorded(name)
+
+
+def test_the_views_worker_catches_up_once_for_cron(cli: Cli) -> None:
+    """Given a recorded case, when ``projections run --once`` runs twice, then the views stand at
+    the log's last event and the second run has nothing left to apply."""
+    notify(cli)
+    first = cli.json("projections", "run", "--once")
+    again = cli.json("projections", "run", "--once")
+    assert first["position"] > 0 and again == {"events": 0, "position": first["position"]}
+    assert "Views up to date" in cli("projections", "run", "--once").out
