@@ -51,7 +51,8 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@$(WITH_POSTGRES) \
 	$(VENV)/bin/python -m bench && $(VENV)/bin/python -m bench.reminders && \
-	$(VENV)/bin/python -m bench.audit && $(VENV)/bin/python -m bench.board
+	$(VENV)/bin/python -m bench.audit && $(VENV)/bin/python -m bench.board && \
+	$(VENV)/bin/python -m bench.http_load
 
 clean:
 	-bash $(PG) destroy

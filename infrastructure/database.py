@@ -44,7 +44,13 @@ CHAINED_RECORDERS = {
 }
 
 
-def event_store_env(url: str, *, pool_size: int = 2, integrity_chain: bool = True,
+#: Connections each pool keeps, and how many more it may open under load: enough for the HTTP
+#: server's request threads (interfaces/http/app.py), so that requests queue for a thread, in
+#: one place, not for a connection.
+POOL_SIZE, POOL_OVERFLOW = 4, 6
+
+
+def event_store_env(url: str, *, pool_size: int = POOL_SIZE, integrity_chain: bool = True,
                     lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> dict[str, str]:
     """The eventsourcing settings for a database URL (stack-notes.md §3).
 
@@ -75,7 +81,7 @@ def event_store_env(url: str, *, pool_size: int = 2, integrity_chain: bool = Tru
         # The default waits forever behind the table lock of a stuck writer.
         "POSTGRES_LOCK_TIMEOUT": str(lock_timeout),
         "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": "4",
+        "POSTGRES_MAX_OVERFLOW": str(POOL_OVERFLOW),
         "POSTGRES_CONNECT_TIMEOUT": "10",
     }
 
@@ -118,7 +124,7 @@ def create_engine(url: str, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> sa.E
         sa_url = url.replace(f"{parts.scheme}://", "postgresql+psycopg://", 1)
         # A read-model write behind another's lock gives up as the event store's does, rather
         # than waiting for ever behind a stuck writer.
-        return sa.create_engine(sa_url, pool_size=2, max_overflow=4, pool_pre_ping=True,
+        return sa.create_engine(sa_url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True,
                                 connect_args={"options": f"-c lock_timeout={int(lock_timeout)}s"})
     path = sqlite_path(url)
     prepare_sqlite_file(path)

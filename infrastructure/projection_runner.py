@@ -56,18 +56,24 @@ class ProjectionRunner:
         """How many notifications the views have still to apply."""
         return max(self.app.recorder.max_notification_id() or 0, 0) - self.position()
 
-    def catch_up(self) -> int:
-        """Apply every notification not yet applied; returns how many were applied."""
+    def catch_up(self, *, wait: bool = True) -> int:
+        """Apply every notification not yet applied; returns how many were applied.
+
+        ``wait=False`` (a read that only wants the views current): if another process is applying
+        this very moment, leave it to them rather than queue behind its lock. A write waits: it
+        must return only once the views include it."""
         applied = 0
         while True:
-            count = self._apply_next_page()
+            count = self._apply_next_page(wait=wait)
             applied += count
             if count < self.page_size:
                 return applied
 
-    def _apply_next_page(self) -> int:
+    def _apply_next_page(self, *, wait: bool = True) -> int:
         with self.engine.begin() as conn:
-            position = self._lock_position(conn)
+            position = self._lock_position(conn, wait=wait)
+            if position is None:
+                return 0  # another process holds the position: it is applying these now
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=self.page_size, inclusive_of_start=False)
             if not notifications:
@@ -88,14 +94,16 @@ class ProjectionRunner:
             self.on_page(last)
         return len(notifications)
 
-    def _lock_position(self, conn: sa.Connection) -> int:
-        """Take the tracking row's lock (creating it at 0) and read the position."""
+    def _lock_position(self, conn: sa.Connection, *, wait: bool = True) -> int | None:
+        """Take the tracking row's lock (creating it at 0) and read the position; None when
+        ``wait`` is false and another transaction holds the lock (PostgreSQL)."""
         insert = _insert(conn.dialect.name, tracking).values(name=self.name, position=0)
         conn.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
         query = sa.select(tracking.c.position).where(tracking.c.name == self.name)
         if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        return int(conn.execute(query).scalar_one())
+            query = query.with_for_update(skip_locked=not wait)
+        found = conn.execute(query).scalar_one_or_none()
+        return None if found is None else int(found)
 
     def rebuild(self) -> int:
         """Empty every view and replay the whole log from the first notification."""

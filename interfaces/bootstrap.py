@@ -44,9 +44,10 @@ class Services:
     audit: AuditService
     reports: ReportService
 
-    def catch_up(self) -> int:
-        """Read-your-writes: bring the views up to date before answering a query."""
-        return self.projections.catch_up()
+    def catch_up(self, *, wait: bool = True) -> int:
+        """Read-your-writes: bring the views up to date before answering a query (``wait=False``:
+        unless another process is doing it this moment; see ``ProjectionRunner.catch_up``)."""
+        return self.projections.catch_up(wait=wait)
 
     def close(self) -> None:
         self.app.close()

@@ -41,8 +41,11 @@ def serve(
     if workers > 1 and not is_postgres(settings.database_url):
         raise InvalidInput("Several workers need PostgreSQL (CASELEDGER_DATABASE_URL); the embedded "
                            "SQLite database takes one.", field="workers")
-    configure_logging({**os.environ, "CASELEDGER_LOG_LEVEL": os.environ.get("CASELEDGER_LOG_LEVEL", "INFO")})
+    # A long-running server logs each request (INFO) unless told otherwise; its workers, fresh
+    # processes, read the same environment.
+    os.environ.setdefault("CASELEDGER_LOG_LEVEL", "INFO")
     os.environ.setdefault("CASELEDGER_DATABASE_URL", settings.database_url)
+    configure_logging()
     print(f"caseledger: serving http://{host}:{port}/ (API docs at /docs); Ctrl-C stops it.", flush=True)
     uvicorn.run("interfaces.http.main:app_from_env", factory=True, host=host, port=port,
                 workers=workers, timeout_graceful_shutdown=graceful_seconds, log_level="warning",

@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import structlog
 from fastapi import FastAPI, Request, Response
 
 from application.ports import Clock
+from infrastructure.database import POOL_OVERFLOW, POOL_SIZE
 from infrastructure.oidc import OidcSettings
 from infrastructure.settings import Settings
 from infrastructure.smtp import Mailer
@@ -52,6 +54,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or build(settings, clock=clock, mailer=mailer)
+        # Request threads no more than the database connections they can get at once.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE + POOL_OVERFLOW
         try:
             yield
         finally:

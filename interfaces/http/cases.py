@@ -100,7 +100,7 @@ def _command_of(command: type[BaseModel], body: BaseModel) -> tuple[Any, str | N
 
 def case_scope(built: Services, ref: str) -> policy.CaseScope:
     """The case's scope from the case list (NotFound for an unknown reference)."""
-    built.catch_up()
+    built.catch_up(wait=False)
     case_id = str(built.cases.resolve(ref))
     row = built.views.case_row(case_id)
     if row is None:
@@ -172,7 +172,7 @@ def list_cases(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> CasePage:
-    built.catch_up()
+    built.catch_up(wait=False)
     rows = [r for r, _ in policy.visible_cases(who, built.views.list_cases(partnership, case_type, stage))]
     start = (page - 1) * per_page
     items = [_listed(r) for r in rows[start:start + per_page]]
@@ -346,7 +346,7 @@ def deadlines(
 ) -> list[dict[str, Any]]:
     from application.ports import DeadlineFilter
 
-    built.catch_up()
+    built.catch_up(wait=False)
     moment = parse_as_at(_time(as_at, "as_at"), built.clock.now())
     due_by = due_within_limit(due_within, moment, built.calendar) if due_within else None
     where = DeadlineFilter(partnership=partnership, hub=hub, agency=agency, case_type=case_type)

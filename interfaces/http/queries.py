@@ -86,7 +86,7 @@ def rules(who: Caller, case_type: Annotated[Literal["dardr", "asb", "encampment"
 def partnerships(built: Built, who: Caller) -> dict[str, Any]:
     if not (who.grants or policy.is_local_operator(who)):
         raise _forbidden("Your account has no role yet: ask an administrator.")
-    built.catch_up()
+    built.catch_up(wait=False)
     return {"partnerships": list(built.views.partnerships()), "agencies": list(built.views.agencies())}
 
 
@@ -112,7 +112,7 @@ def board_report(
                 if partnership else policy.may_read_county_reports(who, county or ""))
     if not decision:
         raise _forbidden(decision.why)
-    built.catch_up()
+    built.catch_up(wait=False)
     report = built.reports.board(
         partnership=partnership, county=county, date_from=_day(date_from, "from"),
         date_to=_day(date_to, "to"), as_known_at=_instant(as_known_at, "as_known_at"),
@@ -141,7 +141,7 @@ def asb_annual(
     decision = policy.may_read_reports(who, partnership, _counties_of(built, partnership))
     if not decision:
         raise _forbidden(decision.why)
-    built.catch_up()
+    built.catch_up(wait=False)
     figures: dict[str, Any] = built.reports.asb_annual(partnership, year,
                                                        _instant(as_known_at, "as_known_at"))
     return figures
@@ -180,7 +180,7 @@ def access_log(
     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
 ) -> list[dict[str, Any]]:
     _auditor(who)
-    built.catch_up()
+    built.catch_up(wait=False)
     lo, hi = recorded_window(_effective(start, "from"), _effective(end, "to"))
     rows = built.audit.access(case=case, actor=actor, recorded_from=lo, recorded_before=hi)
     listed = {r["reference"]: r for r in built.views.list_cases(None, None, None)}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from eventsourcing.application import project_aggregate
 
 from application.commands import (
@@ -311,3 +312,27 @@ def test_processes_starting_at_once_on_a_new_database_all_start(database_url: st
     finally:
         for s in started:
             s.close()
+
+
+@pytest.mark.postgres
+def test_a_read_does_not_queue_behind_another_process_catching_up(fresh_postgres_url: str) -> None:
+    """Given another process applying events (it holds the views' tracking row), when a read
+    catches up without waiting, then it leaves them to that process and returns at once; a write's
+    catch-up (which must include its own events) applies them once the other is done."""
+    services = services_for(fresh_postgres_url)  # SQLite serialises writers in the database itself
+    try:
+        seed(services)
+        services.catch_up()
+        notify(services)
+        other = services.engine.connect()
+        holding = other.begin()
+        other.execute(sa.text("SELECT position FROM projection_tracking WHERE name = 'views' FOR UPDATE"))
+        assert services.catch_up(wait=False) == 0
+        assert services.views.list_cases(None, None, None) == []
+        holding.rollback()
+        other.close()
+        assert services.catch_up() > 0
+        assert [c["reference"] for c in services.views.list_cases(None, None, None)] == [
+            "CUM-DARDR-2026-001"]
+    finally:
+        services.close()
