@@ -38,6 +38,7 @@ from typing import Protocol
 from uuid import uuid4
 
 from application.commands.common import SubmitReturnDocument
+from application.environment import whole_number
 from application.ports import Clock
 from application.service import CaseResult, CaseService, Meta
 from domain import limits
@@ -97,7 +98,7 @@ class DocumentSettings:
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> DocumentSettings:
         """From the CASELEDGER_* variables; a bad value is refused, naming the variable."""
-        mb = _whole(env, "CASELEDGER_MAX_DOCUMENT_MB", DEFAULT_MAX_MB, 1, MAX_MAX_MB)
+        mb = whole_number(env, "CASELEDGER_MAX_DOCUMENT_MB", DEFAULT_MAX_MB, 1, MAX_MAX_MB)
         public = (env.get("CASELEDGER_PUBLIC_URL") or "").strip().rstrip("/") or None
         if public is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", public):
             raise InvalidInput(f"CASELEDGER_PUBLIC_URL={public!r}: give the address the API is "
@@ -109,7 +110,7 @@ class DocumentSettings:
         if links and public is None:
             raise InvalidInput("CASELEDGER_UPLOAD_LINKS_IN_REMINDERS=1 needs CASELEDGER_PUBLIC_URL, "
                                "the address the links point to.")
-        hours = _whole(env, "CASELEDGER_REMINDER_LINK_HOURS", DEFAULT_REMINDER_LINK_HOURS, 1,
+        hours = whole_number(env, "CASELEDGER_REMINDER_LINK_HOURS", DEFAULT_REMINDER_LINK_HOURS, 1,
                        MAX_LINK_HOURS)
         return cls(max_bytes=mb * 1024 * 1024, public_url=public, links_in_reminders=links,
                    reminder_link_hours=hours)
@@ -117,15 +118,6 @@ class DocumentSettings:
     @property
     def max_words(self) -> str:
         return f"{self.max_bytes // (1024 * 1024)} MB"
-
-
-def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise InvalidInput(f"{name}={raw!r}: use a whole number from {low} to {high}.")
-    return int(raw)
 
 
 # --------------------------------------------------------------------------- content checks

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from application.environment import whole_number
 from domain.errors import InvalidInput
 
 SUPPORTED_TIMEZONES = ("Europe/London",)
@@ -75,14 +76,14 @@ class Settings:
         reminder_time = env.get("CASELEDGER_REMINDER_TIME", "07:00")
         if not TIME_OF_DAY.match(reminder_time):
             raise InvalidInput(f"CASELEDGER_REMINDER_TIME={reminder_time!r}: use HH:MM (24-hour), e.g. 07:00.")
-        retry = _integer(env, "CASELEDGER_DELIVERY_RETRY_MINUTES", 5, 1, 24 * 60)
-        lock_timeout = _integer(env, "CASELEDGER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT, 1,
+        retry = whole_number(env, "CASELEDGER_DELIVERY_RETRY_MINUTES", 5, 1, 24 * 60)
+        lock_timeout = whole_number(env, "CASELEDGER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT, 1,
                                 MAX_LOCK_TIMEOUT)
         return cls(database_url=url, data_dir=data_dir, timezone=tz, actor=actor, os_user=_os_user(),
                    log_format=log_format,
                    smtp=_smtp(env), reminder_time=reminder_time, delivery_retry_minutes=retry,
                    lock_timeout=lock_timeout,
-                   ready_max_lag=_integer(env, "CASELEDGER_READY_MAX_LAG", 1000, 0, 10**9),
+                   ready_max_lag=whole_number(env, "CASELEDGER_READY_MAX_LAG", 1000, 0, 10**9),
                    environment={k: v for k, v in env.items() if k.startswith("CASELEDGER_")})
 
 
@@ -108,19 +109,6 @@ def _home() -> str:
                            "CASELEDGER_DATA_DIR or CASELEDGER_DATABASE_URL.") from None
 
 
-def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name}={raw!r} is not a whole number.") from None
-    if not low <= value <= high:
-        raise InvalidInput(f"{name}={value} is out of range; use {low} to {high}.")
-    return value
-
-
 def _smtp(env: Mapping[str, str]) -> SmtpSettings:
     starttls = env.get("CASELEDGER_SMTP_STARTTLS", "0").lower()
     if starttls not in ("0", "1", "true", "false", "yes", "no"):
@@ -128,12 +116,12 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings:
     drop = env.get("CASELEDGER_MAIL_DROP")
     return SmtpSettings(
         host=env.get("CASELEDGER_SMTP_HOST") or None,
-        port=_integer(env, "CASELEDGER_SMTP_PORT", 25, 1, 65535),
+        port=whole_number(env, "CASELEDGER_SMTP_PORT", 25, 1, 65535),
         sender=env.get("CASELEDGER_SMTP_FROM") or "caseledger@localhost",
         starttls=starttls in ("1", "true", "yes"),
         username=env.get("CASELEDGER_SMTP_USER") or None,
         password=env.get("CASELEDGER_SMTP_PASSWORD") or None,
-        timeout=float(_integer(env, "CASELEDGER_SMTP_TIMEOUT", 30, 1, 600)),
+        timeout=float(whole_number(env, "CASELEDGER_SMTP_TIMEOUT", 30, 1, 600)),
         mail_drop=Path(drop) if drop else None,
     )
 

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 
 from fastapi import Request
 
+from application.environment import whole_number
 from application.identity import AccountService, IdentityPolicy
 from application.principals import Principal
-from domain.errors import InvalidInput
 from infrastructure.accounts import SqlAccountStore
 from interfaces.http.problems import ApiProblem
 
@@ -93,21 +93,8 @@ def identity_policy(environment: Mapping[str, str]) -> IdentityPolicy:
     """CASELEDGER_LOCKOUT_AFTER (failed sign-ins, default 5), CASELEDGER_LOCKOUT_MINUTES (15),
     CASELEDGER_SESSION_IDLE_MINUTES (30), CASELEDGER_SESSION_MAX_HOURS (12)."""
     return IdentityPolicy(
-        lock_after=_whole(environment, "CASELEDGER_LOCKOUT_AFTER", 5, 1, 100),
-        lock_minutes=_whole(environment, "CASELEDGER_LOCKOUT_MINUTES", 15, 1, 24 * 60),
-        session_idle_minutes=_whole(environment, "CASELEDGER_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
-        session_max_hours=_whole(environment, "CASELEDGER_SESSION_MAX_HOURS", 12, 1, 24 * 30),
+        lock_after=whole_number(environment, "CASELEDGER_LOCKOUT_AFTER", 5, 1, 100),
+        lock_minutes=whole_number(environment, "CASELEDGER_LOCKOUT_MINUTES", 15, 1, 24 * 60),
+        session_idle_minutes=whole_number(environment, "CASELEDGER_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+        session_max_hours=whole_number(environment, "CASELEDGER_SESSION_MAX_HOURS", 12, 1, 24 * 30),
     )
-
-
-def _whole(environment: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = environment.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name}={raw!r} is not a whole number.") from None
-    if not low <= value <= high:
-        raise InvalidInput(f"{name}={value} is out of range; use {low} to {high}.")
-    return value
