@@ -69,7 +69,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         title="caseledger", version="1",
         summary="Case management for Community Safety Partnerships: DARDR, ASB Case Reviews and "
                 "unauthorised encampments.",
-        lifespan=lifespan, docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+        lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
     )
     app.state.settings = settings
     # A bad identity or single sign-on setting stops the start, with a plain message.
@@ -83,9 +83,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
 
 
 def _include_routers(app: FastAPI) -> None:
-    from interfaces.http import health
+    from interfaces.http import docs, health
 
     app.include_router(health.router)
+    app.include_router(docs.router)
     for module in ("cases", "queries", "identity", "oidc", "documents"):
         try:
             imported = __import__(f"interfaces.http.{module}", fromlist=["router"])
