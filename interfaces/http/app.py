@@ -83,18 +83,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
 
 
 def _include_routers(app: FastAPI) -> None:
-    from interfaces.http import docs, health
+    from interfaces.http import cases, docs, documents, health, identity, oidc, queries
 
-    app.include_router(health.router)
-    app.include_router(docs.router)
-    for module in ("cases", "queries", "identity", "oidc", "documents"):
-        try:
-            imported = __import__(f"interfaces.http.{module}", fromlist=["router"])
-        except ModuleNotFoundError as missing:
-            if missing.name != f"interfaces.http.{module}":
-                raise
-            continue
-        app.include_router(imported.router)
+    for module in (health, docs, cases, queries, identity, oidc, documents):
+        app.include_router(module.router)
 
 
 async def _request_context(request: Request,
