@@ -70,6 +70,11 @@ LISTING_FIELDS = frozenset({"case_id", "reference", "case_type", "partnership", 
 are the deadline rows', ``may_see_deadline``). ``restricted_to`` is kept so that a reader can
 tell why the entry says no more."""
 
+LISTING_CASE_FIELDS = ("id", "reference", "type", "partnership", "hub", "stage", "version", "as_at",
+                       "deadlines")
+"""What a case page shows at LISTING (``case_to_dict``'s names): access.md's "reference, type,
+stage, deadlines", and where the case belongs."""
+
 
 class Visibility(IntEnum):
     """How much of a case a principal reads; ordered, so that the union of grants is the most."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from application.commands.base import InvalidValue
 from application.ports import DeadlineFilter, ReadModel
 from domain import plain, times
 from domain.calendar import LONDON, ClockUnit, WorkingCalendar, add_working_days, end_of_day
@@ -193,6 +194,51 @@ def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
             "last_reminder_day": row.get("reminded_day") if row.get("reminded_due") == row["due"] else None,
         })
     return rows
+
+
+def parse_time(value: str | None, field: str) -> str | None:
+    """A date or date-time given for ``field``, normalised (``times.parse_effective``);
+    InvalidInput naming the field."""
+    if value is None:
+        return None
+    try:
+        return times.parse_effective(value)
+    except InvalidInput as error:
+        raise InvalidValue(error.message, field=field) from None
+
+
+def parse_instant(value: str, field: str) -> datetime:
+    """An instant to read as known at: a date means the end of that day (Europe/London); a time
+    is kept to the microsecond, so the instant a report states reproduces it exactly."""
+    text = value.strip()
+    if "T" not in text and " " not in text:
+        return times.effective_end(parse_time(text, field) or text)
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise InvalidValue(f"'{value}' is not a date or date-time; {times.FORMAT_HELP}.",
+                           field=field) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+
+
+#: The case list's columns as interfaces show them (the view's name → the shown name).
+CASE_LIST_FIELDS = {
+    "case_id": "id", "reference": "reference", "case_type": "type", "partnership": "partnership",
+    "hub": "hub", "stage": "stage", "stage_since": "stage_since", "version": "version",
+    "opened_on": "opened_on", "closed_on": "closed_on", "paused": "paused",
+    "policy_version": "policy_version", "updated": "updated", "second_report": "second_report",
+}
+
+
+def case_list_entry(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``cases`` view row as ``case list`` and ``GET /api/v1/cases`` show it (a row the access
+    policy cut down to a listing shows what it kept)."""
+    entry = {shown: row[column] for column, shown in CASE_LIST_FIELDS.items() if column in row}
+    for flag in ("paused", "second_report"):
+        if flag in entry:
+            entry[flag] = bool(entry[flag])
+    entry["restricted"] = row.get("restricted_to") is not None  # NULL: not restricted
+    return entry
 
 
 def parse_as_at(text: str | None, now: datetime) -> datetime:

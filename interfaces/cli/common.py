@@ -36,8 +36,8 @@ import structlog
 import typer
 
 from application.commands import InvalidValue
+from application.queries import parse_time as parse_time  # the commands take it from here
 from application.service import CaseResult, Meta
-from domain import times
 from domain.errors import (
     CaseledgerError,
     ConcurrentChange,
@@ -438,16 +438,6 @@ def day(iso: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- input
-
-
-def parse_time(value: str | None, field: str) -> str | None:
-    """A date or date-time option, normalised; InvalidInput (exit 2) naming the field."""
-    if value is None:
-        return None
-    try:
-        return times.parse_effective(value)
-    except InvalidInput as error:
-        raise InvalidValue(error.message, field=field) from None
 
 
 # --------------------------------------------------------------------------- registration

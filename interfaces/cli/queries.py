@@ -13,6 +13,7 @@ from application.audit import HISTORY_COLUMNS, csv_cell, history_row
 from application.ports import DeadlineFilter
 from application.queries import (
     SetupNames,
+    case_list_entry,
     case_to_dict,
     deadline_rows,
     due_within_limit,
@@ -59,7 +60,7 @@ def list_cases(
 ) -> None:
     """List cases, oldest first."""
     services = inv.fresh()
-    rows = [_case_row(r) for r in services.views.list_cases(partnership, case_type, stage)]
+    rows = [case_list_entry(r) for r in services.views.list_cases(partnership, case_type, stage)]
 
     def human() -> str:
         names = setup_names(services)
@@ -78,17 +79,6 @@ def list_cases(
 def setup_names(services: "Services") -> SetupNames:
     """The set-up's names, to show agencies, partnerships and hubs as people know them."""
     return SetupNames.read(services.views, lambda slug: services.cases.partnership(slug).hubs)
-
-
-def _case_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["case_id"], "reference": row["reference"], "type": row["case_type"],
-        "partnership": row["partnership"], "hub": row["hub"], "stage": row["stage"],
-        "stage_since": row["stage_since"], "version": row["version"],
-        "opened_on": row["opened_on"], "closed_on": row["closed_on"],
-        "paused": bool(row["paused"]), "policy_version": row["policy_version"],
-        "updated": row["updated"], "second_report": bool(row["second_report"]),
-    }
 
 
 def flagged(row: dict[str, Any], reference: str = "reference") -> str:

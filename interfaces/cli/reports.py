@@ -16,12 +16,12 @@ from typing import Annotated, Any
 
 import typer
 
+from application.queries import parse_instant
 from application.reporting.model import Report
 from application.reporting.render_csv import render_csv, render_zip
 from application.reporting.render_html import render_html
 from application.reporting.render_json import render_json
 from domain import times
-from domain.calendar import LONDON
 from domain.errors import InvalidInput
 from interfaces.cli.common import TIME_HELP, Invocation, command, parse_time, table
 from interfaces.cli.outputs import file_target, folder_target
@@ -53,21 +53,8 @@ def parse_day(value: str, option: str) -> date:
         raise InvalidInput(f"{option}: '{value}' is not a date; use YYYY-MM-DD.") from None
 
 
-def parse_known_at(value: str | None, option: str) -> datetime | None:
-    return parse_instant(value, option) if value is not None else None
-
-
-def parse_instant(value: str, option: str) -> datetime:
-    """A date means the end of that day (Europe/London); a time is kept to the microsecond, so
-    the instant a report states reproduces it exactly."""
-    text = value.strip()
-    if "T" not in text and " " not in text:
-        return times.effective_end(parse_time(text, option) or text)
-    try:
-        moment = datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
-        raise InvalidInput(f"{option}: '{value}' is not a date or date-time; use {TIME_HELP}.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+def parse_known_at(value: str | None, field: str) -> datetime | None:
+    return parse_instant(value, field) if value is not None else None
 
 
 @command(app, "board", "report", query=True)
@@ -95,7 +82,7 @@ def board(
     services = inv.fresh()
     report = services.reports.board(
         partnership=partnership, county=county, date_from=parse_day(date_from, "--from"),
-        date_to=parse_day(date_to, "--to"), as_known_at=parse_known_at(as_known_at, "--as-known-at"),
+        date_to=parse_day(date_to, "--to"), as_known_at=parse_known_at(as_known_at, "as_known_at"),
         publishable=publishable)
     written = write_report(report, report_format.value, out)
     caseload = report.table("caseload")
@@ -164,8 +151,8 @@ def diff(
     data = services.reports.diff(
         partnership=partnership, county=county, date_from=parse_day(date_from, "--from"),
         date_to=parse_day(date_to, "--to"),
-        earlier=parse_instant(earlier, "--earlier"),
-        later=parse_known_at(later, "--later"))
+        earlier=parse_instant(earlier, "earlier"),
+        later=parse_known_at(later, "later"))
 
     def human() -> str:
         lines = [f"{data['scope']['name']}, {data['period']['from']} to {data['period']['to']}: "

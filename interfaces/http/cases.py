@@ -15,7 +15,6 @@ recorded as a read, with its purpose.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any
 
@@ -24,10 +23,20 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from application import access_policy as policy
+from application.audit import history_row
 from application.commands import REGISTRY, CaseCommand, MigratePolicy, OpeningCommand
 from application.commands.common import SubmitReturnDocument
+from application.ports import DeadlineFilter
 from application.principals import Principal
-from application.queries import case_to_dict, deadline_rows, due_within_limit, parse_as_at, shown_personal
+from application.queries import (
+    case_list_entry,
+    case_to_dict,
+    deadline_rows,
+    due_within_limit,
+    parse_as_at,
+    parse_time,
+    shown_personal,
+)
 from application.service import CaseResult, Meta
 from domain import times
 from domain.case import Case
@@ -119,27 +128,29 @@ def case_scope(built: Services, ref: str) -> policy.CaseScope:
     return policy.CaseScope.of(row)
 
 
-def _denied(built: Services, request: Request, who: Principal, scope: policy.CaseScope,
-            attempted: str, status: int, why: str) -> ApiProblem:
+def refused(built: Services, who: Principal, scope: policy.CaseScope, attempted: str,
+            why: str) -> ApiProblem:
+    """A refusal, recorded in the access log as denied: 404 if the caller may not see the case at
+    all (as if it did not exist), else 403 saying why."""
     built.audit.record_denied(scope.case_id, actor=who.actor, what=attempted, why=why,
                               reference=scope.reference)
-    if status == 404:
+    if policy.case_visibility(who, scope) is policy.Visibility.NONE:
         return ApiProblem(404, f"No case {scope.reference}.", kind="not-found")
     return ApiProblem(403, why, kind="forbidden")
 
 
-def visible_case(built: Services, request: Request, who: Principal, ref: str, attempted: str,
+def visible_case(built: Services, who: Principal, ref: str, attempted: str,
                  needed: policy.Visibility) -> tuple[policy.CaseScope, policy.Visibility]:
     """The case if the caller may see it as ``needed``: 404 when they may not see it at all, 403
     when they may see only less (both recorded as denied)."""
     scope = case_scope(built, ref)
     seen = policy.case_visibility(who, scope)
     if seen is policy.Visibility.NONE:
-        raise _denied(built, request, who, scope, attempted, 404,
-                      "The case is outside your role and scope.")
+        raise refused(built, who, scope, attempted, "The case is outside your role and scope.")
     if seen < needed:
-        raise _denied(built, request, who, scope, attempted, 403,
-                      f"Your role does not let you {attempted.split()[0]} {scope.reference}.")
+        raise refused(built, who, scope, attempted,
+                      f"You may see only that {scope.reference} exists (its reference, type, stage "
+                      "and deadlines): it is restricted to named people, or outside your role.")
     return scope, seen
 
 
@@ -185,22 +196,10 @@ def list_cases(
 ) -> CasePage:
     rows = [r for r, _ in policy.visible_cases(who, built.views.list_cases(partnership, case_type, stage))]
     start = (page - 1) * per_page
-    items = [_listed(r) for r in rows[start:start + per_page]]
+    items = [case_list_entry(r) for r in rows[start:start + per_page]]
     if start + per_page < len(rows):
         response.headers["Link"] = f'</api/v1/cases?page={page + 1}&per_page={per_page}>; rel="next"'
     return CasePage(items=items, page=page, per_page=per_page, total=len(rows))
-
-
-def _listed(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A case list entry; one seen only as a listing has fewer fields (access_policy)."""
-    names = {"case_id": "id", "case_type": "type"}
-    shown = {names.get(k, k): v for k, v in row.items()
-             if k not in ("reminder_ladders", "policy_version", "updated", "restricted_to")}
-    for flag in ("paused", "second_report"):
-        if flag in shown:
-            shown[flag] = bool(shown[flag])
-    shown["restricted"] = bool(policy.restricted_people(row.get("restricted_to")))
-    return shown
 
 
 def _opening_route(command: type[OpeningCommand], case_type: str) -> None:
@@ -245,9 +244,9 @@ def show_case(
     if len(chosen) > 1:
         raise InvalidInput(f"Use only one of at_version, as_known_at and as_effective_at "
                            f"(got {' and '.join(chosen)}).", field=chosen[1])
-    scope, seen = visible_case(built, request, who, ref, "show", policy.Visibility.LISTING)
-    known = _time(as_known_at, "as_known_at")
-    effective = _time(as_effective_at, "as_effective_at")
+    scope, seen = visible_case(built, who, ref, "show", policy.Visibility.LISTING)
+    known = parse_time(as_known_at, "as_known_at")
+    effective = parse_time(as_effective_at, "as_effective_at")
     case, as_at = built.cases.case_as(
         scope.case_id, at_version=at_version,
         as_known_at=times.effective_end(known) if known else None, as_effective_at=effective)
@@ -256,7 +255,7 @@ def show_case(
         personal = shown_personal(built.cases.app.repository.event_store.get(case.id, lte=1))
     data = case_to_dict(case, as_at, personal=personal)
     if seen is policy.Visibility.LISTING:
-        data = {k: data[k] for k in LISTING_FIELDS if k in data}
+        data = {k: data[k] for k in policy.LISTING_CASE_FIELDS if k in data}
     what = " ".join(["show", *(f"--{n.replace('_', '-')} {v}" for n, v in (
         ("at_version", at_version), ("as_known_at", known), ("as_effective_at", effective))
         if v is not None)])
@@ -266,28 +265,11 @@ def show_case(
     return data
 
 
-#: What a caller who may only see a case listed is shown of it (access.md: "reference, type,
-#: stage, deadlines").
-LISTING_FIELDS = ("id", "reference", "type", "partnership", "hub", "stage", "version", "as_at",
-                  "deadlines")
-
-
-def _time(text: str | None, field: str) -> str | None:
-    if text is None:
-        return None
-    try:
-        return times.parse_effective(text)
-    except InvalidInput as error:
-        raise InvalidInput(error.message, field=field) from None
-
-
 @router.get("/cases/{ref}/history", tags=["cases"], summary="Every recorded fact of a case",
             responses={404: {"description": "No such case, or not one you may see"}})
 def case_history(ref: str, request: Request, built: Built, who: Caller,
                  purpose: PurposeQuery = None) -> list[dict[str, Any]]:
-    from application.audit import history_row
-
-    scope, _ = visible_case(built, request, who, ref, "history", policy.Visibility.DETAILS)
+    scope, _ = visible_case(built, who, ref, "history", policy.Visibility.DETAILS)
     rows = [history_row(r) for r in built.views.history(scope.case_id)]
     built.audit.record_read(scope.case_id, actor=who.actor, what="history", purpose=purpose,
                             reference=scope.reference)
@@ -301,11 +283,11 @@ def _command_route(command: type[CaseCommand]) -> None:
             who: Caller, if_match: IfMatch = None) -> dict[str, Any]:
         expected = expected_version(if_match)
         case_command, on, reason = _command_of(command, body)
-        scope, _ = visible_case(built, request, who, ref, route_name(command),
+        scope, _ = visible_case(built, who, ref, route_name(command),
                                 policy.Visibility.LISTING)
         decision = policy.may_execute(who, command, scope)
         if not decision.allowed:
-            raise _denied(built, request, who, scope, route_name(command), 403, decision.why)
+            raise refused(built, who, scope, route_name(command), decision.why)
         definition = DEFINITIONS.get(scope.case_type)
         row = built.views.case_row(scope.case_id) or {}
         request.state.case_stage = row.get("stage")
@@ -354,9 +336,7 @@ def deadlines(
     agency: Annotated[str | None, Query(max_length=64)] = None,
     case_type: Annotated[str | None, Query(alias="type", pattern="^(dardr|asb|encampment)$")] = None,
 ) -> list[dict[str, Any]]:
-    from application.ports import DeadlineFilter
-
-    moment = parse_as_at(_time(as_at, "as_at"), built.clock.now())
+    moment = parse_as_at(parse_time(as_at, "as_at"), built.clock.now())
     due_by = due_within_limit(due_within, moment, built.calendar) if due_within else None
     where = DeadlineFilter(partnership=partnership, hub=hub, agency=agency, case_type=case_type)
     rows = deadline_rows(built.views, where, moment, overdue_only=overdue, due_by=due_by)

@@ -42,10 +42,10 @@ from application.documents import (
 )
 from application.principals import Principal
 from application.service import Meta
-from domain.errors import NotFound
 from infrastructure.documents import document_service
 from interfaces.bootstrap import Services
 from interfaces.http.auth import current_principal
+from interfaces.http.cases import case_scope, refused
 from interfaces.http.deps import services
 from interfaces.http.problems import ApiProblem
 
@@ -96,30 +96,12 @@ Documents = Annotated[DocumentService, Depends(documents)]
 # --------------------------------------------------------------------------- access
 
 
-def _scope(built: Services, ref: str) -> policy.CaseScope:
-    built.catch_up()
-    row = built.views.case_row(str(built.cases.resolve(ref)))
-    if row is None:
-        raise NotFound(f"No case {ref.strip()}.")
-    return policy.CaseScope.of(row)
-
-
-def _refuse(built: Services, who: Principal, scope: policy.CaseScope, attempted: str,
-            decision: policy.Decision) -> ApiProblem:
-    """404 if the caller may not see the case at all, else 403; recorded as denied."""
-    built.audit.record_denied(scope.case_id, actor=who.actor, what=attempted, why=decision.why,
-                              reference=scope.reference)
-    if policy.case_visibility(who, scope) is policy.Visibility.NONE:
-        return ApiProblem(404, f"No case {scope.reference}.", kind="not-found")
-    return ApiProblem(403, decision.why, kind="forbidden")
-
-
 def _submitter(built: Services, who: Principal, ref: str, agency: str,
                attempted: str) -> policy.CaseScope:
-    scope = _scope(built, ref)
+    scope = case_scope(built, ref)
     decision = policy.may_submit_return(who, scope, agency)
     if not decision.allowed:
-        raise _refuse(built, who, scope, attempted, decision)
+        raise refused(built, who, scope, attempted, decision.why)
     return scope
 
 
@@ -212,11 +194,11 @@ def list_documents(ref: str, agency: str, kind: str, built: Built, who: Caller,
                 **ERRORS})
 def download_document(ref: str, document_id: str, built: Built, who: Caller,
                       docs: Documents) -> Response:
-    scope = _scope(built, ref)
+    scope = case_scope(built, ref)
     _, found, _ = docs.locate(scope.case_id, document_id)
     decision = policy.may_submit_return(who, scope, found.agency)
     if not decision.allowed:
-        raise _refuse(built, who, scope, f"download document {document_id}", decision)
+        raise refused(built, who, scope, f"download document {document_id}", decision.why)
     got = docs.download(scope.case_id, document_id)
     built.audit.record_read(scope.case_id, actor=who.actor, what=f"show document {document_id} (download)",
                             reference=scope.reference)
@@ -237,10 +219,10 @@ class LinkAsked(BaseModel):
 def issue_link(ref: str, agency: str, kind: str, request: Request, response: Response,
                built: Built, who: Caller, docs: Documents,
                body: LinkAsked | None = None) -> dict[str, Any]:
-    scope = _scope(built, ref)
+    scope = case_scope(built, ref)
     decision = policy.may_execute(who, RequestReturn, scope)
     if not decision.allowed:
-        raise _refuse(built, who, scope, f"issue upload link {agency} {kind}", decision)
+        raise refused(built, who, scope, f"issue upload link {agency} {kind}", decision.why)
     issued = docs.issue_link(scope.case_id, agency, kind, (body or LinkAsked()).hours,
                              Meta(actor=who.actor))
     url = upload_url(docs.settings.public_url or str(request.base_url), issued.token)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -19,12 +19,11 @@ from pydantic import BaseModel, Field
 from application import access_policy as policy
 from application.audit import recorded_window
 from application.principals import Principal, Role
+from application.queries import parse_instant, parse_time
 from application.reporting.render_csv import render_zip
 from application.reporting.render_html import render_html
 from application.reporting.render_json import render_json
 from application.rules import as_json, catalogue
-from domain import times
-from domain.calendar import LONDON
 from domain.errors import InvalidInput
 from interfaces.bootstrap import Services
 from interfaces.http.auth import current_principal
@@ -48,29 +47,6 @@ def _day(text: str, field: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"'{text}' is not a date; use YYYY-MM-DD.", field=field) from None
-
-
-def _instant(text: str | None, field: str) -> datetime | None:
-    """A date means the end of that day (Europe/London); a date-time is kept as given."""
-    if text is None:
-        return None
-    value = text.strip()
-    try:
-        if "T" not in value and " " not in value:
-            return times.effective_end(times.parse_effective(value))
-        moment = datetime.fromisoformat(value.replace(" ", "T"))
-    except (ValueError, InvalidInput):
-        raise InvalidInput(f"'{text}' is not a date or date-time.", field=field) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
-
-
-def _effective(text: str | None, field: str) -> str | None:
-    if text is None:
-        return None
-    try:
-        return times.parse_effective(text)
-    except InvalidInput as error:
-        raise InvalidInput(error.message, field=field) from None
 
 
 # --------------------------------------------------------------------------- catalogue, set-up
@@ -115,7 +91,7 @@ def board_report(
     built.catch_up(wait=False)
     report = built.reports.board(
         partnership=partnership, county=county, date_from=_day(date_from, "from"),
-        date_to=_day(date_to, "to"), as_known_at=_instant(as_known_at, "as_known_at"),
+        date_to=_day(date_to, "to"), as_known_at=(parse_instant(as_known_at, "as_known_at") if as_known_at else None),
         publishable=publishable)
     if report_format == "html":
         return Response(render_html(report), media_type="text/html; charset=utf-8")
@@ -142,8 +118,8 @@ def asb_annual(
     if not decision:
         raise _forbidden(decision.why)
     built.catch_up(wait=False)
-    figures: dict[str, Any] = built.reports.asb_annual(partnership, year,
-                                                       _instant(as_known_at, "as_known_at"))
+    known = parse_instant(as_known_at, "as_known_at") if as_known_at else None
+    figures: dict[str, Any] = built.reports.asb_annual(partnership, year, known)
     return figures
 
 
@@ -181,7 +157,7 @@ def access_log(
 ) -> list[dict[str, Any]]:
     _auditor(who)
     built.catch_up(wait=False)
-    lo, hi = recorded_window(_effective(start, "from"), _effective(end, "to"))
+    lo, hi = recorded_window(parse_time(start, "from"), parse_time(end, "to"))
     rows = built.audit.access(case=case, actor=actor, recorded_from=lo, recorded_before=hi)
     listed = {r["reference"]: r for r in built.views.list_cases(None, None, None)}
     return [r for r in rows if r.get("case") in listed
@@ -197,7 +173,7 @@ class ExportRequest(BaseModel):
              summary="Export a case with its integrity proof (a zip); recorded with its purpose",
              responses={200: {"content": {"application/zip": {}}}})
 def export(ref: str, body: ExportRequest, request: Request, built: Built, who: Caller) -> Response:
-    scope, _ = visible_case(built, request, who, ref, "export", policy.Visibility.DETAILS)
+    scope, _ = visible_case(built, who, ref, "export", policy.Visibility.DETAILS)
     decision = policy.may_audit(who, scope.partnership)
     if not decision:
         raise _forbidden(decision.why)
