@@ -194,7 +194,8 @@ class AccountStore(Protocol):
 
     def insert_token(self, token: ApiToken, token_hash: str) -> None: ...
 
-    def token_by_hash(self, token_hash: str) -> tuple[ApiToken, str] | None: ...
+    def token_by_hash(self, token_hash: str) -> tuple[ApiToken, str, Account] | None:
+        """The token with this hash, the hash as stored and the token's account."""
 
     def tokens(self) -> list[ApiToken]: ...
 
@@ -462,11 +463,10 @@ class AccountService:
         found = self.store.token_by_hash(digest)
         if found is None:
             return None
-        token, stored = found
+        token, stored, account = found
         if not hmac.compare_digest(stored, digest) or token.status(self.clock.now()) != "active":
             return None
-        account = self.store.account_by_id(token.account_id)
-        if account is None or account.disabled:
+        if account.disabled:
             return None
         return _principal(account, PrincipalKind.SYSTEM)
 

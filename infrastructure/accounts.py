@@ -156,13 +156,7 @@ class SqlAccountStore:
     def _accounts(self, where: sa.ColumnElement[bool]) -> list[Account]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(accounts).where(where).order_by(accounts.c.username)).all()
-            ids = [r.account_id for r in rows]
-            grants: dict[tuple[str, str], list[Grant]] = {}
-            if ids:
-                for g in conn.execute(sa.select(account_grants)
-                                      .where(account_grants.c.account_id.in_(ids))
-                                      .order_by(account_grants.c.grant)):
-                    grants.setdefault((g.account_id, g.source), []).append(parse_grant(g.grant))
+            grants = _grants_of(conn, [r.account_id for r in rows])
         return [_account(r._mapping, grants) for r in rows]
 
     def record_failure(self, account_id: str, lock_after: int, lock_until: datetime) -> bool:
@@ -216,10 +210,23 @@ class SqlAccountStore:
         return (sa.select(api_tokens, accounts.c.username)
                 .join(accounts, accounts.c.account_id == api_tokens.c.account_id))
 
-    def token_by_hash(self, token_hash: str) -> tuple[ApiToken, str] | None:
+    def token_by_hash(self, token_hash: str) -> tuple[ApiToken, str, Account] | None:
+        """The token, its stored hash and its account, read through one connection (every API
+        request asks this): the token joined to its account, then the account's grants."""
+        query = (sa.select(accounts, *_TOKEN_COLUMNS)
+                 .join(api_tokens, api_tokens.c.account_id == accounts.c.account_id)
+                 .where(api_tokens.c.token_hash == token_hash))
         with self.engine.connect() as conn:
-            row = conn.execute(self._token_query().where(api_tokens.c.token_hash == token_hash)).first()
-        return (_token(row._mapping), row.token_hash) if row else None
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            grants = _grants_of(conn, [row.account_id])
+        found = row._mapping
+        token = ApiToken(token_id=found["token_id"], account_id=found["account_id"],
+                         username=found["username"], label=found["token_label"],
+                         created=_when(found["token_created"]), expires=_when(found["token_expires"]),
+                         revoked=_moment(found["token_revoked"]))
+        return token, found["token_hash"], _account(found, grants)
 
     def tokens(self) -> list[ApiToken]:
         with self.engine.connect() as conn:
@@ -291,6 +298,23 @@ class SqlAccountStore:
             agencies = frozenset(conn.execute(sa.select(views.agencies.c.slug)).scalars())
             counties = frozenset(conn.execute(sa.select(views.counties.c.slug)).scalars())
         return KnownSetup({p: frozenset(h) for p, h in hubs.items()}, agencies, counties)
+
+
+#: A token's own columns beside its account's (``token_by_hash``), named apart from the account's.
+_TOKEN_COLUMNS = (api_tokens.c.token_id, api_tokens.c.token_hash, api_tokens.c.label.label("token_label"),
+                  api_tokens.c.created.label("token_created"), api_tokens.c.expires.label("token_expires"),
+                  api_tokens.c.revoked.label("token_revoked"))
+
+
+def _grants_of(conn: sa.Connection, account_ids: list[str]) -> dict[tuple[str, str], list[Grant]]:
+    """The accounts' grants by (account, source), in grant order."""
+    grants: dict[tuple[str, str], list[Grant]] = {}
+    if account_ids:
+        for g in conn.execute(sa.select(account_grants)
+                              .where(account_grants.c.account_id.in_(account_ids))
+                              .order_by(account_grants.c.grant)):
+            grants.setdefault((g.account_id, g.source), []).append(parse_grant(g.grant))
+    return grants
 
 
 def _account(row: Any, grants: dict[tuple[str, str], list[Grant]]) -> Account:
