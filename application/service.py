@@ -82,6 +82,14 @@ class CaseLedgerApplication(Application[UUID]):
             transcoder.register(StateAsDict(state_class))
 
 
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 class WrongCaseType(InvalidInput):
     """A command of one case type given to a case of another."""
 
@@ -175,17 +183,23 @@ class CaseService:
         )
 
     def resolve(self, ref: str) -> UUID:
-        """A case id from a reference (CUM-DARDR-2026-003) or a UUID."""
-        ref = ref.strip()
-        try:
-            return UUID(ref)
-        except ValueError:
-            pass
-        reference = normalise_reference(ref)
-        case_id = case_id_for(reference)
+        """A case id from a reference (CUM-DARDR-2026-003) or a UUID; NotFound for a reference
+        no case was opened with."""
+        case_id = self.case_id_of(ref)
+        if _is_uuid(ref):
+            return case_id
         if not self.app.recorder.select_events(case_id, limit=1):
-            raise NotFound(f"No case with reference {reference}.")
+            raise NotFound(f"No case with reference {normalise_reference(ref)}.")
         return case_id
+
+    @staticmethod
+    def case_id_of(ref: str) -> UUID:
+        """The id a case with this reference (or UUID) has, whether or not it exists: a case's id
+        follows from its reference (``case_id_for``), so this reads nothing."""
+        ref = ref.strip()
+        if _is_uuid(ref):
+            return UUID(ref)
+        return case_id_for(normalise_reference(ref))
 
     def load_case(self, ref: str, version: int | None = None) -> Case:
         case_id = self.resolve(ref)

@@ -179,15 +179,20 @@ def _second_report() -> sa.Label[bool]:
     ).label("second_report")
 
 
+#: One case's row of the case list, built once: every request about a case reads it.
+_CASE_ROW = (sa.select(cases, _second_report())
+             .where(cases.c.case_id == sa.bindparam("case_id", type_=sa.String)))
+
+
 class SqlReadModel:
     """The ReadModel port over SQLAlchemy Core."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
-    def _rows(self, query: Any) -> list[dict[str, Any]]:
+    def _rows(self, query: Any, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [dict(r._mapping) for r in conn.execute(query, parameters)]
 
     def list_cases(self, partnership: str | None, case_type: str | None,
                    stage: str | None) -> Sequence[dict[str, Any]]:
@@ -202,7 +207,7 @@ class SqlReadModel:
 
     def case_row(self, case_id: str) -> dict[str, Any] | None:
         """One case's row of the case list (None when the views do not have it)."""
-        rows = self._rows(sa.select(cases, _second_report()).where(cases.c.case_id == case_id))
+        rows = self._rows(_CASE_ROW, {"case_id": case_id})
         return rows[0] if rows else None
 
     def open_deadlines(self, where: DeadlineFilter) -> Sequence[dict[str, Any]]:

@@ -112,20 +112,28 @@ def _command_of(command: type[BaseModel], body: BaseModel) -> tuple[Any, str | N
 # --------------------------------------------------------------------------- access
 
 
-def case_scope(built: Services, ref: str) -> policy.CaseScope:
-    """The case's scope from the case list (NotFound for an unknown reference).
+def listed_case(built: Services, ref: str) -> dict[str, Any]:
+    """The case's row of the case list (NotFound for an unknown reference).
 
-    Every writer (this API, the command line, the scheduler) returns only once the views include
-    what it recorded, so a case that exists is on the list; only a writer that stopped between
-    saving and catching up leaves one off, and then this catches up for it."""
-    case_id = str(built.cases.resolve(ref))
+    A case's id follows from its reference, so the row is read first; the event store is asked
+    only when the row is missing. Every writer (this API, the command line, the scheduler)
+    returns only once the views include what it recorded, so a case that exists is on the list;
+    only a writer that stopped between saving and catching up leaves one off, and then this
+    catches up for it."""
+    case_id = str(built.cases.case_id_of(ref))
     row = built.views.case_row(case_id)
     if row is None:
+        built.cases.resolve(ref)  # NotFound for a reference no case was opened with
         built.catch_up(wait=False)
         row = built.views.case_row(case_id)
     if row is None:
         raise NotFound(f"No case {ref.strip()}.")
-    return policy.CaseScope.of(row)
+    return row
+
+
+def case_scope(built: Services, ref: str) -> policy.CaseScope:
+    """The case's scope from the case list (NotFound for an unknown reference)."""
+    return policy.CaseScope.of(listed_case(built, ref))
 
 
 def refused(built: Services, who: Principal, scope: policy.CaseScope, attempted: str,
@@ -144,6 +152,13 @@ def visible_case(built: Services, who: Principal, ref: str, attempted: str,
     """The case if the caller may see it as ``needed``: 404 when they may not see it at all, 403
     when they may see only less (both recorded as denied)."""
     scope = case_scope(built, ref)
+    return scope, require_visibility(built, who, scope, attempted, needed)
+
+
+def require_visibility(built: Services, who: Principal, scope: policy.CaseScope, attempted: str,
+                       needed: policy.Visibility) -> policy.Visibility:
+    """How much of the case the caller may see, if at least ``needed``: else 404 or 403 (both
+    recorded as denied), as ``visible_case``."""
     seen = policy.case_visibility(who, scope)
     if seen is policy.Visibility.NONE:
         raise refused(built, who, scope, attempted, "The case is outside your role and scope.")
@@ -151,7 +166,7 @@ def visible_case(built: Services, who: Principal, ref: str, attempted: str,
         raise refused(built, who, scope, attempted,
                       f"You may see only that {scope.reference} exists (its reference, type, stage "
                       "and deadlines): it is restricted to named people, or outside your role.")
-    return scope, seen
+    return seen
 
 
 def _etag(version: int) -> str:
@@ -283,13 +298,13 @@ def _command_route(command: type[CaseCommand]) -> None:
             who: Caller, if_match: IfMatch = None) -> dict[str, Any]:
         expected = expected_version(if_match)
         case_command, on, reason = _command_of(command, body)
-        scope, _ = visible_case(built, who, ref, route_name(command),
-                                policy.Visibility.LISTING)
+        row = listed_case(built, ref)
+        scope = policy.CaseScope.of(row)
+        require_visibility(built, who, scope, route_name(command), policy.Visibility.LISTING)
         decision = policy.may_execute(who, command, scope)
         if not decision.allowed:
             raise refused(built, who, scope, route_name(command), decision.why)
         definition = DEFINITIONS.get(scope.case_type)
-        row = built.views.case_row(scope.case_id) or {}
         request.state.case_stage = row.get("stage")
         request.state.case_allowed = definition.allowed_commands(row.get("stage") or "") if definition else []
         meta = Meta(actor=who.actor, on=on, reason=reason, expected_version=expected)
