@@ -30,15 +30,18 @@ venv: $(VENV)/.installed
 
 # ruff, the layer contracts and mypy run first and stop the tests at the first failure.
 # Chromium is installed first for the browser tests (they skip, saying why, if it cannot be), and
-# the OpenID provider the single sign-on tests run (npm ci, from its lock file).
+# the OpenID provider the single sign-on tests run and the web pages' front-end packages (npm ci,
+# each from its lock file).
 test: lint
 	@bash scripts/chromium.sh ensure
 	@bash scripts/oidc.sh ensure
+	@bash scripts/web.sh ensure
 	@$(WITH_POSTGRES) $(VENV)/bin/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The demo replaces only what an earlier demo wrote in demo-out/ (it refuses a folder of anyone
 # else's), in a database of its own: the commands in the README then start on a fresh one.
 demo: $(VENV)/.installed
+	@bash scripts/web.sh ensure
 	$(VENV)/bin/caseledger demo --out demo-out
 	@echo
 	@echo 'To type caseledger in this shell:  export PATH="$(CURDIR)/$(VENV)/bin:$$PATH"'

@@ -1,6 +1,6 @@
 """``caseledger serve``: the HTTP API (and, with the next issue, the web application).
 
-uvicorn serves ``interfaces.http.main:app_from_env``; each worker process builds its own services
+uvicorn serves ``interfaces.server:app_from_env``; each worker process builds its own services
 from the same CASELEDGER_* settings. Several workers need PostgreSQL (on SQLite one process at a
 time writes; it is refused). SIGTERM or Ctrl-C stops it gracefully: no new connections, requests in
 flight finish (up to ``--graceful-seconds``), then the database connections close.
@@ -47,6 +47,6 @@ def serve(
     os.environ.setdefault("CASELEDGER_DATABASE_URL", settings.database_url)
     configure_logging()
     print(f"caseledger: serving http://{host}:{port}/ (API docs at /docs); Ctrl-C stops it.", flush=True)
-    uvicorn.run("interfaces.http.main:app_from_env", factory=True, host=host, port=port,
+    uvicorn.run("interfaces.server:app_from_env", factory=True, host=host, port=port,
                 workers=workers, timeout_graceful_shutdown=graceful_seconds, log_level="warning",
                 proxy_headers=False, server_header=False)

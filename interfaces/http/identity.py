@@ -24,7 +24,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from application.identity import SignInFailed, format_grant
+from application.identity import Session, SignInFailed, format_grant
 from application.principals import Principal
 from domain.errors import InvalidInput
 from interfaces.http.auth import SESSION_COOKIE, accounts, current_principal
@@ -106,17 +106,17 @@ def _per_minute(environment: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def _secure_cookies(environment: Mapping[str, str]) -> bool:
+def secure_cookies(environment: Mapping[str, str]) -> bool:
     raw = environment.get("CASELEDGER_INSECURE_COOKIES", "").strip().lower()
     if raw not in ("", "0", "1", "true", "false", "yes", "no"):
         raise InvalidInput(f"CASELEDGER_INSECURE_COOKIES={raw!r}: use 1 (plain-http development only) or 0.")
     return raw not in ("1", "true", "yes")
 
 
-@router.post("/session", status_code=201, response_model=SignedIn,
-             summary="Sign in with a username, password and one-time code",
-             responses={401: {"description": "Not signed in"}, 429: {"description": "Too many attempts"}})
-def sign_in(body: SignIn, request: Request, response: Response) -> SignedIn:
+def password_sign_in(request: Request, username: str, password: str, totp: str) -> tuple[Principal, Session]:
+    """Check a sign-in (rate-limited per address) and start a session: the API's and the sign-in
+    page's one way in. 401 for any wrong part (which one is not said), 429 when locked out or
+    when the address tried too often."""
     service = accounts(request)
     address = request.client.host if request.client else "unknown"
     wait = _rate_limit(request).admit(address, service.clock.now())
@@ -124,7 +124,7 @@ def sign_in(body: SignIn, request: Request, response: Response) -> SignedIn:
         raise ApiProblem(429, "Too many sign-in attempts from this address: wait a minute and try again.",
                          kind="too-many-attempts", headers={"Retry-After": str(wait)})
     try:
-        principal = service.verify_sign_in(body.username, body.password, body.totp)
+        principal = service.verify_sign_in(username, password, totp)
         session = service.start_session(principal.account_id)
     except SignInFailed as failed:
         if failed.locked_until is not None:
@@ -134,8 +134,29 @@ def sign_in(body: SignIn, request: Request, response: Response) -> SignedIn:
         raise ApiProblem(401, failed.message, kind="sign-in-failed",
                          headers={"WWW-Authenticate": "Bearer"}) from None
     request.state.principal = principal
-    response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="lax", path="/",
-                        secure=_secure_cookies(request.app.state.services.settings.environment))
+    return principal, session
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
+                        secure=secure_cookies(request.app.state.services.settings.environment))
+
+
+def end_browser_session(request: Request, response: Response) -> None:
+    """End the session on the server (an API token's request has none to end) and clear the cookie."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and "authorization" not in request.headers:
+        accounts(request).end_session(cookie)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=secure_cookies(request.app.state.services.settings.environment))
+
+
+@router.post("/session", status_code=201, response_model=SignedIn,
+             summary="Sign in with a username, password and one-time code",
+             responses={401: {"description": "Not signed in"}, 429: {"description": "Too many attempts"}})
+def sign_in(body: SignIn, request: Request, response: Response) -> SignedIn:
+    principal, session = password_sign_in(request, body.username, body.password, body.totp)
+    set_session_cookie(request, response, session.token)
     response.headers["Location"] = "/api/v1/session"
     return SignedIn(username=principal.username, csrf_token=session.csrf, expires=session.expires)
 
@@ -143,12 +164,8 @@ def sign_in(body: SignIn, request: Request, response: Response) -> SignedIn:
 @router.delete("/session", status_code=204, summary="Sign out",
                responses={401: {"description": "Not signed in"}, 403: {"description": "No CSRF token"}})
 def sign_out(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Response:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie and "authorization" not in request.headers:
-        accounts(request).end_session(cookie)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=_secure_cookies(request.app.state.services.settings.environment))
+    end_browser_session(request, response)
     return response
 
 

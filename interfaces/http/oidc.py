@@ -37,8 +37,8 @@ from infrastructure.oidc import (
     ProviderUnavailable,
     SignInFlow,
 )
-from interfaces.http.auth import SESSION_COOKIE, accounts
-from interfaces.http.identity import _secure_cookies
+from interfaces.http.auth import accounts
+from interfaces.http.identity import secure_cookies, set_session_cookie
 from interfaces.http.problems import ApiProblem, problem
 
 log = structlog.get_logger("caseledger.http.oidc")
@@ -125,16 +125,14 @@ def callback(request: Request, oidc: Relying) -> Response:
         return _clear_flow(request, problem(request, 403, refused.message, kind="sign-in-refused"))
     request.state.principal = principal
     response = RedirectResponse(flow.next, status_code=303)
-    # The session cookie exactly as the password sign-in sets it.
-    response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="lax", path="/",
-                        secure=_secure(request))
+    set_session_cookie(request, response, session.token)  # as the password sign-in sets it
     return _clear_flow(request, response)
 
 
 def _secure(request: Request) -> bool:
     """Secure cookies unless CASELEDGER_INSECURE_COOKIES=1 (plain-http development), the rule
     of the password sign-in."""
-    return _secure_cookies(request.app.state.settings.environment)
+    return secure_cookies(request.app.state.settings.environment)
 
 
 def _refused(request: Request, failure: OidcFailure) -> Response:

@@ -8,12 +8,12 @@ commands allowed there), not found 404, a concurrent change 409, a busy or unrea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from application.service import StaleVersion
@@ -49,9 +49,24 @@ class ApiProblem(Exception):
         self.headers = dict(headers or {})
 
 
+ErrorPage = Callable[[Request, int, str, str, Mapping[str, str]], Response]
+"""The web application's error page (``app.state.error_page``): request, status, title, detail,
+headers. Installed by the web application; without it every error is a problem."""
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, which always answers with problems)."""
+    return (not request.url.path.startswith("/api/")
+            and "text/html" in request.headers.get("accept", ""))
+
+
 def problem(request: Request, status: int, detail: str, *, kind: str | None = None,
             extra: Mapping[str, Any] | None = None,
-            headers: Mapping[str, str] | None = None) -> JSONResponse:
+            headers: Mapping[str, str] | None = None) -> Response:
+    """The error as a problem (RFC 9457), or, for a browser asking for a page, as an error page."""
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if page is not None and wants_page(request):
+        return page(request, status, TITLES.get(status, "Error"), detail, dict(headers or {}))
     body: dict[str, Any] = {
         "type": f"https://caseledger.example/problems/{kind}" if kind else "about:blank",
         "title": TITLES.get(status, "Error"), "status": status, "detail": detail,
@@ -134,12 +149,12 @@ def install(app: FastAPI) -> None:
     """The exception handlers that turn every error into a problem."""
 
     @app.exception_handler(ApiProblem)
-    async def api_problem(request: Request, error: ApiProblem) -> JSONResponse:
+    async def api_problem(request: Request, error: ApiProblem) -> Response:
         return problem(request, error.status, error.detail, kind=error.kind, extra=error.extra,
                        headers=error.headers)
 
     @app.exception_handler(CaseledgerError)
-    async def domain_error(request: Request, error: CaseledgerError) -> JSONResponse:
+    async def domain_error(request: Request, error: CaseledgerError) -> Response:
         status = status_for(error)
         extra: dict[str, Any] = {}
         if isinstance(error, InvalidInput):
@@ -156,17 +171,17 @@ def install(app: FastAPI) -> None:
                        headers={"Retry-After": "1"} if status == 503 else None)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
         errors = [{"pointer": _pointer(e.get("loc", ())), "detail": str(e.get("msg", "invalid"))}
                   for e in error.errors()]
         return problem(request, 422, "The request is not valid: see errors.", kind="invalid-input",
                        extra={"errors": errors})
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
         detail = error.detail if isinstance(error.detail, str) else TITLES.get(error.status_code, "Error")
         return problem(request, error.status_code, detail, headers=getattr(error, "headers", None))
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> Response:
         return problem(request, 500, "The request could not be completed.", kind="unexpected")

@@ -23,7 +23,7 @@ from domain.calendar import FixedCalendar
 from infrastructure.clock import FixedClock
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Services, build
-from interfaces.http.app import create_app
+from interfaces.server import create_server
 from tests.integration.support import NOW, seed
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027
 
@@ -74,7 +74,7 @@ def live_server(database_url: str, *, now: datetime = NOW, seeded: bool = True,
     if seeded:
         seed(services)
     port = free_port()
-    config = uvicorn.Config(create_app(settings, services=services), host="127.0.0.1", port=port,
+    config = uvicorn.Config(create_server(settings, services=services), host="127.0.0.1", port=port,
                             log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

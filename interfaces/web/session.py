@@ -1,0 +1,122 @@
+"""Signing in to the pages, and who is signed in.
+
+The pages use the same accounts, second factor, lock-out and session cookie as the API
+(``interfaces/http/identity.py``); single sign-on is the same ``/auth/oidc/login``. A page asked
+for without a live session redirects to the sign-in page (saying so when a session has ended),
+and back afterwards. Every form that changes something carries the session's CSRF token in a
+hidden ``csrf_token`` field, checked by ``posted_form`` before anything else is read.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from infrastructure.oidc import OidcSettings
+from interfaces.http.auth import SESSION_COOKIE, accounts
+from interfaces.http.identity import end_browser_session, password_sign_in, set_session_cookie
+from interfaces.http.oidc import SAFE_NEXT
+from interfaces.http.problems import ApiProblem
+from interfaces.web.render import Viewer, render
+
+router = APIRouter(include_in_schema=False)
+
+FORM_EXPIRED = ("This form has expired or did not come from caseledger: go back, reload the page "
+                "and try again.")
+
+
+MISSING = {"username": "Enter your username", "password": "Enter your password",
+           "code": "Enter the code from your authenticator app"}
+
+
+class SignInNeeded(Exception):
+    """No live session: the page redirects to the sign-in page."""
+
+    def __init__(self, next_path: str, ended: bool) -> None:
+        super().__init__("sign in needed")
+        self.next_path, self.ended = next_path, ended
+
+
+def viewer(request: Request) -> Viewer:
+    """The person signed in (their session is kept alive), or a redirect to the sign-in page.
+    API tokens are for systems, not pages: only the session cookie is read."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = accounts(request).principal_for_session(cookie) if cookie else None
+    if found is None:
+        raise SignInNeeded(request.url.path, ended=bool(cookie))
+    principal, csrf = found
+    request.state.principal = principal
+    seen = Viewer(principal, csrf)
+    request.state.viewer = seen
+    return seen
+
+
+SignedIn = Annotated[Viewer, Depends(viewer)]
+
+
+async def posted_form(request: Request, who: SignedIn) -> FormData:
+    """The posted form, once its CSRF token matches the session's (403 page otherwise)."""
+    form = await request.form()
+    given = form.get("csrf_token")
+    if not isinstance(given, str) or not hmac.compare_digest(given.encode(), who.csrf.encode()):
+        raise ApiProblem(403, FORM_EXPIRED, kind="csrf")
+    return form
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+def sign_in_redirect(needed: SignInNeeded) -> RedirectResponse:
+    target = f"/sign-in?next={quote(needed.next_path, safe='/')}"
+    return RedirectResponse(target + ("&ended=1" if needed.ended else ""), status_code=303)
+
+
+def _safe_next(value: object) -> str:
+    return value if isinstance(value, str) and SAFE_NEXT.match(value) else "/"
+
+
+def _single_sign_on(request: Request) -> bool:
+    return OidcSettings.from_env(request.app.state.services.settings.environment) is not None
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "/", ended: bool = False,
+                 signed_out: bool = False) -> Response:
+    return render(request, "sign_in.html", title="Sign in", viewer=None, errors=[],
+                  next=_safe_next(next), ended=ended, signed_out=signed_out, username="",
+                  single_sign_on=_single_sign_on(request))
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    form = await request.form()
+    username, password, code = (str(form.get(n) or "") for n in ("username", "password", "code"))
+    next_path = _safe_next(form.get("next"))
+    given = {"username": username, "password": password, "code": code}
+    errors = [(name, message) for name, message in MISSING.items() if not given[name].strip()]
+    status, headers = 400, {}
+    if not errors:
+        try:
+            _, session = password_sign_in(request, username, password, code.strip())
+        except ApiProblem as refused:
+            errors = [("username", refused.detail)]
+            status, headers = refused.status, refused.headers
+        else:
+            response = RedirectResponse(next_path, status_code=303)
+            set_session_cookie(request, response, session.token)
+            return response
+    return render(request, "sign_in.html", title="Sign in", viewer=None, errors=errors,
+                  next=next_path, ended=False, signed_out=False, username=username[:64],
+                  single_sign_on=_single_sign_on(request), status=status, headers=headers)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, form: PostedForm) -> Response:
+    response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
+    end_browser_session(request, response)
+    return response

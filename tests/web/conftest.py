@@ -1,0 +1,3 @@
+from tests.web.support import browser
+
+__all__ = ["browser"]
