@@ -17,6 +17,7 @@ import typer
 
 from application import demo_asb, demo_encampments
 from application.demo import DEMO_AS_AT, Opener, run_demo, scenarios
+from application.identity import AccountService, parse_grant
 from application.ports import DeadlineFilter
 from application.queries import deadline_rows
 from application.reminders import SCHEDULER_ACTOR
@@ -27,11 +28,12 @@ from domain.asb import DEFINITION as ASB
 from domain.dardr import DEFINITION as DARDR
 from domain.encampment import DEFINITION as ENCAMPMENT
 from domain.errors import InvalidInput
+from infrastructure.accounts import SqlAccountStore
 from infrastructure.clock import FixedClock
 from infrastructure.loopback_smtp import LoopbackMailDrop
 from infrastructure.settings import Settings, SmtpSettings
 from infrastructure.smtp import SmtpMailer
-from interfaces.bootstrap import build
+from interfaces.bootstrap import Services, build
 from interfaces.cli.common import Invocation, command, table
 from interfaces.cli.outputs import folder_target
 from interfaces.cli.reports import write_report
@@ -68,11 +70,35 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
         services = build(Settings.from_env(database_url=f"sqlite:///{data / DATABASE}"),
                          clock=clock, mailer=SmtpMailer(smtp))
         summary = _record(inv, services, clock, out)
+        summary["web"] = _demo_accounts(services, clock)
     summary["reminders"]["mail_drop"] = str(mail)
     summary["reminders"]["sent_to"] = _mail_drop(drop.files)
     summary["database"] = str(data / DATABASE)
     _mark(out, complete=True)
     inv.emit(summary, lambda: _human(summary))
+
+
+#: One account per role, for trying the web application (``caseledger serve``) on the demo's
+#: database. The demo's data is fictitious; so is this shared password.
+DEMO_PASSWORD = "demo-only-password"
+DEMO_ACCOUNTS = (
+    ("demo-coordinator", "coordinator:cumberland", "Coordinator, Cumberland"),
+    ("demo-hub-officer", "hub-officer:cumberland/allerdale", "Hub officer, Allerdale hub"),
+    ("demo-agency", "agency-contact:cumbria-police", "Agency contact, Cumbria Police"),
+    ("demo-auditor", "auditor:cumberland", "Auditor, Cumberland"),
+    ("demo-board", "board-member:cumberland", "Board member, Cumberland"),
+    ("demo-admin", "administrator", "Administrator"),
+)
+WEB_ADDRESS = "http://127.0.0.1:8000/"
+
+
+def _demo_accounts(services: Services, clock: FixedClock) -> dict[str, Any]:
+    accounts = AccountService(SqlAccountStore(services.engine), clock)
+    for username, grant, role in DEMO_ACCOUNTS:
+        accounts.add(username, display_name=role, email=None, grants=[parse_grant(grant)],
+                     password=DEMO_PASSWORD, by="caseledger demo")
+    return {"address": WEB_ADDRESS, "password": DEMO_PASSWORD,
+            "accounts": [{"username": u, "grant": g, "role": r} for u, g, r in DEMO_ACCOUNTS]}
 
 
 def _mark(out: Path, *, complete: bool) -> None:
@@ -274,4 +300,18 @@ def _human(summary: dict[str, Any]) -> str:
         "Try:  caseledger --database sqlite:///" + summary["database"]
         + " case show " + summary["scenarios"]["paused-trial"],
         "      caseledger --database sqlite:///" + summary["database"] + " reminders status",
+        "",
+        _web_text(summary["web"], summary["database"]),
+    ])
+
+
+def _web_text(web: dict[str, Any], database: str) -> str:
+    run = f"caseledger --database sqlite:///{database}"
+    return "\n".join([
+        f"The web application:  {run} serve",
+        f"then open {web['address']} and sign in as one of these, with the password "
+        f"{web['password']!r}:",
+        table(["username", "role"], [(a["username"], a["role"]) for a in web["accounts"]]),
+        "The code an authenticator app would show (it changes every 30 seconds):",
+        f"      {run} users code demo-coordinator",
     ])

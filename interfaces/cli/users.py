@@ -18,10 +18,12 @@ import getpass
 import sys
 from typing import Annotated, Any
 
+import pyotp
 import typer
 
 from application.identity import (
     Account,
+    AccountChange,
     AccountService,
     AddedAccount,
     ApiToken,
@@ -164,6 +166,24 @@ def enable(inv: Invocation, username: Username) -> None:
     """Enable a disabled account again."""
     account = _accounts(inv).enable(username, by=inv.actor)
     inv.emit(_account(account), f"Account {account.username} enabled.")
+
+
+@command(app, "code", "users")
+def current_code(inv: Invocation, username: Username) -> None:
+    """The one-time code the account's authenticator app shows now, for trying the web
+    application on this machine (the demo's accounts) without setting up an app. Recorded as
+    a change of the account; whoever can run it could reset the account anyway."""
+    service = _accounts(inv)
+    account = service.get(username)
+    if account.totp_secret is None:
+        raise InvalidInput(f"{account.username} has no second factor (single sign-on or tokens only).",
+                           field="username")
+    now = inv.services.clock.now()
+    service.store.record_change(AccountChange(now, inv.actor, account.username,
+                                              "one-time code shown at the command line"))
+    code = pyotp.TOTP(account.totp_secret).at(now)
+    inv.emit({"username": account.username, "code": code},
+             f"{code}  (the code for {account.username} now; a code works once, for about 30 seconds)")
 
 
 @command(app, "reset", "users")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from application.identity import AccountService
+from infrastructure.accounts import SqlAccountStore
+from infrastructure.clock import SystemClock
 from tests.e2e.support import Cli
+from tests.integration.support import services_for
 
 
 def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path: Path) -> None:
@@ -63,10 +67,23 @@ def test_the_demo_is_deterministic_and_covers_every_stage(tmp_path: Path) -> Non
     pages = [b.decode() for f, b in reports.items() if f.endswith(".html")]
     assert [name for name in pseudonyms if any(name in page for page in pages)] == []
 
+    # one account per role for the web application, signed in with the code `users code` gives
+    web = first["web"]
+    assert [a["grant"].split(":")[0] for a in web["accounts"]] == [
+        "coordinator", "hub-officer", "agency-contact", "auditor", "board-member", "administrator"]
+    assert web["address"] == "http://127.0.0.1:8000/"
+    code = database.json("users", "code", "demo-coordinator")["code"]
+    assert len(code) == 6 and code.isdigit()
+    services = services_for(f"sqlite:///{tmp_path}/{first['database']}")
+    accounts = AccountService(SqlAccountStore(services.engine), SystemClock())
+    assert accounts.verify_sign_in("demo-coordinator", web["password"], code).username == "demo-coordinator"
+    services.close()
+
     shown = database.json("case", "show", paused)
     assert shown["paused"] is True
     assert [p["kind"] for p in shown["parallel_processes"]] == ["criminal"]
     human = database("demo", "--out", "out").out
+    assert "serve" in human and "demo-coordinator" in human and "users code" in human
     assert "Pipelines as at 2026-11-02" in human and "Overdue as at 2026-11-02" in human
     assert "ASB Case Review statutory figures, financial year 2025/26" in human
     assert f"Reminders as at 02 Nov 2026: {reminders['issued']} step(s) issued" in human
