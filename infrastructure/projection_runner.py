@@ -9,6 +9,7 @@ is locked first, so two processes catching up at once apply each page once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -96,13 +97,20 @@ class ProjectionRunner:
 
     def _lock_position(self, conn: sa.Connection, *, wait: bool = True) -> int | None:
         """Take the tracking row's lock (creating it at 0) and read the position; None when
-        ``wait`` is false and another transaction holds the lock (PostgreSQL)."""
-        insert = _insert(conn.dialect.name, tracking).values(name=self.name, position=0)
-        conn.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        ``wait`` is false and another transaction holds the lock (PostgreSQL).
+
+        The row is there but for the first catch-up (or after a rebuild), so it is locked and
+        read first, and created only when that finds nothing."""
         query = sa.select(tracking.c.position).where(tracking.c.name == self.name)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=not wait)
         found = conn.execute(query).scalar_one_or_none()
+        if found is None:
+            # Missing, or (wait=False) locked by another transaction: ON CONFLICT DO NOTHING
+            # does not wait for that lock, and the second read tells the two apart.
+            insert = _insert(conn.dialect.name, tracking).values(name=self.name, position=0)
+            conn.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+            found = conn.execute(query).scalar_one_or_none()
         return None if found is None else int(found)
 
     def rebuild(self) -> int:
@@ -150,11 +158,28 @@ def batched(changes: list[Change],
 
 def _statement(change: Change, tables: dict[str, sa.Table]) -> Statement:
     table = tables[change.table]
-    columns = sorted(change.values)
+    columns = tuple(sorted(change.values))
     if isinstance(change, Upsert):
-        return _UpsertStatement(table, list(change.key), columns)
-    where = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in change.key))
+        return _UpsertStatement(table, tuple(change.key), columns)
+    return _update(table, tuple(change.key), columns)
+
+
+# Statements are immutable and their shapes few (a table and the columns a projection writes),
+# so each is built once: building one costs more than executing it for a page of one event.
+@functools.lru_cache(maxsize=512)
+def _update(table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> sa.Update:
+    where = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
     return sa.update(table).where(where).values({c: sa.bindparam(f"v_{c}") for c in columns})
+
+
+@functools.lru_cache(maxsize=512)
+def _upsert(dialect: str, table: sa.Table, keys: tuple[str, ...],
+            columns: tuple[str, ...]) -> postgresql.Insert | sqlite.Insert:
+    insert = _insert(dialect, table)
+    if not columns:
+        return insert.on_conflict_do_nothing(index_elements=list(keys))
+    return insert.on_conflict_do_update(
+        index_elements=list(keys), set_={c: insert.excluded[c] for c in columns})
 
 
 def _params(change: Change) -> dict[str, Any]:
@@ -167,15 +192,11 @@ def _params(change: Change) -> dict[str, Any]:
 class _UpsertStatement:
     """An INSERT … ON CONFLICT DO UPDATE built for the connection's dialect when executed."""
 
-    def __init__(self, table: sa.Table, keys: list[str], columns: list[str]) -> None:
+    def __init__(self, table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> None:
         self.table, self.keys, self.columns = table, keys, columns
 
     def for_dialect(self, dialect: str) -> postgresql.Insert | sqlite.Insert:
-        insert = _insert(dialect, self.table)
-        if not self.columns:
-            return insert.on_conflict_do_nothing(index_elements=self.keys)
-        return insert.on_conflict_do_update(
-            index_elements=self.keys, set_={c: insert.excluded[c] for c in self.columns})
+        return _upsert(dialect, self.table, self.keys, self.columns)
 
 
 #: A batched statement: an UPDATE, or an upsert built for the dialect when it runs.
