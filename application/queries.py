@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -163,26 +164,28 @@ def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
     started is left out (its due time is the one in force now, including later extensions).
     """
     names = names or SetupNames()
+    label = functools.cache(names.deadline)  # many cases share their deadlines' labels
+    as_at_day = as_at.astimezone(LONDON).date()
     rows = []
     for row in views.open_deadlines(replace(where, include_met=True)):
-        if times.effective_instant(row["starts"]) > as_at:
+        if _instant(row["starts"]) > as_at:
             continue
         status = row["status"]
         if status == "met":
-            if times.effective_instant(row["met_on"]) <= as_at:
+            if _instant(row["met_on"]) <= as_at:
                 continue
             status = "open"
-        due = datetime.fromisoformat(row["due"])
+        due, due_day = _due(row["due"])
         overdue = status == "open" and as_at > due
         if overdue_only and not overdue:
             continue
         if due_by is not None and due > due_by:
             continue
-        days_overdue = (as_at.astimezone(LONDON).date() - due.astimezone(LONDON).date()).days
+        days_overdue = (as_at_day - due_day).days
         rows.append({
             "case": row["reference"], "name": row["name"],
-            "label": names.deadline(row["case_type"], row["name"], row["responsible"],
-                                    row["partnership"], row["hub"]),
+            "label": label(row["case_type"], row["name"], row["responsible"],
+                           row["partnership"], row["hub"]),
             "due": row["due"],
             "status": "overdue" if overdue else status,
             "responsible": row["responsible"],
@@ -194,6 +197,21 @@ def deadline_rows(views: ReadModel, where: DeadlineFilter, as_at: datetime, *,
             "last_reminder_day": row.get("reminded_day") if row.get("reminded_due") == row["due"] else None,
         })
     return rows
+
+
+# The deadline list parses the same few thousand stored times on every read: parse each once.
+# Both are pure functions of the text and return immutable values, so a cached answer is the
+# answer.
+@functools.lru_cache(maxsize=16384)
+def _instant(effective: str) -> datetime:
+    return times.effective_instant(effective)
+
+
+@functools.lru_cache(maxsize=16384)
+def _due(due: str) -> tuple[datetime, date]:
+    """A stored due time, and its London day."""
+    instant = datetime.fromisoformat(due)
+    return instant, instant.astimezone(LONDON).date()
 
 
 def parse_time(value: str | None, field: str) -> str | None:

@@ -183,6 +183,14 @@ def _second_report() -> sa.Label[bool]:
 _CASE_ROW = (sa.select(cases, _second_report())
              .where(cases.c.case_id == sa.bindparam("case_id", type_=sa.String)))
 
+#: Deadlines with their case's columns, in due order (``open_deadlines`` narrows it).
+_DEADLINES = (
+    sa.select(deadlines, cases.c.reference, cases.c.partnership, cases.c.case_type,
+              cases.c.hub, cases.c.stage, _second_report())
+    .join(cases, cases.c.case_id == deadlines.c.case_id)
+    .order_by(deadlines.c.due_utc, cases.c.reference, deadlines.c.name)
+)
+
 
 class SqlReadModel:
     """The ReadModel port over SQLAlchemy Core."""
@@ -192,7 +200,9 @@ class SqlReadModel:
 
     def _rows(self, query: Any, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query, parameters)]
+            result = conn.execute(query, parameters)
+            keys = list(result.keys())  # once, not once a row (as Row._mapping would)
+            return [dict(zip(keys, row, strict=True)) for row in result]
 
     def list_cases(self, partnership: str | None, case_type: str | None,
                    stage: str | None) -> Sequence[dict[str, Any]]:
@@ -211,12 +221,7 @@ class SqlReadModel:
         return rows[0] if rows else None
 
     def open_deadlines(self, where: DeadlineFilter) -> Sequence[dict[str, Any]]:
-        q = (
-            sa.select(deadlines, cases.c.reference, cases.c.partnership, cases.c.case_type,
-                      cases.c.hub, cases.c.stage, _second_report())
-            .join(cases, cases.c.case_id == deadlines.c.case_id)
-            .order_by(deadlines.c.due_utc, cases.c.reference, deadlines.c.name)
-        )
+        q = _DEADLINES
         if not where.include_closed_statuses:
             statuses = ("open", "paused", "met") if where.include_met else ("open", "paused")
             q = q.where(deadlines.c.status.in_(statuses))
