@@ -369,8 +369,12 @@ class CaseService:
 
     def case_as(self, ref: str, *, at_version: int | None = None,
                 as_known_at: datetime | None = None,
-                as_effective_at: str | None = None) -> tuple[Case, datetime]:
-        """The case as it stood, and the instant its deadline statuses are judged at."""
+                as_effective_at: str | None = None,
+                known_version: int | None = None) -> tuple[Case, datetime]:
+        """The case as it stood, and the instant its deadline statuses are judged at.
+
+        ``known_version``: the case's version as a view has it, a hint for loading the case as
+        it stands now (``load_short_case``)."""
         if at_version is not None:
             current = self.load_case(ref)
             if not 1 <= at_version <= current.version:
@@ -385,7 +389,7 @@ class CaseService:
             return self.load_case(ref, version=version), as_known_at
         if as_effective_at is not None:
             return self._as_effective_at(ref, as_effective_at)
-        return self.load_case(ref), self.clock.now()
+        return self.load_short_case(self.resolve(ref), known_version), self.clock.now()
 
     def version_known_at(self, aggregate_id: UUID, as_known_at: datetime) -> int | None:
         """The version of an aggregate (a case, a partnership…) as known at an instant: its

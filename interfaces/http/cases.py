@@ -259,12 +259,15 @@ def show_case(
     if len(chosen) > 1:
         raise InvalidInput(f"Use only one of at_version, as_known_at and as_effective_at "
                            f"(got {' and '.join(chosen)}).", field=chosen[1])
-    scope, seen = visible_case(built, who, ref, "show", policy.Visibility.LISTING)
+    row = listed_case(built, ref)
+    scope = policy.CaseScope.of(row)
+    seen = require_visibility(built, who, scope, "show", policy.Visibility.LISTING)
     known = parse_time(as_known_at, "as_known_at")
     effective = parse_time(as_effective_at, "as_effective_at")
     case, as_at = built.cases.case_as(
         scope.case_id, at_version=at_version,
-        as_known_at=times.effective_end(known) if known else None, as_effective_at=effective)
+        as_known_at=times.effective_end(known) if known else None, as_effective_at=effective,
+        known_version=row.get("version"))
     personal = None
     if seen is policy.Visibility.FULL:
         personal = shown_personal(built.cases.app.repository.event_store.get(case.id, lte=1))
