@@ -140,7 +140,8 @@ def _command_classes(definition: ProcessDefinition) -> dict[str, type[BaseModel]
 
 
 COMMANDS = {case_type: _command_classes(d) for case_type, d in DEFINITIONS.items()}
-_ALL: list[type[BaseModel]] = [*REGISTRY.case_commands(), MigratePolicy]
+_ALL: list[type[BaseModel]] = [*REGISTRY.case_commands(), *REGISTRY.opening_commands(),
+                                MigratePolicy]
 LABELS = {route_name(c): command_label(c) for c in _ALL}
 """Each command's name in a URL → its label ("decide-review" → "Decide review")."""
 
@@ -338,7 +339,9 @@ def case_page(ref: str, request: Request, who: SignedIn, built: Built,
     case, as_at = built.cases.case_as(scope.case_id)
     names = setup_names(built)
     full = seen is policy.Visibility.FULL
-    events = list(built.cases.app.repository.event_store.get(case.id)) if full else []
+    # Personal data lives in the events alone: the opening event's, and each action's text.
+    store = built.cases.app.repository.event_store
+    events = list(store.get(case.id) if case.actions else store.get(case.id, lte=1)) if full else []
     data = case_to_dict(case, as_at, personal=shown_personal(events) if full else None, names=names)
     if seen is policy.Visibility.LISTING:
         data = {k: data[k] for k in policy.LISTING_CASE_FIELDS if k in data}

@@ -105,6 +105,16 @@ def test_the_case_list_filters_by_type_stage_hub_agency_and_status(browser: Any,
         assert axe_violations(page) == []
         screenshot(page, "case-list")
 
+        # From the keyboard alone: choose a type, Tab to the button, Enter
+        page.get_by_label("Type", exact=True).focus()
+        page.keyboard.press("ArrowDown")  # DARDR
+        for _ in FILTERS:
+            page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent.trim()") == "Apply filters"
+        page.keyboard.press("Enter")
+        page.wait_for_url("**type=dardr**")
+        assert listed(page) == [refs["dardr"]]
+
         assert filter_by(page, Type="ASB Case Review") == [refs["asb"]]
         assert "type=asb" in page.url
         assert filter_by(page, Stage="Scoping") == [refs["dardr"]]
@@ -244,3 +254,20 @@ def test_the_case_page_is_refused_or_cut_down_as_the_access_policy_says(browser:
         anna = sign_in(browser, server, person(server, "anna", COORDINATOR), path=f"/cases/{refs['dardr']}")
         assert VICTIM in anna.locator("main").inner_text()
         assert "Yes, to anna" in anna.locator("main").inner_text()
+
+
+def test_the_pages_of_a_long_list_and_every_command_of_a_stage_have_their_links() -> None:
+    from interfaces.http.cases import DEFINITIONS
+    from interfaces.web.cases import COMMANDS, ListFilters, _pagination
+
+    pages = _pagination(ListFilters(case_type="asb", page=5), pages=9)
+    assert pages is not None
+    assert [i["number"] for i in pages["items"]] == [1, 3, 4, 5, 6, 8, 9]  # 3 and 8: ellipses
+    assert [i["number"] for i in pages["items"] if i["ellipsis"]] == [3, 8]
+    assert pages["previous"] == "?type=asb&status=open&page=4"
+    assert pages["next"] == "?type=asb&status=open&page=6"
+    assert _pagination(ListFilters(), pages=1) is None
+    for case_type, definition in DEFINITIONS.items():  # each command of a stage has its form
+        assert set(COMMANDS[case_type]) == set(definition.transitions), case_type
+    assert COMMANDS["dardr"]["close"].__name__ == "CloseCase"
+    assert COMMANDS["asb"]["acknowledge"].__name__ == "AcknowledgeApplication"
