@@ -52,6 +52,7 @@ Built = Annotated[Services, Depends(services)]
 Text = Annotated[str | None, Query(max_length=200)]
 
 PER_PAGE = 50
+LATEST = 50  # the start page lists the cases opened last; the others are found by reference
 LONG = 120  # a fact's value longer than this (a policy, say) is folded away in a details
 MAX_PURPOSE = 2000
 ONLY_AUDITORS = "These pages are for auditors. Your account does not audit a partnership."
@@ -108,11 +109,12 @@ def audit_home(request: Request, who: SignedIn, built: Built) -> HTMLResponse:
     auditor(who.principal)
     audited = [r for r, seen in policy.visible_cases(who.principal, built.views.list_cases(None, None, None))
                if seen >= policy.Visibility.DETAILS and policy.may_audit(who.principal, r["partnership"])]
+    latest = sorted(audited, key=lambda r: (r["opened_on"] or "", r["reference"]), reverse=True)
     cases = [{"reference": r["reference"], "type": plain.case_type_label(r["case_type"], short=True),
               "stage": plain.stage_label(r["case_type"], r["stage"] or ""),
-              "opened": (r["opened_on"] or "")[:10]} for r in audited]
+              "opened": (r["opened_on"] or "")[:10]} for r in latest[:LATEST]]
     return render(request, "audit/home.html", title="Audit", viewer=who, cases=cases, errors=[],
-                  reference="")
+                  reference="", total=len(audited))
 
 
 @router.get("/audit/find")
@@ -128,7 +130,7 @@ def find_case(request: Request, who: SignedIn, built: Built, reference: Text = N
             error = "No case has that reference: check it and try again"
     if error is None:
         return RedirectResponse(f"/audit/cases/{ref}", status_code=303)
-    return render(request, "audit/home.html", title="Audit", viewer=who, cases=[],
+    return render(request, "audit/home.html", title="Audit", viewer=who, cases=[], total=0,
                   errors=[("reference", error)], reference=ref[:40], status=400)
 
 

@@ -19,17 +19,25 @@ PROBATION = Grant(Role.AGENCY_CONTACT, agency="probation")
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def review_asking(server: Server, *agencies: str, on: str = "2026-11-16") -> str:
+def follow(page: Any, target: Any) -> None:
+    """Click a link or button and wait for the page it leads to (an assertion must not read
+    the page it left, which may hold the same element)."""
+    with page.expect_navigation():
+        target.click()
+
+
+def review_asking(server: Server, *agencies: str, on: str = "2026-11-16",
+                  asked_on: str | None = None) -> str:
     """Given: a DARDR review (the victim's pseudonym PSEUDONYM) asking each agency for a
     scoping return, as a coordinator records it."""
     built = server.services
     opened = built.cases.open(NotifyDeath(
-        partnership="cumberland", date_of_death="2026-11-10", victim_pseudonym=PSEUDONYM,
+        partnership="cumberland", date_of_death="2026-10-01", victim_pseudonym=PSEUDONYM,
         notified_by="cumbria-police", relationship="intimate-partner", death_type="homicide"),
         Meta(actor="cora", on=on))
     for agency in agencies:
         built.cases.execute(opened.reference, RequestReturn(agency=agency, kind="scoping"),
-                            Meta(actor="cora"))
+                            Meta(actor="cora", on=asked_on))
     built.catch_up()
     return opened.reference
 
@@ -41,25 +49,33 @@ def returns_table(page: Any) -> str:
 def test_an_agency_contact_sees_its_returns_and_uploads_one(browser: Any, database_url: str) -> None:
     with live_server(database_url, env={"CASELEDGER_MAX_DOCUMENT_MB": "1"}) as server:
         first = review_asking(server, "cumbria-police", "probation")
-        second = review_asking(server, "cumbria-police")
+        # … one asked in October, now overdue, and reminded by the scheduler
+        second = review_asking(server, "cumbria-police", on="2026-10-05", asked_on="2026-10-06")
+        server.services.reminders.run(Meta(actor="system:scheduler"))
+        server.services.catch_up()
         only_probation = review_asking(server, "probation")
         pat = person(server, "pat", POLICE)
         seen: list[str] = []
 
         # Given the police contact signs in, when they open what is asked of their agency
         page = sign_in(browser, server, pat)
-        page.get_by_role("link", name="Requests to my agency").first.click()
+        # Intercept file choosers from now on (the interception is set up asynchronously: set
+        # up only as the key is pressed, it can lose the race and the chooser opens unseen)
+        page.on("filechooser", lambda chooser: None)
+        follow(page, page.get_by_role("link", name="Requests to my agency").first)
         assert page.title() == "Requests to your agency – caseledger"
         asked = returns_table(page)
         assert first in asked and second in asked and only_probation not in asked
         assert "Scoping response from Cumbria Police" in asked and "Requested" in asked
+        overdue = page.locator("#returns-cumbria-police tbody tr").first.inner_text()
+        assert second in overdue and "Overdue" in overdue and "1, last on 2026-11-03" in overdue
         assert "Probation" not in page.locator("main").inner_text()
         assert axe_violations(page) == []
         screenshot(page, "agency-home")
         seen.append(page.content())
 
         # When they open the first return, then what is asked and the upload form
-        page.get_by_role("link", name=f"Scoping response from Cumbria Police for {first}").click()
+        follow(page, page.get_by_role("link", name=f"Scoping response from Cumbria Police for {first}"))
         assert page.url == f"{server.url}/agency/returns/{first}/cumbria-police/scoping"
         assert page.get_by_role("heading", level=1).inner_text() == (
             f"Scoping response for {first}")
@@ -69,19 +85,19 @@ def test_an_agency_contact_sees_its_returns_and_uploads_one(browser: Any, databa
 
         # When they upload without a file, a file of a type not accepted, or one too large
         upload = page.get_by_role("button", name="Upload return")
-        upload.click()
+        follow(page, upload)
         assert page.title().startswith("Error: ")
         assert "Select the return document to upload" in page.locator(".govuk-error-summary").inner_text()
         assert page.locator("#file-error").is_visible()
         assert axe_violations(page) == []
         page.get_by_label("Upload the return").set_input_files(files=[{
             "name": "return.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ\x90\x00"}])
-        upload.click()
+        follow(page, upload)
         assert "must be a PDF, Word document" in page.locator("#file-error").inner_text()
         page.get_by_label("Upload the return").set_input_files(files=[{
             "name": "return.pdf", "mimeType": "application/pdf",
             "buffer": b"%PDF-" + b"0" * (1024 * 1024 + 10)}])
-        upload.click()
+        follow(page, upload)
         assert "must be smaller than 1 MB" in page.locator("#file-error").inner_text()
         assert page.locator("#return-status").inner_text().strip() == "Requested"
 
@@ -93,8 +109,8 @@ def test_an_agency_contact_sees_its_returns_and_uploads_one(browser: Any, databa
                                         "mimeType": "application/pdf", "buffer": PDF}])
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent.trim()") == "Upload return"
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
 
         # Then a success banner, the return submitted, its document downloadable under a neutral name
         assert "Return submitted" in page.locator(".govuk-notification-banner").inner_text()
@@ -105,10 +121,10 @@ def test_an_agency_contact_sees_its_returns_and_uploads_one(browser: Any, databa
             page.get_by_role("link", name="Version 1 (download)").click()
         assert download.value.suggested_filename == f"{first}-cumbria-police-scoping-v1.pdf"
         seen.append(page.content())
-        page.get_by_role("link", name="Back to requests to your agency").click()
+        follow(page, page.get_by_role("link", name="Back to requests to your agency"))
         submitted = page.locator("#returns-cumbria-police tr", has_text=first)
         assert "Submitted" in submitted.inner_text()
-        assert "Requested" in page.locator("#returns-cumbria-police tr", has_text=second).inner_text()
+        assert "Overdue" in page.locator("#returns-cumbria-police tr", has_text=second).inner_text()
         seen.append(page.content())
 
         # The victim's pseudonym appears nowhere they looked; the upload was recorded as theirs

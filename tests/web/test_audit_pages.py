@@ -22,6 +22,13 @@ PSEUDONYM = "Orrin Velasquith"  # a victim pseudonym seen nowhere else
 AUDITOR = Grant(Role.AUDITOR, partnership="cumberland")
 
 
+def follow(page: Any, target: Any) -> None:
+    """Click a link or button and wait for the page it leads to (an assertion must not read
+    the page it left, which may hold the same element)."""
+    with page.expect_navigation():
+        target.click()
+
+
 def opened_review(server: Server) -> str:
     """Given: a DARDR review notified at the server's time (12:00 on 22 November 2026)."""
     opened = server.services.cases.open(NotifyDeath(
@@ -45,13 +52,14 @@ def test_an_auditor_reads_history_travels_in_time_checks_the_chain_and_exports(
         seen: list[str] = []
 
         # The start page: find the case by its reference
-        page.get_by_role("link", name="Audit").first.click()
+        follow(page, page.get_by_role("link", name="Audit").first)
         assert page.title() == "Audit – caseledger"
+        assert ref in page.get_by_role("table").inner_text()  # among the cases they audit
         assert axe_violations(page) == []
-        page.get_by_role("button", name="Find case").click()
+        follow(page, page.get_by_role("button", name="Find case"))
         assert "Enter a case reference" in page.locator(".govuk-error-summary").inner_text()
         page.get_by_label("Find a case by its reference").fill(ref.lower())
-        page.get_by_role("button", name="Find case").click()
+        follow(page, page.get_by_role("button", name="Find case"))
 
         # Its history: every recorded fact, with its times and actor
         assert page.url == f"{server.url}/audit/cases/{ref}"
@@ -63,14 +71,14 @@ def test_an_auditor_reads_history_travels_in_time_checks_the_chain_and_exports(
         seen.append(page.content())
 
         # The case as known at 13:00, beside now: the return asked later is highlighted
-        page.get_by_role("link", name="As at a time").click()
+        follow(page, page.get_by_role("link", name="As at a time"))
         page.get_by_label("As known at").check()
         page.get_by_label("Date, or date and time").fill("22 November")
-        page.get_by_role("button", name="Show the case").click()
+        follow(page, page.get_by_role("button", name="Show the case"))
         assert page.title().startswith("Error: ")
         assert axe_violations(page) == []
         page.get_by_label("Date, or date and time").fill("2026-11-22T13:00")
-        page.get_by_role("button", name="Show the case").click()
+        follow(page, page.get_by_role("button", name="Show the case"))
         changed = page.locator("#comparison tr", has=page.locator(".app-difference"))
         assert changed.count() >= 2  # the version and the return at least
         returned = page.locator("#comparison tr", has_text="Return: Scoping response from Cumbria Police")
@@ -83,21 +91,21 @@ def test_an_auditor_reads_history_travels_in_time_checks_the_chain_and_exports(
         seen.append(page.content())
 
         # The access log holds the reads just made
-        page.get_by_role("link", name="Access log").first.click()
+        follow(page, page.get_by_role("link", name="Access log").first)
         log = page.locator("#access-log").inner_text()
         assert "history" in log and "show --as-known-at 2026-11-22T13:00" in log and "audrey" in log
         page.get_by_label("Outcome").select_option("denied")
-        page.get_by_role("button", name="Filter").click()
+        follow(page, page.get_by_role("button", name="Filter"))
         assert "Nothing matches these filters" in page.locator("#access-log").inner_text()
         page.get_by_label("Outcome").select_option("read")
-        page.get_by_role("button", name="Filter").click()
+        follow(page, page.get_by_role("button", name="Filter"))
         assert axe_violations(page) == []
         screenshot(page, "audit-access-log")
 
         # The integrity chain: the anchor, and verified now
         page.goto(f"{server.url}/audit/chain")
         events = int(page.locator("#anchor dd").nth(2).inner_text())
-        page.get_by_role("button", name="Verify now").click()
+        follow(page, page.get_by_role("button", name="Verify now"))
         banner = page.locator(".govuk-notification-banner").inner_text()
         assert "The chain is intact" in banner and f"Verified {events} recorded events" in banner
         assert axe_violations(page) == []
@@ -105,7 +113,7 @@ def test_an_auditor_reads_history_travels_in_time_checks_the_chain_and_exports(
 
         # An export needs its purpose; given one, from the keyboard alone, it downloads
         page.goto(f"{server.url}/audit/cases/{ref}/export")
-        page.get_by_role("button", name="Download export").click()
+        follow(page, page.get_by_role("button", name="Download export"))
         assert "Enter why you are exporting the case" in page.locator(".govuk-error-summary").inner_text()
         assert axe_violations(page) == []
         page.get_by_label("Why are you exporting this case?").focus()
