@@ -142,9 +142,3 @@ def test_what_a_board_member_may_not_read(browser: Any, database_url: str) -> No
         assert response is not None and response.status in (403, 404)
         assert page.request.get(f"{server.url}/api/v1/cases/{reference}").status == 404
 
-        # Someone with no report role is refused the reports
-        hugh = person(server, "hugh", Grant(Role.HUB_OFFICER, partnership="cumberland",
-                                            hub="allerdale"))
-        page = sign_in(browser, server, hugh)
-        response = page.goto(f"{server.url}/reports")
-        assert response is not None and response.status == 403
