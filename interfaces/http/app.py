@@ -102,7 +102,8 @@ async def _request_context(request: Request,
     route: Any = request.scope.get("route")
     principal = getattr(request.state, "principal", None)
     log.info("request", request_id=request_id, method=request.method,
-             route=getattr(route, "path", None), status=response.status_code,
+             route=getattr(route, "path_format", None) or getattr(route, "path", None),
+             status=response.status_code,
              ms=round((time.perf_counter() - started) * 1000, 1),
              principal=getattr(principal, "username", None))
     return response
