@@ -13,6 +13,13 @@ from tests.e2e.http_support import Server, live_server
 from tests.web.support import Person, axe_violations, new_page, person, screenshot, sign_in
 
 
+def follow(page: Any, target: Any) -> None:
+    """Click a link or button and wait for the page it leads to (an assertion must not read
+    the page it left)."""
+    with page.expect_navigation():
+        target.click()
+
+
 def adopt_two_policy_versions(server: Server) -> None:
     cases = server.services.cases
     for on, version, threshold in (("2024-04-01", "2024-1", "6"), ("2026-06-01", "2026-1", "10")):
@@ -41,7 +48,7 @@ def test_an_administrator_manages_users_and_reads_the_setup(browser: Any, databa
         assert axe_violations(page) == []
 
         # The set-up: partnerships, hubs, policy versions shown as what is in force when, agencies
-        page.get_by_role("link", name="Partnerships and agencies").first.click()
+        follow(page, page.get_by_role("link", name="Partnerships and agencies").first)
         policies = page.locator("#policies-cumberland").inner_text()
         assert "From 2024-04-01 to 2026-05-31" in policies
         assert "From 2026-06-01 until replaced" in policies and "In force" in policies
@@ -51,12 +58,12 @@ def test_an_administrator_manages_users_and_reads_the_setup(browser: Any, databa
         screenshot(page, "admin-partnerships")
 
         # Users: the list, and the form's errors in the GOV.UK pattern
-        page.get_by_role("link", name="Users").first.click()
+        follow(page, page.get_by_role("link", name="Users").first)
         assert "Administrator" in page.locator("#users").inner_text()
         assert axe_violations(page) == []
-        page.get_by_role("button", name="Add a user").click()
+        follow(page, page.get_by_role("button", name="Add a user"))
         assert axe_violations(page) == []
-        page.get_by_role("button", name="Add user").click()
+        follow(page, page.get_by_role("button", name="Add user"))
         assert page.title().startswith("Error: ")
         summary = page.locator(".govuk-error-summary").inner_text()
         assert "Enter a username" in summary and "Choose a role" in summary
@@ -76,8 +83,8 @@ def test_an_administrator_manages_users_and_reads_the_setup(browser: Any, databa
         page.keyboard.type("Cumberland")
         assert page.locator("#partnership").input_value() == "cumberland"
         tab_to(page, "button.govuk-button:not(.govuk-button--secondary)")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert "Account bea added" in page.locator("h1").inner_text()
         password = page.locator("#password").inner_text().strip()
         secret = page.locator("#totp-secret").inner_text().strip()
@@ -94,21 +101,21 @@ def test_an_administrator_manages_users_and_reads_the_setup(browser: Any, databa
         page.goto(f"{server.url}/admin/users")
         assert "Board member (cumberland)" in page.locator("#users").inner_text()
         screenshot(page, "admin-users")
-        page.get_by_role("link", name="bea").click()
+        follow(page, page.get_by_role("link", name="bea"))
         page.get_by_label("Role").select_option("auditor")
         page.get_by_label("Partnership or county board").select_option("cumberland")
-        page.get_by_role("button", name="Give role").click()
+        follow(page, page.get_by_role("button", name="Give role"))
         assert "Role given to bea" in page.locator(".govuk-notification-banner").inner_text()
         assert "Auditor (cumberland)" in page.locator("#roles").inner_text()
-        page.get_by_role("button", name="Remove Auditor (cumberland)").click()
+        follow(page, page.get_by_role("button", name="Remove Auditor (cumberland)"))
         assert "Auditor" not in page.locator("#roles").inner_text()
         page.get_by_label("Role").select_option("hub-officer")
-        page.get_by_role("button", name="Give role").click()
+        follow(page, page.get_by_role("button", name="Give role"))
         assert "Choose the hub" in page.locator(".govuk-error-summary").inner_text()
         assert axe_violations(page) == []
 
         # When the administrator disables them, then they can no longer sign in
-        page.get_by_role("button", name="Disable account").click()
+        follow(page, page.get_by_role("button", name="Disable account"))
         assert "Account bea disabled" in page.locator(".govuk-notification-banner").inner_text()
         changes = page.locator("#changes").inner_text()
         assert "disabled" in changes and "ada" in changes and "added with" in changes

@@ -22,6 +22,13 @@ BOARD = Grant(Role.BOARD_MEMBER, partnership="cumberland")
 Q3 = "1 July 2026 to 30 September 2026"
 
 
+def follow(page: Any, target: Any) -> None:
+    """Click a link or button and wait for the page it leads to (an assertion must not read
+    the page it left)."""
+    with page.expect_navigation():
+        target.click()
+
+
 def caseload(page: Any) -> str:
     return str(page.locator("table[data-table=caseload]").inner_text())
 
@@ -50,7 +57,7 @@ def test_a_board_member_reads_the_board_report(browser: Any, database_url: str,
         screenshot(page, "reports-choose")
 
         # When they show the report, then its figures in tables and its charts in the page
-        page.get_by_role("button", name="Show report").click()
+        follow(page, page.get_by_role("button", name="Show report"))
         assert Q3 in page.locator("h1").inner_text()
         assert page.locator("svg[data-chart]").count() >= 3
         assert page.locator("table[data-table]").count() >= 10
@@ -79,7 +86,7 @@ def test_a_board_member_reads_the_board_report(browser: Any, database_url: str,
         assert "<svg" in printed.read_text(encoding="utf-8")
 
         # When they ask for the publishable version, then small numbers are suppressed
-        page.get_by_role("link", name="Publishable version").click()
+        follow(page, page.get_by_role("link", name="Publishable version"))
         assert "For publication" in page.locator("main").inner_text()
         assert "<5" in caseload(page)
 
@@ -88,7 +95,7 @@ def test_a_board_member_reads_the_board_report(browser: Any, database_url: str,
         fill_date(page, "First day of the period", "1", "1", "2026")
         fill_date(page, "Last day of the period", "31", "3", "2026")
         page.get_by_label("Full version (not for publication)").check()
-        page.get_by_role("button", name="Show report").click()
+        follow(page, page.get_by_role("button", name="Show report"))
         assert "1 January 2026 to 31 March 2026" in page.locator("h1").inner_text()
 
         # When a later fact is recorded, then the report as known at the instant is unchanged
@@ -103,13 +110,13 @@ def test_a_board_member_reads_the_board_report(browser: Any, database_url: str,
         # When the as-known-at date is in the future, then the error in the GOV.UK pattern
         page.goto(f"{server.url}/reports")
         fill_date(page, "As known at (optional)", "1", "1", "2027")
-        page.get_by_role("button", name="Show report").click()
+        follow(page, page.get_by_role("button", name="Show report"))
         assert page.title().startswith("Error: ")
         assert "in the future" in page.locator(".govuk-error-summary").inner_text()
         assert axe_violations(page) == []
 
         # The statutory annual ASB figures
-        page.get_by_role("link", name="ASB Case Review annual figures").click()
+        follow(page, page.get_by_role("link", name="ASB Case Review annual figures"))
         assert "Applications for an ASB Case Review received" in page.locator("#asb-annual").inner_text()
         assert axe_violations(page) == []
 
