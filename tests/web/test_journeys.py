@@ -76,6 +76,7 @@ def test_a_dardr_through_every_stage_to_closed(browser: Any, database_url: str) 
                fill={"Agencies": "cumbria-police, probation"})
         record(page, server, ref, "decide-review", stage="commissioning", on="2026-02-16",
                fill={"Rationale": "s.9 criteria met"}, check=["Hold a review"])
+        record(page, server, ref, "notify-home-office", stage="commissioning", on="2026-02-18")
         record(page, server, ref, "appoint-chair", stage="commissioning", on="2026-03-02",
                fill={"Name": "Chris Chair"})
         record(page, server, ref, "add-panel-member", stage="commissioning", on="2026-03-03",
