@@ -30,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 Built = Annotated[Services, Depends(services)]
 DUE_SOON = "10wd"
+SHOWN_CASES = 25  # the most overdue first; the rest are counted and in the case list
 WORKS_CASES = (Role.COORDINATOR, Role.HUB_OFFICER)
 
 
@@ -40,15 +41,16 @@ class CaseToDo:
     reference: str
     type: str
     stage: str
-    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[Mapping[str, Any]] = field(default_factory=list)  # deadline_rows' rows
+    deadlines: list[dict[str, Any]] = field(default_factory=list)  # in words, for the page
 
     @property
     def overdue(self) -> int:
-        return sum(1 for d in self.deadlines if d["status"] == "overdue")
+        return sum(1 for d in self.rows if d["status"] == "overdue")
 
     @property
     def most_overdue(self) -> int:
-        return max((d["days_overdue"] for d in self.deadlines), default=0)
+        return max((d["days_overdue"] for d in self.rows), default=0)
 
 
 @router.get("/")
@@ -56,17 +58,18 @@ def home(request: Request, who: SignedIn, built: Built) -> HTMLResponse:
     principal = who.principal
     works_cases = any(g.role in WORKS_CASES for g in principal.grants) \
         or policy.is_local_operator(principal)
-    cases = to_do(built, principal) if works_cases else []
+    names = setup_names(built) if works_cases else SetupNames()
+    cases = to_do(built, principal, names) if works_cases else []
+    shown = in_words(cases[:SHOWN_CASES], names)
     return render(request, "home.html", title="Home", viewer=who, works_cases=works_cases,
-                  cases=cases, overdue=sum(c.overdue for c in cases),
-                  due_soon=sum(len(c.deadlines) - c.overdue for c in cases),
+                  cases=shown, all_cases=len(cases), overdue=sum(c.overdue for c in cases),
+                  due_soon=sum(len(c.rows) - c.overdue for c in cases),
                   links=[item for item in who.navigation() if item.href != "/"])
 
 
-def to_do(built: Services, who: Principal) -> list[CaseToDo]:
+def to_do(built: Services, who: Principal, names: SetupNames) -> list[CaseToDo]:
     """Overdue and due-soon deadlines the person may see, by case: most overdue first."""
     now = built.clock.now()
-    names = setup_names(built)
     due_by = due_within_limit(DUE_SOON, now, built.calendar)
     partnerships = policy.case_list_partnerships(who)
     only = next(iter(partnerships)) if partnerships is not None and len(partnerships) == 1 else None
@@ -81,8 +84,15 @@ def to_do(built: Services, who: Principal) -> list[CaseToDo]:
             case = by_case[row["case"]] = CaseToDo(
                 row["case"], plain.case_type_label(row["type"], short=True),
                 plain.stage_label(row["type"], row["stage"]))
-        case.deadlines.append(_deadline(row, names))
+        case.rows.append(row)
     return sorted(by_case.values(), key=lambda c: (-c.most_overdue, -c.overdue, c.reference))
+
+
+def in_words(cases: list[CaseToDo], names: SetupNames) -> list[CaseToDo]:
+    """The deadlines of the cases shown, in words (only those: a coordinator may have hundreds)."""
+    for case in cases:
+        case.deadlines = [_deadline(row, names) for row in case.rows]
+    return cases
 
 
 def _deadline(row: Mapping[str, Any], names: SetupNames) -> dict[str, Any]:

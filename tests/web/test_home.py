@@ -57,3 +57,18 @@ def test_home_shows_what_is_overdue_and_due_soon_by_case(browser: Any, database_
             .get_attribute("href") == "/agency"
         assert "What needs doing today" not in contact.locator("main").inner_text()
         assert axe_violations(contact) == []
+
+
+def test_home_shows_the_most_overdue_cases_and_counts_the_rest(browser: Any, database_url: str) -> None:
+    with live_server(database_url) as server:
+        # Given 27 overdue decisions, notified a day apart (the earliest is the most overdue)
+        refs = [open_dardr(server.services, f"2026-09-{day:02d}") for day in range(1, 28)]
+        server.services.catch_up()
+        page = sign_in(browser, server, person(server, "anna", COORDINATOR))
+        main = page.locator("main")
+        shown = [s.locator("h3").inner_text().strip() for s in main.locator("section").all()]
+        assert shown == refs[:25]  # the 25 most overdue, most overdue first
+        assert "27 overdue deadlines and 0 due in the next 10 working days, across 27 cases" in main.inner_text()
+        assert "these are the 25 most overdue" in main.inner_text()
+        main.get_by_role("link", name="case list").click()
+        page.wait_for_url(f"{server.url}/cases")
