@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from application.projections import Change, Update, Upsert, recorded_utc
+from application.projections import Change, Upsert, recorded_utc
 from application.reporting import facts as f
 from application.reporting.quarters import FIGURES, case_quarters, kept_quarters, quarters_between
 from application.reporting.service import ReportInputs
@@ -38,8 +38,20 @@ def report_case_changes(conn: sa.Connection, changes: Sequence[Change]) -> list[
     if not rows_by_case:
         return []
     stored = _stored(conn, list(rows_by_case))
+    _forget_quarters(conn, list(rows_by_case))
     return [change for case_id, rows in rows_by_case.items()
             for change in _upserts(case_id, rows, stored.get(case_id))]
+
+
+def _forget_quarters(conn: sa.Connection, case_ids: list[str]) -> None:
+    """The quarter rows of cases with new facts, deleted in the page's transaction before the
+    page's changes are written: a settled case's rows are then written afresh, and a case that
+    was reopened, or settled earlier than before (a fact backdated into an earlier quarter), keeps
+    none it no longer stands for. Catching up page by page then leaves the same rows as a
+    rebuild, which sees each case's history at once."""
+    for start in range(0, len(case_ids), CHUNK):
+        conn.execute(sa.delete(report_quarters).where(
+            report_quarters.c.case_id.in_(case_ids[start:start + CHUNK])))
 
 
 def _stored(conn: sa.Connection, case_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -54,8 +66,8 @@ def _stored(conn: sa.Connection, case_ids: list[str]) -> dict[str, dict[str, Any
 
 def _upserts(case_id: str, rows: list[dict[str, Any]], stored: dict[str, Any] | None) -> list[Change]:
     """The case's row, and once it has settled its trend figures for every quarter from the one
-    it opened in to the one it settled in (zeros included, so a case that settles again later
-    overwrites every row it wrote before; rows of a reopened case are ignored by the reader)."""
+    it opened in to the one it settled in (zeros included); its earlier quarter rows are gone
+    (``_forget_quarters``)."""
     facts = f.fold(rows, f.loads(stored["facts"]) if stored else None)
     facts["trend"] = kept_quarters(facts)
     settled = f.settled_on(facts)
@@ -68,9 +80,6 @@ def _upserts(case_id: str, rows: list[dict[str, Any]], stored: dict[str, Any] | 
         "version": max(int(r["version"]) for r in rows), "first_recorded_utc": first,
         "last_recorded_utc": last, "settled_on": settled, "facts": f.dumps(facts),
     })]
-    if settled is None and stored is not None and stored.get("settled_on") is not None:
-        # reopened: its quarter rows no longer stand for it (the reader reads its facts again)
-        changes.append(Update("report_quarters", {"case_id": case_id}, {"settled_on": None}))
     if settled is not None and facts["opened"] is not None:
         figures = case_quarters(facts)
         for label in quarters_between(facts["opened"], settled):

@@ -43,6 +43,7 @@ from interfaces.http.queries import access_log as api_access_log
 from interfaces.http.queries import anchor as api_anchor
 from interfaces.http.queries import export as api_export
 from interfaces.http.queries import verify as api_verify
+from interfaces.web.paging import pagination
 from interfaces.web.render import Viewer, render
 from interfaces.web.session import PostedForm, SignedIn
 
@@ -314,26 +315,12 @@ def access_log(request: Request, who: SignedIn, built: Built, case: Text = None,
     shown = [{**r, "recorded": _when(r["recorded"])}
              for r in rows[(page - 1) * PER_PAGE:page * PER_PAGE]]
     query = {k: v for k, v in filters.items() if v}
-    links = [(n, "/audit/access?" + urlencode({**query, "page": n}) if n else "")
-             for n in page_numbers(page, pages)]
     return render(request, "audit/access.html", title="Access log", viewer=who, rows=shown,
-                  total=len(rows), page=page, pages=pages, links=links, filters=filters,
-                  prev_href=links_to(query, page - 1) if page > 1 else None,
-                  next_href=links_to(query, page + 1) if page < pages else None,
+                  total=len(rows), page=page, pages=pages, filters=filters,
+                  pagination_links=pagination(page, pages, lambda n: links_to(query, n),
+                                              "Pages of the access log"),
                   outcomes=[("", "Any"), ("read", "Read"), ("denied", "Denied")], errors=errors,
                   status=400 if errors else 200)
-
-
-def page_numbers(page: int, pages: int) -> list[int]:
-    """The pages a GOV.UK pagination names: the first, the last and those beside the current
-    one; 0 stands for the gap ("…") between them."""
-    wanted = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
-    shown: list[int] = []
-    for before, n in zip([0, *wanted], wanted, strict=False):
-        if before and n > before + 1:
-            shown.append(0)
-        shown.append(n)
-    return shown
 
 
 def links_to(query: dict[str, str], page: int) -> str:

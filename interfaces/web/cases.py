@@ -30,19 +30,19 @@ from starlette.convertors import Convertor, register_url_convertor
 from application import access_policy as policy
 from application.audit import history_row
 from application.commands import REGISTRY
-from application.commands.common import LiftRestriction, MigratePolicy, RestrictCase
+from application.commands.common import LiftRestriction, MigratePolicy
 from application.ports import DeadlineFilter
 from application.principals import Principal, Role
 from application.queries import SetupNames, case_to_dict, shown_personal
 from domain import plain
 from domain.calendar import LONDON
-from domain.case import Case
-from domain.process import ProcessDefinition
 from interfaces.bootstrap import Services
 from interfaces.http.cases import DEFINITIONS, route_name, visible_case
 from interfaces.http.deps import services
+from interfaces.web.paging import pagination
 from interfaces.web.render import render
 from interfaces.web.session import SignedIn
+from interfaces.web.steps import ANY_STAGE, COMMANDS
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,33 +113,6 @@ def command_label(command: type[BaseModel]) -> str:
 # --------------------------------------------------------------------------- commands of a case type
 
 
-ANY_STAGE = (RestrictCase, LiftRestriction)
-"""Commands that are not steps of the process: a case may be restricted, or its restriction
-lifted, at any stage (domain/case.py ``restrict``)."""
-
-
-def _command_classes(definition: ProcessDefinition) -> dict[str, type[BaseModel]]:
-    """The definition's command names (``decide``, ``pause``) → the registry's command classes
-    (``DecideReview``, ``PauseCase``): the command whose route name is the name, else the
-    common command named ``{name}-case`` (``pause`` → ``pause-case``), else the type's own command
-    that starts with it (``decide`` → ``decide-review`` for a DARDR)."""
-    own: dict[str, type[BaseModel]] = {}
-    common: dict[str, type[BaseModel]] = {route_name(MigratePolicy): MigratePolicy}
-    for command, case_class in REGISTRY.case_commands().items():
-        if case_class is Case:
-            common[route_name(command)] = command
-        elif getattr(case_class, "definition", None) is definition:
-            own[route_name(command)] = command
-    found: dict[str, type[BaseModel]] = {}
-    for name in definition.transitions:
-        match = own.get(name) or common.get(name) or common.get(f"{name}-case") or next(
-            (c for route, c in sorted(own.items()) if route.startswith(f"{name}-")), None)
-        if match is not None:
-            found[name] = match
-    return found
-
-
-COMMANDS = {case_type: _command_classes(d) for case_type, d in DEFINITIONS.items()}
 _ALL: list[type[BaseModel]] = [*REGISTRY.case_commands(), *REGISTRY.opening_commands(),
                                 MigratePolicy]
 LABELS = {route_name(c): command_label(c) for c in _ALL}
@@ -235,7 +208,9 @@ def case_list(request: Request, who: SignedIn, built: Built,
         request, "cases/list.html", title="Cases", viewer=who,
         rows=[_list_row(row, seen, names, next_due.get(row["case_id"])) for row, seen in shown],
         total=len(rows), filters=filters, pages=pages,
-        pagination=_pagination(filters, pages), options=_filter_options(built, principal, names),
+        pagination_links=pagination(filters.page, pages, lambda n: filters.query(page=n),
+                                    "Pages of cases"),
+        options=_filter_options(built, principal, names),
         may_open=_may_open_any(principal))
 
 
@@ -304,23 +279,6 @@ def _filter_options(built: Services, who: Principal, names: SetupNames) -> dict[
         "agencies": [("", "Any agency"), *sorted(names.agencies.items(), key=lambda a: a[1])],
         "statuses": list(STATUSES.items()),
     }
-
-
-def _pagination(filters: ListFilters, pages: int) -> dict[str, Any] | None:
-    """GOV.UK pagination: previous, the pages near this one (with ellipses), next."""
-    if pages <= 1:
-        return None
-    current = min(filters.page, pages)
-    shown = sorted({1, pages, *range(max(1, current - 1), min(pages, current + 1) + 1)})
-    items: list[dict[str, Any]] = []
-    for number in shown:
-        if items and number - items[-1]["number"] > 1:
-            items.append({"number": number - 1, "ellipsis": True})
-        items.append({"number": number, "href": filters.query(page=number),
-                      "current": number == current, "ellipsis": False})
-    return {"items": items,
-            "previous": filters.query(page=current - 1) if current > 1 else None,
-            "next": filters.query(page=current + 1) if current < pages else None}
 
 
 def _may_open_any(who: Principal) -> bool:

@@ -37,10 +37,6 @@ from domain import plain
 from domain.case import Case
 from domain.errors import CaseledgerError, NotFound
 from interfaces.bootstrap import Services
-from interfaces.cli.asb import ASB
-from interfaces.cli.case import COMMON
-from interfaces.cli.dardr import DARDR
-from interfaces.cli.encampment import ENCAMPMENT
 from interfaces.http.cases import DEFINITIONS, listed_case, refused, require_visibility, route_name
 from interfaces.http.deps import services
 from interfaces.http.problems import ApiProblem
@@ -59,6 +55,7 @@ from interfaces.web.forms import (
 )
 from interfaces.web.render import Viewer, render
 from interfaces.web.session import PostedForm, SignedIn
+from interfaces.web.steps import STEP_OF
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,10 +69,6 @@ COMMANDS: dict[str, type[CaseCommand]] = {
     route_name(c): c for c in sorted(_ON_CASES, key=lambda c: c.__name__) if c is not SubmitReturnDocument}
 """Every command on a case with a form, by its name in a URL (``decide-review``)."""
 
-STEPS: dict[type[BaseModel], str] = {
-    verb.model: verb.name for verb in (*COMMON, *DARDR, *ASB, *ENCAMPMENT)}
-"""Each command's name in the stage tables (``domain/*.py``), which are the command line's verbs
-(``DecideReview`` is ``decide``): what says at which stages it is allowed."""
 
 OPENINGS: dict[str, type[BaseModel]] = {
     case_class.definition.case_type: command
@@ -118,7 +111,7 @@ def applies_to(command: type[BaseModel], case_type: str) -> bool:
 def stages_allowing(command: type[BaseModel], case_type: str) -> list[str] | None:
     """The stages the command may be given at, in the table's order (None: any stage)."""
     definition = DEFINITIONS[case_type]
-    transition = definition.transitions.get(STEPS.get(command, ""))
+    transition = definition.transitions.get(STEP_OF.get(command, ""))
     if transition is None:
         return None
     return [s for s in definition.stages if s in transition.allowed_in]

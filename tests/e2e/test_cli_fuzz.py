@@ -213,4 +213,4 @@ def test_the_cli_fuzzed_on_sqlite_never_exits_1(run):
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_the_cli_fuzzed_on_postgres_never_exits_1(run):
-    fuzz(run, invocations=45, seed="caseledger-fuzz-postgres")
+    fuzz(run, invocations=60, seed="caseledger-fuzz-postgres")

@@ -139,11 +139,14 @@ def test_a_read_only_database_or_folder_is_named_and_reads_say_they_write(tmp_pa
     notify(cli)
     database = sqlite_path(cli.database_url)
 
-    # when the file is read-only: a command and a read are refused, saying why a read writes
+    # when the file is read-only: a command and a case's read are refused, saying why a read
+    # writes (its access-log record); the list, which records nothing, still answers
     with read_only(database):
         write = cli("case", "add-note", REF, "--text", NOTE, "--on", "2026-01-21", expect=6)
-        read = cli("case", "list", expect=6)
+        read = cli("case", "show", REF, expect=6)
         as_json = cli("case", "show", REF, "--json", expect=6)
+        listed = cli("case", "list")
+    assert REF in listed.out
     for run in (write, read):
         plain(run)
         assert str(database) in run.err and "read-only" in run.err

@@ -101,9 +101,15 @@ def sign_in(browser: Any, server: Server, who: Person, *, page: Any = None, path
     page.get_by_label("Password").fill(who.password)
     page.get_by_label("Code from your authenticator app").fill(
         pyotp.TOTP(who.totp_secret).at(clock.current))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Sign in"))
     return page
+
+
+def follow(page: Any, target: Any) -> None:
+    """Click what loads a new page and wait for that page: under load, an assertion right
+    after a bare click can read the page being left."""
+    with page.expect_navigation():
+        target.click()
 
 
 def axe_violations(page: Any) -> list[str]:

@@ -24,7 +24,7 @@ from application.principals import Grant, Role
 from application.service import Meta
 from interfaces.bootstrap import Services
 from tests.e2e.http_support import Server, live_server
-from tests.web.support import axe_violations, person, screenshot, sign_in
+from tests.web.support import axe_violations, follow, person, screenshot, sign_in
 
 COORDINATOR = Grant(Role.COORDINATOR, partnership="cumberland")
 VICTIM = "Zephyrine Quillfeather"  # a pseudonym no page may put in a URL or a title
@@ -85,7 +85,7 @@ def filter_by(page: Any, **choices: str) -> list[str]:
     and read the references listed."""
     for label, default in FILTERS.items():
         page.get_by_label(label, exact=True).select_option(label=choices.get(label, default))
-    page.get_by_role("button", name="Apply filters").click()
+    follow(page, page.get_by_role("button", name="Apply filters"))
     page.wait_for_load_state()
     return listed(page)
 
@@ -95,6 +95,7 @@ def test_the_case_list_filters_by_type_stage_hub_agency_and_status(browser: Any,
         refs = seeded(server)
         page = sign_in(browser, server, person(server, "anna", COORDINATOR))
         page.get_by_role("link", name="Cases").first.click()
+        page.wait_for_url(f"{server.url}/cases")  # the click navigates: wait for the new page
         assert page.title() == "Cases – caseledger"
         # Given the default (open cases), then the open DARDR and ASB, not the closed encampment
         assert sorted(listed(page)) == sorted([refs["dardr"], refs["asb"]])
@@ -144,7 +145,7 @@ def test_the_case_page_shows_its_sections_and_what_can_be_done(browser: Any, dat
         page.on("request", lambda request: urls.append(request.url))
         titles = []
         page.goto(f"{server.url}/cases")
-        page.get_by_role("link", name=refs["dardr"]).click()
+        follow(page, page.get_by_role("link", name=refs["dardr"]))
         titles.append(page.title())
         assert page.title() == f"Case {refs['dardr']} – caseledger"
         main = page.locator("main")
@@ -257,17 +258,30 @@ def test_the_case_page_is_refused_or_cut_down_as_the_access_policy_says(browser:
 
 
 def test_the_pages_of_a_long_list_and_every_command_of_a_stage_have_their_links() -> None:
+    from interfaces.cli.asb import ASB
+    from interfaces.cli.case import COMMON
+    from interfaces.cli.dardr import DARDR
+    from interfaces.cli.encampment import ENCAMPMENT
     from interfaces.http.cases import DEFINITIONS
-    from interfaces.web.cases import COMMANDS, ListFilters, _pagination
+    from interfaces.web.cases import ListFilters
+    from interfaces.web.paging import pagination
+    from interfaces.web.steps import COMMANDS, STEP_OF
 
-    pages = _pagination(ListFilters(case_type="asb", page=5), pages=9)
+    filters = ListFilters(case_type="asb", page=5)
+    pages = pagination(filters.page, 9, lambda n: filters.query(page=n), "Pages of cases")
     assert pages is not None
-    assert [i["number"] for i in pages["items"]] == [1, 3, 4, 5, 6, 8, 9]  # 3 and 8: ellipses
-    assert [i["number"] for i in pages["items"] if i["ellipsis"]] == [3, 8]
-    assert pages["previous"] == "?type=asb&status=open&page=4"
-    assert pages["next"] == "?type=asb&status=open&page=6"
-    assert _pagination(ListFilters(), pages=1) is None
+    assert [i.number for i in pages.items] == [1, 3, 4, 5, 6, 8, 9]  # 3 and 8: ellipses
+    assert [i.number for i in pages.items if i.ellipsis] == [3, 8]
+    assert [i.number for i in pages.items if i.current] == [5]
+    assert pages.previous == "?type=asb&status=open&page=4"
+    assert pages.next == "?type=asb&status=open&page=6"
+    assert pagination(1, 1, str, "Pages") is None
+    last = pagination(12, 9, str, "Pages")  # a page beyond the last shows the last
+    assert last is not None and last.next is None and [i.number for i in last.items if i.current] == [9]
     for case_type, definition in DEFINITIONS.items():  # each command of a stage has its form
         assert set(COMMANDS[case_type]) == set(definition.transitions), case_type
     assert COMMANDS["dardr"]["close"].__name__ == "CloseCase"
+    # the same steps as the command line's verbs, which name each step explicitly
+    verbs = {verb.model: verb.name for verb in (*COMMON, *DARDR, *ASB, *ENCAMPMENT)}
+    assert {c: s for c, s in STEP_OF.items() if c in verbs} == {c: verbs[c] for c in STEP_OF if c in verbs}
     assert COMMANDS["asb"]["acknowledge"].__name__ == "AcknowledgeApplication"

@@ -12,7 +12,7 @@ from application.principals import Grant, Role
 from application.service import Meta
 from tests.e2e.http_support import Server, live_server
 from tests.integration.support import notify
-from tests.web.support import axe_violations, new_page, person, screenshot, sign_in
+from tests.web.support import axe_violations, follow, new_page, person, screenshot, sign_in
 
 COORDINATOR = Grant(Role.COORDINATOR, partnership="cumberland")
 HUB_OFFICER = Grant(Role.HUB_OFFICER, partnership="cumberland", hub="allerdale")
@@ -46,7 +46,7 @@ def test_a_command_form_its_errors_its_stage_and_who_may_use_it(browser: Any, da
         # Submitted empty, with too long a reason: the error summary links to each field, nothing recorded
         before = version(server, ref)
         page.get_by_label("Why (optional)").fill("x" * 2001)
-        page.get_by_role("button", name="Record").click()
+        follow(page, page.get_by_role("button", name="Record"))
         assert page.title().startswith("Error: ")
         summary = page.locator(".govuk-error-summary")
         assert summary.get_by_role("link", name="Enter agencies").get_attribute("href") == "#agencies"
@@ -64,7 +64,7 @@ def test_a_command_form_its_errors_its_stage_and_who_may_use_it(browser: Any, da
         # A domain refusal (an agency the partnership does not have) is an error on its field
         agencies.fill("no-such-agency")
         page.get_by_label("Why (optional)").fill("")
-        page.get_by_role("button", name="Record").click()
+        follow(page, page.get_by_role("button", name="Record"))
         assert page.title().startswith("Error: ")
         assert "no-such-agency" in page.locator(".govuk-error-summary").inner_text()
         assert version(server, ref) == before
@@ -86,7 +86,7 @@ def test_a_command_form_its_errors_its_stage_and_who_may_use_it(browser: Any, da
         server.services.catch_up()  # as every writer does
         moved = version(server, ref)
         page.get_by_label("Agencies").fill("cumbria-police")
-        page.get_by_role("button", name="Record").click()
+        follow(page, page.get_by_role("button", name="Record"))
         assert "Someone else changed" in page.locator(".govuk-error-summary").inner_text()
         assert version(server, ref) == moved
 
@@ -123,13 +123,13 @@ def test_opening_a_case_starts_with_its_type(browser: Any, database_url: str) ->
     with live_server(database_url) as server:
         page = sign_in(browser, server, person(server, "cora", COORDINATOR), path="/cases/new")
         assert page.title() == "Open a case – caseledger"
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         assert page.title().startswith("Error: ")
         assert page.locator(".govuk-error-summary").get_by_role(
             "link", name="Select the kind of case you are opening").get_attribute("href") == "#type"
         assert axe_violations(page) == []
         page.get_by_label("Domestic Abuse Related Death Review (DARDR)").check()
-        page.get_by_role("button", name="Continue").click()
+        follow(page, page.get_by_role("button", name="Continue"))
         assert page.url == f"{server.url}/cases/new/dardr"
         assert page.title() == "Open a case: Domestic Abuse Related Death Review (DARDR) – caseledger"
         partnership = page.get_by_label("Partnership")

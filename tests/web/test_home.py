@@ -9,7 +9,7 @@ from typing import Any
 from application.principals import Grant, Role
 from application.service import Meta
 from tests.e2e.http_support import live_server
-from tests.web.support import axe_violations, person, screenshot, sign_in
+from tests.web.support import axe_violations, follow, person, screenshot, sign_in
 from tests.web.test_case_pages import APPLICANT, COORDINATOR, VICTIM, open_asb, open_dardr
 
 
@@ -41,7 +41,7 @@ def test_home_shows_what_is_overdue_and_due_soon_by_case(browser: Any, database_
         assert VICTIM not in page.content() and APPLICANT not in page.content()
         assert axe_violations(page) == []
         screenshot(page, "home-coordinator")
-        page.get_by_role("link", name=overdue).click()
+        follow(page, page.get_by_role("link", name=overdue))
         assert page.url == f"{server.url}/cases/{overdue}"
 
         # A hub officer: their hub's ASB case, never a DARDR

@@ -11,7 +11,7 @@ from typing import Any
 
 from application.principals import Grant, Role
 from tests.e2e.http_support import Server, live_server
-from tests.web.support import axe_violations, person, sign_in
+from tests.web.support import axe_violations, follow, person, sign_in
 
 COORDINATOR = Grant(Role.COORDINATOR, partnership="cumberland")
 
@@ -35,7 +35,7 @@ def record(page: Any, server: Server, ref: str, command: str, *, stage: str, on:
     page.goto(f"{server.url}/cases/{ref}/do/{command}")
     fill_in(page, {**(fill or {}), "When did it happen? (optional)": on,
                    **({"Why (optional)": why} if why else {})}, check)
-    page.get_by_role("button", name="Record").click()
+    follow(page, page.get_by_role("button", name="Record"))
     page.wait_for_load_state()
     assert not page.title().startswith("Error: "), page.locator(".govuk-error-summary").inner_text()
     assert page.url == f"{server.url}/cases/{ref}?recorded={command}"
@@ -44,7 +44,7 @@ def record(page: Any, server: Server, ref: str, command: str, *, stage: str, on:
 
 def refused(page: Any, message: str) -> None:
     """The form again, with the domain's refusal in its error summary."""
-    page.get_by_role("button", name="Record").click()
+    follow(page, page.get_by_role("button", name="Record"))
     assert page.title().startswith("Error: ")
     assert message in page.locator(".govuk-error-summary").inner_text()
 
@@ -54,9 +54,9 @@ def open_case(page: Any, server: Server, kind: str, fill: Mapping[str, str],
     """``/cases/new``, the type, then its opening form; the new case's reference."""
     page.goto(f"{server.url}/cases/new")
     page.get_by_label(kind, exact=True).check()
-    page.get_by_role("button", name="Continue").click()
+    follow(page, page.get_by_role("button", name="Continue"))
     fill_in(page, fill, check)
-    page.get_by_role("button", name="Open the case").click()
+    follow(page, page.get_by_role("button", name="Open the case"))
     page.wait_for_url(f"{server.url}/cases/*?recorded=*")
     return str(page.url.split("/cases/")[1].split("?")[0])
 
@@ -183,3 +183,26 @@ def test_an_encampment_welfare_first_then_to_the_site_cleared(browser: Any, data
         record(page, server, ref, "vacate", stage="vacated", on="2026-11-04T10:00")
         record(page, server, ref, "clear-site", stage="closed", on="2026-11-05T10:00",
                fill={"Clean-up cost (£) (optional)": "250"})
+
+
+def test_a_dardr_decided_without_a_review_goes_by_the_home_office_to_closed(
+        browser: Any, database_url: str) -> None:
+    """The other DARDR stages: no review decided, the Home Office told and its view awaited; it
+    agrees, and the case closes (statutory guidance 2016: the Home Office is told of a decision
+    not to hold a review and may ask for one)."""
+    with live_server(database_url) as server:
+        page = sign_in(browser, server, person(server, "cora", COORDINATOR))
+        ref = open_case(page, server, "Domestic Abuse Related Death Review (DARDR)", {
+            "Partnership": "Cumberland CSP", "Date of death": "2026-01-15", "Victim pseudonym": "Anna",
+            "Notifying agency": "cumbria-police",
+            "When was the partnership notified? (optional)": "2026-01-20",
+        }, check=["Intimate partner", "Homicide"])
+        record(page, server, ref, "start-scoping", stage="scoping", on="2026-01-29",
+               fill={"Agencies": "cumbria-police"})
+        record(page, server, ref, "decide-review", stage="decided-no-review", on="2026-02-16",
+               fill={"Rationale": "criteria not met: no domestic abuse known"}, check=["No review"])
+        record(page, server, ref, "notify-home-office", stage="awaiting-home-office-view",
+               on="2026-02-18")
+        record(page, server, ref, "record-home-office-view", stage="closed", on="2026-03-20",
+               check=["Agrees that no review is needed"])
+        assert "Closed" in page.locator("main").inner_text()

@@ -11,7 +11,7 @@ import httpx
 
 from application.principals import Grant, Role
 from tests.e2e.http_support import live_server
-from tests.web.support import axe_violations, new_page, person, screenshot, sign_in
+from tests.web.support import axe_violations, follow, new_page, person, screenshot, sign_in
 
 COORDINATOR = Grant(Role.COORDINATOR, partnership="cumberland")
 
@@ -34,7 +34,7 @@ def test_a_person_signs_in_sees_who_they_are_and_signs_out(browser: Any, databas
         page.get_by_label("Username").fill("anna")
         page.get_by_label("Password").fill(anna.password)
         page.get_by_label("Code from your authenticator app").fill("000000")
-        page.get_by_role("button", name="Sign in").click()
+        follow(page, page.get_by_role("button", name="Sign in"))
         assert page.title().startswith("Error: ")
         summary = page.locator(".govuk-error-summary")
         assert "There is a problem" in summary.inner_text()
@@ -49,7 +49,7 @@ def test_a_person_signs_in_sees_who_they_are_and_signs_out(browser: Any, databas
         assert axe_violations(page) == []
 
         # When they sign out, then a page needs signing in again
-        page.get_by_role("button", name="Sign out").click()
+        follow(page, page.get_by_role("button", name="Sign out"))
         assert "You have signed out" in page.content()
         page.goto(f"{server.url}/")
         assert page.url.startswith(f"{server.url}/sign-in")
