@@ -106,16 +106,22 @@ def drop_database(admin: str, name: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def prepare(services: Services, cases: int) -> tuple[list[str], str]:
-    """The partnership, ``cases`` reviews at scoping (opened last week) and a coordinator's API
-    token: what an administrator and a coordinator would have done before the day's work."""
-    today = services.clock.now().date()
+def set_up_cumberland(services: Services) -> None:
+    """The Cumberland partnership, its Allerdale hub and the four agencies, as an administrator
+    would have set them up."""
     ctx = services.cases.context(Meta(actor="bench-setup", on="2024-04-01"))
     cumberland = Partnership.register(ctx, "cumberland", "CUM", "Cumberland CSP")
     cumberland.add_hub(ctx, "allerdale", "Allerdale Local Focus Hub")
     agencies = [Agency.register(ctx, slug, slug.replace("-", " ").title(), "other", ["cumberland"])
                 for slug in AGENCIES]
     services.app.save(cumberland, *agencies)
+
+
+def prepare(services: Services, cases: int) -> tuple[list[str], str]:
+    """The partnership, ``cases`` reviews at scoping (opened last week) and a coordinator's API
+    token: what an administrator and a coordinator would have done before the day's work."""
+    today = services.clock.now().date()
+    set_up_cumberland(services)
     notified, scoping = (today - timedelta(days=7)).isoformat(), (today - timedelta(days=6)).isoformat()
     refs = []
     for i in range(cases):

@@ -41,11 +41,11 @@ from bench.http_load import (
     drop_database,
     free_port,
     fresh_database,
+    set_up_cumberland,
     stop_server,
     wait_ready,
 )
 from domain.dardr import DeathType, Relationship
-from domain.setup import Agency, Partnership
 from infrastructure.accounts import SqlAccountStore
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Services, build
@@ -58,12 +58,7 @@ PASSWORD = "bench web password"
 def prepare(services: Services, cases: int) -> tuple[list[str], str]:
     """The partnership, ``cases`` reviews at scoping and a coordinator's TOTP secret."""
     today = services.clock.now().date()
-    ctx = services.cases.context(Meta(actor="bench-setup", on="2024-04-01"))
-    cumberland = Partnership.register(ctx, "cumberland", "CUM", "Cumberland CSP")
-    cumberland.add_hub(ctx, "allerdale", "Allerdale Local Focus Hub")
-    agencies = [Agency.register(ctx, slug, slug.replace("-", " ").title(), "other", ["cumberland"])
-                for slug in AGENCIES]
-    services.app.save(cumberland, *agencies)
+    set_up_cumberland(services)
     refs = []
     for i in range(cases):
         notified = today - timedelta(days=1 + (i * 120) // cases)
@@ -111,6 +106,7 @@ def measure(database_url: str, cases: int, requests: int, work: Path) -> dict[st
     port = free_port()
     log_path = work / f"serve-{port}.log"
     env = {**os.environ, "CASELEDGER_DATABASE_URL": database_url, "CASELEDGER_LOG_FORMAT": "json",
+           "CASELEDGER_LOG_LEVEL": "INFO",  # the request log lines are the measurement
            "CASELEDGER_INSECURE_COOKIES": "1", "CASELEDGER_SIGNIN_PER_MINUTE": "100"}
     caseledger = Path(sys.executable).parent / "caseledger"
     with log_path.open("wb") as log:
@@ -143,6 +139,9 @@ def measure(database_url: str, cases: int, requests: int, work: Path) -> dict[st
     times = server_times(measured)
     by_page = {"home": times.get("/", []), "case list": times.get("/cases", []),
                "case page": times.get("/cases/{ref}", []), "static": times.get("/accessibility", [])}
+    missing = [name for name, v in by_page.items() if not v]
+    if missing:
+        raise SystemExit(f"no request log lines for {', '.join(missing)}: see {log_path}")
     out = {name: {"requests": len(v), "p50_ms": round(statistics.median(v), 1),
                   "p95_ms": round(percentile(v, 95), 1), "max_ms": round(max(v), 1)}
            for name, v in by_page.items() if v}
