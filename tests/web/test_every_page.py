@@ -1,5 +1,6 @@
 """Every page each role can reach, found the way a person finds them: from the home page, by
-following the links the pages show (a crawl, on both backends, over cases of all three types).
+following the links the pages show (a crawl over cases of all three types, on SQLite: what is
+checked here is what the pages present; the journeys and role tests run on both backends).
 
 For every page reached: it answers 200 (a role is never shown a link it may not follow), its URL
 and title carry no personal data (a victim's pseudonym and an applicant's name planted in the
@@ -72,7 +73,8 @@ def crawl(page: Any, server: Server) -> dict[str, list[str]]:
     return kinds
 
 
-@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # presentation: the journeys
+@pytest.mark.parametrize("role", list(ROLES))                          # cover both backends
 def test_every_page_a_role_reaches(browser: Any, database_url: str, role: str) -> None:
     with live_server(database_url) as server:
         seeded(server)
