@@ -10,6 +10,7 @@ hidden ``csrf_token`` field, checked by ``posted_form`` before anything else is 
 from __future__ import annotations
 
 import hmac
+import secrets
 from typing import Annotated
 from urllib.parse import quote
 
@@ -19,7 +20,12 @@ from starlette.datastructures import FormData
 
 from infrastructure.oidc import OidcSettings
 from interfaces.http.auth import SESSION_COOKIE, accounts
-from interfaces.http.identity import end_browser_session, password_sign_in, set_session_cookie
+from interfaces.http.identity import (
+    end_browser_session,
+    password_sign_in,
+    secure_cookies,
+    set_session_cookie,
+)
 from interfaces.http.oidc import SAFE_NEXT
 from interfaces.http.problems import ApiProblem
 from interfaces.web.render import Viewer, render
@@ -30,6 +36,9 @@ FORM_EXPIRED = ("This form has expired or did not come from caseledger: go back,
                 "and try again.")
 
 
+SIGN_IN_COOKIE = "caseledger_sign_in"
+SIGN_IN_FORM_SECONDS = 60 * 60
+SIGN_IN_FORM_EXPIRED = "The sign-in form had expired: enter your details again."
 MISSING = {"username": "Enter your username", "password": "Enter your password",
            "code": "Enter the code from your authenticator app"}
 
@@ -84,19 +93,25 @@ def _single_sign_on(request: Request) -> bool:
     return OidcSettings.from_env(request.app.state.services.settings.environment) is not None
 
 
+async def _posted(request: Request) -> FormData:
+    return await request.form()
+
+
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: str = "/", ended: bool = False,
                  signed_out: bool = False) -> Response:
-    return render(request, "sign_in.html", title="Sign in", viewer=None, errors=[],
-                  next=_safe_next(next), ended=ended, signed_out=signed_out, username="",
-                  single_sign_on=_single_sign_on(request))
+    return _sign_in_form(request, errors=[], next_path=_safe_next(next), ended=ended,
+                         signed_out=signed_out)
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request) -> Response:
-    form = await request.form()
+def sign_in(request: Request, form: Annotated[FormData, Depends(_posted)]) -> Response:
+    """A sync route: checking a password (Argon2id) runs in a worker thread, not the event loop."""
     username, password, code = (str(form.get(n) or "") for n in ("username", "password", "code"))
     next_path = _safe_next(form.get("next"))
+    if not _form_token_matches(request, form.get("form_token")):
+        return _sign_in_form(request, errors=[("username", SIGN_IN_FORM_EXPIRED)],
+                             next_path=next_path, username=username, status=400)
     given = {"username": username, "password": password, "code": code}
     errors = [(name, message) for name, message in MISSING.items() if not given[name].strip()]
     status, headers = 400, {}
@@ -109,10 +124,32 @@ async def sign_in(request: Request) -> Response:
         else:
             response = RedirectResponse(next_path, status_code=303)
             set_session_cookie(request, response, session.token)
+            response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
             return response
-    return render(request, "sign_in.html", title="Sign in", viewer=None, errors=errors,
-                  next=next_path, ended=False, signed_out=False, username=username[:64],
-                  single_sign_on=_single_sign_on(request), status=status, headers=headers)
+    return _sign_in_form(request, errors=errors, next_path=next_path, username=username,
+                         status=status, headers=headers)
+
+
+def _sign_in_form(request: Request, *, errors: list[tuple[str, str]], next_path: str,
+                  username: str = "", ended: bool = False, signed_out: bool = False,
+                  status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The sign-in page with a fresh form token, also set as a cookie only the sign-in page
+    receives: a sign-in posted from another site has neither (login CSRF)."""
+    token = secrets.token_urlsafe(24)
+    response = render(request, "sign_in.html", title="Sign in", viewer=None, errors=errors,
+                      next=next_path, ended=ended, signed_out=signed_out, username=username[:64],
+                      single_sign_on=_single_sign_on(request), form_token=token, status=status,
+                      headers=headers)
+    response.set_cookie(SIGN_IN_COOKIE, token, max_age=SIGN_IN_FORM_SECONDS, path="/sign-in",
+                        httponly=True, samesite="strict",
+                        secure=secure_cookies(request.app.state.services.settings.environment))
+    return response
+
+
+def _form_token_matches(request: Request, given: object) -> bool:
+    expected = request.cookies.get(SIGN_IN_COOKIE) or ""
+    return (isinstance(given, str) and bool(expected)
+            and hmac.compare_digest(given.encode(), expected.encode()))
 
 
 @router.post("/sign-out")

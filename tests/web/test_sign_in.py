@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pyotp
 
 from application.principals import Grant, Role
 from tests.e2e.http_support import live_server
@@ -68,7 +69,8 @@ def test_the_session_times_out_after_thirty_idle_minutes(browser: Any, database_
 
 def test_a_form_without_its_csrf_token_is_refused(browser: Any, database_url: str) -> None:
     with live_server(database_url) as server:
-        page = sign_in(browser, server, person(server, "cara", COORDINATOR))
+        cara = person(server, "cara", COORDINATOR)
+        page = sign_in(browser, server, cara)
         cookie = next(c for c in page.context.cookies() if c["name"] == "caseledger_session")
         posted = httpx.post(f"{server.url}/sign-out", cookies={cookie["name"]: cookie["value"]},
                             headers={"Accept": "text/html"}, data={"csrf_token": "forged"})
@@ -76,6 +78,15 @@ def test_a_form_without_its_csrf_token_is_refused(browser: Any, database_url: st
         assert "This form has expired" in posted.text
         page.goto(f"{server.url}/")
         assert "Signed in as cara" in page.locator("#signed-in").inner_text()  # still signed in: nothing was done
+
+        # a sign-in posted from another site (right details, but not the sign-in page's form
+        # token) is refused and starts no session: someone else cannot sign you in as them
+        server.clock.set(server.clock.current + timedelta(seconds=30))
+        forged = httpx.post(f"{server.url}/sign-in", headers={"Accept": "text/html"}, data={
+            "username": "cara", "password": cara.password, "form_token": "forged",
+            "code": pyotp.TOTP(cara.totp_secret).at(server.clock.current)})
+        assert forged.status_code == 400 and "The sign-in form had expired" in forged.text
+        assert "caseledger_session" not in forged.cookies
 
 
 def test_pages_fit_a_320_pixel_screen_and_work_from_the_keyboard(browser: Any, database_url: str) -> None:
