@@ -51,17 +51,27 @@ class SignInNeeded(Exception):
         self.next_path, self.ended = next_path, ended
 
 
-def viewer(request: Request) -> Viewer:
-    """The person signed in (their session is kept alive), or a redirect to the sign-in page.
-    API tokens are for systems, not pages: only the session cookie is read."""
+def signed_in_viewer(request: Request) -> Viewer | None:
+    """The person signed in, if anyone is (their session is kept alive): for a page anyone may
+    read, which still says who is signed in. API tokens are for systems, not pages: only the
+    session cookie is read."""
     cookie = request.cookies.get(SESSION_COOKIE)
     found = accounts(request).principal_for_session(cookie) if cookie else None
     if found is None:
-        raise SignInNeeded(request.url.path, ended=bool(cookie))
+        return None
     principal, csrf = found
     request.state.principal = principal
     seen = Viewer(principal, csrf)
     request.state.viewer = seen
+    return seen
+
+
+def viewer(request: Request) -> Viewer:
+    """The person signed in, or a redirect to the sign-in page (saying so when their session
+    has ended)."""
+    seen = signed_in_viewer(request)
+    if seen is None:
+        raise SignInNeeded(request.url.path, ended=bool(request.cookies.get(SESSION_COOKIE)))
     return seen
 
 
