@@ -217,6 +217,8 @@ class StoredDocument:
     size: int
     content: bytes
     stored_at: datetime
+    # The content was sealed under the case's data key, which erasure destroyed: it is gone.
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -364,6 +366,9 @@ class DocumentService:
         stored = self.store.get(document_id)
         if stored is None or stored.case_id != str(case.id):
             raise NotFound(f"{case.reference} has no document {document_id}.")
+        if stored.erased:
+            raise NotFound(f"The content of document {document_id} was erased with "
+                           f"{case.reference}'s personal data at the end of its retention.")
         digest = hashlib.sha256(stored.content).hexdigest()
         if not hmac.compare_digest(digest, str(recorded["sha256"])):
             raise DocumentDamaged(f"The stored content of document {document_id} does not match "

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 
 class Clock(Protocol):
@@ -42,3 +43,31 @@ class ReadModel(Protocol):
     def partnerships(self) -> Sequence[dict[str, Any]]: ...
 
     def agencies(self) -> Sequence[dict[str, Any]]: ...
+
+
+class BrokenSeal(RuntimeError):
+    """Sealed personal data that does not open under its own key: it was altered where it is
+    stored (or moved from where it was sealed)."""
+
+
+class PersonalDataCipher(Protocol):
+    """Seals personal data under the key of the aggregate it belongs to (its owner: a case, a
+    partnership, an agency); infrastructure/keys.py implements it with AES-GCM per-owner data keys
+    wrapped by the master key.
+
+    ``context`` is bound into the seal (authenticated, not secret): a sealed value opens only
+    where it was sealed, so one event's personal data cannot be moved to another event or case.
+    """
+
+    def seal(self, owner: UUID, context: bytes, plaintext: bytes) -> bytes: ...
+
+    def open(self, owner: UUID, context: bytes, sealed: bytes) -> bytes | None:
+        """The plaintext, or None when the owner's key was destroyed (erased) or is not held;
+        ``BrokenSeal`` when the sealed bytes were altered."""
+        ...
+
+    def destroy(self, owner: UUID) -> bool:
+        """Destroy the owner's data key (crypto-shredding); True if there was one to destroy."""
+        ...
+
+    def is_destroyed(self, owner: UUID) -> bool: ...

@@ -64,7 +64,7 @@ def shown_personal(events: Iterable[object]) -> dict[str, Json]:
     when the events hold none, e.g. once they are erased."""
     for event in events:
         if isinstance(event, CaseOpened):
-            return dict(event.personal)
+            return dict(event.personal or {})  # None once erased (application/sealing.py)
     return {}
 
 

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
-from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Mapper, RecordConflictError, Transcoding
 
 from application.commands import REGISTRY, CaseCommand, MigratePolicy, NewCase, OpeningCommand
-from application.ports import Clock, ReadModel
+from application.ports import Clock, PersonalDataCipher, ReadModel
+from application.sealing import SealingMapper
 from domain import times
 from domain.asb import AsbCaseReview
 from domain.calendar import WorkingCalendar
@@ -75,6 +76,17 @@ class CaseLedgerApplication(Application[UUID]):
         DardrReview: 100, ReferenceCounter: 100, EncampmentCase: 100,
         AsbCaseReview: 100,
     }
+
+    def __init__(self, env: Mapping[str, str] | None = None, *,
+                 personal_data: PersonalDataCipher | None = None) -> None:
+        """``personal_data``: the cipher that seals each event's personal field
+        (application/sealing.py). None stores it unsealed: for unit tests in memory, benchmarks
+        measuring what sealing costs, and readers that hold no keys (a seal then reads as None)."""
+        self.personal_data = personal_data
+        super().__init__(env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return SealingMapper(self.construct_transcoder(), self.personal_data)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

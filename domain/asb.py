@@ -1157,7 +1157,7 @@ def complaints_recorded(event: ApplicationReceived | ComplaintAdded) -> list[Com
     wherever the event kept them)."""
     if isinstance(event, ComplaintAdded):
         return [_folded(event.complaint, event.personal)]
-    private = event.personal.get("complaints")
+    private = event.personal.get("complaints") if isinstance(event.personal, Mapping) else None
     return [_folded(c, private.get(c["id"]) if isinstance(private, Mapping) else None)
             for c in event.complaints]
 

@@ -6,6 +6,8 @@ re-opening. A case type adds a ``ProcessDefinition`` (its stage table), its own 
 rules. Every event carries the effective time, the actor, an optional reason and, where it
 applies, the basis; the recorded time is the event timestamp, supplied by the caller's clock.
 Personal data (names, contact details, free text) is kept only in an event's ``personal`` field.
+It is sealed when stored (application/sealing.py) and reads as ``None`` once the case's personal
+data is erased, so every reader of ``personal`` must accept ``None``.
 """
 
 from __future__ import annotations

@@ -116,9 +116,14 @@ def schema_lock(url: str) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
 
 
-def create_engine(url: str, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> sa.Engine:
+def create_engine(url: str, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT,
+                  immediate: bool = True) -> sa.Engine:
     """A SQLAlchemy engine for the read models in the same database; a write waits
-    ``lock_timeout`` seconds for another writer's lock before it fails."""
+    ``lock_timeout`` seconds for another writer's lock before it fails.
+
+    ``immediate=False`` (SQLite): transactions start deferred, so a read never waits for the
+    write lock. The data keys use it, since they are read while this process's own catch-up may
+    hold that lock."""
     if is_postgres(url):
         parts = urlsplit(url)
         sa_url = url.replace(f"{parts.scheme}://", "postgresql+psycopg://", 1)
@@ -141,6 +146,6 @@ def create_engine(url: str, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> sa.E
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

@@ -9,18 +9,23 @@
   is kept; a link is used by setting ``used_at`` where it is still NULL, so two uploads racing on
   one link cannot both win.
 
-Neither table holds personal data: the file name an agency uploaded with is in the fact.
+A document's content is personal data (a return names the people in the case): it is sealed
+under its case's data key (infrastructure/keys.py) with AES-GCM, bound to the document's id, so
+erasing the case's personal data makes it unreadable too. Documents stored before sealing
+existed are marked ``sealed = false`` and read as stored. The file name an agency uploaded with is
+in the fact's personal field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from uuid import UUID
 
 import sqlalchemy as sa
 
 from application.documents import DocumentService, DocumentSettings, StoredDocument, UploadLink
-from application.ports import Clock
+from application.ports import BrokenSeal, Clock, PersonalDataCipher
 from application.service import CaseService
 
 metadata = sa.MetaData()
@@ -34,6 +39,7 @@ documents = sa.Table(
     sa.Column("size", sa.Integer, nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False),
     sa.Column("stored_at", sa.String(40), nullable=False),
+    sa.Column("sealed", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 upload_links = sa.Table(
@@ -53,17 +59,22 @@ upload_links = sa.Table(
 class SqlDocumentStore:
     """The ``DocumentStore`` of application/documents.py over SQLAlchemy (both backends)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, personal_data: PersonalDataCipher | None) -> None:
         self.engine = engine
+        self.personal_data = personal_data
 
     # -- documents ------------------------------------------------------------------
 
     def put(self, document: StoredDocument) -> None:
+        content, sealed = document.content, self.personal_data is not None
+        if self.personal_data is not None:
+            content = self.personal_data.seal(UUID(document.case_id),
+                                              _context(document.document_id), content)
         with self.engine.begin() as conn:
             conn.execute(sa.insert(documents).values(
                 document_id=document.document_id, case_id=document.case_id,
                 sha256=document.sha256, content_type=document.content_type, size=document.size,
-                content=document.content, stored_at=document.stored_at.isoformat()))
+                content=content, stored_at=document.stored_at.isoformat(), sealed=sealed))
 
     def get(self, document_id: str) -> StoredDocument | None:
         with self.engine.connect() as conn:
@@ -71,10 +82,18 @@ class SqlDocumentStore:
                                .where(documents.c.document_id == document_id)).first()
         if row is None:
             return None
+        content: bytes | None = bytes(row.content)
+        if row.sealed:
+            try:
+                content = (self.personal_data.open(UUID(row.case_id), _context(row.document_id),
+                                                   bytes(row.content))
+                           if self.personal_data is not None else None)
+            except BrokenSeal:  # altered where it is stored: served as nothing, so its hash fails
+                content = b""
         return StoredDocument(
             document_id=row.document_id, case_id=row.case_id, sha256=row.sha256,
-            content_type=row.content_type, size=row.size, content=bytes(row.content),
-            stored_at=datetime.fromisoformat(row.stored_at))
+            content_type=row.content_type, size=row.size, content=content or b"",
+            stored_at=datetime.fromisoformat(row.stored_at), erased=content is None)
 
     def delete(self, document_id: str) -> None:
         with self.engine.begin() as conn:
@@ -125,9 +144,13 @@ class SqlDocumentStore:
                          .values(used_at=None))
 
 
+def _context(document_id: str) -> bytes:
+    return f"caseledger document\n{document_id}".encode()
+
+
 def document_service(cases: CaseService, engine: sa.Engine, clock: Clock,
                      environment: Mapping[str, str]) -> DocumentService:
     """The document service over this database, with its settings from the CASELEDGER_*
     variables (``DocumentSettings.from_environment``)."""
-    return DocumentService(cases, SqlDocumentStore(engine), clock,
+    return DocumentService(cases, SqlDocumentStore(engine, cases.app.personal_data), clock,
                            DocumentSettings.from_environment(environment))

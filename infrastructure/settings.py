@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from application.environment import whole_number
 from domain.errors import InvalidInput
@@ -59,6 +59,10 @@ class Settings:
     # The CASELEDGER_* variables as read, for the parts that read their own (identity, single
     # sign-on, documents): each checks its own and refuses a bad value with a clear message.
     environment: Mapping[str, str] = field(default_factory=dict)
+    # Where the master key comes from (infrastructure/keys.py); the embedded default (SQLite, no
+    # key configured) makes a key file beside the database on first run.
+    master_key: str | None = field(default=None, repr=False)  # CASELEDGER_MASTER_KEY
+    master_key_file: Path | None = None  # CASELEDGER_MASTER_KEY_FILE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, database_url: str | None = None) -> Settings:
@@ -84,7 +88,19 @@ class Settings:
                    smtp=_smtp(env), reminder_time=reminder_time, delivery_retry_minutes=retry,
                    lock_timeout=lock_timeout,
                    ready_max_lag=whole_number(env, "CASELEDGER_READY_MAX_LAG", 1000, 0, 10**9),
-                   environment={k: v for k, v in env.items() if k.startswith("CASELEDGER_")})
+                   environment={k: v for k, v in env.items() if k.startswith("CASELEDGER_")},
+                   master_key=env.get("CASELEDGER_MASTER_KEY") or None,
+                   master_key_file=(Path(env["CASELEDGER_MASTER_KEY_FILE"]).expanduser()
+                                    if env.get("CASELEDGER_MASTER_KEY_FILE") else None))
+
+    @property
+    def default_key_file(self) -> Path | None:
+        """The key file the embedded default makes beside its SQLite database (None on
+        PostgreSQL, where the key must be configured)."""
+        parts = urlsplit(self.database_url)
+        if parts.scheme != "sqlite":
+            return None
+        return Path(unquote(parts.path)[1:]).with_suffix(".key")
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:

@@ -20,6 +20,7 @@ from infrastructure.database import create_engine, event_store_env, is_postgres,
 from infrastructure.deliveries import Deliveries
 from infrastructure.documents import document_service
 from infrastructure.integrity import IntegrityChain
+from infrastructure.keys import DataKeys, KeySettings, LoadedKeys, load_keys
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.report_facts import ReportFactsReader
 from infrastructure.settings import Settings
@@ -43,6 +44,7 @@ class Services:
     integrity: IntegrityChain
     audit: AuditService
     reports: ReportService
+    keys: PersonalDataKeys | None = None
 
     def catch_up(self, *, wait: bool = True) -> int:
         """Read-your-writes: bring the views up to date before answering a query (``wait=False``:
@@ -52,18 +54,45 @@ class Services:
     def close(self) -> None:
         self.app.close()
         self.engine.dispose()
+        if self.keys is not None:
+            self.keys.cipher.engine.dispose()
+
+
+@dataclass(frozen=True)
+class PersonalDataKeys:
+    """The data keys and where the master key came from (``created``: made on this run)."""
+
+    cipher: DataKeys
+    loaded: LoadedKeys
+
+
+def personal_data_keys(settings: Settings, engine: sa.Engine) -> PersonalDataKeys:
+    """The master key checked against the database, and the data keys it unwraps. On SQLite
+    the keys have their own engine whose reads never wait for the write lock."""
+    loaded = load_keys(KeySettings(key=settings.master_key, key_file=settings.master_key_file,
+                                   default_file=settings.default_key_file), engine)
+    postgres = is_postgres(settings.database_url)
+    key_engine = engine if postgres else create_engine(
+        settings.database_url, lock_timeout=settings.lock_timeout, immediate=False)
+    return PersonalDataKeys(DataKeys(key_engine, loaded.keyring, secure_delete=not postgres),
+                            loaded)
 
 
 def build(settings: Settings, clock: Clock | None = None,
-          calendar: WorkingCalendar | None = None, mailer: Mailer | None = None) -> Services:
-    """``mailer``: how reminders are sent; default: from ``settings.smtp`` (None if unset)."""
+          calendar: WorkingCalendar | None = None, mailer: Mailer | None = None, *,
+          seal_personal_data: bool = True) -> Services:
+    """``mailer``: how reminders are sent; default: from ``settings.smtp`` (None if unset).
+    ``seal_personal_data=False`` stores personal data unsealed: only for the benchmark that
+    measures what sealing costs, never for use."""
     clock = clock or SystemClock()
     calendar = calendar or HolidaysCalendar()
     with schema_lock(settings.database_url):  # one process at a time creates or upgrades it
-        app = CaseLedgerApplication(env=event_store_env(settings.database_url,
-                                                        lock_timeout=settings.lock_timeout))
         engine = create_engine(settings.database_url, lock_timeout=settings.lock_timeout)
         migrate.upgrade(engine)
+        keys = personal_data_keys(settings, engine) if seal_personal_data else None
+        app = CaseLedgerApplication(env=event_store_env(settings.database_url,
+                                                        lock_timeout=settings.lock_timeout),
+                                    personal_data=keys.cipher if keys else None)
     views = SqlReadModel(engine)
     cases = CaseService(app, clock, calendar)
     projections = ProjectionRunner(app, engine)
@@ -83,4 +112,5 @@ def build(settings: Settings, clock: Clock | None = None,
         integrity=integrity,
         audit=AuditService(app, cases, views, integrity, clock, projections.catch_up),
         reports=ReportService(cases, ReportFactsReader(engine), views, clock),
+        keys=keys,
     )

@@ -43,9 +43,24 @@ def postgres_admin_url() -> str:
     pytest.skip(f"PostgreSQL tests need {POSTGRES_URL_VARIABLE} (make test starts a server)")
 
 
+#: The master key the PostgreSQL tests' databases are sealed with: PostgreSQL (production) will
+#: not start without one configured (infrastructure/keys.py). Test data only.
+TEST_MASTER_KEY = "dGVzdHMgb25seTogbm90IGEga2V5IHRvIHByb3RlY3Q="
+
+
+def master_key() -> dict[str, str]:
+    """The test's master key, for settings built from an explicit environment (a PostgreSQL test
+    has one; SQLite makes its own key file)."""
+    key = os.environ.get("CASELEDGER_MASTER_KEY")
+    return {"CASELEDGER_MASTER_KEY": key} if key else {}
+
+
 @pytest.fixture
-def fresh_postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+def fresh_postgres_url(postgres_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test. The test's processes
+    get its master key through CASELEDGER_MASTER_KEY (unless the test sets its own)."""
+    if not os.environ.get("CASELEDGER_MASTER_KEY"):
+        monkeypatch.setenv("CASELEDGER_MASTER_KEY", TEST_MASTER_KEY)
     import psycopg
     from psycopg import sql
 

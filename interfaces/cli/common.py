@@ -260,6 +260,12 @@ class State:
             from interfaces.bootstrap import build  # not needed for --help
 
             self._services = (services_factory or build)(self.settings())
+            keys = self._services.keys
+            if keys is not None and keys.loaded.created is not None:
+                print(f"A new master key was made for this database's personal data: "
+                      f"{keys.loaded.created} (readable only by you). Keep a copy of it somewhere "
+                      "safe and apart from the database's backups: without it the personal data "
+                      "cannot be read (docs/data-protection.md).", file=sys.stderr)
         return self._services
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from interfaces.cli import (
     demo,
     documents,  # noqa: F401 - adds case submit-document and case upload-link
     encampment,
+    keys,
     partnership,
     projections,
     queries,
@@ -86,6 +87,7 @@ app.add_typer(scheduler.top)
 app.add_typer(serve.top)
 app.add_typer(where.top)
 app.add_typer(users.app, name="users")
+app.add_typer(keys.app, name="keys")
 app.add_typer(rules.top)
 
 

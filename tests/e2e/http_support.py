@@ -24,6 +24,7 @@ from infrastructure.clock import FixedClock
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Services, build
 from interfaces.server import create_server
+from tests.conftest import master_key
 from tests.integration.support import NOW, seed
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027
 
@@ -66,7 +67,7 @@ def live_server(database_url: str, *, now: datetime = NOW, seeded: bool = True,
                 env: dict[str, str] | None = None) -> Iterator[Server]:
     """uvicorn on a free loopback port serving the API over a fresh database (seeded with the
     Cumberland partnership, its Allerdale hub and four agencies unless ``seeded=False``)."""
-    settings = Settings.from_env({"CASELEDGER_DATA_DIR": "/nonexistent", **(env or {})},
+    settings = Settings.from_env({"CASELEDGER_DATA_DIR": "/nonexistent", **master_key(), **(env or {})},
                                  database_url=database_url)
     clock = FixedClock(now)
     services = build(settings, clock=clock,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import master_key
+
 ACTOR = "coordinator"
 
 
@@ -59,7 +61,7 @@ class Cli:
         self.separate_process = (separate_process
                                  or os.environ.get("CASELEDGER_TEST_SUBPROCESS") == "1")
         self.env = {"CASELEDGER_ACTOR": ACTOR, "CASELEDGER_DATA_DIR": str(workdir / "data"),
-                    **(env or {})}
+                    **master_key(), **(env or {})}
 
     def __call__(self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Run:
         argv = ["--database", self.database_url, *args]

@@ -53,8 +53,8 @@ def services(database_url: str) -> Iterator[Services]:
 
 
 def service(services: Services, **settings: Any) -> DocumentService:
-    return DocumentService(services.cases, SqlDocumentStore(services.engine), services.clock,
-                           DocumentSettings(**settings))
+    store = SqlDocumentStore(services.engine, services.app.personal_data)
+    return DocumentService(services.cases, store, services.clock, DocumentSettings(**settings))
 
 
 def asked(services: Services, *agencies: str) -> str:

@@ -21,6 +21,7 @@ from infrastructure.accounts import metadata as accounts_metadata
 from infrastructure.database import create_engine
 from infrastructure.deliveries import metadata as deliveries_metadata
 from infrastructure.documents import metadata as documents_metadata
+from infrastructure.keys import metadata as keys_metadata
 from infrastructure.views import TABLES
 from infrastructure.views import metadata as views_metadata
 from tests.integration.support import notify, seed, services_for
@@ -95,7 +96,7 @@ def test_alembic_run_from_the_root_migrates_a_fresh_database_to_the_schema_the_c
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             declared = sa.MetaData()
             for metadata in (views_metadata, deliveries_metadata, accounts_metadata,
-                             documents_metadata):
+                             documents_metadata, keys_metadata):
                 for table in metadata.tables.values():
                     table.to_metadata(declared)
             differences = compare_metadata(context, declared)

@@ -38,6 +38,7 @@ from infrastructure.smtp import (
 )
 from infrastructure.smtp import mailer_for as mailer_for_settings
 from interfaces.bootstrap import Services, build
+from tests.conftest import master_key
 from tests.integration.support import notify, seed
 from tests.smtp_server import SmtpServer, free_port, smtp_server  # noqa: F401 (fixture)
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027
@@ -59,7 +60,7 @@ def mailer_for(server: SmtpServer | None) -> Mailer | None:
 
 def services(url: str, server: SmtpServer | None, now: datetime = NOW, mailer: Mailer | None = None) -> Services:
     calendar = FixedCalendar(ENGLAND_AND_WALES_2025_2027, source="test calendar")
-    settings = Settings.from_env(env={"CASELEDGER_SMTP_FROM": SENDER}, database_url=url)
+    settings = Settings.from_env(env={"CASELEDGER_SMTP_FROM": SENDER, **master_key()}, database_url=url)
     return build(settings, clock=FixedClock(now), calendar=calendar, mailer=mailer or mailer_for(server))
 
 

@@ -38,7 +38,7 @@ def test_a_reminder_to_the_agency_carries_a_link_that_uploads_its_return(databas
     s = services_with(database_url, smtp_server)
     try:
         set_up(s)
-        docs = DocumentService(s.cases, SqlDocumentStore(s.engine), s.clock, DocumentSettings(
+        docs = DocumentService(s.cases, SqlDocumentStore(s.engine, s.app.personal_data), s.clock, DocumentSettings(
             public_url="https://caseledger.example.gov.uk", links_in_reminders=True))
         deliveries = Deliveries(s.app, s.engine, s.cases, s.clock, mailer_for(smtp_server), SENDER,
                                 catch_up_views=s.projections.catch_up,
@@ -72,7 +72,7 @@ def test_without_configuration_no_reminder_carries_a_link(database_url, smtp_ser
     s = services_with(database_url, smtp_server)
     try:
         set_up(s)
-        docs = DocumentService(s.cases, SqlDocumentStore(s.engine), s.clock, DocumentSettings())
+        docs = DocumentService(s.cases, SqlDocumentStore(s.engine, s.app.personal_data), s.clock, DocumentSettings())
         deliveries = Deliveries(s.app, s.engine, s.cases, s.clock, mailer_for(smtp_server), SENDER,
                                 catch_up_views=s.projections.catch_up,
                                 upload_link=docs.reminder_link)

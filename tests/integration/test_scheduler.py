@@ -55,6 +55,7 @@ from interfaces.scheduler import (
     serve,
     without_password,
 )
+from tests.conftest import master_key
 from tests.integration.support import notify, seed, services_for
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027
 
@@ -85,7 +86,7 @@ def _no_calls_yet() -> Iterator[None]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings.from_env(env={}, database_url=database_url)  # defaults: 07:00, every 5 minutes
+    return Settings.from_env(env=master_key(), database_url=database_url)  # defaults: 07:00, every 5 minutes
 
 
 def stored_ids(database_url: str) -> list[str]:
@@ -245,7 +246,7 @@ def test_a_waiting_scheduler_can_be_stopped_before_it_becomes_active(database_ur
     out, stop = io.StringIO(), threading.Event()
     result: list[int] = []
     thread = threading.Thread(target=lambda: result.append(
-        serve(Settings.from_env(env={}, database_url=database_url), stop, out, jobs=RECORDING,
+        serve(Settings.from_env(env=master_key(), database_url=database_url), stop, out, jobs=RECORDING,
               scheduler_class=BackgroundScheduler, poll_seconds=0.05)))
     try:
         thread.start()
@@ -346,7 +347,7 @@ def test_a_second_scheduler_waits_for_the_first_then_takes_over(database_url: st
 def test_a_scheduler_that_loses_its_lock_connection_stops(fresh_postgres_url: str) -> None:
     import psycopg
 
-    settings = Settings.from_env(env={}, database_url=fresh_postgres_url)
+    settings = Settings.from_env(env=master_key(), database_url=fresh_postgres_url)
     out, stop = io.StringIO(), threading.Event()
     result: list[int] = []
     thread = threading.Thread(target=lambda: result.append(

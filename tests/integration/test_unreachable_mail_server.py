@@ -25,6 +25,7 @@ from infrastructure.settings import Settings, SmtpSettings
 from infrastructure.smtp import SmtpMailer
 from interfaces import scheduler
 from interfaces.bootstrap import Services, build
+from tests.conftest import master_key
 from tests.integration.support import notify, seed
 from tests.smtp_server import SmtpServer, free_port
 from tests.unit.calendar_fixture import ENGLAND_AND_WALES_2025_2027
@@ -71,7 +72,7 @@ def connections_made(listening: socket.socket) -> int:
 
 
 def services(url: str, mailer: Any) -> Services:
-    settings = Settings.from_env(env={"CASELEDGER_SMTP_FROM": SENDER}, database_url=url)
+    settings = Settings.from_env(env={"CASELEDGER_SMTP_FROM": SENDER, **master_key()}, database_url=url)
     return build(settings, clock=FixedClock(NOW), calendar=CALENDAR, mailer=mailer)
 
 
