@@ -41,6 +41,10 @@ def serve(
     if workers > 1 and not is_postgres(settings.database_url):
         raise InvalidInput("Several workers need PostgreSQL (CASELEDGER_DATABASE_URL); the embedded "
                            "SQLite database takes one.", field="workers")
+    # Built once here, then let go: a database that cannot be opened, or a master key that is
+    # missing or wrong, stops the command with its message before anything listens.
+    inv.services  # noqa: B018
+    inv.state.close()
     # A long-running server logs each request (INFO) unless told otherwise; its workers, fresh
     # processes, read the same environment.
     os.environ.setdefault("CASELEDGER_LOG_LEVEL", "INFO")
