@@ -261,7 +261,8 @@ class State:
 
             self._services = (services_factory or build)(self.settings())
             keys = self._services.keys
-            if keys is not None and keys.loaded.created is not None:
+            # People are told (stderr); a program reading --json output gets only its JSON.
+            if keys is not None and keys.loaded.created is not None and not self.json:
                 print(f"A new master key was made for this database's personal data: "
                       f"{keys.loaded.created} (readable only by you). Keep a copy of it somewhere "
                       "safe and apart from the database's backups: without it the personal data "

@@ -97,7 +97,7 @@ def test_the_embedded_database_and_its_folder_are_private_to_their_owner(tmp_pat
     # then the folder, the database and its write-ahead log and shared memory are the owner's only
     assert _mode(data) == 0o700
     assert open_files == {"caseledger.db": 0o600, "caseledger.db-wal": 0o600,
-                          "caseledger.db-shm": 0o600}
+                          "caseledger.db-shm": 0o600, "caseledger.key": 0o600}
     assert _mode(data / "caseledger.db") == 0o600
 
 
