@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -71,3 +71,11 @@ class PersonalDataCipher(Protocol):
         ...
 
     def is_destroyed(self, owner: UUID) -> bool: ...
+
+
+class SubjectIndex(Protocol):
+    """Blind tokens for finding where a person appears without decrypting the store
+    (application/subject_access.py): a keyed hash (HMAC-SHA256) of each normalised phrase, under
+    an index key that infrastructure keeps wrapped like a data key and never hands out."""
+
+    def tokens(self, phrases: Iterable[str]) -> set[str]: ...

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
@@ -58,6 +58,9 @@ KEY_FILE_HEADER = """\
 # key vault): without it the personal data cannot be read, and with the database it can.
 # One base64 key per line; the first is the current one.
 """
+
+SUBJECT_INDEX_OWNER = uuid5(NAMESPACE_URL, "caseledger subject index")
+"""The owner of the subject index's key in ``data_keys`` (no aggregate has this id)."""
 
 metadata = sa.MetaData()
 
@@ -266,6 +269,7 @@ class DataKeys:
         self.secure_delete = secure_delete  # SQLite: zero a destroyed key's bytes in the file
         self.monotonic = monotonic
         self._cache: dict[str, tuple[AESGCM | None, float]] = {}
+        self._index_key: bytes | None = None
 
     # -- PersonalDataCipher -----------------------------------------------------------
 
@@ -340,6 +344,25 @@ class DataKeys:
             raise MasterKeyProblem(f"The data key of {owner} is wrapped by master key {row.master_key_id}, "
                             f"which {self.keyring.source} does not hold.")
         return AESGCM(_unwrap(master, owner, bytes(row.wrapped)))
+
+    def index_key(self) -> bytes:
+        """The subject index's HMAC key (infrastructure/subject_index.py): the data key of a fixed
+        owner, ``SUBJECT_INDEX_OWNER``, made on first use and wrapped like every other (so a
+        rotation rewraps it, and it never leaves this process unwrapped)."""
+        if self._index_key is None:
+            owner = str(SUBJECT_INDEX_OWNER)
+            with self.engine.connect() as conn:
+                row = conn.execute(sa.select(data_keys.c.master_key_id, data_keys.c.wrapped)
+                                   .where(data_keys.c.owner_id == owner)).first()
+            if row is None:
+                self._create(owner)
+                return self.index_key()
+            master = self.keyring.by_id(row.master_key_id)
+            if row.wrapped is None or master is None:
+                raise MasterKeyProblem("The subject index key was destroyed or is wrapped by a "
+                                       "master key this process does not hold.")
+            self._index_key = _unwrap(master, owner, bytes(row.wrapped))
+        return self._index_key
 
     def _destroyed(self, owner: str) -> bool:
         return self.is_destroyed(UUID(owner))
