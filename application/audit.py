@@ -10,6 +10,15 @@
 - ``export``: a case for an auditor: its history (JSON, CSV), its state at each stage change, the
   integrity proof of its stored events, a README and a standalone checker (``verify_export.py``).
   An export is a read, recorded with its (required) purpose.
+
+Least data in an export (UK GDPR Art. 5(1)(c), data minimisation): by default an export carries no
+readable personal data. The history and the states leave the personal fields out; the proof keeps
+the stored bytes, whose personal fields are sealed under the case's key (application/sealing.py),
+so the chain's hashes still verify without any key. Only when the purpose requires it, and the
+exporter says so explicitly, does ``personal.json`` add each version's personal value, decrypted
+("erased" once the case's key is destroyed). Every data file says whether it contains personal data
+(``contains_personal_data`` and ``personal_data`` in a JSON file, a first ``#`` line in the CSV,
+a paragraph in README.txt), and names the case's erasure if there was one.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 
 from application.ports import Clock
 from application.queries import case_to_dict
+from application.sealing import PERSONAL, has_personal_data, is_seal
 from application.service import CaseLedgerApplication, CaseService
 from domain import times
 from domain.access import CaseAccess, purpose_given
@@ -40,6 +50,14 @@ HISTORY_COLUMNS = ("version", "event", "effective", "recorded", "actor", "reason
 EVENTS_COLUMNS = ("case", "partnership", *HISTORY_COLUMNS)
 GENESIS = "0" * 64
 ACCESS_OUTCOMES = ("read", "denied")
+#: The keys by which every JSON file of an export says whether it contains personal data.
+CONTAINS_PERSONAL_DATA = "contains_personal_data"
+PERSONAL_DATA_NOTE = "personal_data"
+#: How an erased personal value (its key destroyed) is shown in personal.json.
+ERASED = "erased"
+#: The name of the fact that records a case's erasure (its non-personal fields say when and under
+#: which policy); read by name, so that the export needs nothing else from it.
+ERASURE_EVENT = "PersonalDataErased"
 
 
 class AuditViews(Protocol):
@@ -221,11 +239,14 @@ class AuditService:
 
     # -- export --------------------------------------------------------------------------
 
-    def export(self, ref: str, *, actor: str, purpose: str | None) -> CaseExport:
+    def export(self, ref: str, *, actor: str, purpose: str | None,
+               include_personal_data: bool = False) -> CaseExport:
         """Everything an auditor needs to check one case, recorded as a read with its purpose.
 
         The proof is taken first; the history and the states are cut at the last version it
         covers, so the three always describe the same events even while the case changes.
+        ``include_personal_data`` adds ``personal.json`` (the purpose must require it: the
+        caller asks for it explicitly); the read is then recorded as such in the access log.
         """
         stated = purpose_given(purpose)
         if stated is None:
@@ -239,14 +260,27 @@ class AuditService:
         last = max(int(link["originator_version"]) for link in proof)
         self.catch_up()
         history = [history_row(r) for r in self.views.history(str(case_id)) if r["version"] <= last]
+        events = proof_events(proof, self.app.mapper)
         states = states_from_proof(proof, self.app.mapper)
-        access = self.record_read(case_id, reference=case.reference, actor=actor, what="export",
-                                  purpose=stated)
+        erasure = erasure_note(events, erased=self._key_destroyed(case_id))
+        clear = unsealed_versions(proof)
+        access = self.record_read(
+            case_id, reference=case.reference, actor=actor, purpose=stated,
+            what="export with personal data" if include_personal_data else "export")
         head = self.integrity.head()
+        none = "None: the personal fields are left out."
+        proof_note = ("Sealed: each event's personal field is encrypted (AES-256-GCM) under the "
+                      "case's data key and cannot be read here; the hashes cover the sealed bytes.")
+        if clear:
+            proof_note = (f"Yes: {len(clear)} stored event(s) (version(s) "
+                          f"{', '.join(map(str, clear))}) were stored before personal data was "
+                          "sealed and hold their personal fields in the clear; the others are "
+                          "sealed under the case's data key.")
         files: dict[str, str] = {
-            "history.json": _json(history),
-            "history.csv": _csv(HISTORY_COLUMNS, history),
+            "history.json": _json({**marked(False, none, erasure), "rows": history}),
+            "history.csv": _csv_marker(False, none, erasure) + _csv(HISTORY_COLUMNS, history),
             "proof.json": _json({
+                **marked(bool(clear), proof_note, erasure),
                 "case": {"id": str(case_id), "reference": case.reference},
                 "algorithm": ("hash = sha256(bytes.fromhex(prev) + "
                               "f'{notification_id}\\n{originator_id}\\n{originator_version}\\n"
@@ -256,13 +290,99 @@ class AuditService:
                 "head": head,
             }),
             "README.txt": readme(case.reference, str(case_id), len(proof), sorted(states), head,
-                                 exported_at=access.created_on, actor=actor, purpose=stated),
+                                 exported_at=access.created_on, actor=actor, purpose=stated,
+                                 personal=include_personal_data, unsealed=clear,
+                                 erasure=erasure),
             "verify_export.py": verify_script(),
         }
-        files.update(states)
+        for path, text in states.items():
+            files[path] = _json({**marked(False, "None: personal details left out.", erasure),
+                                 **json.loads(text)})
+        if include_personal_data:
+            files["personal.json"] = _json({
+                **marked(True, "Yes: each version's personal value, decrypted for the stated "
+                         f"purpose ({ERASED!r} where the case's key was destroyed).", erasure),
+                "purpose": stated,
+                "versions": personal_values(events),
+            })
         return CaseExport(case_id=str(case_id), reference=case.reference, files=files,
                           events=len(proof), states=sorted(states), head=head,
                           access_id=str(access.id))
+
+    def _key_destroyed(self, case_id: UUID) -> bool:
+        cipher = getattr(self.app, "personal_data", None)
+        return bool(cipher is not None and cipher.is_destroyed(case_id))
+
+
+def marked(contains: bool, note: str, erasure: str | None) -> dict[str, Any]:
+    """The top-level keys by which a JSON file of an export says whether it holds personal data."""
+    return {CONTAINS_PERSONAL_DATA: contains,
+            PERSONAL_DATA_NOTE: note if erasure is None else f"{note} {erasure}"}
+
+
+def _csv_marker(contains: bool, note: str, erasure: str | None) -> str:
+    """The CSV's first line, a ``#`` comment (the checker skips it; a spreadsheet shows it)."""
+    text = marked(contains, note, erasure)[PERSONAL_DATA_NOTE]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(
+        [f"# {CONTAINS_PERSONAL_DATA}: {'yes' if contains else 'no'}. {text}"])
+    return out.getvalue()
+
+
+def proof_events(proof: Sequence[Mapping[str, Any]], mapper: Mapper[UUID]) -> list[Any]:
+    """The proof's stored events as domain events (personal fields opened where the key is held)."""
+    return [mapper.to_domain_event(_stored(link)) for link in proof]
+
+
+def _stored(link: Mapping[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        originator_id=UUID(str(link["originator_id"])),
+        originator_version=int(link["originator_version"]),
+        topic=str(link["topic"]), state=base64.b64decode(str(link["state"]), validate=True))
+
+
+def unsealed_versions(proof: Sequence[Mapping[str, Any]]) -> list[int]:
+    """The versions whose stored personal field is not sealed (stored before sealing existed, or
+    by a store that does not seal): their bytes show it in the clear."""
+    out = []
+    for link in proof:
+        try:
+            stored = json.loads(base64.b64decode(str(link["state"])))
+        except ValueError:
+            continue
+        value = stored.get(PERSONAL) if isinstance(stored, dict) else None
+        if has_personal_data(value) and not is_seal(value):
+            out.append(int(link["originator_version"]))
+    return out
+
+
+def erasure_note(events: Sequence[Any], *, erased: bool) -> str | None:
+    """"Personal data erased on … under …" from the case's erasure fact, if it has one (or its key
+    is destroyed without one); None while the case's personal data is held."""
+    for event in reversed(events):
+        if type(event).__name__ == ERASURE_EVENT:
+            on = getattr(event, "effective", None) or getattr(event, "timestamp", None)
+            under = (getattr(event, "policy", None) or getattr(event, "retention", None)
+                     or getattr(event, "basis", None))
+            if isinstance(under, Mapping):
+                under = under.get("name") or under.get("id") or json.dumps(under, sort_keys=True,
+                                                                          default=str)
+            return (f"The case's personal data was erased on {on}"
+                    + (f" under {under}." if under else "."))
+    return "The case's personal data was erased (its data key is destroyed)." if erased else None
+
+
+def personal_values(events: Sequence[Any]) -> list[dict[str, Any]]:
+    """personal.json's rows: each version that holds a personal field, with its value (or
+    "erased" where it can no longer be read)."""
+    out = []
+    for event in events:
+        if PERSONAL not in vars(event):
+            continue
+        value = event.personal
+        out.append({"version": event.originator_version, "event": type(event).__name__,
+                    "personal": ERASED if value is None else value})
+    return out
 
 
 def states_from_proof(proof: Sequence[Mapping[str, Any]],
@@ -279,10 +399,7 @@ def states_from_proof(proof: Sequence[Mapping[str, Any]],
     case: Case | None = None
     out: dict[str, str] = {}
     for link in proof:
-        event = mapper.to_domain_event(StoredEvent(
-            originator_id=UUID(str(link["originator_id"])),
-            originator_version=int(link["originator_version"]),
-            topic=str(link["topic"]), state=base64.b64decode(str(link["state"]), validate=True)))
+        event = mapper.to_domain_event(_stored(link))
         case = project_aggregate(case, [event])
         if isinstance(event, StageEntered) and case is not None:
             state = case_to_dict(case, case.modified_on)
@@ -305,32 +422,58 @@ def _csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
 
 
 def readme(reference: str, case_id: str, events: int, states: list[str], head: dict[str, Any], *,
-           exported_at: datetime, actor: str, purpose: str) -> str:
-    """README.txt of an export: what each file is, and how the proof is checked."""
+           exported_at: datetime, actor: str, purpose: str, personal: bool = False,
+           unsealed: Sequence[int] = (), erasure: str | None = None) -> str:
+    """README.txt of an export: what each file is, whether it holds personal data, and how the
+    proof is checked."""
     state_lines = "\n".join(f"          {path}" for path in states) or "          (none)"
+    if personal:
+        held = ("CONTAINS PERSONAL DATA: personal.json holds the case's personal fields (names,\n"
+                "contact details, free text), decrypted, because the purpose above requires them.\n"
+                "Keep this folder only as long as that purpose needs it, only where personal data\n"
+                "may be kept, and destroy it afterwards.")
+    else:
+        held = ("NO READABLE PERSONAL DATA: the history and the states leave the personal fields out,\n"
+                "and in proof.json each event's personal field is sealed (AES-256-GCM under the\n"
+                "case's data key, which is not in this folder). An export with the personal data\n"
+                "is made only on request, for a purpose that requires it.")
+    if unsealed:
+        held += (f"\nEXCEPT: proof.json holds {len(unsealed)} event(s) stored before personal data was\n"
+                 "sealed, whose personal fields are in the clear (versions "
+                 f"{', '.join(map(str, unsealed))}): handle this folder as personal data.")
+    if erasure:
+        held += f"\n{erasure}"
+    personal_file = ("""  personal.json
+      Each version's personal value (the event's personal field), decrypted; "erased" where
+      the case's data key was destroyed. Not checked by the checker: it comes from the live
+      system's keys, not from the proof.
+""" if personal else "")
     return f"""Export of case {reference} ({case_id}) from caseledger
 Exported {exported_at.isoformat()} by {actor}, for the stated purpose: {purpose}
 This export is recorded in the case's access log (caseledger audit access --case {reference}).
 
-HANDLE AS PERSONAL DATA. proof.json contains the case's stored events exactly as stored
-(base64), including their personal fields (names, contact details, free text). Keep this folder
-only as long as the purpose above needs it, and only where personal data may be kept.
+Personal data
+{held}
+Every data file says whether it holds personal data: the JSON files in their top-level keys
+"contains_personal_data" (true or false) and "personal_data" (in words), history.csv in its
+first line (a "#" comment).
 
 Files
   history.json, history.csv
       Every fact recorded for the case ({events} events): version, event, effective time (when it
       happened), recorded time (when it was stored), actor, reason, basis, and the event's
-      non-personal data. The same as `caseledger case history {reference}`.
+      non-personal data. The same rows as `caseledger case history {reference}` (history.json
+      under "rows").
   states/
       The case as it stood after each change of stage, as `caseledger case show {reference}
       --at-version N --json` shows it (deadline statuses judged at the recorded time of that
       version; personal details left out). They are derived from the events in proof.json by
       replaying them; the checker replays them again and compares every field.
 {state_lines}
-  proof.json
+{personal_file}  proof.json
       The integrity proof: for each stored event of the case, in the order of the event log,
       its notification id (position in the whole log), originator id and version, topic (event
-      class), state (the stored bytes, base64), prev (the hash of the log's previous event) and
+      class), state (the stored bytes, base64, personal fields sealed), prev (the hash of the log's previous event) and
       hash, where
           hash = sha256(bytes.fromhex(prev)
                         + f"{{notification_id}}\\n{{originator_id}}\\n{{originator_version}}\\n{{topic}}\\n".encode()

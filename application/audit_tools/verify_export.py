@@ -13,6 +13,13 @@ its link in the integrity chain):
   stage change) and compared field by field. The domain rules that make a state are caseledger's
   own, so this one check needs caseledger installed; the others need only Python 3.
 
+Each data file says whether it holds personal data (JSON: the top-level keys
+"contains_personal_data" and "personal_data"; history.csv: a first line starting with "#"); the
+checker requires that statement and leaves it out of the comparison. The personal fields in the
+proof are sealed (encrypted) bytes: the hashes cover them as stored, so no key is needed here.
+personal.json, present only when personal data was asked for, is not checked (it is decrypted
+with the live system's keys and is not in the proof).
+
 Prints OK, or the first problem naming the file, the event and the field; exit status 0 (all
 checked), 1 (a problem) or 2 (states/ could not be checked here: no caseledger to replay them).
 """
@@ -43,6 +50,8 @@ TYPED_TEXT = {
     "decimal_str": lambda data: str(Decimal(data)),
 }
 SHOWN = 60  # characters of a value quoted in a problem
+# The top-level keys by which each JSON file of an export says whether it holds personal data.
+MARKERS = ("contains_personal_data", "personal_data")
 
 
 class Problem(Exception):
@@ -76,6 +85,19 @@ def load_json(folder: Path, name: str) -> Any:
         raise Problem(f"{name} is missing") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise Problem(f"{name} is not valid JSON: {error}") from None
+
+
+def unmarked(name: str, data: Any) -> dict[str, Any]:
+    """A JSON file's object without its personal-data statement, which it must have."""
+    if not isinstance(data, dict):
+        raise Problem(f"{name} is not a JSON object")
+    missing = [key for key in MARKERS if key not in data]
+    if missing:
+        raise Problem(f"{name} does not say whether it contains personal data (no "
+                      f"{', '.join(repr(k) for k in missing)})")
+    if not isinstance(data[MARKERS[0]], bool):
+        raise Problem(f"{name}'s {MARKERS[0]!r} is not true or false")
+    return {k: v for k, v in data.items() if k not in MARKERS}
 
 
 # --------------------------------------------------------------------------- the proof
@@ -250,9 +272,9 @@ def compare_csv_row(row: list[str], want: dict[str, Any]) -> tuple[str, str] | N
 
 
 def check_history(folder: Path, expected: list[dict[str, Any]]) -> None:
-    history = load_json(folder, "history.json")
+    history = unmarked("history.json", load_json(folder, "history.json")).get("rows")
     if not isinstance(history, list):
-        raise Problem("history.json is not a list of rows")
+        raise Problem("history.json has no list of rows (\"rows\")")
     check_rows("history.json", history, expected, compare_json_row)
     try:
         with (folder / "history.csv").open(encoding="utf-8", newline="") as handle:
@@ -261,6 +283,10 @@ def check_history(folder: Path, expected: list[dict[str, Any]]) -> None:
         raise Problem("history.csv is missing") from None
     except (UnicodeDecodeError, csv.Error) as error:
         raise Problem(f"history.csv cannot be read: {error}") from None
+    if not lines or not lines[0] or not lines[0][0].startswith("# contains_personal_data: "):
+        raise Problem("history.csv does not say in its first line whether it contains personal "
+                      "data")
+    lines = lines[1:]
     if not lines or tuple(lines[0]) != HISTORY_COLUMNS:
         raise Problem(f"history.csv's header is not {','.join(HISTORY_COLUMNS)}")
     check_rows("history.csv", lines[1:], expected, compare_csv_row)
@@ -293,7 +319,7 @@ def check_states(folder: Path, events: list[Any]) -> int:
     for path, text in sorted(expected.items()):
         if path not in present:
             raise Problem(f"{path} is missing (the proof's events pass through it)")
-        got = load_json(folder, path)
+        got = unmarked(path, load_json(folder, path))
         want = json.loads(text)
         found = difference(got, want, "")
         if found:
@@ -310,7 +336,7 @@ def check_states(folder: Path, events: list[Any]) -> int:
 
 
 def verify(folder: Path) -> str:
-    proof = load_json(folder, "proof.json")
+    proof = unmarked("proof.json", load_json(folder, "proof.json"))
     try:
         events, states = check_links(proof)
         expected = [history_row(link, state) for link, state in zip(events, states)]  # noqa: B905

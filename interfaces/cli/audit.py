@@ -4,8 +4,9 @@
 - ``audit events``: the history of every case in one query, filtered on recorded time.
 - ``audit access``: the access log, who read which case, when, what and why, and every attempt
   the access policy refused (``--denied``: only those).
-- ``audit export``: one case for an auditor (history, states, proof, a standalone checker);
-  the export is itself a read, recorded with its required purpose.
+- ``audit export``: one case for an auditor (history, states, proof, a standalone checker),
+  without readable personal data unless ``--include-personal-data`` asks for it; the export is
+  itself a read, recorded with its required purpose.
 """
 
 import os
@@ -133,15 +134,21 @@ def export(
     purpose: Annotated[str | None, typer.Option(
         "--purpose", metavar="TEXT",
         help="Required: why the case is exported (kept in the access log).")] = None,
+    include_personal_data: Annotated[bool, typer.Option(
+        "--include-personal-data",
+        help="Add personal.json: the case's personal data, decrypted. Only when the purpose "
+             "requires it; the access log records that it was included.")] = False,
 ) -> None:
     """Export a case for an auditor, with the integrity proof and a standalone checker.
 
     Writes history.json and history.csv, states/ (the case at each stage change), proof.json
     (the case's stored events with their chain links, and the chain head), README.txt and
-    verify_export.py. The export contains personal data (the stored events) and is recorded in
-    the access log with its purpose."""
+    verify_export.py. By default it holds no readable personal data (the proof's personal
+    fields are sealed); --include-personal-data adds personal.json. Every file says which. The
+    export is recorded in the access log with its purpose."""
     out = folder_target(out, empty=True)
-    result = audit_service(inv.services).export(ref, actor=inv.actor, purpose=purpose)
+    result = audit_service(inv.services).export(ref, actor=inv.actor, purpose=purpose,
+                                                include_personal_data=include_personal_data)
     inv.case_id = result.case_id
     _write(out, result.files)
     summary = {**result.summary(), "out": str(out)}
@@ -150,7 +157,9 @@ def export(
         f"{len(result.states)} stage states, the proof and the chain head "
         f"(notification {result.head.get('notification_id')}).\n"
         f"Check it with: python3 {out / 'verify_export.py'}\n"
-        "It contains personal data (the stored events): handle it as such (see README.txt)."
+        + ("It contains personal data (personal.json): handle it as such (see README.txt)."
+           if include_personal_data else
+           "It holds no readable personal data (see README.txt).")
     ))
 
 

@@ -167,17 +167,26 @@ def access_log(
 class ExportRequest(BaseModel):
     purpose: str = Field(min_length=1, max_length=2000,
                          description="Why the case is exported (kept in the access log).")
+    include_personal_data: bool = Field(
+        default=False,
+        description="Add personal.json, the case's personal data decrypted, only when the "
+                    "purpose requires it (recorded in the access log). Without it the export "
+                    "holds no readable personal data.")
 
 
 @router.post("/cases/{ref}/export", tags=["audit"],
              summary="Export a case with its integrity proof (a zip); recorded with its purpose",
              responses={200: {"content": {"application/zip": {}}}})
-def export(ref: str, body: ExportRequest, request: Request, built: Built, who: Caller) -> Response:
+def export(ref: str, body: ExportRequest, request: Request, built: Built, who: Caller,
+           include_personal_data: Annotated[bool | None, Query(
+               description="The same as the body's include_personal_data.")] = None) -> Response:
     scope, _ = visible_case(built, who, ref, "export", policy.Visibility.DETAILS)
     decision = policy.may_audit(who, scope.partnership)
     if not decision:
         raise _forbidden(decision.why)
-    result = built.audit.export(scope.case_id, actor=who.actor, purpose=body.purpose)
+    personal = body.include_personal_data or bool(include_personal_data)
+    result = built.audit.export(scope.case_id, actor=who.actor, purpose=body.purpose,
+                                include_personal_data=personal)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted(result.files.items()):

@@ -8,7 +8,8 @@
 - ``GET /audit/access``: the access log, filtered by case, actor and outcome, a page at a time.
 - ``GET /audit/chain``: the chain's anchor; ``POST`` verifies the whole chain now.
 - ``GET``/``POST /audit/cases/{ref}/export``: the API's export (a zip of the history as JSON and
-  CSV, the states, the integrity proof and a checker), with its purpose, recorded.
+  CSV, the states, the integrity proof and a checker), with its purpose, recorded; the case's
+  personal data only when the form's box asks for it.
 
 Every page of a case needs ``policy.may_audit`` for the case's partnership (and the case seen at
 least as DETAILS: no personal data); a refusal is recorded and answered as the API answers it.
@@ -350,10 +351,12 @@ def verify_chain(request: Request, who: SignedIn, form: PostedForm, built: Built
 
 
 def _export_page(request: Request, who: Viewer, scope: policy.CaseScope, *, purpose: str = "",
+                 include_personal_data: bool = False,
                  errors: list[tuple[str, str]] | None = None, status: int = 200) -> HTMLResponse:
     return render(request, "audit/export.html", title=f"Export {scope.reference}", viewer=who,
                   reference=scope.reference, tabs=_sub_navigation(scope.reference, "Export"),
-                  purpose=purpose, errors=errors or [], status=status)
+                  purpose=purpose, include_personal_data=include_personal_data,
+                  errors=errors or [], status=status)
 
 
 @router.get("/audit/cases/{ref}/export")
@@ -367,6 +370,7 @@ def export(ref: str, request: Request, who: SignedIn, form: PostedForm, built: B
     """The API's export (``POST /api/v1/cases/{ref}/export``): a zip, recorded with its purpose."""
     scope = audited_case(built, who.principal, ref, "export")
     purpose = str(form.get("purpose") or "")
+    personal = form.get("include_personal_data") == "yes"
     error = None
     if not purpose.strip():
         error = "Enter why you are exporting the case"
@@ -374,6 +378,8 @@ def export(ref: str, request: Request, who: SignedIn, form: PostedForm, built: B
         error = f"The purpose must be {MAX_PURPOSE} characters or fewer"
     if error:
         return _export_page(request, who, scope, purpose=purpose[:MAX_PURPOSE],
-                            errors=[("purpose", error)], status=400)
-    return api_export(scope.reference, ExportRequest(purpose=purpose), request, built,
-                      who.principal)
+                            include_personal_data=personal, errors=[("purpose", error)],
+                            status=400)
+    return api_export(scope.reference,
+                      ExportRequest(purpose=purpose, include_personal_data=personal), request,
+                      built, who.principal)

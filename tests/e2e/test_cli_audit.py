@@ -34,6 +34,7 @@ def test_an_auditor_reads_exports_and_checks_a_case(cli: Cli, tmp_path):
     checked = subprocess.run([sys.executable, "-I", str(out / "verify_export.py")],
                              capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout
+    assert "no readable personal data" in done.out and not (out / "personal.json").exists()
 
     access = cli.json("audit", "access", "--case", REF)
     assert [(r["actor"], r["what"], r["purpose"]) for r in access] == [

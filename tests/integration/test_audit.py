@@ -233,13 +233,32 @@ def test_an_export_holds_history_states_and_a_proof_its_checker_verifies(service
     first = json.loads((out / states[0]).read_text())
     assert first["version"] == 1 and "personal" not in first and first["stage"]
     assert json.loads((out / states[-1]).read_text())["stage"] == case.stage
-    history = json.loads((out / "history.json").read_text())
+    history = json.loads((out / "history.json").read_text())["rows"]
     assert [r["version"] for r in history] == list(range(1, case.version + 1))
-    assert "Anna" not in (out / "history.json").read_text()
     proof = json.loads((out / "proof.json").read_text())
     assert [e["originator_version"] for e in proof["events"]] == list(range(1, case.version + 1))
     readme = (out / "README.txt").read_text()
-    assert "personal data" in readme.lower() and "head" in readme and "verify_export.py" in readme
+    assert "NO READABLE PERSONAL DATA" in readme and "head" in readme and "verify_export.py" in readme
+    # No readable personal data by default, and every data file says so.
+    assert "personal.json" not in names
+    for name in names:
+        text = (out / name).read_text()
+        assert "Anna" not in text, name
+        if name.endswith(".json"):
+            assert json.loads(text)["contains_personal_data"] is False, name
+    assert (out / "history.csv").read_text().startswith("# contains_personal_data: no.")
+
+    # Asked for, the personal data comes in personal.json, and the access log says so.
+    full = tmp_path / "with-personal-data"
+    cli("audit", "export", ref, "--out", str(full), "--purpose", "Coroner's request",
+        "--include-personal-data")
+    personal = json.loads((full / "personal.json").read_text())
+    assert personal["contains_personal_data"] is True
+    assert personal["versions"][0]["personal"]["victim_pseudonym"] == "Anna"
+    assert "CONTAINS PERSONAL DATA" in (full / "README.txt").read_text()
+    assert verify(full).returncode == 0
+    assert sorted(r["what"] for r in services.audit.access(case=ref)) == [
+        "export", "export with personal data"]  # recorded at the same (fixed) time
 
     checked = verify(out)
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout + checked.stderr
@@ -256,12 +275,13 @@ def test_an_export_holds_history_states_and_a_proof_its_checker_verifies(service
     assert verify(out).returncode == 0
 
     # A row of the history deleted, or its actor changed: it no longer matches the proof.
-    (out / "history.json").write_text(json.dumps(history[:1] + history[2:]))
+    marker = {"contains_personal_data": False, "personal_data": "None."}
+    (out / "history.json").write_text(json.dumps({**marker, "rows": history[:1] + history[2:]}))
     checked = verify(out)
     assert checked.returncode == 1 and "removed, added or moved" in checked.stdout, checked.stdout
     changed = json.loads(json.dumps(history))
     changed[-1]["actor"] = "someone else"
-    (out / "history.json").write_text(json.dumps(changed))
+    (out / "history.json").write_text(json.dumps({**marker, "rows": changed}))
     checked = verify(out)
     assert checked.returncode == 1 and "actor" in checked.stdout, checked.stdout
 

@@ -70,9 +70,10 @@ Edit = Callable[[Path], None]
 
 
 def json_edit(name: str, change: Callable[[Any], None]) -> Edit:
+    """``change`` gets the file's data (history.json: its rows)."""
     def edit(folder: Path) -> None:
         data = json.loads((folder / name).read_text(encoding="utf-8"))
-        change(data)
+        change(data["rows"] if name == "history.json" else data)
         (folder / name).write_text(json.dumps(data, indent=2), encoding="utf-8")
     return edit
 
@@ -98,12 +99,14 @@ def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 
 def csv_edit(change: Callable[[list[list[str]]], None]) -> Edit:
+    """``change`` gets the header and the rows (the first line, the personal-data statement, is
+    kept as it was)."""
     def edit(folder: Path) -> None:
         with (folder / "history.csv").open(encoding="utf-8", newline="") as handle:
-            lines = list(csv.reader(handle))
+            statement, *lines = list(csv.reader(handle))
         change(lines)
         out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(lines)
+        csv.writer(out, lineterminator="\n").writerows([statement, *lines])
         (folder / "history.csv").write_text(out.getvalue(), encoding="utf-8")
     return edit
 
@@ -216,6 +219,24 @@ def test_an_untouched_export_checks_out(exported, capsys):
     assert code == 0, out
     assert out.startswith("OK: 10 events of CUM-DARDR-2026-001")
     assert "every field of history.json and history.csv" in out and "3 states replayed" in out
+
+
+def test_a_file_that_does_not_say_whether_it_holds_personal_data_is_named(exported, tmp_path,
+                                                                          capsys):
+    def unmark(name: str) -> Edit:
+        def edit(folder: Path) -> None:
+            data = json.loads((folder / name).read_text(encoding="utf-8"))
+            del data["contains_personal_data"]
+            (folder / name).write_text(json.dumps(data), encoding="utf-8")
+        return edit
+
+    for name in ("history.json", "proof.json", "states/v0003-scoping.json"):
+        expect_problem(exported, tmp_path, capsys, f"{name} unmarked", unmark(name),
+                       (f"{name} does not say whether it contains personal data",))
+    expect_problem(exported, tmp_path, capsys, "history.csv unmarked",
+                   lambda folder: (folder / "history.csv").write_text(
+                       (folder / "history.csv").read_text().split("\n", 1)[1]),
+                   ("history.csv does not say in its first line",))
 
 
 def test_every_edit_to_history_json_is_named(exported, tmp_path, capsys):

@@ -118,14 +118,21 @@ def test_an_auditor_reads_history_travels_in_time_checks_the_chain_and_exports(
         assert axe_violations(page) == []
         page.get_by_label("Why are you exporting this case?").focus()
         page.keyboard.type("Home Office QA request 2026/14")
+        page.keyboard.press("Tab")  # the personal data box, left unticked
         page.keyboard.press("Tab")
         with page.expect_download() as download:
             page.keyboard.press("Enter")
         assert download.value.suggested_filename == f"{ref}-export.zip"
         with zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read())) as archive:
             history_json = json.loads(archive.read(f"{ref}/history.json"))
-            assert [row["event"] for row in history_json][-1] == "ReturnRequested"
+            assert [row["event"] for row in history_json["rows"]][-1] == "ReturnRequested"
             assert PSEUDONYM not in "".join(archive.read(n).decode() for n in archive.namelist())
+        # Ticked, the personal data comes in personal.json
+        page.get_by_label("Include the case's personal data").check()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download export").click()
+        with zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read())) as archive:
+            assert PSEUDONYM in archive.read(f"{ref}/personal.json").decode()
         page.goto(f"{server.url}/audit/access?case={ref}")
         exported = page.locator("#access-log tr", has_text="export")
         assert "Home Office QA request 2026/14" in exported.inner_text()
