@@ -52,6 +52,7 @@ from enum import IntEnum
 from typing import Any
 
 from application.commands.common import LiftRestriction, MigratePolicy, RestrictCase
+from application.commands.personal import CorrectPersonalData
 from application.principals import Grant, Principal, PrincipalKind, Role
 from domain.case import Case
 
@@ -59,7 +60,7 @@ HUB_CASE_TYPES = frozenset({"asb", "encampment"})
 """The case types a hub officer works on (access.md: "ASB and encampment cases of their hubs")."""
 
 COORDINATOR_ONLY: frozenset[type[object]] = frozenset({MigratePolicy, RestrictCase,
-                                                      LiftRestriction})
+                                                      LiftRestriction, CorrectPersonalData})
 """Case commands only a coordinator gives (access.md, coordinator's writes: "policy migration;
 restriction"); a hub officer gives every other command on its hubs' cases."""
 

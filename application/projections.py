@@ -3,14 +3,16 @@
 The catch-up runner (infrastructure/projection_runner.py) applies the changes for a page of
 notifications and the new tracking position in one transaction: exactly once, resumable after a
 crash, and rebuildable from zero. Personal data never reaches the views: only the non-personal
-fields of an event are projected into the audit history.
+fields of an event are projected into the audit history. The one exception passes through: an
+event's personal texts go, in memory, to the subject index, which stores blind tokens of them
+(``PersonalText``; application/subject_access.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from domain import access as a
 from domain import asb
 from domain import case as c
 from domain import setup as s
+from domain.personal import text_leaves
 from domain.plain import Json
 from domain.times import sortable_utc
 
@@ -26,7 +29,7 @@ META_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_t
                "effective", "actor", "reason", "basis", "personal"}
 
 VIEW_TABLES = ("cases", "deadlines", "history", "partnerships", "hubs", "agencies", "access_log",
-               "counties", "report_cases", "report_quarters", "asb_complaints")
+               "counties", "report_cases", "report_quarters", "asb_complaints", "subject_index")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,27 @@ class Update:
 Change = Upsert | Update
 
 
+@dataclass(frozen=True)
+class PersonalText:
+    """The texts of one event's personal data, for the subject index alone: the runner hands
+    them, in memory, to the index, which keeps a blind token of each phrase and never the text
+    (application/subject_access.py)."""
+
+    case_id: str
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonalDataGone:
+    """A case's personal data was erased: the subject index forgets the case."""
+
+    case_id: str
+
+
+SubjectChange = PersonalText | PersonalDataGone
+ViewChange = Change | SubjectChange
+
+
 def utc(iso: str) -> str:
     """A sortable UTC form of an ISO date-time, for comparisons in SQL."""
     return sortable_utc(datetime.fromisoformat(iso))
@@ -56,6 +80,11 @@ def utc(iso: str) -> str:
 def event_data(event: Any) -> dict[str, Any]:
     """The non-personal, non-meta fields of an event, JSON-ready."""
     return {k: _plain(v) for k, v in vars(event).items() if k not in META_FIELDS}
+
+
+def personal_texts(personal: Any) -> tuple[str, ...]:
+    """The non-empty texts inside a personal value (None, once erased: none)."""
+    return tuple(text for _, text in text_leaves(personal) if text.strip())
 
 
 def _plain(value: Any) -> Any:
@@ -68,10 +97,20 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def project(event: Any) -> list[Change]:
+def _subject_changes(event: c.CaseEvent[Any]) -> list[SubjectChange]:
+    """The subject index's share of a case event: its personal texts (none once erased: the
+    event reads ``None``), or, for the erasure itself, that the case is to be forgotten."""
+    case_id = str(event.originator_id)
+    if type(event).__name__ == "PersonalDataErased":
+        return [PersonalDataGone(case_id)]
+    texts = personal_texts(getattr(event, "personal", None))
+    return [PersonalText(case_id, texts)] if texts else []
+
+
+def project(event: Any) -> Sequence[ViewChange]:
     """The read-model changes for one event (empty for events no view needs)."""
     if isinstance(event, c.CaseEvent):
-        return _case_changes(event)
+        return [*_case_changes(event), *_subject_changes(event)]
     if isinstance(event, s.SetupEvent):
         return _setup_changes(event)
     if isinstance(event, a.CaseRead | a.CaseAccessDenied):

@@ -15,6 +15,7 @@ from domain import plain, times
 from domain.calendar import LONDON, ClockUnit, WorkingCalendar, add_working_days, end_of_day
 from domain.case import Case, CaseOpened, Deadline
 from domain.errors import InvalidInput
+from domain.personal import corrections, fold_corrections
 from domain.plain import Json
 
 
@@ -58,14 +59,32 @@ def _day(iso: str | None) -> str | None:
     return iso[:10] if iso else None
 
 
+def current_personal(events: Iterable[object]) -> dict[int, Json]:
+    """Each event's personal value by version, as it stands after the corrections recorded
+    since (domain/personal.py): a superseded value is never shown as current. None once erased
+    (application/sealing.py)."""
+    return fold_corrections(events)[0]
+
+
 def shown_personal(events: Iterable[object]) -> dict[str, Json]:
     """The personal data ``case show`` shows, read from the case's events: the personal fields of
-    the event that opened it (a case keeps no personal data in its state or snapshots). Empty
-    when the events hold none, e.g. once they are erased."""
+    the event that opened it, as corrected (a case keeps no personal data in its state or
+    snapshots). Empty when the events hold none, e.g. once they are erased. Given only the
+    opening event of a case with corrections (``personal_events_needed``), the values shown
+    would be the uncorrected ones: pass every event then."""
+    events = list(events)
+    current = current_personal(events)
     for event in events:
         if isinstance(event, CaseOpened):
-            return dict(event.personal or {})  # None once erased (application/sealing.py)
+            value = current.get(event.originator_version)
+            return dict(value) if isinstance(value, Mapping) else {}
     return {}
+
+
+def personal_events_needed(case: Case) -> int:
+    """The last version whose events ``shown_personal`` needs: the opening one alone, unless
+    the case's personal data was corrected (then every event up to the case's version)."""
+    return case.version if corrections(case) else 1
 
 
 def case_to_dict(case: Case, as_at: datetime, personal: Mapping[str, Json] | None = None,

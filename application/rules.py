@@ -51,7 +51,7 @@ POLICY_VARIANTS: Mapping[str, tuple[Mapping[str, str], ...]] = {
 """The settings that select a national policy, per case type (DARDR: each guidance version)."""
 
 RULE_MODULES = ("domain.case", "domain.process", "domain.limits", "domain.dardr", "domain.asb",
-                "domain.asb_threshold", "domain.encampment", "domain.no_return")
+                "domain.asb_threshold", "domain.encampment", "domain.no_return", "domain.personal")
 """Modules whose ``RULES: tuple[Rule, ...]`` are collected (a module without one adds nothing;
 where ``RULES`` already means something else there, e.g. ``domain/asb_threshold.py``, a tuple named
 ``..._RULES`` is collected too; only ``Rule`` items count)."""

@@ -23,10 +23,18 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, RecordConflictError, Transcoding
 
-from application.commands import REGISTRY, CaseCommand, MigratePolicy, NewCase, OpeningCommand
+from application.commands import (
+    REGISTRY,
+    CaseCommand,
+    CorrectPersonalData,
+    MigratePolicy,
+    NewCase,
+    OpeningCommand,
+)
+from application.commands.personal import corrected_value
 from application.ports import Clock, PersonalDataCipher, ReadModel
 from application.sealing import SealingMapper
-from domain import times
+from domain import personal, times
 from domain.asb import AsbCaseReview
 from domain.calendar import WorkingCalendar
 from domain.case import Action, AgencyReturn, Case, CommandContext, Deadline, ParallelProcess
@@ -335,6 +343,9 @@ class CaseService:
         ``WrongCaseType`` naming the commands that case allows."""
         if isinstance(command, MigratePolicy):
             return self._change(ref, meta, Case, self._migrate_policy)
+        if isinstance(command, CorrectPersonalData):
+            return self._change(ref, meta, Case,
+                                lambda case, ctx: self._correct_personal_data(case, command, ctx))
         handling = REGISTRY.handling(command)
 
         def decide(case: Case, ctx: CommandContext) -> dict[str, Any] | None:
@@ -370,6 +381,16 @@ class CaseService:
         national = case.definition.national_policy(case.policy.settings)
         case.migrate_policy(ctx, partnership.policy_for(case.case_type, on, national))
         return {"policy_version": case.policy.version}
+
+    def _correct_personal_data(self, case: Case, command: CorrectPersonalData,
+                               ctx: CommandContext) -> None:
+        """Rectification: the corrected event's value as it stands, read from the case's events
+        from that version on (the case's state holds no personal data), checked by the domain."""
+        events = list(self.app.repository.event_store.get(case.id, gt=command.version - 1,
+                                                          lte=case.version))
+        personal.correct(case, ctx, corrects_version=command.version, field=command.field,
+                         value=command.value, current=corrected_value(events, command.version))
+        return None
 
     @staticmethod
     def _result(case: Case, notification: int | None,

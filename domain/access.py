@@ -27,8 +27,9 @@ from domain import limits
 from domain.errors import InvalidInput
 from domain.topics import PinnedTopic
 
-#: What a read was: the query and, for time travel, the option that chose the past state.
-READ_KINDS = ("show", "history", "export")
+#: What a read was: the query and, for time travel, the option that chose the past state
+#: (``subject-access search`` or ``export``: the case held the text a subject access looked for).
+READ_KINDS = ("show", "history", "export", "subject-access")
 MAX_PURPOSE = 2000
 #: A denied attempt's ``what`` (the attempt) and ``why`` (the policy's reason), one line each.
 MAX_WHAT = 200

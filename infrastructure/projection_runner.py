@@ -16,9 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from application.projections import Change, Update, Upsert, project
+from application.projections import Change, SubjectChange, Update, Upsert, ViewChange, project
 from application.service import CaseLedgerApplication
 from infrastructure.report_facts import report_case_changes
+from infrastructure.subject_index import SubjectIndexTable
 from infrastructure.views import TABLES, tracking
 
 StatefulProjection = Callable[[sa.Connection, Sequence[Change]], list[Change]]
@@ -31,18 +32,22 @@ class ProjectionRunner:
     def __init__(self, app: CaseLedgerApplication, engine: sa.Engine, name: str = VIEWS,
                  page_size: int = PAGE_SIZE,
                  on_page: Callable[[int], None] | None = None,
-                 project: Callable[[Any], list[Change]] = project,
+                 project: Callable[[Any], Sequence[ViewChange]] = project,
                  tables: dict[str, sa.Table] | None = None,
-                 stateful: Sequence[StatefulProjection] | None = None) -> None:
+                 stateful: Sequence[StatefulProjection] | None = None,
+                 subject_index: SubjectIndexTable | None = None) -> None:
         """``project`` and ``tables`` let another consumer (e.g. reminder delivery) use the same
         exactly-once mechanism with its own tracking ``name``. ``stateful`` projections see a
-        page's changes and the transaction (the views: report facts, which fold earlier facts)."""
+        page's changes and the transaction (the views: report facts, which fold earlier facts).
+        ``subject_index`` receives the page's personal texts in memory and keeps blind tokens of
+        them (None: no index is kept, as when the store is read without keys)."""
         self.app = app
         self.engine = engine
         self.name = name
         self.page_size = page_size
         self.on_page = on_page
         self.project = project
+        self.subject_index = subject_index
         self.tables = TABLES if tables is None else tables
         self.stateful = (report_case_changes,) if stateful is None and tables is None else \
             tuple(stateful or ())
@@ -64,6 +69,10 @@ class ProjectionRunner:
         this very moment, leave it to them rather than queue behind its lock. A write waits: it
         must return only once the views include it."""
         applied = 0
+        if self.subject_index is not None:
+            # Its key is read (or made, the first time) before a page's transaction: on SQLite the
+            # keys have their own connection, which would wait for that transaction's lock.
+            self.subject_index.ready()
         while True:
             count = self._apply_next_page(wait=wait)
             applied += count
@@ -79,8 +88,13 @@ class ProjectionRunner:
                 start=position, limit=self.page_size, inclusive_of_start=False)
             if not notifications:
                 return 0
-            changes = [change for notification in notifications
-                       for change in self.project(self.app.mapper.to_domain_event(notification))]
+            projected = [change for notification in notifications
+                         for change in self.project(self.app.mapper.to_domain_event(notification))]
+            changes: list[Change] = [c for c in projected if isinstance(c, Upsert | Update)]
+            subject: list[SubjectChange] = [c for c in projected
+                                            if not isinstance(c, Upsert | Update)]
+            if subject and self.subject_index is not None:
+                self.subject_index.apply(conn, subject)
             for projection in self.stateful:
                 changes += projection(conn, changes)
             for statement, rows in batched(merged(changes), self.tables):

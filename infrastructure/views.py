@@ -162,8 +162,15 @@ asb_complaints = sa.Table(  # an ASB case review's complaints, for the second-re
     sa.Column("duplicate_of", sa.String(64)),
 )
 
+subject_index = sa.Table(  # where a person appears: blind tokens only (application/subject_access.py)
+    "subject_index", metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(36), primary_key=True, index=True),
+)
+
 TABLES = {t.name: t for t in (cases, deadlines, history, partnerships, hubs, agencies, access_log,
-                              counties, report_cases, report_quarters, asb_complaints)}
+                              counties, report_cases, report_quarters, asb_complaints,
+                              subject_index)}
 
 
 def _second_report() -> sa.Label[bool]:

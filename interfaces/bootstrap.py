@@ -12,6 +12,7 @@ from application.ports import Clock
 from application.reminders import ReminderService
 from application.reporting.service import ReportService
 from application.service import CaseLedgerApplication, CaseService
+from application.subject_access import SubjectAccessService
 from domain.calendar import WorkingCalendar
 from infrastructure import migrate
 from infrastructure.bank_holidays import HolidaysCalendar
@@ -25,6 +26,7 @@ from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.report_facts import ReportFactsReader
 from infrastructure.settings import Settings
 from infrastructure.smtp import Mailer, mailer_for
+from infrastructure.subject_index import BlindIndex, SubjectIndexTable
 from infrastructure.views import SqlReadModel
 
 
@@ -45,6 +47,7 @@ class Services:
     audit: AuditService
     reports: ReportService
     keys: PersonalDataKeys | None = None
+    subject_access: SubjectAccessService | None = None
 
     def catch_up(self, *, wait: bool = True) -> int:
         """Read-your-writes: bring the views up to date before answering a query (``wait=False``:
@@ -95,13 +98,15 @@ def build(settings: Settings, clock: Clock | None = None,
                                     personal_data=keys.cipher if keys else None)
     views = SqlReadModel(engine)
     cases = CaseService(app, clock, calendar)
-    projections = ProjectionRunner(app, engine)
+    subject_index = SubjectIndexTable(engine, BlindIndex(keys.cipher.index_key)) if keys else None
+    projections = ProjectionRunner(app, engine, subject_index=subject_index)
     documents = document_service(cases, engine, clock, settings.environment)
     deliveries = Deliveries(app, engine, cases, clock,
                             mailer if mailer is not None else mailer_for(settings.smtp),
                             settings.smtp.sender, catch_up_views=projections.catch_up,
                             upload_link=documents.reminder_link)
     integrity = IntegrityChain(app, settings.database_url)
+    audit = AuditService(app, cases, views, integrity, clock, projections.catch_up)
     return Services(
         settings=settings, app=app, engine=engine, cases=cases, views=views,
         projections=projections, calendar=calendar, clock=clock,
@@ -110,7 +115,10 @@ def build(settings: Settings, clock: Clock | None = None,
         deliveries=deliveries,
         documents=documents,
         integrity=integrity,
-        audit=AuditService(app, cases, views, integrity, clock, projections.catch_up),
+        audit=audit,
         reports=ReportService(cases, ReportFactsReader(engine), views, clock),
         keys=keys,
+        subject_access=SubjectAccessService(
+            cases, views, subject_index, subject_index.index, audit, projections.catch_up)
+        if subject_index is not None else None,
     )

@@ -102,6 +102,7 @@ from application.commands.encampment import (
     Vacate,
     Visit,
 )
+from application.commands.personal import CorrectPersonalData
 from application.commands.registry import REGISTRY, NewCase, Opening
 
 # The handlers register themselves: the registry is complete once the package is imported.
@@ -133,6 +134,7 @@ __all__ = [
     "CompleteAmendments",
     "CompleteScopingReview",
     "ConcludeProcess",
+    "CorrectPersonalData",
     "DecideEncampment",
     "DecideReview",
     "DecideThreshold",

@@ -12,6 +12,7 @@ from application.commands import asb as a
 from application.commands import common as c
 from application.commands import dardr as d
 from application.commands import encampment as e
+from application.commands import personal as p
 from application.commands.registry import REGISTRY, NewCase, Opening
 from application.encampment import find_no_return_window
 from domain import times
@@ -596,3 +597,15 @@ def clear_site(case: EncampmentCase, command: e.ClearSite, ctx: CommandContext) 
     case.clear_site(ctx, cleanup_cost=command.cleanup_cost, legal_cost=command.legal_cost,
                     damage=command.damage, damage_notes=command.damage_notes,
                     outcome=command.outcome)
+
+
+# --------------------------------------------------------------------------- rectification
+
+
+@on(Case, p.CorrectPersonalData)
+def correct_personal_data(case: Case, command: p.CorrectPersonalData, ctx: CommandContext) -> None:
+    """Registered so that every interface offers it to every case type; ``CaseService.execute``
+    runs it with the corrected event's value (``application/commands/personal.py``), which a
+    handler cannot read from the case."""
+    raise LookupError("CorrectPersonalData needs the case's events: give it to "
+                      "CaseService.execute.")

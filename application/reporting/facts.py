@@ -37,7 +37,7 @@ import orjson
 
 from application.reporting.shape import ActionFacts, CaseFacts, DeadlineFacts, Span
 from application.reporting.window import days_between, requested_on
-from domain import asb, dardr, encampment, times
+from domain import asb, dardr, encampment, personal, times
 from domain import case as c
 
 EventData = Mapping[str, Any]
@@ -315,6 +315,8 @@ IGNORED: frozenset[EventClass] = frozenset({
     # A return's document comes with its ReturnReceived when it receives the return; a
     # restriction changes who may read a case, not what it counts.
     c.ReturnDocumentSubmitted, c.CaseRestricted, c.CaseRestrictionLifted,
+    # A correction of personal data changes what is held about a person, not what is counted.
+    personal.PersonalDataCorrected,
 })
 """Event classes no report counts: the fold passes over them (their day still counts as the
 case's latest fact)."""

@@ -13,6 +13,7 @@ from application.commands import (
     CloseAction,
     CloseCase,
     ConcludeProcess,
+    CorrectPersonalData,
     ExtendDeadline,
     LinkProcess,
     MigratePolicy,
@@ -78,6 +79,8 @@ COMMON = (
     Verb("reopen", ReopenCase),
     Verb("restrict", RestrictCase, metavars={"people": "USER,USER"}),
     Verb("unrestrict", LiftRestriction),
+    Verb("correct", CorrectPersonalData, metavars={"version": "N", "field": "FIELD",
+                                                   "value": "TEXT"}),
 )
 
 register(app, "case", COMMON)

@@ -32,6 +32,7 @@ from interfaces.cli import (
     rules,
     scheduler,
     serve,
+    subject,
     users,
     where,
 )
@@ -88,6 +89,7 @@ app.add_typer(serve.top)
 app.add_typer(where.top)
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
+app.add_typer(subject.app, name="subject")
 app.add_typer(rules.top)
 
 

@@ -18,6 +18,7 @@ from application.queries import (
     deadline_rows,
     due_within_limit,
     parse_as_at,
+    personal_events_needed,
     shown_personal,
 )
 from domain import plain, times
@@ -127,7 +128,8 @@ def show_case(
         as_known_at=times.effective_end(known) if known else None,
         as_effective_at=effective,
     )
-    opened = services.cases.app.repository.event_store.get(case.id, lte=1)
+    opened = services.cases.app.repository.event_store.get(
+        case.id, lte=personal_events_needed(case))
     names = setup_names(services)
     data = case_to_dict(case, as_at, personal=shown_personal(opened), names=names)
     inv.case_id = data["id"]

@@ -83,9 +83,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
 
 
 def _include_routers(app: FastAPI) -> None:
-    from interfaces.http import cases, docs, documents, health, identity, oidc, queries
+    from interfaces.http import cases, docs, documents, health, identity, oidc, queries, subject
 
-    for module in (health, docs, cases, queries, identity, oidc, documents):
+    for module in (health, docs, cases, queries, identity, oidc, documents, subject):
         app.include_router(module.router)
 
 

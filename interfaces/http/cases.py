@@ -35,6 +35,7 @@ from application.queries import (
     due_within_limit,
     parse_as_at,
     parse_time,
+    personal_events_needed,
     shown_personal,
 )
 from application.service import CaseResult, Meta
@@ -270,7 +271,8 @@ def show_case(
         known_version=row.get("version"))
     personal = None
     if seen is policy.Visibility.FULL:
-        personal = shown_personal(built.cases.app.repository.event_store.get(case.id, lte=1))
+        personal = shown_personal(built.cases.app.repository.event_store.get(
+            case.id, lte=personal_events_needed(case)))
     data = case_to_dict(case, as_at, personal=personal)
     if seen is policy.Visibility.LISTING:
         data = {k: data[k] for k in policy.LISTING_CASE_FIELDS if k in data}

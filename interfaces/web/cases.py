@@ -33,7 +33,13 @@ from application.commands import REGISTRY
 from application.commands.common import LiftRestriction, MigratePolicy
 from application.ports import DeadlineFilter
 from application.principals import Principal, Role
-from application.queries import SetupNames, case_to_dict, shown_personal
+from application.queries import (
+    SetupNames,
+    case_to_dict,
+    current_personal,
+    personal_events_needed,
+    shown_personal,
+)
 from domain import plain
 from domain.calendar import LONDON
 from interfaces.bootstrap import Services
@@ -299,7 +305,8 @@ def case_page(ref: str, request: Request, who: SignedIn, built: Built,
     full = seen is policy.Visibility.FULL
     # Personal data lives in the events alone: the opening event's, and each action's text.
     store = built.cases.app.repository.event_store
-    events = list(store.get(case.id) if case.actions else store.get(case.id, lte=1)) if full else []
+    events = list(store.get(case.id, lte=case.version if case.actions else personal_events_needed(case))) \
+        if full else []
     data = case_to_dict(case, as_at, personal=shown_personal(events) if full else None, names=names)
     if seen is policy.Visibility.LISTING:
         data = {k: data[k] for k in policy.LISTING_CASE_FIELDS if k in data}
@@ -398,8 +405,9 @@ class CasePage:
     def recommendations(self) -> dict[str, str]:
         """Each action's recommendation text (personal data: read from the events at FULL)."""
         found: dict[str, str] = {}
+        current = current_personal(self.events)  # as corrected: a superseded text is not shown
         for event in self.events:
-            personal = getattr(event, "personal", None)
+            personal = current.get(int(getattr(event, "originator_version", 0)))
             action_id = getattr(event, "action_id", None)
             if type(event).__name__ == "ActionAdded" and action_id and isinstance(personal, dict):
                 text = personal.get("recommendation")

@@ -167,6 +167,7 @@ STORED_NAMES = [
     "caseledger.domain.encampment:SiteCleared",
     "caseledger.domain.encampment:SummonsIssued",
     "caseledger.domain.encampment:WelfareAssessmentCompleted",
+    "caseledger.domain.personal:PersonalDataCorrected",
     "caseledger.domain.setup:Agency",
     "caseledger.domain.setup:Agency.Created",
     "caseledger.domain.setup:Agency.Event",

@@ -1,0 +1,90 @@
+"""The subject index (application/subject_access.py): blind tokens of the phrases in personal data,
+and the cases that hold them.
+
+A token is HMAC-SHA256 of a normalised phrase under the index key (``DataKeys.index_key``: a data
+key wrapped by the master key, unwrapped only in this process), cut to 128 bits. The catch-up runner
+hands each page's ``PersonalText`` and ``PersonalDataGone`` changes here, in order, inside the
+page's transaction: rows are added (a token already held for the case is left as it is) and an
+erased case's rows deleted, so the index is applied exactly once and a rebuild gives the same rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from application.projections import PersonalDataGone, PersonalText, SubjectChange
+from application.subject_access import phrases
+from infrastructure.views import subject_index
+
+TOKEN_HEX = 32
+
+
+class BlindIndex:
+    """The ``SubjectIndex`` port: HMAC-SHA256 tokens under the index key (read once, when first
+    needed)."""
+
+    def __init__(self, index_key: Callable[[], bytes]) -> None:
+        self._index_key = index_key
+        self._key: bytes | None = None
+
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = self._index_key()
+        return self._key
+
+    def tokens(self, phrases: Iterable[str]) -> set[str]:
+        key = self.key()
+        return {hmac.new(key, phrase.encode(), hashlib.sha256).hexdigest()[:TOKEN_HEX]
+                for phrase in phrases}
+
+
+class SubjectIndexTable:
+    """The ``subject_index`` read model: written by the runner, read by ``cases_with_all``."""
+
+    def __init__(self, engine: sa.Engine, index: BlindIndex) -> None:
+        self.engine, self.index = engine, index
+
+    def ready(self) -> None:
+        """Read the index key now (made on first use), outside any transaction."""
+        self.index.key()
+
+    def apply(self, conn: sa.Connection, changes: Sequence[SubjectChange]) -> None:
+        """A page's subject changes, in order: each run of texts added, each erasure deleting."""
+        pending: set[tuple[str, str]] = set()
+        for change in changes:
+            if isinstance(change, PersonalText):
+                found: set[str] = set()
+                for text in change.texts:
+                    found |= phrases(text)
+                pending |= {(token, change.case_id) for token in self.index.tokens(found)}
+            elif isinstance(change, PersonalDataGone):
+                self._insert(conn, pending)
+                pending = set()
+                conn.execute(sa.delete(subject_index)
+                             .where(subject_index.c.case_id == change.case_id))
+        self._insert(conn, pending)
+
+    @staticmethod
+    def _insert(conn: sa.Connection, rows: set[tuple[str, str]]) -> None:
+        if not rows:
+            return
+        insert = (postgresql.insert(subject_index) if conn.dialect.name == "postgresql"
+                  else sqlite.insert(subject_index))
+        conn.execute(insert.on_conflict_do_nothing(index_elements=["token", "case_id"]),
+                     [{"token": t, "case_id": c} for t, c in sorted(rows)])
+
+    def cases_with_all(self, tokens: set[str]) -> list[str]:
+        """The ids of the cases that hold every one of ``tokens``."""
+        if not tokens:
+            return []
+        query = (sa.select(subject_index.c.case_id)
+                 .where(subject_index.c.token.in_(sorted(tokens)))
+                 .group_by(subject_index.c.case_id)
+                 .having(sa.func.count() == len(tokens)))
+        with self.engine.connect() as conn:
+            return [str(row[0]) for row in conn.execute(query)]
