@@ -51,7 +51,14 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from application.commands.common import LiftRestriction, MigratePolicy, RestrictCase
+from application.commands.common import (
+    ErasePersonalData,
+    LiftLegalHold,
+    LiftRestriction,
+    MigratePolicy,
+    PlaceLegalHold,
+    RestrictCase,
+)
 from application.commands.personal import CorrectPersonalData
 from application.principals import Grant, Principal, PrincipalKind, Role
 from domain.case import Case
@@ -60,9 +67,12 @@ HUB_CASE_TYPES = frozenset({"asb", "encampment"})
 """The case types a hub officer works on (access.md: "ASB and encampment cases of their hubs")."""
 
 COORDINATOR_ONLY: frozenset[type[object]] = frozenset({MigratePolicy, RestrictCase,
-                                                      LiftRestriction, CorrectPersonalData})
+                                                      LiftRestriction, PlaceLegalHold,
+                                                      LiftLegalHold, ErasePersonalData,
+                                                      CorrectPersonalData})
 """Case commands only a coordinator gives (access.md, coordinator's writes: "policy migration;
-restriction"); a hub officer gives every other command on its hubs' cases."""
+restriction"; legal holds and erasure decide what the partnership keeps, as restriction decides
+who reads it); a hub officer gives every other command on its hubs' cases."""
 
 LISTING_FIELDS = frozenset({"case_id", "reference", "case_type", "partnership", "hub", "stage",
                             "stage_since", "opened_on", "closed_on", "paused", "version",

@@ -107,6 +107,8 @@ def case_to_dict(case: Case, as_at: datetime, personal: Mapping[str, Json] | Non
         "paused_since": case.paused_since,
         "policy_version": case.policy.version,
         "restricted_to": case.restricted_to,
+        "legal_holds": case.open_holds,
+        "personal_data_erased": case.personal_data_erased,
         "as_at": as_at.astimezone(LONDON).isoformat(timespec="seconds"),
         "days_open": case.days_open(as_at.astimezone(LONDON).date()),
         "deadlines": [

@@ -23,6 +23,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, RecordConflictError, Transcoding
 
+from application import retention
 from application.commands import (
     REGISTRY,
     CaseCommand,
@@ -31,6 +32,7 @@ from application.commands import (
     NewCase,
     OpeningCommand,
 )
+from application.commands.common import ErasePersonalData
 from application.commands.personal import corrected_value
 from application.ports import Clock, PersonalDataCipher, ReadModel
 from application.sealing import SealingMapper
@@ -346,6 +348,8 @@ class CaseService:
         if isinstance(command, CorrectPersonalData):
             return self._change(ref, meta, Case,
                                 lambda case, ctx: self._correct_personal_data(case, command, ctx))
+        if isinstance(command, ErasePersonalData):
+            return self._erase(ref, command, meta)
         handling = REGISTRY.handling(command)
 
         def decide(case: Case, ctx: CommandContext) -> dict[str, Any] | None:
@@ -391,6 +395,28 @@ class CaseService:
         personal.correct(case, ctx, corrects_version=command.version, field=command.field,
                          value=command.value, current=corrected_value(events, command.version))
         return None
+
+    def _erase(self, ref: str, command: ErasePersonalData, meta: Meta) -> CaseResult:
+        """Erasure (application/retention.py): ``PersonalDataErased`` saved under the retention
+        rule in force on the effective date, then the case's data key destroyed. A case already
+        marked erased whose key is still present (a crash between the two) has its key destroyed
+        now, recording nothing new."""
+        cipher = self.app.personal_data
+        case = self.load_case(ref)
+        if retention.erasure_unfinished(cipher, case):
+            result = self._result(case, None, {"finished": "the data key is destroyed now"})
+        else:
+            handling = REGISTRY.handling(command)
+
+            def decide(case: Case, ctx: CommandContext) -> None:
+                on = times.effective_date(ctx.effective)
+                rule = retention.rule_for(self.partnership(case.partnership), case.case_type, on)
+                handling.handle(case, command.under(rule), ctx)
+
+            result = self._change(ref, meta, Case, decide)
+        if cipher is not None:
+            cipher.destroy(UUID(result.id))
+        return result
 
     @staticmethod
     def _result(case: Case, notification: int | None,

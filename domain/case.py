@@ -39,6 +39,7 @@ from domain.plain import Addressees, Json, JsonObject, Text, stored
 from domain.policy import Basis, CasePolicy
 from domain.process import ProcessDefinition, Transition
 from domain.reminders import ReminderStep, folded, ladder_for, steps_due
+from domain.retention import NATIONAL_RULES, RetentionRule, retention_due, retention_started
 from domain.rules import Rule
 from domain.topics import PinnedTopic
 
@@ -642,6 +643,64 @@ class CaseRestrictionLifted(CaseEvent["Case"]):
         case.restricted_to = None
 
 
+class LegalHoldPlaced(CaseEvent["Case"]):
+    """A legal hold: the case's personal data is kept beyond its retention while the hold is
+    open (UK GDPR Art. 17(3)(e), data needed for legal claims; e.g. litigation, an inquiry, a
+    complaint to the Ombudsman or the ICO). A case may carry several, each by its label: a short
+    matter or file number, not personal. Why is free text and may name people: ``personal``."""
+
+    TOPIC = "caseledger.domain.case:LegalHoldPlaced"
+
+    label: str
+    personal: Text  # {"why": …}
+
+    def apply_to(self, case: Case) -> None:
+        case.legal_holds = {**(case.legal_holds or {}), self.label: self.effective}
+
+
+class LegalHoldLifted(CaseEvent["Case"]):
+    """The hold with this label is lifted; retention applies again once no hold is open. Why is
+    free text: ``personal``."""
+
+    TOPIC = "caseledger.domain.case:LegalHoldLifted"
+
+    label: str
+    personal: Text  # {"why": …}
+
+    def apply_to(self, case: Case) -> None:
+        case.legal_holds = {k: v for k, v in (case.legal_holds or {}).items() if k != self.label}
+
+
+class PersonalDataErased(CaseEvent["Case"]):
+    """The case's personal data is erased at the end of its retention (UK GDPR Art. 5(1)(e)
+    and 17(1)(a); domain/retention.py). Once this fact is saved, the case's data key is
+    destroyed (crypto-shredding): every personal field of every one of its events, and its
+    return documents, can no longer be read by anyone, with or without the master key, while
+    every non-personal fact, deadline, statistic and the integrity chain stay as they are.
+
+    Who and when are the actor and the effective and recorded times; ``rule`` is the retention
+    rule applied (``RetentionRule.to_dict``: years, milestone, basis, national or local), with
+    the day retention started and the day it ended. Nothing more is recorded on the case."""
+
+    TOPIC = "caseledger.domain.case:PersonalDataErased"
+
+    rule: JsonObject
+    retention_started: str
+    retention_ended: str
+
+    def apply_to(self, case: Case) -> None:
+        case.personal_data_erased = {
+            "on": self.effective, "by": self.actor, "rule": dict(self.rule),
+            "retention_started": self.retention_started, "retention_ended": self.retention_ended,
+        }
+
+
+RECORD_KEEPING: tuple[type[CaseEvent[Any]], ...] = (LegalHoldPlaced, LegalHoldLifted,
+                                                    PersonalDataErased)
+"""Facts about keeping the case's record rather than its work (retention): they count in no
+report and change no statistic."""
+
+
 # --------------------------------------------------------------------------- aggregate
 
 
@@ -683,6 +742,11 @@ class Case(Aggregate):
     # The usernames a restricted case is restricted to (None: not restricted). A class-level
     # default, so that snapshots taken before restriction existed load as unrestricted.
     restricted_to: list[str] | None = field(init=False, default=None)
+    # Open legal holds, label → effective date placed (None: never held), and the non-personal
+    # marker of an erasure (None: not erased). Class-level defaults, so that snapshots taken
+    # before holds and erasure existed load as neither.
+    legal_holds: dict[str, str] | None = field(init=False, default=None)
+    personal_data_erased: dict[str, Json] | None = field(init=False, default=None)
 
     @property
     def policy(self) -> CasePolicy:
@@ -727,6 +791,7 @@ class Case(Aggregate):
     def begin(self, command: str, ctx: CommandContext, *, after: str | None = None,
               after_what: str = "the stage it depends on") -> Transition:
         """Check the stage table and the two date rules; returns the transition used."""
+        self.must_not_be_erased()
         found = self.definition.check(command, self.stage, self.reference)
         times.must_not_be_in_future(ctx.effective, ctx.now)
         times.must_not_precede(ctx.effective, self.opened_on, "the opening of the case")
@@ -737,6 +802,7 @@ class Case(Aggregate):
     def record(self, event_class: type[CaseEvent[Self]], ctx: CommandContext,
                basis: Basis | str | None = None, **fields: object) -> None:
         """Trigger the event; choices are stored as their plain text, as they are read back."""
+        self.must_not_be_erased()  # every command's checks say so first; this is the backstop
         self.trigger_event(
             event_class, timestamp=ctx.now, effective=ctx.effective, actor=ctx.actor,
             reason=ctx.reason, basis=str(basis) if basis is not None else None, **stored(fields),
@@ -1197,8 +1263,70 @@ class Case(Aggregate):
         self.record(CaseRestrictionLifted, ctx, personal={"why": _why(why)})
 
     def _check_restriction_dates(self, ctx: CommandContext) -> None:
+        self.must_not_be_erased()
         times.must_not_be_in_future(ctx.effective, ctx.now)
         times.must_not_precede(ctx.effective, self.opened_on, "the opening of the case")
+
+    # -- legal holds and erasure (domain/retention.py) ---------------------------------
+
+    @property
+    def open_holds(self) -> dict[str, str]:
+        """The open legal holds: label → the date each was placed."""
+        return dict(self.legal_holds or {})
+
+    def must_not_be_erased(self) -> None:
+        """Nothing is recorded on a case whose personal data was erased: its record is final."""
+        if self.personal_data_erased is not None:
+            raise RuleRefused(
+                f"{self.reference}'s personal data was erased on "
+                f"{str(self.personal_data_erased['on'])[:10]} at the end of its retention; "
+                "nothing more can be recorded on it.")
+
+    def place_legal_hold(self, ctx: CommandContext, label: str, why: str) -> None:
+        """LegalHoldPlaced: at any stage, closed included (a claim can come after closure)."""
+        self._check_restriction_dates(ctx)
+        label = hold_label(label)
+        if label in self.open_holds:
+            raise RuleRefused(f"{self.reference} already has an open legal hold '{label}' "
+                              f"(placed {self.open_holds[label][:10]}).", field="label")
+        if len(self.open_holds) >= limits.MAX_ITEMS:
+            raise RuleRefused(f"{self.reference} has {limits.MAX_ITEMS} open legal holds; lift "
+                              "one first.")
+        self.record(LegalHoldPlaced, ctx, _HOLD, label=label, personal={"why": _why(why)})
+
+    def lift_legal_hold(self, ctx: CommandContext, label: str, why: str) -> None:
+        """LegalHoldLifted, for an open hold named by its label."""
+        self._check_restriction_dates(ctx)
+        label = label.strip()
+        placed = self.open_holds.get(label)
+        if placed is None:
+            held = ", ".join(sorted(self.open_holds)) or "none"
+            raise RuleRefused(f"{self.reference} has no open legal hold '{label[:40]}'; open "
+                              f"holds: {held}.", field="label")
+        times.must_not_precede(ctx.effective, placed, "the hold being placed")
+        self.record(LegalHoldLifted, ctx, _HOLD, label=label, personal={"why": _why(why)})
+
+    def erase_personal_data(self, ctx: CommandContext, rule: RetentionRule) -> None:
+        """PersonalDataErased under ``rule`` (the retention rule in force on the effective
+        date). Refused while the case is open, while any legal hold is open, before its
+        retention ends, and when it is already erased."""
+        self._check_restriction_dates(ctx)
+        if not self.is_closed:
+            raise RuleRefused(f"{self.reference} is open (at stage '{self.stage}'): its personal "
+                              "data is erased only after it is closed and its retention ends.")
+        if self.open_holds:
+            raise RuleRefused(f"{self.reference} is under legal hold "
+                              f"({', '.join(sorted(self.open_holds))}): lift every hold before "
+                              "its personal data can be erased.")
+        started, due = retention_started(self, rule), retention_due(self, rule)
+        if started is None or due is None:  # closed, so never; typed for mypy
+            raise RuntimeError("a closed case has a retention start")
+        if times.effective_date(ctx.effective) < due:
+            raise RuleRefused(f"{self.reference}'s retention ({rule.says()}, from "
+                              f"{started.isoformat()}) ends on {due.isoformat()}; its personal "
+                              "data cannot be erased before then.")
+        self.record(PersonalDataErased, ctx, rule.basis, rule=rule.to_dict(),
+                    retention_started=started.isoformat(), retention_ended=due.isoformat())
 
     # -- views -------------------------------------------------------------------------
 
@@ -1223,6 +1351,22 @@ def _why(text: str) -> str:
     return text
 
 
+HOLD_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}$")
+
+_HOLD = Basis("statute", "UK GDPR Art. 17(3)(e): personal data needed for legal claims")
+
+
+def hold_label(text: str) -> str:
+    """A legal hold's label: a short matter or file number (``LIT-2031-04``), up to 40 letters,
+    digits, spaces and ``./_-``; a label is shown in lists and logs, so never a name."""
+    label = text.strip()
+    if not HOLD_LABEL.match(label):
+        raise InvalidInput("Give the hold a short label: a matter or file number such as "
+                           "LIT-2031-04 (up to 40 letters, digits, spaces and . / _ -), not a "
+                           "name.", field="label")
+    return label
+
+
 COMMON_COMMANDS = (
     "request-return", "receive-return", "accept-return", "challenge-return", "withdraw-return",
     "extend-deadline", "pause", "resume", "link-process", "update-process", "conclude-process",
@@ -1235,6 +1379,8 @@ COMMON_COMMANDS = (
 _ENGINE = Basis("assumed local practice",
                 "caseledger's own record-keeping (processes/common.md); no statute or guidance "
                 "sets it")
+
+_CASE_NOUNS = {"dardr": "DARDR review", "asb": "ASB Case Review", "encampment": "encampment case"}
 
 RULES: tuple[Rule, ...] = (
     Rule("common", "common.time.not-before-what-it-follows",
@@ -1258,6 +1404,20 @@ RULES: tuple[Rule, ...] = (
     Rule("common", "common.reopen.reason",
          "A closed case is re-opened only with a reason, at the stage it was closed from.",
          _ENGINE),
+    Rule("common", "common.retention.erase-after-retention",
+         "A case's personal data is erased (its data key destroyed) only once the case is closed, "
+         "no legal hold is open and its retention has ended; nothing more is recorded on it "
+         "after that.", Basis("statute", "UK GDPR Art. 5(1)(e) storage limitation and Art. 17 "
+                              "right to erasure"),
+         "https://www.legislation.gov.uk/eur/2016/679/article/5"),
+    Rule("common", "common.retention.legal-hold",
+         "A legal hold, placed with a label and why at any stage, keeps the case's personal data "
+         "beyond its retention until it is lifted; several may be open.", _HOLD,
+         "https://www.legislation.gov.uk/eur/2016/679/article/17"),
+    *(Rule(r.case_type, f"{r.case_type}.retention.{r.effective_from.isoformat()}",
+           f"Personal data of a closed {_CASE_NOUNS[r.case_type]} is kept {r.says()}, unless the "
+           "partnership's local policy sets retention_years or retention_counted_from; national "
+           f"default from {r.effective_from.isoformat()}.", r.basis) for r in NATIONAL_RULES),
 )
 """The common mechanics' own checks, for the rules catalogue (application/rules.py): the engine's
 record-keeping, not law, and said so."""

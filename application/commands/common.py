@@ -7,11 +7,14 @@ them and names the ones it allows.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, PrivateAttr
 
 from application.commands.base import CaseCommand, EffectiveTime, Name, Slug, Text
 from domain import limits
 from domain.case import Rag
+from domain.retention import RetentionRule
 
 RETURN_KIND = "The kind of return (DARDR: scoping, chronology, imr, short-report, information)."
 
@@ -167,3 +170,44 @@ class LiftRestriction(CaseCommand):
     """Lift the case's restriction: everyone in scope reads it as their role allows."""
 
     why: Text = Field(description="Why the restriction is lifted (kept out of views and logs).")
+
+
+HOLD_LABEL = "A short matter or file number to name the hold by, e.g. LIT-2031-04 (not a name)."
+
+
+class PlaceLegalHold(CaseCommand):
+    """Place a legal hold: the case's personal data is kept beyond its retention until the hold
+    is lifted (UK GDPR Art. 17(3)(e), e.g. a claim, an inquiry, a complaint to the ICO). A case
+    may carry several holds, each by its label."""
+
+    label: Name = Field(min_length=1, max_length=40, description=HOLD_LABEL)
+    why: Text = Field(description="Why the data must be kept (kept out of views and logs).")
+
+
+class LiftLegalHold(CaseCommand):
+    """Lift the legal hold with this label; once no hold is open, retention applies again."""
+
+    label: Name = Field(min_length=1, max_length=40, description="The label of the open hold.")
+    why: Text = Field(description="Why the hold ends (kept out of views and logs).")
+
+
+class ErasePersonalData(CaseCommand):
+    """Erase the case's personal data at the end of its retention: its data key is destroyed,
+    so nobody can read its personal data again, while its non-personal history, deadlines and
+    statistics stay. Only a closed case, with no legal hold open, whose retention has ended
+    (application/retention.py); nothing more can be recorded on it afterwards."""
+
+    # The retention rule in force on the effective date, for the partnership's case type: the
+    # service resolves it (CaseService.execute), so that a caller never chooses its own rule.
+    _rule: RetentionRule | None = PrivateAttr(default=None)
+
+    def under(self, rule: RetentionRule) -> Self:
+        """This command, assessed under ``rule``."""
+        assessed = self.model_copy()
+        assessed._rule = rule
+        return assessed
+
+    def rule(self) -> RetentionRule:
+        if self._rule is None:  # a programming error: only the service hands it to the handler
+            raise RuntimeError("ErasePersonalData reached its handler without a retention rule")
+        return self._rule

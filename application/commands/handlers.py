@@ -138,6 +138,22 @@ def lift_restriction(case: Case, command: c.LiftRestriction, ctx: CommandContext
     case.lift_restriction(ctx, why=command.why)
 
 
+@on(Case, c.PlaceLegalHold)
+def place_legal_hold(case: Case, command: c.PlaceLegalHold, ctx: CommandContext) -> None:
+    case.place_legal_hold(ctx, label=command.label, why=command.why)
+
+
+@on(Case, c.LiftLegalHold)
+def lift_legal_hold(case: Case, command: c.LiftLegalHold, ctx: CommandContext) -> None:
+    case.lift_legal_hold(ctx, label=command.label, why=command.why)
+
+
+@on(Case, c.ErasePersonalData)
+def erase_personal_data(case: Case, command: c.ErasePersonalData, ctx: CommandContext) -> None:
+    """The rule is the one the service resolved for the effective date (application/retention.py)."""
+    case.erase_personal_data(ctx, command.rule())
+
+
 # --------------------------------------------------------------------------- DARDR
 
 

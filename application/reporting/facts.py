@@ -76,6 +76,12 @@ def new_facts() -> CaseFacts:
             "deadlines": {}, "actions": {}, "processes": {}, "marks": {}}
 
 
+RECORD_KEEPING_NAMES = frozenset(cls.__name__ for cls in c.RECORD_KEEPING)
+"""Facts about keeping the record (legal holds, erasure), not about the case's work: their day
+is not the case's latest fact, so that holding or erasing a settled case, years on, changes no
+report."""
+
+
 def fold(rows: Iterable[Mapping[str, Any]], facts: CaseFacts | None = None) -> CaseFacts:
     """Apply history rows (oldest first) to ``facts`` (a new case when None)."""
     result = facts if facts is not None else new_facts()
@@ -84,7 +90,7 @@ def fold(rows: Iterable[Mapping[str, Any]], facts: CaseFacts | None = None) -> C
         effective = str(row["effective"])
         on = day(effective)
         last = result["last"]
-        if last is None or on > last:
+        if (last is None or on > last) and row["event"] not in RECORD_KEEPING_NAMES:
             result["last"] = on
         found = folds.get(str(row["event"]))
         if found:
@@ -317,6 +323,8 @@ IGNORED: frozenset[EventClass] = frozenset({
     c.ReturnDocumentSubmitted, c.CaseRestricted, c.CaseRestrictionLifted,
     # A correction of personal data changes what is held about a person, not what is counted.
     personal.PersonalDataCorrected,
+    # Legal holds and erasure are about keeping the record, not the case's work.
+    *c.RECORD_KEEPING,
 })
 """Event classes no report counts: the fold passes over them (their day still counts as the
 case's latest fact)."""

@@ -26,7 +26,13 @@ from application.commands import (
     UpdateProcess,
     WithdrawReturn,
 )
-from application.commands.common import LiftRestriction, RestrictCase
+from application.commands.common import (
+    ErasePersonalData,
+    LiftLegalHold,
+    LiftRestriction,
+    PlaceLegalHold,
+    RestrictCase,
+)
 from application.service import CaseResult
 from domain.errors import InvalidInput
 from interfaces.cli.common import Invocation
@@ -81,6 +87,9 @@ COMMON = (
     Verb("unrestrict", LiftRestriction),
     Verb("correct", CorrectPersonalData, metavars={"version": "N", "field": "FIELD",
                                                    "value": "TEXT"}),
+    Verb("hold", PlaceLegalHold, metavars={"label": "LABEL"}),
+    Verb("release-hold", LiftLegalHold, metavars={"label": "LABEL"}),
+    Verb("erase", ErasePersonalData),
 )
 
 register(app, "case", COMMON)

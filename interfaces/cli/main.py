@@ -29,6 +29,7 @@ from interfaces.cli import (
     queries,
     reminders,
     reports,
+    retention,
     rules,
     scheduler,
     serve,
@@ -90,6 +91,7 @@ app.add_typer(where.top)
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
 app.add_typer(subject.app, name="subject")
+app.add_typer(retention.app, name="retention")
 app.add_typer(rules.top)
 
 

@@ -159,6 +159,8 @@ def render_case(data: dict[str, Any], names: SetupNames) -> str:
         ("paused", f"yes, since {day(data['paused_since'])}" if data["paused"] else "no"),
         ("policy", data["policy_version"]),
         ("restricted to", ", ".join(data["restricted_to"]) if data.get("restricted_to") else "no"),
+        ("legal holds", ", ".join(sorted(data.get("legal_holds") or {})) or "none"),
+        ("personal data", _erasure(data.get("personal_data_erased"))),
         ("as at", f"{data['as_at']} ({_count(data['days_open'], 'day')} open)"),
     ]
     for key, value in (data.get("details") or {}).items():
@@ -216,6 +218,14 @@ def shown(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{plain.words(str(k))} {shown(v)}" for k, v in value.items()) or "-"
     return str(value)
+
+
+def _erasure(erased: Any) -> str:
+    """``erased on 2046-10-01 by … (20 years after publication)``, or ``held``."""
+    if not erased:
+        return "held"
+    rule = erased.get("rule") or {}
+    return f"erased on {day(erased['on'])} by {erased['by']} ({rule.get('says', 'retention ended')})"
 
 
 def _count(n: int, unit: str) -> str:

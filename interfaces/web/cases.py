@@ -30,7 +30,12 @@ from starlette.convertors import Convertor, register_url_convertor
 from application import access_policy as policy
 from application.audit import history_row
 from application.commands import REGISTRY
-from application.commands.common import LiftRestriction, MigratePolicy
+from application.commands.common import (
+    ErasePersonalData,
+    LiftRestriction,
+    MigratePolicy,
+    RestrictCase,
+)
 from application.ports import DeadlineFilter
 from application.principals import Principal, Role
 from application.queries import (
@@ -155,8 +160,11 @@ def command_choices(who: Principal, scope: policy.CaseScope, stage: str,
             continue
         _offer(who, scope, command, label, can, cannot)
     for command in ANY_STAGE:
-        if (command is LiftRestriction) == restricted:
-            _offer(who, scope, command, command_label(command), can, cannot)
+        if command in (RestrictCase, LiftRestriction) and (command is LiftRestriction) != restricted:
+            continue
+        if command is ErasePersonalData and stage != definition.closed_stage:
+            continue
+        _offer(who, scope, command, command_label(command), can, cannot)
     return can, cannot
 
 

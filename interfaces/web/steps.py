@@ -7,14 +7,21 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from application.commands import REGISTRY, MigratePolicy
-from application.commands.common import LiftRestriction, RestrictCase
+from application.commands.common import (
+    ErasePersonalData,
+    LiftLegalHold,
+    LiftRestriction,
+    PlaceLegalHold,
+    RestrictCase,
+)
 from domain.case import Case
 from domain.process import ProcessDefinition
 from interfaces.http.cases import DEFINITIONS, route_name
 
-ANY_STAGE = (RestrictCase, LiftRestriction)
+ANY_STAGE = (RestrictCase, LiftRestriction, PlaceLegalHold, LiftLegalHold, ErasePersonalData)
 """Commands that are not steps of the process: a case may be restricted, or its restriction
-lifted, at any stage (domain/case.py ``restrict``)."""
+lifted, at any stage (domain/case.py ``restrict``); so with legal holds; erasure is offered once
+the case is closed (the domain refuses it before its retention ends)."""
 
 
 def _command_classes(definition: ProcessDefinition) -> dict[str, type[BaseModel]]:
