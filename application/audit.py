@@ -362,13 +362,14 @@ def erasure_note(events: Sequence[Any], *, erased: bool) -> str | None:
     for event in reversed(events):
         if type(event).__name__ == ERASURE_EVENT:
             on = getattr(event, "effective", None) or getattr(event, "timestamp", None)
-            under = (getattr(event, "policy", None) or getattr(event, "retention", None)
-                     or getattr(event, "basis", None))
-            if isinstance(under, Mapping):
-                under = under.get("name") or under.get("id") or json.dumps(under, sort_keys=True,
-                                                                          default=str)
+            rule = getattr(event, "rule", None)
+            under = None
+            if isinstance(rule, Mapping):
+                under = ", ".join(f"{k} {v}" for k, v in sorted(rule.items()) if v is not None)
+            ended = getattr(event, "retention_ended", None)
             return (f"The case's personal data was erased on {on}"
-                    + (f" under {under}." if under else "."))
+                    + (f", its retention having ended on {ended}" if ended else "")
+                    + (f", under the retention rule: {under}." if under else "."))
     return "The case's personal data was erased (its data key is destroyed)." if erased else None
 
 

@@ -292,3 +292,32 @@ def test_an_export_holds_history_states_and_a_proof_its_checker_verifies(service
         expect=4)
     assert services.app.recorder.max_notification_id() == before
     assert not (tmp_path / "x").exists()
+
+
+def test_an_erased_case_exports_saying_so_and_still_verifies(services, database_url, tmp_path):
+    """A closed ASB review erased at the end of its retention: every file of its export says
+    when and under which rule; personal.json shows each personal value as "erased"; the proof
+    (sealed bytes under a destroyed key) still verifies."""
+    from application.commands.common import ErasePersonalData
+    from tests.integration.test_retention import LATER, cases
+
+    _, asb, _ = cases(services)
+    later = services_for(database_url, now=LATER)
+    try:
+        later.cases.execute(asb, ErasePersonalData(), Meta(actor="coordinator"))
+        export = later.audit.export(asb, actor="inspector", purpose="ICO complaint",
+                                    include_personal_data=True)
+    finally:
+        later.close()
+    out = tmp_path / "erased"
+    for name, text in export.files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    for name in ("history.json", "proof.json", "personal.json", *export.states):
+        assert "personal data was erased on" in json.loads(export.files[name])["personal_data"], name
+    assert "personal data was erased on" in export.files["history.csv"].splitlines()[0]
+    assert "personal data was erased on" in export.files["README.txt"]
+    values = json.loads(export.files["personal.json"])["versions"]
+    assert values and {v["personal"] for v in values} == {"erased"}
+    checked = verify(out)
+    assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout
