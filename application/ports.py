@@ -72,6 +72,11 @@ class PersonalDataCipher(Protocol):
 
     def is_destroyed(self, owner: UUID) -> bool: ...
 
+    def prefetch(self, owners: Iterable[UUID | str]) -> None:
+        """A hint that these owners' seals are about to be opened (a projection page): their
+        keys may be read together rather than one at a time."""
+        ...
+
 
 class SubjectIndex(Protocol):
     """Blind tokens for finding where a person appears without decrypting the store

@@ -88,6 +88,8 @@ class ProjectionRunner:
                 start=position, limit=self.page_size, inclusive_of_start=False)
             if not notifications:
                 return 0
+            if self.app.personal_data is not None:  # the page's keys in one query, not one per case
+                self.app.personal_data.prefetch(n.originator_id for n in notifications)
             projected = [change for notification in notifications
                          for change in self.project(self.app.mapper.to_domain_event(notification))]
             changes: list[Change] = [c for c in projected if isinstance(c, Upsert | Update)]
