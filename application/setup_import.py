@@ -77,7 +77,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from application.service import CaseService, Meta
-from domain import dardr, limits
+from domain import dardr, limits, retention
 from domain.asb_threshold import setting_problems
 from domain.calendar import ClockRule, ClockUnit
 from domain.case import CommandContext
@@ -266,6 +266,7 @@ class PolicyEntry(_Model):
                 problems.append(f"settings.{key} must be one of {', '.join(allowed)}")
         if self.case_type == "asb":
             problems += setting_problems(self.settings)
+        problems += retention.setting_problems(self.case_type, self.settings)
         threshold = self.settings.get("suppress_below")
         if threshold is not None and not (threshold.isdigit() and 2 <= int(threshold) <= 100):
             problems.append("settings.suppress_below (the smallest count a published report shows) "

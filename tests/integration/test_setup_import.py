@@ -302,3 +302,20 @@ def test_an_asb_threshold_setting_that_cannot_be_used_is_refused(tmp_path: Path)
         'settings = { threshold_minimum = "3", complainants_number = "many" }', 1)
     with pytest.raises(InvalidInput, match="complainants_number 'many' is not a whole number"):
         load_setup(write(tmp_path, text))
+
+
+def test_a_retention_setting_that_cannot_be_used_is_refused(tmp_path: Path) -> None:
+    """Retention settings are checked at import, so that `retention due` never meets one it
+    cannot use (domain/retention.py)."""
+    original = 'settings = { threshold_minimum = "3", variant_senior_manager_from = "2024-04-01" }'
+    for settings, problem in (
+            ('retention_years = "six"', "retention_years must be a whole number of years"),
+            ('retention_counted_from = "publication"', "retention_counted_from"),
+    ):
+        text = example_path("cumbria").read_text().replace(
+            original, original[:-1] + f", {settings} }}", 1)
+        with pytest.raises(InvalidInput, match=problem):
+            load_setup(write(tmp_path, text))
+    accepted = example_path("cumbria").read_text().replace(
+        original, original[:-1] + ', retention_years = "8", retention_counted_from = "closure" }', 1)
+    assert load_setup(write(tmp_path, accepted))
