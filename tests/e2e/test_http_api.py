@@ -85,6 +85,15 @@ def test_open_read_and_change_a_case_with_the_http_conventions(database_url: str
         assert [h["event"] for h in history][:1] == ["DeathNotified"]
         assert all("Anna" not in str(h) for h in history)  # history shows no personal data
 
+        # a legal hold and erasure are commands like any other: an open case cannot be erased
+        held = api.post(f"/api/v1/cases/{REF}/place-legal-hold",
+                        json={"label": "LIT-2026-01", "why": "a claim by Anna's family"})
+        assert held.status_code == 200, held.text
+        assert "LIT-2026-01" in str(api.get(f"/api/v1/cases/{REF}").json()["legal_holds"])
+        erased = is_problem(api.post(f"/api/v1/cases/{REF}/erase-personal-data", json={}), 409)
+        assert "open" in erased["detail"] and "Anna" not in erased["detail"]
+        assert "Anna" in api.get(f"/api/v1/cases/{REF}").text  # nothing was erased
+
 
 def test_credentials_request_ids_pages_headers_and_health(database_url: str) -> None:
     """Without credentials a request is 401 with WWW-Authenticate; a request id given is echoed
