@@ -55,7 +55,8 @@ bench: $(VENV)/.installed
 	@$(WITH_POSTGRES) \
 	$(VENV)/bin/python -m bench && $(VENV)/bin/python -m bench.reminders && \
 	$(VENV)/bin/python -m bench.audit && $(VENV)/bin/python -m bench.board && \
-	$(VENV)/bin/python -m bench.http_load && $(VENV)/bin/python -m bench.web_pages
+	$(VENV)/bin/python -m bench.http_load && $(VENV)/bin/python -m bench.web_pages && \
+	$(VENV)/bin/python -m bench.encryption
 
 clean:
 	-bash $(PG) destroy
