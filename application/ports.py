@@ -80,7 +80,7 @@ class PersonalDataCipher(Protocol):
 
 class SubjectIndex(Protocol):
     """Blind tokens for finding where a person appears without decrypting the store
-    (application/subject_access.py): a keyed hash (HMAC-SHA256) of each normalised phrase, under
-    an index key that infrastructure keeps wrapped like a data key and never hands out."""
+    (application/subject_access.py): a keyed hash of each normalised word, under an index key
+    that infrastructure keeps wrapped like a data key and never hands out."""
 
-    def tokens(self, phrases: Iterable[str]) -> set[str]: ...
+    def tokens(self, words: Iterable[str]) -> set[str]: ...

@@ -54,7 +54,7 @@ Change = Upsert | Update
 @dataclass(frozen=True)
 class PersonalText:
     """The texts of one event's personal data, for the subject index alone: the runner hands
-    them, in memory, to the index, which keeps a blind token of each phrase and never the text
+    them, in memory, to the index, which keeps a blind token of each word and never the text
     (application/subject_access.py)."""
 
     case_id: str

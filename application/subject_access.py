@@ -2,18 +2,19 @@
 held about them, without decrypting the whole store.
 
 **The blind index.** Every text inside an event's ``personal`` value on a case is normalised
-(``words``: NFKC, case-folded, punctuation to spaces, whitespace collapsed) and cut into phrases
-of one to three consecutive words (``phrases``), so that a name inside free text is found as well
-as a name in its own field. The read model ``subject_index(token, case_id)`` keeps, for each
-phrase, only its token: HMAC-SHA256 under the index key (``SubjectIndex``; the key is a data key
-wrapped by the master key and never leaves the process). The projection hands the texts to the
-index in memory only (``application/projections.py``, ``PersonalText``); no text reaches a table.
-A search of up to three words is one token; a longer one is found where every one of its
-three-word phrases is. An erased case's events read as ``None`` and give no tokens, and its rows
-are deleted when its erasure is projected, so it is not found; a rebuild gives the same rows.
+(``words``: NFKC, case-folded, punctuation to spaces, whitespace collapsed) and its distinct words
+indexed (``index_words``). The read model ``subject_index(token, case_id)`` keeps, for each word
+of a case, only its token: a keyed hash under the index key (``SubjectIndex``; the key is a data
+key wrapped by the master key and never leaves the process). The projection hands the texts to
+the index in memory only (``application/projections.py``, ``PersonalText``); no text reaches a
+table. A search looks up the cases that hold every word of the text, then opens only those
+cases' events to keep the ones where the words appear together, in order (``appears_in``): the
+store is never decrypted as a whole, and a name is found inside free text as well as in its own
+field. An erased case's events read as ``None`` and give no tokens, and its rows are deleted when
+its erasure is projected, so it is not found; a rebuild gives the same rows.
 
-A token says only that some case holds the phrase: the same phrase gives the same token, so the
-index shows which cases share a phrase to whoever can read the table (never what the phrase is,
+A token says only that some case holds the word: the same word gives the same token, so the
+index shows which cases share a word to whoever can read the table (never what the word is,
 without the key).
 
 **Who may search.** A coordinator, over the cases of their partnerships they may see in full
@@ -31,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -48,9 +49,6 @@ from domain.plain import Json
 if TYPE_CHECKING:
     from application.audit import AuditService
     from application.service import CaseService
-
-PHRASE_WORDS = 3
-"""The longest phrase indexed (and the longest search answered by one token)."""
 
 MAX_SEARCH = 200
 """The longest text searched for (a name, an address, a phrase)."""
@@ -69,25 +67,21 @@ def words(text: str) -> list[str]:
                    for ch in folded).split()
 
 
-def phrases(text: str) -> set[str]:
-    """Every run of one to ``PHRASE_WORDS`` consecutive words of a text."""
-    found = words(text)
-    return {" ".join(found[i:i + n]) for n in range(1, PHRASE_WORDS + 1)
-            for i in range(len(found) - n + 1)}
+def index_words(text: str) -> set[str]:
+    """The distinct words of a text, as the index keeps them (each as its token)."""
+    return set(words(text))
 
 
-def search_phrases(text: str) -> set[str]:
-    """What a search must find: the text as one phrase (up to ``PHRASE_WORDS`` words), else each
-    of its runs of ``PHRASE_WORDS`` words. InvalidInput when it holds no word."""
+def search_words(text: str) -> set[str]:
+    """The words a case must hold to be a candidate for ``text``. InvalidInput when the text is
+    too long or holds no word."""
     if len(text) > MAX_SEARCH:
         raise InvalidInput(f"Search for at most {MAX_SEARCH} characters.", field="text")
-    found = words(text)
+    found = set(words(text))
     if not found:
         raise InvalidInput("Give a name or a phrase to search for (it has no letters or digits).",
                            field="text")
-    if len(found) <= PHRASE_WORDS:
-        return {" ".join(found)}
-    return {" ".join(found[i:i + PHRASE_WORDS]) for i in range(len(found) - PHRASE_WORDS + 1)}
+    return found
 
 
 def appears_in(text: str, value: Json) -> bool:
@@ -162,13 +156,15 @@ class SubjectAccessService:
         if self.tokens is None:
             raise InvalidInput("This database keeps no subject index: it was opened without "
                                "its keys.")
-        wanted = self.tokens.tokens(search_phrases(text))
+        wanted = self.tokens.tokens(search_words(text))
         if self.catch_up is not None:
             self.catch_up()
         found: list[Found] = []
         for case_id in self.index.cases_with_all(wanted):
             row = self.rows.case_row(case_id)
             if row is None or not may_search(principal, policy.CaseScope.of(row)):
+                continue
+            if not self._holds(case_id, text):
                 continue
             found.append(Found(case_id, str(row["reference"]), str(row["case_type"]),
                                str(row["partnership"]), row.get("stage")))
@@ -177,6 +173,14 @@ class SubjectAccessService:
             self.audit.record_read(case.case_id, actor=principal.actor, what=what,
                                    purpose=purpose, reference=case.reference)
         return found
+
+    def _holds(self, case_id: str, text: str) -> bool:
+        """Whether the words of ``text`` appear together in the case's personal data, as
+        recorded or as corrected (a candidate holds each word, maybe apart)."""
+        events = list(self.cases.app.repository.event_store.get(UUID(case_id)))
+        current, _ = fold_corrections(events)
+        return any(appears_in(text, value) for value in current.values()) or any(
+            appears_in(text, getattr(event, "personal", None)) for event in events)
 
     def export(self, text: str, principal: Principal, purpose: str) -> dict[str, str]:
         """The export's files by name (README.txt, subject.json, subject.txt)."""
@@ -302,11 +306,3 @@ def readable(held: Mapping[str, Any]) -> str:
                                  f"{old['superseded_on']})")
         lines.append("")
     return "\n".join(lines) + "\n"
-
-
-def phrase_tokens(index: SubjectIndex, texts: Iterable[str]) -> Iterator[str]:
-    """The tokens of every phrase of ``texts`` (what the index keeps for them)."""
-    found: set[str] = set()
-    for text in texts:
-        found |= phrases(text)
-    yield from index.tokens(found)
