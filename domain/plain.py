@@ -244,6 +244,8 @@ CHOICES: dict[str, dict[str, str]] = {
     "enforcement-step": {"scheduled": "scheduled", "executed": "carried out"},
     # every case type
     "rag": {"red": "red", "amber": "amber", "green": "green"},
+    "counted-from": {"closure": "after closure",
+                     "publication": "after publication (or closure, if not published)"},
     "clock-unit": {"calendar-months": "calendar months", "calendar-days": "calendar days",
                    "working-days": "working days", "hours": "hours"},
 }

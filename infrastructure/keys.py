@@ -263,6 +263,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+class NoKeys:
+    """``PersonalDataCipher`` of a process started without the master key (to verify a copy of
+    a database): every seal reads as unavailable, and nothing personal can be sealed."""
+
+    def seal(self, owner: UUID, context: bytes, plaintext: bytes) -> bytes:
+        raise MasterKeyProblem("This was opened without the master key: nothing personal can be "
+                               "recorded.")
+
+    def open(self, owner: UUID, context: bytes, sealed: bytes) -> bytes | None:
+        return None
+
+    def destroy(self, owner: UUID) -> bool:
+        raise MasterKeyProblem("This was opened without the master key: no key can be destroyed.")
+
+    def is_destroyed(self, owner: UUID) -> bool:
+        return False
+
+    def prefetch(self, owners: Iterable[UUID | str]) -> None:
+        return None
+
+
 class DataKeys:
     """``PersonalDataCipher`` with AES-GCM per-owner data keys wrapped by the master key."""
 

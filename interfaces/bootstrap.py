@@ -21,7 +21,7 @@ from infrastructure.database import create_engine, event_store_env, is_postgres,
 from infrastructure.deliveries import Deliveries
 from infrastructure.documents import document_service
 from infrastructure.integrity import IntegrityChain
-from infrastructure.keys import DataKeys, KeySettings, LoadedKeys, load_keys
+from infrastructure.keys import DataKeys, KeySettings, LoadedKeys, NoKeys, load_keys
 from infrastructure.projection_runner import ProjectionRunner
 from infrastructure.report_facts import ReportFactsReader
 from infrastructure.settings import Settings
@@ -79,6 +79,17 @@ def personal_data_keys(settings: Settings, engine: sa.Engine) -> PersonalDataKey
         settings.database_url, lock_timeout=settings.lock_timeout, immediate=False)
     return PersonalDataKeys(DataKeys(key_engine, loaded.keyring, secure_delete=not postgres),
                             loaded)
+
+
+def chain_without_keys(settings: Settings) -> tuple[IntegrityChain, CaseLedgerApplication]:
+    """The integrity chain over an existing event store, opened without the master key: for
+    verifying a copy of a database whose key is not at hand. The chain hashes the stored bytes,
+    personal fields sealed as they are, so no key is needed; this application holds none, so it
+    can read no personal data and seal none (close the application when done)."""
+    app = CaseLedgerApplication(env=event_store_env(settings.database_url,
+                                                    lock_timeout=settings.lock_timeout),
+                                personal_data=NoKeys())
+    return IntegrityChain(app, settings.database_url), app
 
 
 def build(settings: Settings, clock: Clock | None = None,

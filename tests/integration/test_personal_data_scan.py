@@ -435,7 +435,7 @@ def test_no_planted_personal_value_leaves_where_it_belongs(planted, database_url
         copy.parent.mkdir()
         shutil.copy(original, copy)
         assert not found_in(values, copy.read_bytes())
-        assert not (copy.parent / "caseledger.db.key").exists()
+        assert not (copy.parent / "caseledger.key").exists()
         other = InProcessCli(f"sqlite:///{copy}", tmp_path)
         refused_copy = other("case", "show", refs["dardr"], expect=None)
     else:
@@ -445,3 +445,7 @@ def test_no_planted_personal_value_leaves_where_it_belongs(planted, database_url
     assert refused_copy.code != 0, refused_copy
     assert "key" in refused_copy.err.lower(), refused_copy.err
     assert not found_in(values, refused_copy.out + refused_copy.err)
+    # ... while its integrity chain is verified without any key
+    verified = other("audit", "verify")
+    assert "Integrity chain intact" in verified.out and "without the master key" in verified.err
+    assert not found_in(values, verified.out + verified.err)
