@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from domain.errors import RuleRefused
+
 
 class Clock(Protocol):
     """The current instant; injected so that tests never sleep on the wall clock."""
@@ -50,6 +52,11 @@ class BrokenSeal(RuntimeError):
     stored (or moved from where it was sealed)."""
 
 
+class KeyDestroyed(RuleRefused):
+    """Personal data sealed for an owner whose key was destroyed: its personal data was erased,
+    and nothing personal can be recorded for it again."""
+
+
 class PersonalDataCipher(Protocol):
     """Seals personal data under the key of the aggregate it belongs to (its owner: a case, a
     partnership, an agency); infrastructure/keys.py implements it with AES-GCM per-owner data keys
@@ -59,7 +66,9 @@ class PersonalDataCipher(Protocol):
     where it was sealed, so one event's personal data cannot be moved to another event or case.
     """
 
-    def seal(self, owner: UUID, context: bytes, plaintext: bytes) -> bytes: ...
+    def seal(self, owner: UUID, context: bytes, plaintext: bytes) -> bytes:
+        """The sealed bytes; ``KeyDestroyed`` when the owner's key was destroyed."""
+        ...
 
     def open(self, owner: UUID, context: bytes, sealed: bytes) -> bytes | None:
         """The plaintext, or None when the owner's key was destroyed (erased) or is not held;

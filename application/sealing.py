@@ -4,10 +4,13 @@ Every event keeps its personal data (names, contact details, addresses, free tex
 ``personal`` (architecture.md, "Domain"). The mapper that stores events replaces that field's
 value with a seal before the event is written::
 
-    {"sealed": "aes-256-gcm", "data": base64(nonce + ciphertext + tag)}
+    {"sealed": "aes-256-gcm", "data": base64(nonce + ciphertext + tag)[, "under": owner id]}
 
 where the plaintext is the field's JSON (the application's transcoder) and the key is the data
-key of the aggregate the event belongs to (``PersonalDataCipher``). The seal is bound to the
+key of the aggregate the event belongs to (``PersonalDataCipher``), or of the aggregate named by
+the event's ``SEALED_UNDER`` field, named then in ``under`` (a read of a case is its own
+aggregate, but what it holds is about the case, so it is sealed under the case's key and erased
+with it; a read made after that erasure is sealed under its own key). The seal is bound to the
 event's place, ``f"{originator_id}\\n{originator_version}\\n{topic}"``, so it cannot be moved
 to another event or case. Every other field stays as it was: the stage, dates, deadlines,
 statistics and the integrity chain (which hashes the stored bytes, seal included) are read and
@@ -39,7 +42,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
-from application.ports import PersonalDataCipher
+from application.ports import KeyDestroyed, PersonalDataCipher
 
 PERSONAL = "personal"
 ALGORITHM = "aes-256-gcm"
@@ -54,8 +57,20 @@ def seal_context(originator_id: UUID | str, originator_version: int, topic: str)
 
 
 def has_personal_data(value: object) -> bool:
-    """Whether a ``personal`` value holds anything to seal (empty values are left as they are)."""
-    return value is not None and value != "" and value != {} and value != []
+    """Whether a ``personal`` value holds anything to seal: empty values (``None``, ``""``, and
+    records and lists of nothing but those) are left as they are."""
+    if isinstance(value, dict):
+        return any(has_personal_data(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_personal_data(v) for v in value)
+    return value is not None and value != ""
+
+
+def named_owner(cls: type[object], event_state: dict[str, Any]) -> UUID | None:
+    """The aggregate an event's ``SEALED_UNDER`` field names, if any (module docstring)."""
+    named = getattr(cls, "SEALED_UNDER", None)
+    owner = event_state.get(named) if named else None
+    return UUID(str(owner)) if owner else None
 
 
 class SealingMapper(Mapper[UUID]):
@@ -75,11 +90,10 @@ class SealingMapper(Mapper[UUID]):
             event_state["class_version"] = class_version
         personal = event_state.get(PERSONAL)
         if self.personal_data is not None and has_personal_data(personal):
-            sealed = self.personal_data.seal(
-                originator_id, seal_context(originator_id, originator_version, topic),
+            event_state[PERSONAL] = _seal(
+                self.personal_data, named_owner(type(domain_event), event_state), originator_id,
+                seal_context(originator_id, originator_version, topic),
                 self.transcoder.encode(personal))
-            event_state[PERSONAL] = {"sealed": ALGORITHM,
-                                     "data": base64.b64encode(sealed).decode("ascii")}
         return StoredEvent(originator_id=originator_id, originator_version=originator_version,
                            topic=topic, state=self.transcoder.encode(event_state))
 
@@ -110,10 +124,25 @@ class SealingMapper(Mapper[UUID]):
     def _open(self, stored: StoredEvent, seal: dict[str, Any]) -> Any:
         if self.personal_data is None:
             return None
-        owner = stored.originator_id if isinstance(stored.originator_id, UUID) \
-            else UUID(str(stored.originator_id))
+        owner = UUID(str(seal.get("under") or stored.originator_id))
         plaintext = self.personal_data.open(
-            owner, seal_context(owner, stored.originator_version, stored.topic),
+            owner, seal_context(UUID(str(stored.originator_id)), stored.originator_version,
+                                stored.topic),
             base64.b64decode(seal["data"]))
         return None if plaintext is None else self.transcoder.decode(plaintext)
 
+
+def _seal(cipher: PersonalDataCipher, named: UUID | None, originator_id: UUID, context: bytes,
+          plaintext: bytes) -> dict[str, str]:
+    """The seal of an event's personal data: under the owner its ``SEALED_UNDER`` names, unless
+    that owner's key was destroyed; else under its own aggregate's key."""
+    if named is not None and named != originator_id:
+        try:
+            sealed = cipher.seal(named, context, plaintext)
+        except KeyDestroyed:  # the named owner is erased: this fact keeps its own key
+            pass
+        else:
+            return {"sealed": ALGORITHM, "data": base64.b64encode(sealed).decode("ascii"),
+                    "under": str(named)}
+    sealed = cipher.seal(originator_id, context, plaintext)
+    return {"sealed": ALGORITHM, "data": base64.b64encode(sealed).decode("ascii")}

@@ -39,9 +39,12 @@ MAX_WHY = 500
 class CaseRead(PinnedTopic, Aggregate.Created):
     """A case was read: by ``actor``, at the recorded time (the event timestamp), ``what`` was
     read (``show``, ``show --as-known-at 2026-03-01T23:59:59+00:00``, ``history``, ``export``),
-    and ``personal["purpose"]`` why (None when no purpose was given)."""
+    and ``personal["purpose"]`` why (None when no purpose was given). The purpose may name the
+    case's people, so it is sealed under the case's key (``SEALED_UNDER``), not a key of the
+    read's own: erasing the case's personal data erases it too."""
 
     TOPIC = "caseledger.domain.access:CaseRead"
+    SEALED_UNDER = "case_id"
 
     case_id: str
     reference: str

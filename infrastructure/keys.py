@@ -48,7 +48,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.dialects import postgresql, sqlite
 
-from application.ports import BrokenSeal
+from application.ports import BrokenSeal, KeyDestroyed
 from domain.errors import InvalidInput
 
 KEY_BYTES = 32
@@ -301,8 +301,8 @@ class DataKeys:
     def seal(self, owner: UUID, context: bytes, plaintext: bytes) -> bytes:
         cipher = self._cipher(str(owner), create=True)
         if cipher is None:
-            raise MasterKeyProblem(f"The personal data of {owner} was erased: nothing personal can be "
-                            "recorded for it any more.")
+            raise KeyDestroyed(f"The personal data of {owner} was erased: nothing personal can be "
+                               "recorded for it any more.")
         nonce = secrets.token_bytes(NONCE_BYTES)
         return nonce + cipher.encrypt(nonce, plaintext, context)
 

@@ -44,6 +44,9 @@ COORDINATOR = Meta(actor="coordinator")
 WHY = "Claim by Arden Fellowes against the council"
 
 
+READ_PURPOSE = "Ombudsman complaint 2031/7"
+
+
 def run(url: str, capsys: pytest.CaptureFixture[str], *args: str, expect: int = 0) -> Any:
     code = main(["--database", url, *args, "--json"])
     out, err = capsys.readouterr()
@@ -129,6 +132,16 @@ def test_the_retention_cycle_hold_refusals_erasure_rebuild_and_keys(services, da
             sa.select(data_keys.c.wrapped).where(data_keys.c.owner_id.in_(list(ids.values()))))]
     assert len(wrapped) == 2
 
+    # A read's purpose is sealed under its case's key (no key of its own): erasure takes it too.
+    def key_rows() -> int:
+        with services.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(data_keys)).scalar_one())
+
+    rows = key_rows()
+    services.audit.record_read(ids[asb], actor="inspector", what="show", purpose=READ_PURPOSE)
+    assert key_rows() == rows
+    assert READ_PURPOSE in [a["purpose"] for a in services.audit.access(case=asb)]
+
     early = run(database_url, capsys, "retention", "due", "--as-at", "2031-01-01")
     assert early["due"] == [] and early["held"] == []
     due = run(database_url, capsys, "retention", "due", "--as-at", "2045-08-01",
@@ -193,6 +206,8 @@ def test_the_retention_cycle_hold_refusals_erasure_rebuild_and_keys(services, da
         for ref in (dardr, asb):
             sealed, context = sealed_personal(after, ids[ref])
             assert after.keys.cipher.open(UUID(ids[ref]), context, sealed) is None
+        purposes = [a["purpose"] for a in after.audit.access(case=asb)]
+        assert READ_PURPOSE not in purposes and None in purposes
     finally:
         after.close()
     if not is_postgres(database_url):
