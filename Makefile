@@ -51,8 +51,12 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy  # strict, the whole package ([tool.mypy] files)
 
+# The benchmarks' throwaway PostgreSQL databases need a master key (production refuses to start
+# without one); SQLite makes its own beside each database. Made afresh unless one is given.
 bench: $(VENV)/.installed
 	@$(WITH_POSTGRES) \
+	export CASELEDGER_MASTER_KEY="$${CASELEDGER_MASTER_KEY:-$$($(VENV)/bin/python -c \
+	'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')}"; \
 	$(VENV)/bin/python -m bench && $(VENV)/bin/python -m bench.reminders && \
 	$(VENV)/bin/python -m bench.audit && $(VENV)/bin/python -m bench.board && \
 	$(VENV)/bin/python -m bench.http_load && $(VENV)/bin/python -m bench.web_pages && \
