@@ -9,9 +9,6 @@
   itself a read, recorded with its required purpose.
 """
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,7 +23,7 @@ from application.audit import (
 from domain.errors import InvalidInput
 from interfaces.cli import audit_chain
 from interfaces.cli.common import TIME_HELP, Invocation, Ref, command, csv_text, parse_time, table
-from interfaces.cli.outputs import folder_target
+from interfaces.cli.outputs import folder_target, write_private_folder
 
 if TYPE_CHECKING:
     from interfaces.bootstrap import Services
@@ -150,7 +147,7 @@ def export(
     result = audit_service(inv.services).export(ref, actor=inv.actor, purpose=purpose,
                                                 include_personal_data=include_personal_data)
     inv.case_id = result.case_id
-    _write(out, result.files)
+    write_private_folder(out, result.files, executable=("verify_export.py",))
     summary = {**result.summary(), "out": str(out)}
     inv.emit(summary, lambda: (
         f"Exported {result.reference} to {out}: {result.events} events, "
@@ -163,20 +160,3 @@ def export(
     ))
 
 
-def _write(out: Path, files: dict[str, str]) -> None:
-    """Write into a private temporary folder next to ``out``, then move it into place, so that
-    a failure leaves no half-written export behind."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))  # mode 0700
-    try:
-        for name, text in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        (staging / "verify_export.py").chmod(0o755)
-        if out.exists():
-            out.rmdir()  # checked empty above
-        os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

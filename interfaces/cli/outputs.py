@@ -4,12 +4,16 @@ failing half-way with an operating-system error.
 
 - ``file_target(path)``: ``--out`` names a file (a report in HTML or JSON, a zip).
 - ``folder_target(path)``: ``--out`` names a folder (CSV tables, an export, the demo).
+- ``write_private_folder(out, files)``: an export's files, written whole or not at all.
 
 Both return the path with ``~`` expanded.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from domain.errors import InvalidInput
@@ -45,3 +49,25 @@ def _parent_is_a_folder(path: Path, option: str) -> None:
                 raise InvalidInput(f"{option} {path}: {parent} is a file, not a folder.",
                                    field=option)
             return
+
+
+def write_private_folder(out: Path, files: dict[str, str], *,
+                         executable: tuple[str, ...] = ()) -> None:
+    """Write an export's files (name → text; a name may hold a subfolder) into a private
+    temporary folder beside ``out``, then move it into place: a failure leaves no half-written
+    export. Exports may hold personal data, so the folder is 0700 and each file 0600 (0700 for
+    the ``executable`` ones, e.g. a checker). ``out`` was checked by ``folder_target(empty=True)``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))  # mode 0700
+    try:
+        for name, text in files.items():
+            path = staging / name
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            path.chmod(0o700 if name in executable else 0o600)
+        if out.exists():
+            out.rmdir()  # checked empty before
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -10,9 +10,6 @@ case command: ``caseledger case correct REF --version N --field F --value V``.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +19,7 @@ from application.principals import Principal, PrincipalKind
 from application.subject_access import SubjectAccessService
 from domain.errors import InvalidInput
 from interfaces.cli.common import Invocation, command, table
-from interfaces.cli.outputs import folder_target
+from interfaces.cli.outputs import folder_target, write_private_folder
 
 app = typer.Typer(help="Subject access: find where a person appears, and export what is held "
                        "about them.", no_args_is_help=True)
@@ -68,25 +65,9 @@ def export(inv: Invocation, text: Text, purpose: Purpose,
     out = folder_target(out, empty=True)
     inv.fresh()
     files = _service(inv).export(text, _operator(inv), purpose)
-    _write(out, files)
+    write_private_folder(out, files)
     inv.emit({"out": str(out), "files": sorted(files)},
              f"Wrote the subject access export to {out}. It contains personal data: handle it as "
              "such (see README.txt).")
 
 
-def _write(out: Path, files: dict[str, str]) -> None:
-    """Into a private temporary folder beside ``out``, then moved into place: a failure leaves
-    no half-written export."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))  # mode 0700
-    try:
-        for name, content in files.items():
-            path = staging / name
-            path.write_text(content, encoding="utf-8")
-            path.chmod(0o600)
-        if out.exists():
-            out.rmdir()  # checked empty above
-        os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import stat
 import subprocess
 import sys
 
@@ -35,6 +36,10 @@ def test_an_auditor_reads_exports_and_checks_a_case(cli: Cli, tmp_path):
                              capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout
     assert "no readable personal data" in done.out and not (out / "personal.json").exists()
+    # an export is private to whoever made it: the folder 0700, its files 0600 (the checker 0700)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.rglob("*") if p.is_file()
+            and p.name != "verify_export.py"} == {0o600}
 
     access = cli.json("audit", "access", "--case", REF)
     assert [(r["actor"], r["what"], r["purpose"]) for r in access] == [
