@@ -15,12 +15,24 @@ from interfaces.web.session import SignInNeeded, sign_in_redirect
 
 def install_pages(app: FastAPI) -> None:
     """The pages, their files and their error pages, on the API's app."""
-    from interfaces.web import accessibility, admin, agency, audit, board, cases, commands, home, session
+    from interfaces.web import (
+        accessibility,
+        admin,
+        agency,
+        audit,
+        board,
+        cases,
+        commands,
+        home,
+        session,
+        subject,
+    )
 
     mount_assets(app)
     app.state.error_page = error_page
     app.add_exception_handler(SignInNeeded, _sign_in_needed)  # type: ignore[arg-type]
-    for module in (session, home, accessibility, cases, commands, agency, audit, board, admin):
+    for module in (session, home, accessibility, cases, commands, agency, audit, board, admin,
+                   subject):
         app.include_router(module.router)
 
 

@@ -41,6 +41,7 @@ NAVIGATION = (
     NavItem("Requests to my agency", "/agency", frozenset({Role.AGENCY_CONTACT})),
     NavItem("Audit", "/audit", frozenset({Role.AUDITOR})),
     NavItem("Reports", "/reports", frozenset({Role.COORDINATOR, Role.AUDITOR, Role.BOARD_MEMBER})),
+    NavItem("Subject access", "/subject-access", frozenset({Role.COORDINATOR})),
     NavItem("Administration", "/admin", frozenset({Role.ADMINISTRATOR})),
 )
 
