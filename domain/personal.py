@@ -14,8 +14,10 @@ Only a text can be corrected (names, contact details, free text): the facts the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from domain import limits, times
@@ -150,6 +152,23 @@ def correction_must_change_a_text(current: Json, field: str, value: str) -> None
         raise InvalidInput("The value is empty.", field="value")
     if value == old:
         raise RuleRefused("The value is the one already recorded: there is nothing to correct.")
+    if ISO_DATE.match(old) and not _is_date(value):
+        raise InvalidInput("That field holds a date: give the right date as YYYY-MM-DD.",
+                           field="value")
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_date(text: str) -> bool:
+    """A real calendar date written YYYY-MM-DD, within the ledger's years (domain/limits.py)."""
+    if not ISO_DATE.match(text):
+        return False
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return False
+    return limits.FIRST_YEAR <= day.year <= limits.LAST_YEAR
 
 
 def correct(case: Case, ctx: CommandContext, *, corrects_version: int, field: str, value: str,

@@ -29,7 +29,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from application import access_policy as policy
 from application.audit import history_row
-from application.commands import REGISTRY
+from application.commands import REGISTRY, CorrectPersonalData
 from application.commands.common import (
     ErasePersonalData,
     LiftRestriction,
@@ -166,6 +166,14 @@ def command_choices(who: Principal, scope: policy.CaseScope, stage: str,
             continue
         _offer(who, scope, command, command_label(command), can, cannot)
     return can, cannot
+
+
+def correction_links(reference: str, personal: dict[str, Any]) -> dict[str, str]:
+    """Each personal detail shown from the opening fact (version 1) that is a text → the form to
+    correct it, with the version and the field's name (never its value) in the address."""
+    return {plain.words(k).capitalize():
+            f"/cases/{reference}/do/{route_name(CorrectPersonalData)}?version=1&field={k}"
+            for k, v in personal.items() if isinstance(v, str)}
 
 
 def _offer(who: Principal, scope: policy.CaseScope, command: type[BaseModel], label: str,
@@ -323,9 +331,13 @@ def case_page(ref: str, request: Request, who: SignedIn, built: Built,
     history = [history_row(r) for r in built.views.history(scope.case_id)] \
         if seen >= policy.Visibility.DETAILS else []
     can, cannot = command_choices(principal, scope, case.stage, case.restricted_to is not None)
+    page = CasePage(data, names, seen, events).context()
+    page["correct"] = (correction_links(scope.reference, data.get("personal") or {})
+                       if full and policy.may_execute(principal, CorrectPersonalData, scope)
+                       and not data.get("personal_data_erased") else {})
     return render(
         request, "cases/case.html", title=f"Case {scope.reference}", viewer=who,
-        case=CasePage(data, names, seen, events).context(),
+        case=page,
         facts=[_fact(r, data, names) for r in reversed(history)],
         can=can, cannot=cannot, recorded=LABELS.get(recorded or ""),
         may_audit=bool(policy.may_audit(principal, scope.partnership)),

@@ -55,7 +55,7 @@ from interfaces.web.forms import (
 )
 from interfaces.web.render import Viewer, render
 from interfaces.web.session import PostedForm, SignedIn
-from interfaces.web.steps import STEP_OF
+from interfaces.web.steps import PREFILLED, STEP_OF
 
 router = APIRouter(include_in_schema=False)
 
@@ -162,7 +162,12 @@ def command_page(ref: str, command: str, request: Request, who: SignedIn, built:
     if not _allowed_at(model, scope.case_type, stage):
         return _not_allowed(request, who, scope, model, stage)
     form = command_form(model)
-    return _form_page(request, who, built, scope, stage, model, form, initial_values(form),
+    values = initial_values(form)
+    for name in PREFILLED.get(model, ()):
+        given = request.query_params.get(name)
+        if given is not None and len(given) <= 200:
+            values[name] = given
+    return _form_page(request, who, built, scope, stage, model, form, values,
                       version=row.get("version"), problems=[])
 
 
@@ -176,7 +181,7 @@ def run_command(ref: str, command: str, request: Request, who: SignedIn, built: 
     # welfare assessment before any notice) is the message the form shows.
     form = command_form(model)
     values = posted_values(form, posted)
-    version = _version(posted.get("version"))
+    version = _version(posted.get("case_version"))
     try:
         made = validate(form, values)
         assert isinstance(made, CaseCommand)
@@ -204,7 +209,8 @@ def _allowed_at(command: type[BaseModel], case_type: str, stage: str) -> bool:
 
 
 def _version(value: object) -> int | None:
-    """The case version the form was shown with (a form without one is not conditional)."""
+    """The case version the form was shown with (a form without one is not conditional). Its
+    field is ``case_version``: a command may have a field named ``version`` of its own."""
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
 
 

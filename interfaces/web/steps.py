@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from application.commands import REGISTRY, MigratePolicy
+from application.commands import REGISTRY, CorrectPersonalData, MigratePolicy
 from application.commands.common import (
     ErasePersonalData,
     LiftLegalHold,
@@ -18,10 +18,16 @@ from domain.case import Case
 from domain.process import ProcessDefinition
 from interfaces.http.cases import DEFINITIONS, route_name
 
-ANY_STAGE = (RestrictCase, LiftRestriction, PlaceLegalHold, LiftLegalHold, ErasePersonalData)
+ANY_STAGE = (RestrictCase, LiftRestriction, PlaceLegalHold, LiftLegalHold, ErasePersonalData,
+             CorrectPersonalData)
 """Commands that are not steps of the process: a case may be restricted, or its restriction
-lifted, at any stage (domain/case.py ``restrict``); so with legal holds; erasure is offered once
-the case is closed (the domain refuses it before its retention ends)."""
+lifted, at any stage (domain/case.py ``restrict``); so with legal holds and corrections of
+personal data; erasure is offered once the case is closed (the domain refuses it before its
+retention ends)."""
+
+PREFILLED: dict[type[BaseModel], tuple[str, ...]] = {CorrectPersonalData: ("version", "field")}
+"""Fields a command's form takes from its address (the case page's "Correct" links): which fact
+and which of its fields, never a value."""
 
 
 def _command_classes(definition: ProcessDefinition) -> dict[str, type[BaseModel]]:

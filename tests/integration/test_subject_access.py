@@ -111,6 +111,10 @@ def test_a_correction_hides_the_old_value_and_the_export_marks_it_superseded(
                           InvalidInput),
                          (CorrectPersonalData(version=1, field="nope", value="X"), InvalidInput),
                          (CorrectPersonalData(version=2, field="", value="X"), InvalidInput),
+                         (CorrectPersonalData(version=1, field="date_of_death",
+                                              value="the day before"), InvalidInput),
+                         (CorrectPersonalData(version=1, field="date_of_death",
+                                              value="2026-02-30"), InvalidInput),
                          (CorrectPersonalData(version=1, field="victim_pseudonym",
                                               value="Zebedee Quartermain"), RuleRefused)):
         with pytest.raises(error):

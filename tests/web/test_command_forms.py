@@ -118,6 +118,20 @@ def test_a_command_form_its_errors_its_stage_and_who_may_use_it(browser: Any, da
         page.goto(f"{server.url}/cases/{ref}/do/no-such-step")
         assert page.title() == "Not found – caseledger"
 
+        # A wrong personal detail corrected from the case page: the form knows which fact and
+        # field (never the value, in its address); the case then shows the right value only
+        page.goto(f"{server.url}/cases/{ref}")
+        follow(page, page.locator("#personal + .govuk-summary-list").get_by_role(
+            "link", name="Correct victim pseudonym"))
+        assert "Anna" not in page.url
+        assert page.locator("input[name=version]").input_value() == "1"
+        assert page.locator("input[name=field]").input_value() == "victim_pseudonym"
+        page.locator("[name=value]").fill("Ana")
+        follow(page, page.get_by_role("button", name="Record"))
+        personal = page.locator("#personal + .govuk-summary-list").inner_text()
+        assert "Ana" in personal and "Anna" not in personal
+        assert axe_violations(page) == []
+
 
 def test_opening_a_case_starts_with_its_type(browser: Any, database_url: str) -> None:
     with live_server(database_url) as server:
