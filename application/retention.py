@@ -21,15 +21,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from application.ports import PersonalDataCipher, ReadModel
 from domain.case import Case
 from domain.retention import RetentionRule, retention_due, retention_started, rule_in_force
 from domain.setup import Partnership
 
-if TYPE_CHECKING:
-    from application.service import CaseService
+
+class Cases(Protocol):
+    """What assessing retention reads of the cases (``CaseService`` gives it)."""
+
+    def load_case(self, ref: str) -> Case: ...
+
+    def partnership(self, slug: str) -> Partnership: ...
 
 
 def rule_for(partnership: Partnership, case_type: str, on: date) -> RetentionRule:
@@ -60,7 +65,7 @@ class RetentionDue:
                 "erasures_to_finish": self.unfinished}
 
 
-def due(cases: CaseService, views: ReadModel, as_at: date,
+def due(cases: Cases, views: ReadModel, cipher: PersonalDataCipher | None, as_at: date,
         partnership: str | None = None) -> RetentionDue:
     """Assess every closed case (of one partnership, or all) as at a day. The case list (views,
     up to date) says which cases are closed; each is loaded to read its holds and erasure."""
@@ -73,7 +78,7 @@ def due(cases: CaseService, views: ReadModel, as_at: date,
         if not case.is_closed:  # the view is behind a re-opening
             continue
         if case.personal_data_erased is not None:
-            if erasure_unfinished(cases.app.personal_data, case):
+            if erasure_unfinished(cipher, case):
                 found.unfinished.append({**_entry(case), "erased_on": case.personal_data_erased["on"]})
             continue
         if case.partnership not in partnerships:

@@ -40,7 +40,7 @@ def retention_due(
             raise InvalidInput(f"'{as_at[:40]}' is not a date (YYYY-MM-DD).", field="--as-at") from None
     if partnership is not None:
         services.cases.partnership(partnership)  # NotFound for an unknown one
-    found = due(services.cases, services.views, on, partnership)
+    found = due(services.cases, services.views, services.app.personal_data, on, partnership)
     inv.emit(found.to_dict(), lambda: render(found.to_dict()))
 
 
