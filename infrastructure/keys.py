@@ -396,7 +396,7 @@ class DataKeys:
         return AESGCM(_unwrap(master, owner, bytes(wrapped)))
 
     def index_key(self) -> bytes:
-        """The subject index's HMAC key (infrastructure/subject_index.py): the data key of a fixed
+        """The subject index's key (infrastructure/subject_index.py): the data key of a fixed
         owner, ``SUBJECT_INDEX_OWNER``, made on first use and wrapped like every other (so a
         rotation rewraps it, and it never leaves this process unwrapped)."""
         if self._index_key is None:

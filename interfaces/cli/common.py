@@ -30,7 +30,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, cast
 
 import structlog
 import typer
@@ -200,6 +200,18 @@ def print_usage_error(error: Any, as_json: bool) -> int:
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was configured: a
+    server started from a program that swaps its streams (a test's capture, a notebook) must not
+    write to one that has since been closed."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(env: dict[str, str] | None = None) -> None:
     """structlog to stderr; WARNING unless CASELEDGER_LOG_LEVEL says otherwise; JSON on request."""
     env = dict(os.environ) if env is None else env
@@ -225,7 +237,7 @@ def configure_logging(env: dict[str, str] | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level_name)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=False,
     )
 

@@ -69,8 +69,11 @@ def demo(inv: Invocation, out: OutOption = Path("demo-out")) -> None:
         smtp = SmtpSettings(host="127.0.0.1", port=drop.port, sender="caseledger@cumbria.example.org")
         services = build(Settings.from_env(database_url=f"sqlite:///{data / DATABASE}"),
                          clock=clock, mailer=SmtpMailer(smtp))
-        summary = _record(inv, services, clock, out)
-        summary["web"] = _demo_accounts(services, clock)
+        try:
+            summary = _record(inv, services, clock, out)
+            summary["web"] = _demo_accounts(services, clock)
+        finally:
+            services.close()  # every connection closed: the folder holds the database alone
     summary["reminders"]["mail_drop"] = str(mail)
     summary["reminders"]["sent_to"] = _mail_drop(drop.files)
     summary["database"] = str(data / DATABASE)
@@ -189,28 +192,25 @@ def _board_reports(services: Any, out: Path) -> dict[str, Any]:
 
 
 def _record(inv: Invocation, services: Any, clock: FixedClock, out: Path) -> dict[str, Any]:
-    try:
-        say = (lambda _: None) if inv.json else (lambda line: print(f"  {line}"))
-        if not inv.json:
-            print("Importing the Cumbria set-up and recording two years of cases…")
-        clock.set(SETUP_RECORDED)
-        import_setup(services.cases, load_setup(example_path("cumbria")),
-                     Meta(actor="demo:setup"))
-        stories = scenarios() + demo_asb.scenarios() + demo_encampments.scenarios()
-        openers: dict[str, Opener] = {"asb": demo_asb.open_asb,
-                                      "encampment": demo_encampments.open_encampment}
-        references = run_demo(services.cases, clock.set, say, stories, openers)
-        clock.set(DEMO_AS_AT)
-        if not inv.json:
-            print(f"Running the reminder job as at {DEMO_AS_AT:%d %b %Y %H:%M} and sending by SMTP…")
-        run = services.reminders.run(Meta(actor=SCHEDULER_ACTOR))
-        delivery = services.deliveries.deliver()
-        summary = _summary(services, references)
-        summary["reminders"] = {"issued": len(run.issued), **delivery.to_dict()["counts"]}
-        summary["reports"] = _board_reports(services, out)
-        return summary
-    finally:
-        services.close()
+    say = (lambda _: None) if inv.json else (lambda line: print(f"  {line}"))
+    if not inv.json:
+        print("Importing the Cumbria set-up and recording two years of cases…")
+    clock.set(SETUP_RECORDED)
+    import_setup(services.cases, load_setup(example_path("cumbria")),
+                 Meta(actor="demo:setup"))
+    stories = scenarios() + demo_asb.scenarios() + demo_encampments.scenarios()
+    openers: dict[str, Opener] = {"asb": demo_asb.open_asb,
+                                  "encampment": demo_encampments.open_encampment}
+    references = run_demo(services.cases, clock.set, say, stories, openers)
+    clock.set(DEMO_AS_AT)
+    if not inv.json:
+        print(f"Running the reminder job as at {DEMO_AS_AT:%d %b %Y %H:%M} and sending by SMTP…")
+    run = services.reminders.run(Meta(actor=SCHEDULER_ACTOR))
+    delivery = services.deliveries.deliver()
+    summary = _summary(services, references)
+    summary["reminders"] = {"issued": len(run.issued), **delivery.to_dict()["counts"]}
+    summary["reports"] = _board_reports(services, out)
+    return summary
 
 
 def _mail_drop(files: list[Path]) -> list[dict[str, str]]:
