@@ -18,6 +18,7 @@ import typer
 from interfaces.cli import (
     asb,
     audit,
+    backup,
     case,
     dardr,
     demo,
@@ -90,6 +91,7 @@ app.add_typer(serve.top)
 app.add_typer(where.top)
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
+app.add_typer(backup.top)
 app.add_typer(subject.app, name="subject")
 app.add_typer(retention.app, name="retention")
 app.add_typer(rules.top)
