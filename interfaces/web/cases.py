@@ -140,8 +140,12 @@ class CommandChoice:
 
 
 def command_choices(who: Principal, scope: policy.CaseScope, stage: str,
-                    restricted: bool) -> tuple[list[CommandChoice], list[CommandChoice]]:
-    """(what the person can do now, what they cannot and why), each in the definition's order."""
+                    restricted: bool, erased: bool = False
+                    ) -> tuple[list[CommandChoice], list[CommandChoice]]:
+    """(what the person can do now, what they cannot and why), each in the definition's order.
+    Nothing, once the case's personal data is erased: nothing more is recorded on it."""
+    if erased:
+        return [], []
     definition = DEFINITIONS[scope.case_type]
     classes = COMMANDS[scope.case_type]
     allowed_here = set(definition.allowed_commands(stage))
@@ -330,7 +334,8 @@ def case_page(ref: str, request: Request, who: SignedIn, built: Built,
                             reference=scope.reference)
     history = [history_row(r) for r in built.views.history(scope.case_id)] \
         if seen >= policy.Visibility.DETAILS else []
-    can, cannot = command_choices(principal, scope, case.stage, case.restricted_to is not None)
+    can, cannot = command_choices(principal, scope, case.stage, case.restricted_to is not None,
+                                  erased=case.personal_data_erased is not None)
     page = CasePage(data, names, seen, events).context()
     page["correct"] = (correction_links(scope.reference, data.get("personal") or {})
                        if full and policy.may_execute(principal, CorrectPersonalData, scope)
@@ -390,6 +395,14 @@ class CasePage:
             restricted = data.get("restricted_to")
             rows.append(("Restricted", f"Yes, to {plain.listed(restricted)}" if restricted else "No"))
             rows.append(("Policy", str(data["policy_version"])))
+            holds = data.get("legal_holds") or {}
+            if holds:
+                rows.append(("Legal holds", plain.listed(sorted(holds))))
+            erased = data.get("personal_data_erased")
+            if erased:
+                rule = erased.get("rule") or {}
+                rows.append(("Personal data", f"Erased on {day(str(erased.get('on')))} at the end "
+                                              f"of its retention ({rule.get('says', 'the rule in force')})"))
         return rows
 
     def deadline(self, d: Mapping[str, Any]) -> dict[str, Any]:

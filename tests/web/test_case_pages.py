@@ -285,3 +285,32 @@ def test_the_pages_of_a_long_list_and_every_command_of_a_stage_have_their_links(
     verbs = {verb.model: verb.name for verb in (*COMMON, *DARDR, *ASB, *ENCAMPMENT)}
     assert {c: s for c, s in STEP_OF.items() if c in verbs} == {c: verbs[c] for c in STEP_OF if c in verbs}
     assert COMMANDS["asb"]["acknowledge"].__name__ == "AcknowledgeApplication"
+
+
+def test_a_held_and_an_erased_case_say_so_on_their_pages(browser: Any, database_url: str) -> None:
+    """Given a DARDR review under a legal hold and an ASB Case Review erased at the end of its
+    retention, their pages say so in the summary, and the erased one shows no personal details
+    and offers no correction."""
+    from application.commands.common import ErasePersonalData, PlaceLegalHold
+    from infrastructure.clock import FixedClock
+    from tests.integration.test_retention import LATER, cases
+
+    with live_server(database_url) as server:
+        dardr, asb, _ = cases(server.services)
+        clock = server.services.clock
+        assert isinstance(clock, FixedClock)
+        clock.set(LATER)
+        server.services.cases.execute(dardr, PlaceLegalHold(label="LIT-2045-01", why="A claim"),
+                                      Meta(actor="coordinator"))
+        server.services.cases.execute(asb, ErasePersonalData(), Meta(actor="coordinator"))
+        server.services.catch_up()
+        page = sign_in(browser, server, person(server, "cora", COORDINATOR))
+
+        page.goto(f"{server.url}/cases/{dardr}")
+        assert "LIT-2045-01" in page.locator(".govuk-summary-list").first.inner_text()
+        page.goto(f"{server.url}/cases/{asb}")
+        summary = page.locator(".govuk-summary-list").first.inner_text()
+        assert "Erased on 1 Aug 2045" in summary or "Erased on 2045-08-01" in summary, summary
+        assert page.locator("#personal").count() == 0
+        assert page.get_by_role("link", name=re.compile("^Correct")).count() == 0
+        assert axe_violations(page) == []
