@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from application.environment import whole_number
 from domain.errors import InvalidInput
@@ -92,15 +92,6 @@ class Settings:
                    master_key=env.get("CASELEDGER_MASTER_KEY") or None,
                    master_key_file=(Path(env["CASELEDGER_MASTER_KEY_FILE"]).expanduser()
                                     if env.get("CASELEDGER_MASTER_KEY_FILE") else None))
-
-    @property
-    def default_key_file(self) -> Path | None:
-        """The key file the embedded default makes beside its SQLite database (None on
-        PostgreSQL, where the key must be configured)."""
-        parts = urlsplit(self.database_url)
-        if parts.scheme != "sqlite":
-            return None
-        return Path(unquote(parts.path)[1:]).with_suffix(".key")
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:

@@ -17,7 +17,13 @@ from domain.calendar import WorkingCalendar
 from infrastructure import migrate
 from infrastructure.bank_holidays import HolidaysCalendar
 from infrastructure.clock import SystemClock
-from infrastructure.database import create_engine, event_store_env, is_postgres, schema_lock
+from infrastructure.database import (
+    create_engine,
+    event_store_env,
+    is_postgres,
+    schema_lock,
+    sqlite_path,
+)
 from infrastructure.deliveries import Deliveries
 from infrastructure.documents import document_service
 from infrastructure.integrity import IntegrityChain
@@ -72,9 +78,11 @@ class PersonalDataKeys:
 def personal_data_keys(settings: Settings, engine: sa.Engine) -> PersonalDataKeys:
     """The master key checked against the database, and the data keys it unwraps. On SQLite
     the keys have their own engine whose reads never wait for the write lock."""
-    loaded = load_keys(KeySettings(key=settings.master_key, key_file=settings.master_key_file,
-                                   default_file=settings.default_key_file), engine)
     postgres = is_postgres(settings.database_url)
+    # The embedded default keeps its key file beside its database; PostgreSQL has no default.
+    default_file = None if postgres else sqlite_path(settings.database_url).with_suffix(".key")
+    loaded = load_keys(KeySettings(key=settings.master_key, key_file=settings.master_key_file,
+                                   default_file=default_file), engine)
     key_engine = engine if postgres else create_engine(
         settings.database_url, lock_timeout=settings.lock_timeout, immediate=False)
     return PersonalDataKeys(DataKeys(key_engine, loaded.keyring, secure_delete=not postgres),
