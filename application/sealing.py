@@ -124,10 +124,11 @@ class SealingMapper(Mapper[UUID]):
     def _open(self, stored: StoredEvent, seal: dict[str, Any]) -> Any:
         if self.personal_data is None:
             return None
-        owner = UUID(str(seal.get("under") or stored.originator_id))
+        originator = stored.originator_id if isinstance(stored.originator_id, UUID) \
+            else UUID(str(stored.originator_id))
+        owner = UUID(seal["under"]) if seal.get("under") else originator
         plaintext = self.personal_data.open(
-            owner, seal_context(UUID(str(stored.originator_id)), stored.originator_version,
-                                stored.topic),
+            owner, seal_context(originator, stored.originator_version, stored.topic),
             base64.b64decode(seal["data"]))
         return None if plaintext is None else self.transcoder.decode(plaintext)
 
