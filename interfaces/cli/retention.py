@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from application.retention import due
+from domain import plain
 from domain.calendar import LONDON
 from domain.errors import InvalidInput
 from interfaces.cli.common import Invocation, command, table
@@ -41,20 +42,25 @@ def retention_due(
     if partnership is not None:
         services.cases.partnership(partnership)  # NotFound for an unknown one
     found = due(services.cases, services.views, services.app.personal_data, on, partnership)
-    inv.emit(found.to_dict(), lambda: render(found.to_dict()))
+    names = {str(p["slug"]): str(p["name"]) for p in services.views.partnerships()}
+    inv.emit(found.to_dict(), lambda: render(found.to_dict(), names))
 
 
-def render(data: dict[str, Any]) -> str:
+def render(data: dict[str, Any], names: dict[str, str]) -> str:
+    """The three lists in words: case types and partnerships by name, holds by their labels."""
+
+    def case(e: dict[str, Any]) -> list[str]:
+        return [e["reference"], plain.case_type_label(e["type"], short=True),
+                names.get(e["partnership"], e["partnership"])]
+
     lines = [f"Retention as at {data['as_at']}", "", "Due for erasure:"]
     lines.append(table(["reference", "type", "partnership", "retention started", "due", "rule"],
-                       [[e["reference"], e["type"], e["partnership"], e["retention_started"],
-                         e["due"], f"{e['rule']} ({e['rule_source']})"] for e in data["due"]]))
+                       [[*case(e), e["retention_started"], e["due"],
+                         f"{e['rule']} ({e['rule_source']})"] for e in data["due"]]))
     lines += ["", "Under legal hold:"]
     lines.append(table(["reference", "type", "partnership", "retention ends", "holds"],
-                       [[e["reference"], e["type"], e["partnership"], e["due"], e["holds"]]
-                        for e in data["held"]]))
+                       [[*case(e), e["due"], ", ".join(e["holds"])] for e in data["held"]]))
     lines += ["", "Erasures to finish (erased, key still present; erase again):"]
     lines.append(table(["reference", "type", "partnership", "erased on"],
-                       [[e["reference"], e["type"], e["partnership"], str(e["erased_on"])[:10]]
-                        for e in data["erasures_to_finish"]]))
+                       [[*case(e), str(e["erased_on"])[:10]] for e in data["erasures_to_finish"]]))
     return "\n".join(lines)
